@@ -1,0 +1,51 @@
+/*
+ * VMBus device class (interface) GUIDs, as the byte values that travel in an
+ * OFFERCHANNEL's if_type (mixed-endian, vmbus-core.md §0 and §3.5). Drivers are
+ * matched on these bytes, never on strings (STYLE.md §4).
+ *
+ * Sources: vmbus-core.md §3.5, storvsc.md §1, netvsc.md §1, vpci.md §1,
+ * ic-services.md §1. The echo test device's class lives in echo_wire.h.
+ */
+#ifndef KEEL_VMBUS_GUIDS_H
+#define KEEL_VMBUS_GUIDS_H
+
+#include "include/hyperv/vmbus_wire.h"
+
+/* f8615163-df3e-46c5-913f-f2d2f965ed0e synthetic NIC */
+#define VMBUS_CLASS_NETWORK VMBUS_GUID_INIT(0xf8615163, 0xdf3e, 0x46c5, \
+	0x91, 0x3f, 0xf2, 0xd2, 0xf9, 0x65, 0xed, 0x0e)
+/* ba6163d9-04a1-4d29-b605-72e2ffb1dc7f synthetic SCSI controller */
+#define VMBUS_CLASS_STORAGE VMBUS_GUID_INIT(0xba6163d9, 0x04a1, 0x4d29, \
+	0xb6, 0x05, 0x72, 0xe2, 0xff, 0xb1, 0xdc, 0x7f)
+/* 32412632-86cb-44a2-9b5c-50d1417354f5 IDE accelerator */
+#define VMBUS_CLASS_IDE VMBUS_GUID_INIT(0x32412632, 0x86cb, 0x44a2, \
+	0x9b, 0x5c, 0x50, 0xd1, 0x41, 0x73, 0x54, 0xf5)
+/* 2f9bcc4a-0069-4af3-b76b-6fd0be528cda synthetic Fibre Channel */
+#define VMBUS_CLASS_SYNTHFC VMBUS_GUID_INIT(0x2f9bcc4a, 0x0069, 0x4af3, \
+	0xb7, 0x6b, 0x6f, 0xd0, 0xbe, 0x52, 0x8c, 0xda)
+/* 44c4f61d-4444-4400-9d52-802e27ede19f vPCI bus */
+#define VMBUS_CLASS_VPCI VMBUS_GUID_INIT(0x44c4f61d, 0x4444, 0x4400, \
+	0x9d, 0x52, 0x80, 0x2e, 0x27, 0xed, 0xe1, 0x9f)
+/* 57164f39-9115-4e78-ab55-382f3bd5422d heartbeat IC */
+#define VMBUS_CLASS_HEARTBEAT VMBUS_GUID_INIT(0x57164f39, 0x9115, 0x4e78, \
+	0xab, 0x55, 0x38, 0x2f, 0x3b, 0xd5, 0x42, 0x2d)
+/* 0e0b6031-5213-4934-818b-38d90ced39db shutdown IC */
+#define VMBUS_CLASS_SHUTDOWN VMBUS_GUID_INIT(0x0e0b6031, 0x5213, 0x4934, \
+	0x81, 0x8b, 0x38, 0xd9, 0x0c, 0xed, 0x39, 0xdb)
+/* 9527e630-d0ae-497b-adce-e80ab0175caf time sync IC */
+#define VMBUS_CLASS_TIMESYNC VMBUS_GUID_INIT(0x9527e630, 0xd0ae, 0x497b, \
+	0xad, 0xce, 0xe8, 0x0a, 0xb0, 0x17, 0x5c, 0xaf)
+/* a9a0f4e7-5a45-4d96-b827-8a841e8c03e6 KVP IC */
+#define VMBUS_CLASS_KVP VMBUS_GUID_INIT(0xa9a0f4e7, 0x5a45, 0x4d96, \
+	0xb8, 0x27, 0x8a, 0x84, 0x1e, 0x8c, 0x03, 0xe6)
+/* 35fa2e29-ea23-4236-96ae-3a6ebacba440 VSS IC */
+#define VMBUS_CLASS_VSS VMBUS_GUID_INIT(0x35fa2e29, 0xea23, 0x4236, \
+	0x96, 0xae, 0x3a, 0x6e, 0xba, 0xcb, 0xa4, 0x40)
+/* 34d14be3-dee4-41c8-9ae7-6b174977c192 guest file copy IC */
+#define VMBUS_CLASS_FCOPY VMBUS_GUID_INIT(0x34d14be3, 0xdee4, 0x41c8, \
+	0x9a, 0xe7, 0x6b, 0x17, 0x49, 0x77, 0xc1, 0x92)
+/* 276aacf4-ac15-426c-98dd-7521ad3f01fe RDV IC */
+#define VMBUS_CLASS_RDV VMBUS_GUID_INIT(0x276aacf4, 0xac15, 0x426c, \
+	0x98, 0xdd, 0x75, 0x21, 0xad, 0x3f, 0x01, 0xfe)
+
+#endif

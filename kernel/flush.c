@@ -1,0 +1,150 @@
+/*
+ * Flushes and cancel-and-wait (kernel/wq.h).
+ *
+ * Each queueing takes the next sequence number of its queue; the FIFO is in
+ * sequence order and each running fiber remembers the number of its
+ * instance. "Everything queued on q before the call has returned" is then
+ * "the lowest outstanding number on q is above the mark taken at the call",
+ * which stays right when items finish out of order on a queue with
+ * max_active > 1. Flushers wait on the queue's q_progress, woken whenever
+ * one of its items returns.
+ */
+#include <errno.h>
+#include <stdint.h>
+
+#include "kernel/log.h"
+#include "kernel/platform.h"
+#include "kernel/wq.h"
+#include "kernel/wq_internal.h"
+
+static bool queue_flushed(const struct wq *q, uint64_t mark)
+{
+	return wq_min_outstanding(q) > mark;
+}
+
+int wq_flush(struct wq *q, uint64_t timeout_ns)
+{
+	uint64_t deadline = wait_deadline(timeout_ns);
+	struct wait_desc d = { .kind = WAIT_FLUSH_QUEUE, .obj.q = q };
+	uint64_t s = plat_irq_save();
+	int r;
+
+	wait_current("wq_flush");
+	d.mark = q->q_seq;
+	for (;;) {
+		if (queue_flushed(q, d.mark)) {
+			r = 0;
+			break;
+		}
+		if (plat_now_ns() >= deadline) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		r = wait_suspend(&q->q_progress, &d, deadline);
+		if (r < 0)
+			break;
+	}
+	plat_irq_restore(s);
+	return r;
+}
+
+/*
+ * A flushed item may free itself when it returns, so after the flush began
+ * the item is only compared by address, never read: its running instance is
+ * found through its fiber (f_work, f_seq), its pending one through its
+ * queue's FIFO (numbers are unique per queue).
+ */
+const struct fiber *flush_work_target(const struct wait_desc *d,
+				      const struct wq **pending_q)
+{
+	const struct fiber *f;
+	const struct work *w;
+
+	*pending_q = NULL;
+	f = d->run_f;
+	if (f && f->f_work == d->obj.w && f->f_seq == d->run_seq)
+		return f;
+	if (!d->pend_q)
+		return NULL;
+	for (f = d->pend_q->q_active; f; f = f->f_qnext)
+		if (f->f_work == d->obj.w && f->f_seq == d->mark)
+			return f;
+	for (w = d->pend_q->q_head; w && w->w_seq <= d->mark; w = w->w_next) {
+		if (w->w_seq == d->mark) {
+			*pending_q = d->pend_q;
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+/* Wait for the instances of w outstanding now. Interrupts masked. */
+static int flush_work_locked(struct work *w, uint64_t deadline)
+{
+	struct wait_desc d = { .kind = WAIT_FLUSH_WORK, .obj.w = w, .wname = w->name };
+	const struct fiber *f;
+	const struct wq *pq;
+	int r = 0;
+
+	if (work_running(w)) {
+		d.run_f = w->w_fiber;
+		d.run_seq = w->w_fiber->f_seq;
+	}
+	if (work_pending(w)) {
+		d.pend_q = w->w_wq;
+		d.mark = w->w_seq;
+	}
+	for (;;) {
+		struct waitq *progress;
+
+		f = flush_work_target(&d, &pq);
+		if (!f && !pq)
+			break;
+		if (plat_now_ns() >= deadline)
+			return -ETIMEDOUT;
+		/* Woken whenever an item of that queue returns. */
+		progress = f ? &f->f_wq->q_progress : &((struct wq *)pq)->q_progress;
+		r = wait_suspend(progress, &d, deadline);
+		if (r < 0)
+			return r;
+	}
+	return r;
+}
+
+int wq_flush_work(struct work *w, uint64_t timeout_ns)
+{
+	uint64_t deadline = wait_deadline(timeout_ns);
+	uint64_t s = plat_irq_save();
+	int r;
+
+	wait_current("wq_flush_work");
+	r = flush_work_locked(w, deadline);
+	plat_irq_restore(s);
+	return r;
+}
+
+int wq_cancel_sync(struct work *w, uint64_t timeout_ns)
+{
+	uint64_t deadline = wait_deadline(timeout_ns);
+	uint64_t s = plat_irq_save();
+	int cancelled, r;
+
+	wait_current("wq_cancel_sync");
+	cancelled = wq_cancel(w) ? 1 : 0;
+	r = flush_work_locked(w, deadline);
+	plat_irq_restore(s);
+	return r < 0 ? r : cancelled;
+}
+
+int wq_cancel_delayed_sync(struct delayed_work *dw, uint64_t timeout_ns)
+{
+	uint64_t deadline = wait_deadline(timeout_ns);
+	uint64_t s = plat_irq_save();
+	int cancelled, r;
+
+	wait_current("wq_cancel_delayed_sync");
+	cancelled = wq_cancel_delayed(dw) ? 1 : 0;
+	r = flush_work_locked(&dw->work, deadline);
+	plat_irq_restore(s);
+	return r < 0 ? r : cancelled;
+}

@@ -1,0 +1,71 @@
+# mk/config.mk: tools, flags and the quiet/verbose switch shared by every
+# fragment. toolchain.md has the facts behind each flag.
+
+CC      := clang
+LD      := ld.lld
+# GNU objcopy writes PE32+; llvm-objcopy 14 cannot (toolchain.md).
+OBJCOPY := objcopy
+NM      := llvm-nm
+AR      := llvm-ar
+QEMU    := qemu-system-x86_64
+
+# newlib, built by mk/newlib.mk into the build tree.
+NEWLIB_DIR  := $(BUILD)/newlib
+NEWLIB_INC  := $(NEWLIB_DIR)/install/x86_64-elf/include
+NEWLIB_LIBS := $(NEWLIB_DIR)/install/x86_64-elf/lib/libc.a \
+	       $(NEWLIB_DIR)/install/x86_64-elf/lib/libm.a
+
+# `make V=1` prints every command; otherwise one short line per step.
+V ?= 0
+ifeq ($(V),1)
+Q :=
+say = :
+else
+Q := @
+say = printf '  %-7s %s\n'
+endif
+
+# ---- bare-metal C (kernel/, vmbus/, drivers/, lib/) ------------------------
+# -mgeneral-regs-only: no SSE/x87 in compiled kernel code, so an interrupt
+# never clobbers vector state it did not save. Only files named *_fp.c are
+# compiled with SSE (UEFI leaves CR4.OSFXSR on); newlib itself uses SSE for
+# its double ABI (printf %f, libm), see README "Floating point".
+# -mstack-protector-guard=global: the guard is the kernel's __stack_chk_guard.
+# -D_DEFAULT_SOURCE: newlib's POSIX names (strnlen, ...) under -std=c11;
+# -D__LINUX_ERRNO_EXTENSIONS__: newlib's full errno set (ESHUTDOWN, ...).
+KERNEL_TARGET := --target=x86_64-unknown-none-elf
+WARNFLAGS     := -Wall -Wextra -Werror
+BASE_CFLAGS   := $(KERNEL_TARGET) -std=c11 $(WARNFLAGS) -O2 -g \
+		 -ffreestanding -mno-red-zone -fpic \
+		 -fvisibility=hidden -fno-strict-aliasing \
+		 -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+		 -fno-asynchronous-unwind-tables -fno-unwind-tables \
+		 -MMD -MP
+KERNEL_CFLAGS := $(BASE_CFLAGS) -fstack-protector-strong \
+		 -mstack-protector-guard=global \
+		 -nostdlibinc -isystem $(NEWLIB_INC) -I. -Iinclude \
+		 -D_DEFAULT_SOURCE -D__LINUX_ERRNO_EXTENSIONS__ \
+		 -DKEEL_BARE_METAL=1 $(EXTRA_CFLAGS)
+NOFP_CFLAGS   := -mgeneral-regs-only
+
+# ---- boot/ (gnu-efi headers only, runs before ExitBootServices) -------------
+# GNU_EFI_USE_MS_ABI makes EFIAPI ms_abi, so firmware calls are direct.
+# No stack protector: the loader runs before the kernel sets up its guard.
+EFI_INC      := /usr/include/efi
+EFI_LIB      := /usr/lib
+BOOT_CFLAGS  := $(BASE_CFLAGS) -fno-stack-protector -fshort-wchar \
+		-nostdlibinc -I$(EFI_INC) -I$(EFI_INC)/x86_64 \
+		-DGNU_EFI_USE_MS_ABI -I. -I$(BUILD)/gen $(NOFP_CFLAGS) \
+		$(EXTRA_CFLAGS)
+
+# ---- link (toolchain.md "EFI application with gnu-efi, clang and ld.lld") --
+# --apply-dynamic-relocs: gnu-efi's _relocate adds the base to the stored value.
+# --no-undefined: -shared would otherwise accept missing symbols.
+# --exclude-libs=ALL: newlib's symbols stay out of .dynsym.
+LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic --no-undefined \
+	   --apply-dynamic-relocs --exclude-libs=ALL --gc-sections --hash-style=sysv \
+	   --build-id=none -z max-page-size=4096 -z norelro -T linker.ld
+
+# Sections the PE32+ keeps (.rodata and .ksyms are Keel's own, see linker.ld).
+PE_SECTIONS := .text .rodata .sdata .data .bss .dynamic .dynsym .rel .rela \
+	       .rel.* .rela.* .reloc .ksyms

@@ -1,0 +1,98 @@
+# mk/efi.mk: $(BUILD)/keel.efi, the PE32+ EFI application.
+#
+# boot/*.c is compiled against gnu-efi's headers; everything else in the
+# image (kernel/, vmbus/, drivers/, lib/, subfolders included) against
+# newlib's. hosted/ is never part of the image.
+#
+# Two-pass link for backtrace symbols (kernel/ksyms.h):
+#   pass 1  keel.pass1.elf, .ksyms empty
+#   gen     scripts/ksyms-gen.sh: pass 1's text symbols -> ksyms-table.S
+#           (offsets from the image base and a string blob, no relocations)
+#   pass 2  keel.elf = the same objects + the table, which linker.ld puts
+#           last, so every other symbol keeps its address; scripts/
+#           ksyms-check.sh compares both passes' nm output and fails the
+#           build if anything moved.
+# Then GNU objcopy writes keel.efi.
+
+# For experiments: other folders, sources added or left out.
+KERNEL_DIRS       ?= kernel vmbus drivers lib
+EXTRA_KERNEL_SRCS ?=
+EXCLUDE_SRCS      ?=
+
+BOOT_SRCS   := $(sort $(wildcard boot/*.c))
+KERNEL_SRCS := $(filter-out $(EXCLUDE_SRCS),$(if $(KERNEL_DIRS),$(sort \
+		 $(shell find $(KERNEL_DIRS) \( -name '*.c' -o -name '*.S' \) \
+		 -type f 2>/dev/null)))) $(EXTRA_KERNEL_SRCS)
+BOOT_OBJS   := $(BOOT_SRCS:%=$(BUILD)/obj/%.o)
+KERNEL_OBJS := $(KERNEL_SRCS:%=$(BUILD)/obj/%.o)
+KEEL_OBJS   := $(BOOT_OBJS) $(KERNEL_OBJS)
+
+# crt0 first (toolchain.md); gnu-efi's relocator only: libefi.a is not linked
+# (its init.o defines memset/memcpy that collide with newlib's, and the loader
+# calls firmware services directly).
+EFI_CRT0 := $(EFI_LIB)/crt0-efi-x86_64.o
+EFI_LIBS := $(EFI_LIB)/libgnuefi.a
+
+# The version in the banner: git describe, else a VERSION file, else unknown.
+KEEL_VERSION := $(shell git describe --always --dirty 2>/dev/null || \
+		  cat VERSION 2>/dev/null || echo unknown)
+
+# Rewritten only when its content changes, so dependents rebuild only then.
+define write-if-changed
+	@mkdir -p $(@D)
+	@printf '%s\n' $(1) | cmp -s - $@ || printf '%s\n' $(1) > $@
+endef
+
+$(BUILD)/gen/version.h: FORCE
+	$(call write-if-changed,'#define KEEL_VERSION "$(KEEL_VERSION)"')
+
+# Flags are part of every object's inputs.
+$(BUILD)/gen/cflags: FORCE
+	$(call write-if-changed,'$(KERNEL_CFLAGS) | $(BOOT_CFLAGS) | $(NOFP_CFLAGS)')
+$(BUILD)/gen/ldflags: FORCE
+	$(call write-if-changed,'$(LDFLAGS) | $(PE_SECTIONS)')
+
+# boot/: gnu-efi headers; version.h is generated first.
+$(BUILD)/obj/boot/%.c.o: boot/%.c $(BUILD)/gen/cflags | $(BUILD)/gen/version.h
+	@mkdir -p $(@D)
+	$(Q)$(say) CC $<
+	$(Q)$(CC) $(BOOT_CFLAGS) -c $< -o $@
+
+# Everything else: newlib headers, no SSE except in *_fp.c.
+$(BUILD)/obj/%.c.o: %.c $(BUILD)/gen/cflags $(NEWLIB_DIR)/built
+	@mkdir -p $(@D)
+	$(Q)$(say) CC $<
+	$(Q)$(CC) $(KERNEL_CFLAGS) $(if $(filter %_fp.c,$<),,$(NOFP_CFLAGS)) -c $< -o $@
+
+$(BUILD)/obj/%.S.o: %.S $(BUILD)/gen/cflags $(NEWLIB_DIR)/built
+	@mkdir -p $(@D)
+	$(Q)$(say) AS $<
+	$(Q)$(CC) $(KERNEL_CFLAGS) $(NOFP_CFLAGS) -c $< -o $@
+
+KEEL_LINK_INPUTS := $(EFI_CRT0) $(KEEL_OBJS) $(NEWLIB_LIBS) $(EFI_LIBS)
+
+$(BUILD)/keel.pass1.elf: $(KEEL_OBJS) linker.ld $(BUILD)/gen/ldflags $(NEWLIB_DIR)/built
+	$(Q)$(say) LD "$@ (pass 1)"
+	$(Q)$(LD) $(LDFLAGS) $(KEEL_LINK_INPUTS) -o $@
+
+$(BUILD)/gen/ksyms-table.S: $(BUILD)/keel.pass1.elf scripts/ksyms-gen.sh
+	$(Q)$(say) KSYMS $@
+	$(Q)NM=$(NM) scripts/ksyms-gen.sh $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/ksyms-table.o: $(BUILD)/gen/ksyms-table.S
+	$(Q)$(say) AS $<
+	$(Q)$(CC) $(KERNEL_TARGET) -c $< -o $@
+
+$(BUILD)/keel.elf: $(BUILD)/keel.pass1.elf $(BUILD)/obj/ksyms-table.o scripts/ksyms-check.sh
+	$(Q)$(say) LD "$@ (pass 2)"
+	$(Q)$(LD) $(LDFLAGS) $(KEEL_LINK_INPUTS) $(BUILD)/obj/ksyms-table.o -o $@.tmp
+	$(Q)NM=$(NM) scripts/ksyms-check.sh $(BUILD)/keel.pass1.elf $@.tmp
+	$(Q)mv $@.tmp $@
+
+$(BUILD)/keel.efi: $(BUILD)/keel.elf
+	$(Q)$(say) OBJCOPY $@
+	$(Q)$(OBJCOPY) $(addprefix -j ,$(PE_SECTIONS)) --target=efi-app-x86_64 \
+		--subsystem=10 $< $@.tmp
+	$(Q)mv $@.tmp $@
+
+-include $(KEEL_OBJS:.o=.d)

@@ -1,0 +1,37 @@
+# mk/images.mk: the boot disks (test-images/, gen2-platform.md §12) and
+# `make run`.
+#   $(BUILD)/keel.img        raw GPT disk, ESP with BOOTX64.EFI + keel.cfg
+#   $(BUILD)/keel.vhdx       the same for Hyper-V (dynamic VHDX)
+#   $(BUILD)/keel-azure.vhd  the same for Azure (fixed VHD, size in MiB)
+# CMDLINE is keel.cfg's line: `make run CMDLINE="console=serial test=heap"`.
+
+CMDLINE   ?= console=both
+IMAGE_MIB ?= 64
+# `make run QEMU_ARGS="..."` passes more arguments to QEMU; RUN_OPTS to
+# scripts/run-qemu.sh (e.g. --display, --timeout 60).
+QEMU_ARGS ?=
+RUN_OPTS  ?=
+
+$(BUILD)/gen/cmdline: FORCE
+	$(call write-if-changed,'$(CMDLINE) $(IMAGE_MIB)')
+
+$(BUILD)/keel.img: $(BUILD)/keel.efi $(BUILD)/gen/cmdline test-images/mkimg.sh
+	$(Q)$(say) IMG $@
+	$(Q)test-images/mkimg.sh $@ $< '$(CMDLINE)' $(IMAGE_MIB)
+
+$(BUILD)/keel.vhdx: $(BUILD)/keel.img test-images/convert.sh
+	$(Q)$(say) VHDX $@
+	$(Q)test-images/convert.sh vhdx $< $@
+
+$(BUILD)/keel-azure.vhd: $(BUILD)/keel.img test-images/convert.sh
+	$(Q)$(say) VHD $@
+	$(Q)test-images/convert.sh vhd $< $@
+
+images: $(BUILD)/keel.img $(BUILD)/keel.vhdx $(BUILD)/keel-azure.vhd
+
+# Interactive: serial on this terminal (Ctrl-A x quits). Without a terminal
+# (scripts, CI) QEMU is stopped after 120 s.
+run: deps
+	@$(MAKE) --no-print-directory BUILD=$(BUILD) $(BUILD)/keel.img
+	@if [ -t 0 ]; then t=0; else t=120; fi; \
+	  scripts/run-qemu.sh --timeout $$t $(RUN_OPTS) $(BUILD)/keel.img -- $(QEMU_ARGS)

@@ -1,0 +1,35 @@
+#!/bin/sh
+# scripts/bench-boot.sh BUILD [N]: keel.efi's size, and the ready time (the
+# kernel's own `keel: ready in N us`, TSC time since efi_main) as the median
+# of N boots (default 5) with QEMU's whole wall time (firmware included)
+# beside it. Boots run one at a time so they do not disturb each other.
+set -eu
+build=$1 n=${2:-5}
+dir=$build/bench
+mkdir -p "$dir"
+size=$(stat -c %s "$build/keel.efi")
+printf '%-34s %10s bytes\n' "keel.efi size" "$size"
+
+test-images/setcfg.sh "$build/keel.img" "$dir/bench.img" "console=serial on_ready=poweroff"
+: > "$dir/ready" ; : > "$dir/wall"
+i=0
+while [ "$i" -lt "$n" ]; do
+	t0=$(date +%s%N)
+	st=0
+	scripts/run-qemu.sh --timeout 90 --log "$dir/serial.log" --workdir "$dir" \
+		"$dir/bench.img" >/dev/null 2>&1 || st=$?
+	t1=$(date +%s%N)
+	us=$(tr -d '\r' < "$dir/serial.log" | sed -n 's/^keel: ready in \([0-9]*\) us$/\1/p' | head -n1)
+	if [ "$st" != 0 ] || [ -z "$us" ]; then
+		echo "bench-boot: boot $i failed (QEMU status $st); serial log:" >&2
+		tail -n 40 "$dir/serial.log" >&2
+		exit 1
+	fi
+	echo "$us" >> "$dir/ready"
+	echo $(( (t1 - t0) / 1000000 )) >> "$dir/wall"
+	i=$((i + 1))
+done
+median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+printf '%-34s %10s us    (QEMU wall time %s ms, median of %s)\n' \
+	"boot: ready time" "$(median "$dir/ready")" "$(median "$dir/wall")" "$n"
+rm -f "$dir/bench.img"

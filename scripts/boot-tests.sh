@@ -1,0 +1,72 @@
+#!/bin/sh
+# scripts/boot-tests.sh BUILD [NAME...]: the QEMU boot-test suite. Checks
+# the image itself (PE32+ EFI application under 128 KiB, sgdisk -v clean,
+# VHD size), then runs the tests of tests/boot/boot-tests.txt (all, or the
+# named ones) two at a time, each through scripts/boot-test.sh, and writes
+# $BUILD/results/boot.txt (`PASS name` / `FAIL name`). Failures print why
+# and the serial log. Exits 0 either way: scripts/test-summary.sh judges.
+set -u
+build=$1; shift
+table=tests/boot/boot-tests.txt
+out=$build/results/boot.txt
+work=$build/tests/boot
+mkdir -p "$build/results" "$work"
+: > "$out"
+
+check() {       # name, then a command that must succeed
+	n=$1; shift
+	if "$@" >"$work/$n.check" 2>&1; then
+		echo "PASS $n" | tee -a "$out"
+	else
+		echo "FAIL $n" | tee -a "$out"
+		cat "$work/$n.check"
+	fi
+}
+
+efi_ok() {
+	f=$build/keel.efi
+	sz=$(stat -c %s "$f")
+	echo "keel.efi: $sz bytes"
+	[ "$sz" -lt 131072 ] || { echo "keel.efi is $sz bytes, limit 131072"; return 1; }
+	objdump -f "$f" | grep -q 'file format pei-x86-64' || { echo "not PE32+ x86-64"; return 1; }
+	objdump -p "$f" | grep -Eq '^Subsystem[[:space:]]+0*a[[:space:]]' || { echo "subsystem is not EFI application (10)"; return 1; }
+}
+gpt_ok() { sgdisk -v "$build/keel.img" | grep -q 'No problems found'; }
+vhd_ok() {
+	v=$(qemu-img info -f vpc --output=json "$build/keel-azure.vhd" | sed -n 's/.*"virtual-size": *\([0-9]*\).*/\1/p' | head -n1)
+	f=$(stat -c %s "$build/keel-azure.vhd")
+	echo "keel-azure.vhd virtual size $v, file $f bytes"
+	# fixed VHD: the data, then one 512-byte footer
+	[ -n "$v" ] && [ $(( v % 1048576 )) -eq 0 ] && [ "$f" -eq $(( v + 512 )) ]
+}
+check image-efi-pe32plus-under-128k efi_ok
+check image-gpt-valid gpt_ok
+check image-vhd-size-mib vhd_ok
+
+# The test lines, optionally filtered by name.
+grep -Ev '^[[:space:]]*(#|$)' "$table" > "$work/lines"
+if [ $# -gt 0 ]; then
+	for n in "$@"; do grep -E "^$n[[:space:]]+[|]" "$work/lines"; done > "$work/lines.sel"
+	mv "$work/lines.sel" "$work/lines"
+fi
+
+# Two QEMUs at a time (2 cores); each test's output goes to its own file
+# and is shown in table order afterwards.
+n=$(wc -l < "$work/lines")
+i=1
+while [ "$i" -le "$n" ]; do echo "$i"; i=$((i + 1)); done |
+	xargs -P 2 -I '{}' sh -c 'line=$(sed -n "{}p" "$1/lines"); scripts/boot-test.sh "$2" "$line" > "$1/out.{}" 2>&1' sh "$work" "$build"
+
+i=1
+while [ "$i" -le "$n" ]; do
+	if [ -f "$work/out.$i" ]; then
+		cat "$work/out.$i"
+		grep -E '^(PASS|FAIL) ' "$work/out.$i" | head -n 1 | sed 's/:.*//' >> "$out"
+	else
+		name=$(sed -n "${i}p" "$work/lines" | awk -F ' [|] ' '{ print $1 }' | tr -d ' ')
+		echo "FAIL $name (no output)" | tee -a "$out"
+	fi
+	rm -f "$work/out.$i"
+	i=$((i + 1))
+done
+exit 0

@@ -1,0 +1,149 @@
+/*
+ * The real guest under keelsim: Keel's work queues, timers and VMBus core
+ * (kernel/wq.c and friends, kernel/timer.c, vmbus/, drivers/) as the hosted
+ * build runs them. keelsim drives the work queues one item at a time
+ * (wq_runnable / wq_run_once) and reads the guest's state through the VMBus
+ * introspection API (vmbus_list_devices, vmbus_get_stats).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/timer.h"
+#include "kernel/wq.h"
+#include "drivers/echo.h"
+#include "sim/sim.h"
+#include "vmbus/vmbus.h"
+
+bool sim_have_keel_guest = true;
+
+static bool stopped_called;
+
+static int keel_start(void)
+{
+	/* wq_init/timer_init per seed: a clean work-queue core (kernel/wq.h). */
+	wq_init();
+	timer_init();
+	wq_set_deadlock_action(WQ_DEADLOCK_RECORD);
+	wq_set_may_wake(sim_may_wake, NULL);
+	stopped_called = false;
+	return vmbus_start();
+}
+
+static void keel_stop(void)
+{
+	stopped_called = true;
+	vmbus_stop();
+}
+
+static void keel_fini(void)
+{
+	vmbus_fini();
+	vmbus_legacy_single_queue = false;
+	echo_subchannels_wanted = 0;
+	echo_packets_per_channel = 4;
+	wq_init();                      /* drop queues and fibers of this seed */
+	timer_init();
+}
+
+static int keel_runnable(void **q, const char **names, int max)
+{
+	struct wq *qs[64];
+	int n = wq_runnable(qs, max < 64 ? max : 64);
+
+	if (n > max)
+		n = max;
+	if (n > 64)
+		n = 64;
+	for (int i = 0; i < n; i++) {
+		q[i] = qs[i];
+		names[i] = wq_name(qs[i]);
+	}
+	return n;
+}
+
+static void keel_run(void *q)
+{
+	wq_run_once(q);
+}
+
+static int keel_list(struct sim_gdev *out, int max)
+{
+	static struct vmbus_dev_info info[256];
+	int n = vmbus_list_devices(info, max < 256 ? max : 256);
+	int m = n < max ? n : max;
+
+	if (m > 256)
+		m = 256;
+	for (int i = 0; i < m; i++) {
+		out[i].instance = info[i].instance;
+		out[i].ready = info[i].ready;
+		out[i].state = info[i].state;
+		out[i].nsub = info[i].nsub;
+		out[i].relid = info[i].relid;
+	}
+	return n;
+}
+
+static uint64_t keel_dropped(void)
+{
+	struct vmbus_stats st;
+
+	vmbus_get_stats(&st);
+	return st.dropped;
+}
+
+static uint32_t keel_version(void)
+{
+	struct vmbus_stats st;
+
+	vmbus_get_stats(&st);
+	return st.version;
+}
+
+static int keel_switch(const char *name)
+{
+	if (!strcmp(name, "legacy-single-queue")) {
+		vmbus_legacy_single_queue = true;
+		return 0;
+	}
+	if (!strncmp(name, "echo-subchannels=", 17)) {
+		echo_subchannels_wanted = atoi(name + 17);
+		return 0;
+	}
+	if (!strncmp(name, "echo-packets=", 13)) {
+		echo_packets_per_channel = atoi(name + 13);
+		return 0;
+	}
+	return -1;
+}
+
+static unsigned keel_deadlocks(void)
+{
+	return wq_deadlock_count();
+}
+
+static const char *keel_report(void)
+{
+	return wq_last_deadlock_report();
+}
+
+static bool keel_stall(void)
+{
+	return wq_check_stall();
+}
+
+const struct sim_guest_ops sim_guest_keel = {
+	.name = "keel",
+	.start = keel_start,
+	.stop = keel_stop,
+	.fini = keel_fini,
+	.runnable = keel_runnable,
+	.run = keel_run,
+	.list = keel_list,
+	.dropped = keel_dropped,
+	.version = keel_version,
+	.guest_switch = keel_switch,
+	.deadlocks = keel_deadlocks,
+	.deadlock_report = keel_report,
+	.stall_check = keel_stall,
+};

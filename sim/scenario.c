@@ -1,0 +1,593 @@
+/*
+ * The scenario parser: a line-based text format, one statement per line,
+ * '#' starts a comment. The format, every keyword and a full example are in
+ * docs/scenarios.md; keep the two in step.
+ *
+ * `param NAME v1 v2 ...` (or `param NAME A..B`) lines make a file a family:
+ * the file is parsed once per combination of parameter values with $NAME
+ * replaced by the value, and every variant runs over every seed.
+ */
+#define _DEFAULT_SOURCE 1   /* strdup, strcasecmp */
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sim/sim.h"
+
+#define MAX_LINES  1024
+#define MAX_VALUES 256
+#define MAX_VARIANTS 4096
+
+struct param {
+	char name[32];
+	char values[MAX_VALUES][32];
+	int nvalues;
+};
+
+struct ctx {
+	const char *path;
+	int line;
+	struct sim_scenario *sc;
+};
+
+static int err(struct ctx *c, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s:%d: ", c->path, c->line);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+	return -1;
+}
+
+/* ---- small parsers ---- */
+
+static int parse_time(const char *s, uint64_t *out)
+{
+	return host_parse_ns(s, out);
+}
+
+static int parse_num(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (!*s)
+		return -1;
+	*out = strtoull(s, &end, 0);
+	return *end ? -1 : 0;
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	uint64_t v = strtoull(s, &end, 0);
+
+	if (end == s)
+		return -1;
+	if (!strcasecmp(end, "k"))
+		v <<= 10;
+	else if (!strcasecmp(end, "m"))
+		v <<= 20;
+	else if (!strcasecmp(end, "g"))
+		v <<= 30;
+	else if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_version(const char *s, uint64_t *out)
+{
+	unsigned maj, min;
+
+	if (sscanf(s, "%u.%u", &maj, &min) != 2)
+		return -1;
+	*out = VMBUS_VERSION(maj, min);
+	return 0;
+}
+
+/* "e3" or "e3.2" -> name, sub (-1 when no sub) */
+static void split_dev(const char *s, char *name, size_t cap, int *sub)
+{
+	const char *dot = strchr(s, '.');
+
+	*sub = -1;
+	if (dot) {
+		snprintf(name, cap, "%.*s", (int)(dot - s), s);
+		*sub = atoi(dot + 1);
+	} else {
+		snprintf(name, cap, "%s", s);
+	}
+}
+
+static const struct { const char *name; uint32_t key; } trig_keys[] = {
+	{ "INITIATE_CONTACT", VMBUS_MSG_INITIATE_CONTACT },
+	{ "REQUESTOFFERS", VMBUS_MSG_REQUESTOFFERS },
+	{ "GPADL_HEADER", VMBUS_MSG_GPADL_HEADER },
+	{ "GPADL_BODY", VMBUS_MSG_GPADL_BODY },
+	{ "GPADL_TEARDOWN", VMBUS_MSG_GPADL_TEARDOWN },
+	{ "OPENCHANNEL", VMBUS_MSG_OPENCHANNEL },
+	{ "CLOSECHANNEL", VMBUS_MSG_CLOSECHANNEL },
+	{ "RELID_RELEASED", VMBUS_MSG_RELID_RELEASED },
+	{ "UNLOAD", VMBUS_MSG_UNLOAD },
+	{ "MODIFYCHANNEL", VMBUS_MSG_MODIFYCHANNEL },
+	{ "packet", HOST_STEP_PACKET },
+	{ "subchannels", HOST_STEP_SUBCHANNELS },
+};
+
+static const struct { const char *name; int action; bool has_arg; } trig_actions[] = {
+	{ "rescind", HTA_RESCIND, false },
+	{ "delay", HTA_DELAY, true },
+	{ "drop", HTA_DROP, false },
+	{ "duplicate", HTA_DUPLICATE, false },
+	{ "status", HTA_STATUS, true },
+	{ "never-answer", HTA_NEVER_ANSWER, false },
+};
+
+static const struct { const char *name; int kind; int nargs; } expect_kinds[] = {
+	{ "ready", SE_READY, 1 },
+	{ "not-ready", SE_NOT_READY, 1 },
+	{ "released", SE_RELEASED, 1 },
+	{ "opened", SE_OPENED, 1 },
+	{ "echoes", SE_ECHOES, 2 },
+	{ "subchannels", SE_SUBCHANNELS, 2 },
+	{ "subchannels-open", SE_SUBCHANNELS_OPEN, 2 },
+	{ "version", SE_VERSION, 1 },
+	{ "connected", SE_CONNECTED, 0 },
+	{ "unloaded", SE_UNLOADED, 0 },
+	{ "deadlock", SE_DEADLOCK, 0 },
+	{ "violation", SE_VIOLATION, 0 },
+	{ "dropped", SE_DROPPED, 1 },
+	{ "devices", SE_DEVICES, 1 },
+	{ "quiescent", SE_QUIESCENT, 0 },
+	{ "triggered", SE_TRIGGERED, 0 },
+	{ "no-hang", SE_NO_HANG, 0 },
+	{ "no-violation", SE_NO_VIOLATION, 0 },
+};
+
+/* ---- statements ---- */
+
+static int st_device(struct ctx *c, char **t, int n)
+{
+	struct sim_scenario *sc = c->sc;
+	uint64_t count = 0;
+	struct sim_devspec base;
+
+	if (n < 3)
+		return err(c, "usage: device TYPE NAME [count=N] [key=value...]%s", "");
+	memset(&base, 0, sizeof(base));
+	snprintf(base.type, sizeof(base.type), "%s", t[1]);
+	for (int i = 3; i < n; i++) {
+		char *eq = strchr(t[i], '=');
+
+		if (!eq)
+			return err(c, "device parameter '%s' is not key=value", t[i]);
+		*eq = 0;
+		if (!strcmp(t[i], "count")) {
+			if (parse_num(eq + 1, &count) < 0 || count == 0 || count > SIM_MAX_DEVS)
+				return err(c, "bad count '%s'", eq + 1);
+			continue;
+		}
+		if (base.nparams >= 8)
+			return err(c, "too many device parameters%s", "");
+		snprintf(base.keys[base.nparams], 24, "%s", t[i]);
+		snprintf(base.vals[base.nparams], 24, "%s", eq + 1);
+		base.nparams++;
+	}
+	for (uint64_t k = 0; k < (count ? count : 1); k++) {
+		if (sc->ndevs >= SIM_MAX_DEVS)
+			return err(c, "more than %s devices", "128");
+		sc->devs[sc->ndevs] = base;
+		if (count)
+			snprintf(sc->devs[sc->ndevs].name, 32, "%.24s%llu", t[2],
+				 (unsigned long long)k);
+		else
+			snprintf(sc->devs[sc->ndevs].name, 32, "%s", t[2]);
+		sc->ndevs++;
+	}
+	return 0;
+}
+
+static int st_at(struct ctx *c, char **t, int n)
+{
+	struct sim_scenario *sc = c->sc;
+	struct sim_action *a;
+
+	if (n < 3 || sc->nacts >= SIM_MAX_ACTIONS)
+		return err(c, "usage: at TIME offer|rescind|unload|malformed|ibuf|post-fail ...%s",
+			   "");
+	a = &sc->acts[sc->nacts];
+	memset(a, 0, sizeof(*a));
+	if (parse_time(t[1], &a->at) < 0)
+		return err(c, "bad time '%s'", t[1]);
+	a->subidx = -1;
+	if (!strcmp(t[2], "offer") && n == 4) {
+		a->kind = SA_OFFER;
+		snprintf(a->dev, sizeof(a->dev), "%s", t[3]);
+	} else if (!strcmp(t[2], "rescind") && n == 4) {
+		a->kind = SA_RESCIND;
+		split_dev(t[3], a->dev, sizeof(a->dev), &a->subidx);
+	} else if (!strcmp(t[2], "unload") && n == 3) {
+		a->kind = SA_UNLOAD;
+	} else if (!strcmp(t[2], "malformed") && n == 4) {
+		if (!host_malformed_kind_valid(t[3]))
+			return err(c, "unknown malformed kind '%s'", t[3]);
+		a->kind = SA_MALFORMED;
+		snprintf(a->arg, sizeof(a->arg), "%s", t[3]);
+	} else if (!strcmp(t[2], "ibuf") && n == 4) {
+		a->kind = SA_IBUF;
+		if (parse_num(t[3], &a->num) < 0)
+			return err(c, "bad count '%s'", t[3]);
+	} else if (!strcmp(t[2], "post-fail") && n == 4) {
+		a->kind = SA_POST_FAIL;
+		if (parse_num(t[3], &a->num) < 0 || a->num > 1000)
+			return err(c, "bad per-mille '%s'", t[3]);
+	} else {
+		return err(c, "unknown action '%s'", t[2]);
+	}
+	sc->nacts++;
+	return 0;
+}
+
+static int st_on(struct ctx *c, char **t, int n)
+{
+	struct sim_scenario *sc = c->sc;
+	struct sim_trigspec *tg;
+	int i = 3;
+	size_t k;
+
+	if (n < 4 || sc->ntrigs >= SIM_MAX_TRIGGERS)
+		return err(c, "usage: on MESSAGE DEV [sub N] [nth N] [every] ACTION [ARG]%s", "");
+	tg = &sc->trigs[sc->ntrigs];
+	memset(tg, 0, sizeof(*tg));
+	for (k = 0; k < sizeof(trig_keys) / sizeof(trig_keys[0]); k++)
+		if (!strcasecmp(trig_keys[k].name, t[1]))
+			break;
+	if (k == sizeof(trig_keys) / sizeof(trig_keys[0]))
+		return err(c, "unknown trigger message or step '%s'", t[1]);
+	tg->key = trig_keys[k].key;
+	split_dev(t[2], tg->dev, sizeof(tg->dev), &tg->subidx);
+	tg->nth = 1;
+	while (i < n) {
+		uint64_t v;
+
+		if (!strcmp(t[i], "sub") && i + 1 < n) {
+			tg->subidx = atoi(t[i + 1]);
+			i += 2;
+		} else if (!strcmp(t[i], "nth") && i + 1 < n && parse_num(t[i + 1], &v) == 0) {
+			tg->nth = (uint32_t)v;
+			i += 2;
+		} else if (!strcmp(t[i], "every")) {
+			tg->every = true;
+			i++;
+		} else {
+			break;
+		}
+	}
+	if (i >= n)
+		return err(c, "trigger without an action%s", "");
+	for (k = 0; k < sizeof(trig_actions) / sizeof(trig_actions[0]); k++)
+		if (!strcmp(trig_actions[k].name, t[i]))
+			break;
+	if (k == sizeof(trig_actions) / sizeof(trig_actions[0]))
+		return err(c, "unknown trigger action '%s'", t[i]);
+	tg->action = trig_actions[k].action;
+	if (trig_actions[k].has_arg) {
+		if (i + 1 >= n)
+			return err(c, "action '%s' needs an argument", t[i]);
+		if (tg->action == HTA_DELAY ? parse_time(t[i + 1], &tg->arg) < 0
+					    : parse_num(t[i + 1], &tg->arg) < 0)
+			return err(c, "bad argument '%s'", t[i + 1]);
+		i++;
+	}
+	if (i + 1 != n)
+		return err(c, "extra words after the action: '%s'", t[i + 1]);
+	sc->ntrigs++;
+	return 0;
+}
+
+static int st_expect(struct ctx *c, char **t, int n)
+{
+	struct sim_scenario *sc = c->sc;
+	struct sim_expect *e;
+	size_t k;
+	int i;
+
+	if (n < 2 || sc->nexps >= SIM_MAX_EXPECTS)
+		return err(c, "usage: expect WHAT ...%s", "");
+	if (!strcmp(t[1], "hang-ok")) {
+		sc->allow_hang = true;
+		return 0;
+	}
+	for (k = 0; k < sizeof(expect_kinds) / sizeof(expect_kinds[0]); k++)
+		if (!strcmp(expect_kinds[k].name, t[1]))
+			break;
+	if (k == sizeof(expect_kinds) / sizeof(expect_kinds[0]))
+		return err(c, "unknown expectation '%s'", t[1]);
+	e = &sc->exps[sc->nexps];
+	memset(e, 0, sizeof(*e));
+	e->kind = expect_kinds[k].kind;
+	e->line = c->line;
+	e->num = 1;
+	i = 2;
+	switch (e->kind) {
+	case SE_READY: case SE_NOT_READY: case SE_RELEASED: case SE_OPENED:
+	case SE_ECHOES: case SE_SUBCHANNELS: case SE_SUBCHANNELS_OPEN:
+		if (n < 3)
+			return err(c, "expect %s needs a device", t[1]);
+		snprintf(e->dev, sizeof(e->dev), "%s", t[2]);
+		i = 3;
+		if (expect_kinds[k].nargs == 2) {
+			if (n < 4 || parse_num(t[3], &e->num) < 0)
+				return err(c, "expect %s DEV N: bad N", t[1]);
+			i = 4;
+		}
+		break;
+	case SE_VERSION:
+		if (n < 3 || parse_version(t[2], &e->num) < 0)
+			return err(c, "expect version X.Y%s", "");
+		i = 3;
+		break;
+	case SE_DROPPED: case SE_DEVICES:
+		if (n < 3 || parse_num(t[2], &e->num) < 0)
+			return err(c, "expect %s N", t[1]);
+		i = 3;
+		break;
+	default:
+		break;
+	}
+	/* optional trailing: "by TIME" (ready) or a count (released/opened) */
+	while (i < n) {
+		if (!strcmp(t[i], "by") && i + 1 < n && parse_time(t[i + 1], &e->by) == 0) {
+			i += 2;
+		} else if ((e->kind == SE_RELEASED || e->kind == SE_OPENED) &&
+			   parse_num(t[i], &e->num) == 0) {
+			i++;
+		} else {
+			return err(c, "unexpected '%s' in expectation", t[i]);
+		}
+	}
+	sc->nexps++;
+	return 0;
+}
+
+static int st_simple(struct ctx *c, char **t, int n)
+{
+	struct sim_scenario *sc = c->sc;
+	const char *k = t[0];
+
+	if (!strcmp(k, "name"))
+		return 0;
+	if (n != 2 && strcmp(k, "switch"))
+		return err(c, "'%s' takes one argument", k);
+	if (!strcmp(k, "profile")) {
+		if (!host_profile_find(t[1]))
+			return err(c, "unknown profile '%s'", t[1]);
+		snprintf(sc->profile, sizeof(sc->profile), "%s", t[1]);
+	} else if (!strcmp(k, "switch")) {
+		if (n != 3 || sc->nswitches >= 16)
+			return err(c, "usage: switch KEY VALUE%s", "");
+		snprintf(sc->sw_keys[sc->nswitches], 32, "%s", t[1]);
+		snprintf(sc->sw_vals[sc->nswitches], 64, "%s", t[2]);
+		sc->nswitches++;
+	} else if (!strcmp(k, "guest")) {
+		if (strcmp(t[1], "keel") && strcmp(t[1], "test"))
+			return err(c, "guest is 'keel' or 'test', not '%s'", t[1]);
+		snprintf(sc->guest, sizeof(sc->guest), "%s", t[1]);
+	} else if (!strcmp(k, "guest-switch")) {
+		if (sc->nguest_switches >= 8)
+			return err(c, "too many guest switches%s", "");
+		snprintf(sc->guest_switch[sc->nguest_switches++], 32, "%s", t[1]);
+	} else if (!strcmp(k, "ram")) {
+		if (parse_size(t[1], &sc->ram) < 0)
+			return err(c, "bad size '%s'", t[1]);
+	} else if (!strcmp(k, "until")) {
+		if (parse_time(t[1], &sc->until) < 0)
+			return err(c, "bad time '%s'", t[1]);
+	} else if (!strcmp(k, "max-steps")) {
+		if (parse_num(t[1], &sc->max_steps) < 0)
+			return err(c, "bad number '%s'", t[1]);
+	} else if (!strcmp(k, "step-cost")) {
+		uint64_t v;
+
+		if (parse_time(t[1], &v) < 0 || v > 1000000)
+			return err(c, "bad step cost '%s'", t[1]);
+		sc->step_cost_ns = (uint32_t)v;
+	} else if (!strcmp(k, "mem-slack")) {
+		uint64_t v;
+
+		if (parse_num(t[1], &v) < 0)
+			return err(c, "bad number '%s'", t[1]);
+		sc->mem_slack = (uint32_t)v;
+	} else if (!strcmp(k, "seeds")) {
+		uint64_t v;
+
+		if (parse_num(t[1], &v) < 0)
+			return err(c, "bad number '%s'", t[1]);
+		sc->seeds = (unsigned)v;
+	} else {
+		return err(c, "unknown statement '%s'", k);
+	}
+	return 0;
+}
+
+static int parse_line(struct ctx *c, char *line)
+{
+	char *t[32];
+	int n = 0;
+	char *p = strchr(line, '#');
+
+	if (p)
+		*p = 0;
+	for (p = strtok(line, " \t\r\n"); p && n < 32; p = strtok(NULL, " \t\r\n"))
+		t[n++] = p;
+	if (n == 0)
+		return 0;
+	if (!strcmp(t[0], "device"))
+		return st_device(c, t, n);
+	if (!strcmp(t[0], "at"))
+		return st_at(c, t, n);
+	if (!strcmp(t[0], "on"))
+		return st_on(c, t, n);
+	if (!strcmp(t[0], "expect"))
+		return st_expect(c, t, n);
+	if (!strcmp(t[0], "param"))
+		return 0;                       /* handled before */
+	return st_simple(c, t, n);
+}
+
+static void defaults(struct sim_scenario *sc, const char *path)
+{
+	memset(sc, 0, sizeof(*sc));
+	snprintf(sc->file, sizeof(sc->file), "%s", path);
+	snprintf(sc->profile, sizeof(sc->profile), "ws2022");
+	snprintf(sc->guest, sizeof(sc->guest), "%s", sim_have_keel_guest ? "keel" : "test");
+	sc->ram = 64ull << 20;
+	sc->until = 10ull * 1000000000ull;
+	sc->max_steps = 2000000;
+	sc->step_cost_ns = 500;
+	sc->seeds = 500;
+}
+
+/* ---- parameters ---- */
+
+static int parse_param(struct ctx *c, char *line, struct param *p)
+{
+	char *t[MAX_VALUES + 2];
+	int n = 0;
+	char *s = strchr(line, '#');
+
+	if (s)
+		*s = 0;
+	for (s = strtok(line, " \t\r\n"); s && n < MAX_VALUES + 2; s = strtok(NULL, " \t\r\n"))
+		t[n++] = s;
+	if (n < 3)
+		return err(c, "usage: param NAME VALUE... | param NAME A..B%s", "");
+	snprintf(p->name, sizeof(p->name), "%s", t[1]);
+	p->nvalues = 0;
+	if (n == 3 && strstr(t[2], "..")) {
+		long a = strtol(t[2], NULL, 10), b = strtol(strstr(t[2], "..") + 2, NULL, 10);
+
+		if (b < a || b - a >= MAX_VALUES)
+			return err(c, "bad range '%s'", t[2]);
+		for (long v = a; v <= b; v++)
+			snprintf(p->values[p->nvalues++], 32, "%ld", v);
+		return 0;
+	}
+	for (int i = 2; i < n; i++)
+		snprintf(p->values[p->nvalues++], 32, "%s", t[i]);
+	return 0;
+}
+
+/* Replace $NAME / ${NAME} occurrences. */
+static void substitute(const char *in, char *out, size_t cap, const struct param *ps, int np,
+		       const int *pick)
+{
+	size_t o = 0;
+
+	while (*in && o + 1 < cap) {
+		int hit = -1;
+		size_t skip = 0;
+
+		if (*in == '$') {
+			for (int i = 0; i < np; i++) {
+				size_t L = strlen(ps[i].name);
+
+				if (in[1] == '{' && !strncmp(in + 2, ps[i].name, L) && in[2 + L] == '}') {
+					hit = i;
+					skip = L + 3;
+				} else if (!strncmp(in + 1, ps[i].name, L) &&
+					   !isalnum((unsigned char)in[1 + L]) && in[1 + L] != '_') {
+					hit = i;
+					skip = L + 1;
+				}
+				if (hit >= 0)
+					break;
+			}
+		}
+		if (hit >= 0) {
+			const char *v = ps[hit].values[pick[hit]];
+
+			while (*v && o + 1 < cap)
+				out[o++] = *v++;
+			in += skip;
+		} else {
+			out[o++] = *in++;
+		}
+	}
+	out[o] = 0;
+}
+
+int sim_scenario_load(const char *path, struct sim_scenario **out)
+{
+	FILE *f = fopen(path, "r");
+	char *lines[MAX_LINES];
+	struct param ps[SIM_MAX_PARAMS];
+	int nlines = 0, np = 0, nvar = 1, rc = -1;
+	struct sim_scenario *v = NULL;
+	struct ctx c = { .path = path };
+	char buf[1024];
+
+	if (!f) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (nlines < MAX_LINES && fgets(buf, sizeof(buf), f))
+		lines[nlines++] = strdup(buf);
+	fclose(f);
+	for (int i = 0; i < nlines; i++) {
+		char tmp[1024];
+		char *s = lines[i];
+
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (strncmp(s, "param", 5) || !isspace((unsigned char)s[5]))
+			continue;
+		c.line = i + 1;
+		snprintf(tmp, sizeof(tmp), "%s", s);
+		if (np >= SIM_MAX_PARAMS || parse_param(&c, tmp, &ps[np]) < 0)
+			goto out;
+		nvar *= ps[np].nvalues;
+		np++;
+		if (nvar > MAX_VARIANTS) {
+			err(&c, "more than %s variants", "4096");
+			goto out;
+		}
+	}
+	v = calloc((size_t)nvar, sizeof(*v));
+	if (!v)
+		goto out;
+	for (int vi = 0; vi < nvar; vi++) {
+		int pick[SIM_MAX_PARAMS], rem = vi;
+		size_t o = 0;
+
+		for (int i = np - 1; i >= 0; i--) {
+			pick[i] = rem % ps[i].nvalues;
+			rem /= ps[i].nvalues;
+		}
+		defaults(&v[vi], path);
+		for (int i = 0; i < np && o < sizeof(v[vi].variant); i++)
+			o += (size_t)snprintf(v[vi].variant + o, sizeof(v[vi].variant) - o, "%s%s=%s",
+					      i ? "," : "", ps[i].name, ps[i].values[pick[i]]);
+		c.sc = &v[vi];
+		for (int i = 0; i < nlines; i++) {
+			char tmp[2048];
+
+			c.line = i + 1;
+			substitute(lines[i], tmp, sizeof(tmp), ps, np, pick);
+			if (parse_line(&c, tmp) < 0) {
+				free(v);
+				v = NULL;
+				goto out;
+			}
+		}
+	}
+	*out = v;
+	rc = nvar;
+out:
+	for (int i = 0; i < nlines; i++)
+		free(lines[i]);
+	return rc;
+}

@@ -1,0 +1,78 @@
+/*
+ * The hosted unit-test harness: the test table type, CHECK macros and the
+ * helpers that drive the hosted platform (run work, deliver interrupts, move
+ * the virtual clock). Each test runs in its own child process on a fresh
+ * platform (hosted_init), work-queue core (wq_init, timer_init) and with
+ * deadlock reports recorded, so one broken test cannot take others down.
+ */
+#ifndef KEEL_TEST_HARNESS_H
+#define KEEL_TEST_HARNESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "hosted/hosted.h"
+#include "kernel/log.h"
+#include "kernel/timer.h"
+#include "kernel/wq.h"
+
+enum test_speed { QUICK, SLOW };
+
+struct unit_test {
+	const char *name;
+	int (*fn)(void);          /* 0 = pass */
+	enum test_speed speed;
+};
+
+/* Each test file exports its table, ended by { NULL }. */
+extern const struct unit_test wq_tests[];
+extern const struct unit_test sync_tests[];
+extern const struct unit_test timer_tests[];
+extern const struct unit_test deadlock_tests[];
+extern const struct unit_test hosted_tests[];
+extern const struct unit_test vmbus_tests[];     /* vmbus_ring_test.c (VMBus owner) */
+
+#define MS (1000ull * 1000ull)
+
+/* Fail the current test (return 1) with a message naming the check. */
+#define CHECK(cond)                                                           \
+	do {                                                                  \
+		if (!(cond)) {                                                \
+			fprintf(stderr, "  check failed: %s (%s:%d)\n", #cond,    \
+				__FILE__, __LINE__);                          \
+			return 1;                                             \
+		}                                                             \
+	} while (0)
+
+#define CHECK_EQ(a, b)                                                        \
+	do {                                                                  \
+		long long a_ = (long long)(a), b_ = (long long)(b);           \
+		if (a_ != b_) {                                               \
+			fprintf(stderr, "  check failed: %s == %s (%lld != %lld) (%s:%d)\n", \
+				#a, #b, a_, b_, __FILE__, __LINE__);          \
+			return 1;                                             \
+		}                                                             \
+	} while (0)
+
+/* Run work, deliver interrupts and fire timers until nothing is left before
+ * virtual time `until` (the clock then stands at `until`, or at the last
+ * deadline fired when until is WQ_FOREVER). */
+void t_run_until(uint64_t until);
+static inline void t_run(void) { t_run_until(hosted_now_ns()); }
+static inline void t_run_for(uint64_t ns) { t_run_until(hosted_now_ns() + ns); }
+static inline void t_run_all(void) { t_run_until(WQ_FOREVER); }
+
+/* The test expects deadlock reports: the runner will not fail it for them. */
+void t_expect_deadlock(void);
+/* The test itself will act later (complete, raise an interrupt) as a host
+ * would: tell the stall check that something outside may still wake a
+ * waiter (keelsim answers this from its pending host events). */
+void t_external_events(bool pending);
+
+/* A little event log items append to, to check orders. */
+void t_log(int v);
+extern int t_events[64];
+extern int t_nevents;
+
+#endif

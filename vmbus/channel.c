@@ -1,0 +1,589 @@
+/*
+ * Channels: the per-relid state machine (offer, open, close, rescind,
+ * release) and the packet API drivers use on an open channel.
+ *
+ * Follows vmbus-core.md §3.5 (offers), §4.4 (open), §4.5 (close), §4.7
+ * (rescind), §4.8 (sub-channels), §5 (rings, via vmbus/ring.c) and §7.4
+ * (transaction ids, via vmbus/requestor.c). The state diagram is in
+ * vmbus/vmbus_priv.h beside enum vmbus_chan_state.
+ *
+ * Who runs what: the message loop records (vmbus_chan_on_*); offer and
+ * rescind work run on vmbus_chan (primary) or vmbus_subchan (sub-channel),
+ * or both on vmbus_msg with vmbus_legacy_single_queue; open and close run
+ * on the caller's queue and may wait; event callbacks run on vmbus_event.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/log.h"
+#include "kernel/platform.h"
+#include "lib/guid.h"
+#include "vmbus/vmbus_priv.h"
+
+static const char *const chan_state_names[] = {
+	[CHAN_OFFERED] = "offered", [CHAN_GPADL] = "gpadl", [CHAN_OPENING] = "opening",
+	[CHAN_OPEN] = "open", [CHAN_CLOSING] = "closing", [CHAN_RELEASED] = "released",
+};
+
+const char *vmbus_chan_state_name(enum vmbus_chan_state s)
+{
+	return s <= CHAN_RELEASED ? chan_state_names[s] : "?";
+}
+
+/*
+ * The one transition function. Returns 0, or -EINVAL for an event the state
+ * does not accept, which is a bug in this file: reported, state unchanged.
+ */
+static int chan_transition(struct vmbus_channel *c, enum vmbus_chan_event ev)
+{
+	enum vmbus_chan_state to = c->state;
+
+	switch (c->state) {
+	case CHAN_OFFERED:
+		if (ev == CEV_OPEN)
+			to = CHAN_GPADL;
+		else if (ev == CEV_RELEASE && c->rescinded)
+			to = CHAN_RELEASED;
+		break;
+	case CHAN_GPADL:
+		if (ev == CEV_GPADL_OK)
+			to = CHAN_OPENING;
+		else if (ev == CEV_FAIL)
+			to = CHAN_CLOSING;
+		break;
+	case CHAN_OPENING:
+		if (ev == CEV_OPEN_OK)
+			to = CHAN_OPEN;
+		else if (ev == CEV_FAIL)
+			to = CHAN_CLOSING;
+		break;
+	case CHAN_OPEN:
+		if (ev == CEV_CLOSE)
+			to = CHAN_CLOSING;
+		break;
+	case CHAN_CLOSING:
+		if (ev == CEV_CLOSED)
+			to = CHAN_OFFERED;
+		break;
+	case CHAN_RELEASED:
+		break;
+	default:
+		pr_err("vmbus: BUG: relid %u in unknown state %d\n", c->relid, (int)c->state);
+		return -EINVAL;
+	}
+	if (to == c->state) {
+		pr_err("vmbus: BUG: relid %u: event %d not valid in state %s\n",
+		       c->relid, (int)ev, vmbus_chan_state_name(c->state));
+		return -EINVAL;
+	}
+	c->state = to;
+	waitq_wake_all(&c->wait);       /* closers wait for transient states */
+	return 0;
+}
+
+struct wq *vmbus_chan_queue(struct vmbus_channel *c)
+{
+	struct vmbus_conn *vc = c->conn;
+
+	if (vmbus_legacy_single_queue)
+		return vc->q_msg;
+	return c->offer.sub_channel_index ? vc->q_subchan : vc->q_chan;
+}
+
+/* ---- offer and rescind ---- */
+
+static void chan_offer_work(struct work *w);
+static void chan_rescind_work(struct work *w);
+static void chan_event_work(struct work *w);
+
+/* Message loop: a valid offer for a free relid (msg.c checked it). */
+struct vmbus_channel *vmbus_chan_create(struct vmbus_conn *vc, const struct vmbus_msg_offer *o)
+{
+	struct vmbus_channel *c = calloc(1, sizeof(*c)), **pp;
+
+	if (!c)
+		return NULL;
+	c->conn = vc;
+	memcpy(&c->offer, o, sizeof(c->offer));
+	c->relid = o->child_relid;
+	c->state = CHAN_OFFERED;
+	snprintf(c->name, sizeof(c->name), "vmbus-ch%u", c->relid);
+	waitq_init(&c->wait, c->name);
+	waitq_set_completer(&c->wait, vc->q_msg);
+	work_init(&c->w_offer, chan_offer_work, "vmbus_offer");
+	work_init(&c->w_rescind, chan_rescind_work, "vmbus_rescind");
+	work_init(&c->w_event, chan_event_work, "vmbus_chan_event");
+	vc->relid_map[c->relid] = c;
+	for (pp = &vc->channels; *pp; pp = &(*pp)->next)
+		;
+	*pp = c;
+	vc->st.nchannels++;
+	return c;
+}
+
+static struct vmbus_channel *chan_find_primary(struct vmbus_conn *vc,
+					       const struct vmbus_channel *sc)
+{
+	for (struct vmbus_channel *c = vc->channels; c; c = c->next) {
+		if (c != sc && c->offer.sub_channel_index == 0 && c->state != CHAN_RELEASED &&
+		    !c->rescinded &&
+		    guid_equal(&c->offer.if_type, &sc->offer.if_type) &&
+		    guid_equal(&c->offer.if_instance, &sc->offer.if_instance))
+			return c;
+	}
+	return NULL;
+}
+
+/* vmbus_chan or vmbus_subchan: act on a recorded offer (§4.8 for subs). */
+static void chan_offer_work(struct work *w)
+{
+	struct vmbus_channel *c = wq_container_of(w, struct vmbus_channel, w_offer);
+	struct vmbus_channel *p;
+
+	if (c->rescinded)
+		return;                 /* rescinded before we saw it: release does it all */
+	if (c->offer.sub_channel_index == 0) {
+		vmbus_device_offer(c);
+		return;
+	}
+	p = chan_find_primary(c->conn, c);
+	if (!p) {
+		vmbus_drop(c->conn, VMBUS_DROP_BAD_OFFER, "sub-channel relid %u without primary",
+			   c->relid);
+		c->n.dropped++;
+		return;
+	}
+	c->primary = p;
+	c->dev = p->dev;
+	c->sub_next = p->subs;
+	p->subs = c;
+	vmbus_subchan_offer(c);
+}
+
+/* Message loop: the host revoked c (§4.7 step 1). Wake, record, queue. */
+void vmbus_chan_on_rescind(struct vmbus_channel *c)
+{
+	c->rescinded = true;
+	waitq_wake_all(&c->wait);
+	/* The driver's own waiters learn it from its event callback. */
+	if (c->state == CHAN_OPEN && c->cb)
+		wq_queue(c->conn->q_event, &c->w_event);
+	wq_queue(vmbus_chan_queue(c), &c->w_rescind);
+}
+
+static void chan_rescind_work(struct work *w)
+{
+	struct vmbus_channel *c = wq_container_of(w, struct vmbus_channel, w_rescind);
+
+	pr_info("vmbus: relid %u rescinded (state %s)\n", c->relid,
+		vmbus_chan_state_name(c->state));
+	if (c->offer.sub_channel_index == 0 && c->dev) {
+		vmbus_device_rescind(c);        /* removal, then release, on the device queue */
+		return;
+	}
+	vmbus_chan_release(c);
+}
+
+/* ---- open ---- */
+
+void vmbus_chan_on_open_result(struct vmbus_conn *vc, const struct vmbus_msg_open_result *m)
+{
+	struct vmbus_channel *c = NULL;
+
+	if (m->child_relid != 0 && m->child_relid < VMBUS_MAX_RELIDS)
+		c = vc->relid_map[m->child_relid];
+	/* §7.1 item 5: only the answer to the open we are waiting for. */
+	if (!c || c->state != CHAN_OPENING || c->open_answered || m->openid != c->openid) {
+		if (c)
+			c->n.dropped++;
+		vmbus_drop(vc, VMBUS_DROP_UNSOLICITED, "OPENCHANNEL_RESULT relid %u openid %u",
+			   m->child_relid, m->openid);
+		return;
+	}
+	c->open_status = m->status;
+	c->open_answered = true;
+	waitq_wake_all(&c->wait);
+}
+
+static bool chan_open_cond(void *arg)
+{
+	struct vmbus_channel *c = arg;
+	return c->open_answered || c->rescinded || c->conn->state >= CONN_UNLOADING;
+}
+
+static bool chan_settled_cond(void *arg)
+{
+	struct vmbus_channel *c = arg;
+	return (c->state != CHAN_GPADL && c->state != CHAN_OPENING &&
+		c->state != CHAN_CLOSING) || c->conn->state >= CONN_UNLOADING;
+}
+
+/*
+ * CLOSING: CLOSECHANNEL if the host may think the channel is open, then the
+ * ring GPADL teardown (§4.5); back to OFFERED. Memory goes with the GPADL.
+ */
+static void chan_teardown(struct vmbus_channel *c, bool send_close)
+{
+	struct vmbus_conn *vc = c->conn;
+
+	/* A last callback while the rings still exist: the driver drains what
+	 * is left and notices a rescind even if the event work was not run. */
+	wq_cancel(&c->w_event);
+	if (c->cb && c->state == CHAN_CLOSING && c->ring_gpadl && c->in.ctl) {
+		vmbus_chan_cb cb = c->cb;
+		c->cb = NULL;
+		c->closing_cb = true;
+		cb(c, c->cb_arg);
+		c->closing_cb = false;
+	}
+	c->cb = NULL;
+	if (send_close && vc->state == CONN_CONNECTED) {
+		struct vmbus_msg_relid m = { .hdr.msgtype = VMBUS_MSG_CLOSECHANNEL,
+					     .child_relid = c->relid };
+		vmbus_post(vc, &m, sizeof(m));
+	}
+	if (c->ring_gpadl) {
+		if (vmbus_gpadl_teardown(c, c->ring_gpadl) == 0 || vc->state >= CONN_UNLOADING)
+			c->ring_gpadl = NULL;
+	}
+	vmbus_rqst_fini(&c->rqst);
+	memset(&c->out, 0, sizeof(c->out));
+	memset(&c->in, 0, sizeof(c->in));
+	c->ring_mem = NULL;
+	chan_transition(c, CEV_CLOSED);
+}
+
+int vmbus_chan_open(struct vmbus_channel *c, const struct vmbus_chan_open_args *a)
+{
+	struct vmbus_conn *vc = c->conn;
+	struct vmbus_msg_open_channel m;
+	struct vmbus_gpadl *g;
+	size_t pages;
+	int err;
+
+	if (c->rescinded)
+		return -ENODEV;
+	if (vc->state != CONN_CONNECTED)
+		return -ENOTCONN;
+	if (c->state != CHAN_OFFERED)
+		return -EBUSY;
+	if (!a->out_pages || !a->in_pages || a->out_pages > 4096 || a->in_pages > 4096 ||
+	    a->userdata_len > VMBUS_MAX_USER_DEFINED_BYTES)
+		return -EINVAL;
+	pages = 2 + (size_t)a->out_pages + a->in_pages;
+	c->ring_mem = plat_page_alloc(pages);   /* zeroed (§7.5 item 1) */
+	if (!c->ring_mem)
+		return -ENOMEM;
+	c->ring_pages = pages;
+	/* §4.4 step 1 / §5.2: outbound ring first, then inbound. */
+	vmbus_ring_init(&c->out, c->ring_mem, 1 + a->out_pages);
+	vmbus_ring_init(&c->in, (uint8_t *)c->ring_mem + (1 + (size_t)a->out_pages) * PLAT_PAGE_SIZE,
+			1 + a->in_pages);
+	err = vmbus_rqst_init(&c->rqst, a->max_requests);
+	if (err) {
+		plat_page_free(c->ring_mem, pages);
+		c->ring_mem = NULL;
+		return err;
+	}
+	chan_transition(c, CEV_OPEN);
+
+	/* §4.4 step 2: the ring GPADL (it owns the pages from here on). */
+	err = vmbus_gpadl_establish(c, c->ring_mem, pages, true, &g);
+	if (err) {
+		c->ring_mem = NULL;
+		chan_transition(c, CEV_FAIL);
+		chan_teardown(c, false);
+		return err;
+	}
+	c->ring_gpadl = g;
+	if (c->rescinded) {
+		chan_transition(c, CEV_FAIL);
+		chan_teardown(c, false);
+		return -ENODEV;
+	}
+	chan_transition(c, CEV_GPADL_OK);
+
+	/* §4.4 step 3 */
+	c->cb = a->cb;
+	c->cb_arg = a->cb_arg;
+	memset(&m, 0, sizeof(m));
+	m.hdr.msgtype = VMBUS_MSG_OPENCHANNEL;
+	m.child_relid = c->relid;
+	c->openid = ++vc->next_openid;  /* fresh per attempt: a late answer never matches */
+	m.openid = c->openid;
+	m.ring_gpadl = g->handle;
+	m.target_vp = vc->vp_index;
+	m.downstream_ring_pageoffset = 1 + a->out_pages;
+	if (a->userdata_len)
+		memcpy(m.userdata, a->userdata, a->userdata_len);
+	c->open_answered = false;
+	err = vmbus_post(vc, &m, sizeof(m));
+	if (err) {
+		chan_transition(c, CEV_FAIL);
+		chan_teardown(c, false);
+		return err;
+	}
+	/* §4.4 step 4: woken by the message loop (result) or a rescind. */
+	err = wq_wait_event(&c->wait, chan_open_cond, c, VMBUS_OPEN_TIMEOUT_NS);
+	if (c->rescinded || vc->state >= CONN_UNLOADING) {
+		/* The host may have opened it before the rescind: close is
+		 * accepted silently on a revoked channel (§4.5, §8.8). */
+		chan_transition(c, CEV_FAIL);
+		chan_teardown(c, true);
+		return -ENODEV;
+	}
+	if (err) {
+		/* No answer: abandon the open with CLOSECHANNEL (the host drops
+		 * a pending open on close), then take the ring GPADL back. */
+		vc->st.open_timeouts++;
+		pr_err("vmbus: relid %u: no OPENCHANNEL_RESULT within %llu ms (%d); open abandoned\n",
+		       c->relid, (unsigned long long)(VMBUS_OPEN_TIMEOUT_NS / WQ_NS_PER_MS), err);
+		chan_transition(c, CEV_FAIL);
+		chan_teardown(c, true);
+		return err;
+	}
+	if (c->open_status != 0) {
+		pr_err("vmbus: relid %u: host refused open (status 0x%x)\n", c->relid,
+		       c->open_status);
+		chan_transition(c, CEV_FAIL);
+		chan_teardown(c, false);
+		return -EIO;
+	}
+	c->host_pss = (c->in.ctl->feature_bits & VMBUS_RING_FEATURE_PENDING_SEND_SZ) != 0;
+	chan_transition(c, CEV_OPEN_OK);
+	/* Packets may have arrived before we were open: look once. */
+	if (c->cb)
+		wq_queue(vc->q_event, &c->w_event);
+	return 0;
+}
+
+/* Close (§4.5). Waits for a concurrent open/close to settle first. */
+void vmbus_chan_close(struct vmbus_channel *c)
+{
+	wq_wait_event(&c->wait, chan_settled_cond, c, VMBUS_OPEN_TIMEOUT_NS + VMBUS_GPADL_TIMEOUT_NS);
+	if (c->state == CHAN_OPEN) {
+		chan_transition(c, CEV_CLOSE);
+		chan_teardown(c, true);
+	}
+}
+
+/*
+ * After a rescind (§4.7 steps 2-4): close if needed, tear down every GPADL,
+ * then RELID_RELEASED exactly once (the RELEASED state guards it). The
+ * object stays on the list as RELEASED (a work item may be running inside
+ * it) and is freed by vmbus_fini; its relid is free for a new offer.
+ */
+void vmbus_chan_release(struct vmbus_channel *c)
+{
+	struct vmbus_conn *vc = c->conn;
+	struct vmbus_msg_relid m = { .hdr.msgtype = VMBUS_MSG_RELID_RELEASED,
+				     .child_relid = c->relid };
+
+	if (c->state == CHAN_RELEASED || !c->rescinded)
+		return;
+	vmbus_chan_close(c);
+	if (c->state != CHAN_OFFERED) {
+		pr_err("vmbus: relid %u stuck in %s; not released\n", c->relid,
+		       vmbus_chan_state_name(c->state));
+		return;
+	}
+	if (vc->state == CONN_CONNECTED && vmbus_gpadl_teardown_all(c)) {
+		pr_err("vmbus: relid %u: a GPADL is still held; relid not released\n", c->relid);
+		return;
+	}
+	chan_transition(c, CEV_RELEASE);
+	if (vc->state == CONN_CONNECTED)
+		vmbus_post(vc, &m, sizeof(m));
+	vc->st.releases++;
+	if (vc->relid_map[c->relid] == c)
+		vc->relid_map[c->relid] = NULL;
+	if (c->primary) {
+		for (struct vmbus_channel **pp = &c->primary->subs; *pp; pp = &(*pp)->sub_next) {
+			if (*pp == c) {
+				*pp = c->sub_next;
+				break;
+			}
+		}
+		c->primary = NULL;
+	}
+	for (struct vmbus_channel *s = c->subs; s; s = s->sub_next)
+		s->primary = NULL;
+	c->subs = NULL;
+	vc->st.nchannels--;
+}
+
+/* vmbus_fini only: nothing runs any more. */
+void vmbus_chan_free(struct vmbus_channel *c)
+{
+	/* Ring pages belong to the ring GPADL from vmbus_gpadl_establish on:
+	 * vmbus_gpadl_free_all frees them. */
+	vmbus_rqst_fini(&c->rqst);
+	free(c);
+}
+
+/* ---- events and packets ---- */
+
+/* vmbus_event queue: the host signalled; the driver drains (must not wait). */
+static void chan_event_work(struct work *w)
+{
+	struct vmbus_channel *c = wq_container_of(w, struct vmbus_channel, w_event);
+
+	if (c->state == CHAN_OPEN && c->cb)
+		c->cb(c, c->cb_arg);
+}
+
+/* Receiving is allowed while open and during the last callback at close. */
+static bool chan_can_recv(const struct vmbus_channel *c)
+{
+	return c->state == CHAN_OPEN || c->closing_cb;
+}
+
+static void chan_signal(struct vmbus_channel *c)
+{
+	c->n.signals++;
+	vmbus_signal_event(c->conn, c->offer.connection_id);
+}
+
+static int chan_write(struct vmbus_channel *c, uint16_t type, uint16_t flags, uint64_t id,
+		      const void *hdr, uint32_t hdr_len, const void *data, uint32_t len)
+{
+	struct vmbus_iov iov = { data, len };
+	bool sig;
+	int err;
+
+	if (c->rescinded)
+		return -ENODEV;
+	if (c->state != CHAN_OPEN)
+		return -ENOTCONN;
+	err = vmbus_ring_write(&c->out, type, flags, id, hdr, hdr_len, &iov, len ? 1 : 0, &sig);
+	if (err == -EAGAIN)
+		c->n.ring_full++;
+	if (err)
+		return err;
+	c->n.pkts_out++;
+	c->n.bytes_out += len;
+	if (sig)
+		chan_signal(c);
+	return 0;
+}
+
+int vmbus_chan_send(struct vmbus_channel *c, const void *data, uint32_t len,
+		    uint64_t trans_id, uint16_t flags)
+{
+	return chan_write(c, VMBUS_PKT_DATA_INBAND, flags, trans_id, NULL, 0, data, len);
+}
+
+int vmbus_chan_send_request(struct vmbus_channel *c, const void *data, uint32_t len,
+			    uint64_t ctx, uint64_t *trans_id)
+{
+	uint64_t id, dummy;
+	int err = vmbus_rqst_get(&c->rqst, ctx, &id);
+
+	if (err)
+		return err;
+	err = chan_write(c, VMBUS_PKT_DATA_INBAND, VMBUS_PKT_FLAG_COMPLETION_REQUESTED, id,
+			 NULL, 0, data, len);
+	if (err) {
+		vmbus_rqst_put(&c->rqst, id, &dummy);
+		return err;
+	}
+	*trans_id = id;
+	return 0;
+}
+
+int vmbus_chan_send_gpa(struct vmbus_channel *c, uint64_t gpa, uint32_t gpa_len,
+			const void *data, uint32_t len, uint64_t ctx, uint64_t *trans_id)
+{
+	/* §5.4: reserved, rangecount, then one range with its PFNs. The
+	 * descriptor is built by the ring; hdr is what follows it. */
+	enum { MAX_PFNS = 32 };
+	struct {
+		uint32_t reserved, rangecount;
+		uint32_t byte_count, byte_offset;   /* struct vmbus_gpa_range */
+		uint64_t pfn[MAX_PFNS];
+	} __attribute__((packed)) h;
+	uint32_t off = (uint32_t)(gpa & (PLAT_PAGE_SIZE - 1));
+	uint32_t npfn = (off + gpa_len + PLAT_PAGE_SIZE - 1) / PLAT_PAGE_SIZE;
+	uint64_t id, dummy;
+	int err;
+
+	if (!gpa_len || npfn > MAX_PFNS)
+		return -EINVAL;
+	memset(&h, 0, sizeof(h));
+	h.rangecount = 1;
+	h.byte_count = gpa_len;
+	h.byte_offset = off;
+	for (uint32_t i = 0; i < npfn; i++)
+		h.pfn[i] = (gpa >> HV_PAGE_SHIFT) + i;
+	err = vmbus_rqst_get(&c->rqst, ctx, &id);
+	if (err)
+		return err;
+	err = chan_write(c, VMBUS_PKT_DATA_USING_GPA_DIRECT, VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
+			 id, &h, 16 + 8 * npfn, data, len);
+	if (err) {
+		vmbus_rqst_put(&c->rqst, id, &dummy);
+		return err;
+	}
+	*trans_id = id;
+	return 0;
+}
+
+int vmbus_chan_complete(struct vmbus_channel *c, uint64_t trans_id, uint64_t *ctx)
+{
+	int err = vmbus_rqst_put(&c->rqst, trans_id, ctx);
+
+	if (err) {
+		c->n.dropped++;
+		pr_debug("vmbus: relid %u: completion with unknown id %llu dropped\n", c->relid,
+			 (unsigned long long)trans_id);
+	}
+	return err;
+}
+
+void vmbus_chan_recv_begin(struct vmbus_channel *c, struct vmbus_ring_iter *it)
+{
+	vmbus_ring_iter_begin(it, &c->in);
+}
+
+int vmbus_chan_recv_next(struct vmbus_channel *c, struct vmbus_ring_iter *it,
+			 void *buf, uint32_t bufsz, struct vmbus_pkt *pkt)
+{
+	int r;
+
+	if (!chan_can_recv(c))
+		return -ENOTCONN;
+	r = vmbus_ring_iter_next(it, buf, bufsz, pkt);
+	if (r == 1) {
+		c->n.pkts_in++;
+		c->n.bytes_in += pkt->data_len;
+	} else if (r < 0) {
+		c->n.dropped++;
+		if (r == -EIO)
+			pr_err("vmbus: relid %u: inbound ring corrupt; channel stopped\n", c->relid);
+	}
+	return r;
+}
+
+bool vmbus_chan_recv_end(struct vmbus_channel *c, struct vmbus_ring_iter *it)
+{
+	bool sig, more;
+
+	if (!chan_can_recv(c))
+		return false;
+	more = vmbus_ring_iter_end(it, &sig);
+	if (sig && c->state == CHAN_OPEN)
+		chan_signal(c);
+	return more && !c->in.broken;
+}
+
+/* ---- accessors ---- */
+
+bool vmbus_chan_is_open(const struct vmbus_channel *c) { return c->state == CHAN_OPEN; }
+bool vmbus_chan_rescinded(const struct vmbus_channel *c) { return c->rescinded; }
+uint32_t vmbus_chan_relid(const struct vmbus_channel *c) { return c->relid; }
+uint16_t vmbus_chan_subidx(const struct vmbus_channel *c) { return c->offer.sub_channel_index; }
+const struct vmbus_msg_offer *vmbus_chan_offer(const struct vmbus_channel *c) { return &c->offer; }
+void *vmbus_chan_priv(struct vmbus_channel *c) { return c->priv; }
+void vmbus_chan_set_priv(struct vmbus_channel *c, void *priv) { c->priv = priv; }

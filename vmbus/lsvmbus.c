@@ -1,0 +1,129 @@
+/*
+ * Introspection: a boot listing like Linux's lsvmbus (class name, instance
+ * GUID, relid, state, sub-channels), per-channel counters, connection
+ * statistics, and the query API keelsim uses (devices, ready flags).
+ * Issue 5 item 6.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "kernel/log.h"
+#include "lib/guid.h"
+#include "vmbus/vmbus_priv.h"
+
+static void chan_info_fill(const struct vmbus_channel *c, struct vmbus_chan_info *out)
+{
+	out->relid = c->relid;
+	out->subidx = c->offer.sub_channel_index;
+	out->state = vmbus_chan_state_name(c->state);
+	out->rescinded = c->rescinded;
+	out->n = c->n;
+	/* Ring-level counts live in the rings; fold them in. */
+	out->n.ring_full = c->n.ring_full;
+	out->n.dropped = c->n.dropped + c->in.bad_packets;
+}
+
+/* Devices that are gone (rescinded and released) are not listed: a re-offer
+ * of the same instance is a new device. */
+int vmbus_list_devices(struct vmbus_dev_info *out, int max)
+{
+	struct vmbus_conn *vc = vmbus_conn;
+	int n = 0;
+
+	if (!vc)
+		return 0;
+	for (struct vmbus_device *d = vc->devices; d; d = d->next) {
+		struct vmbus_dev_info *i;
+
+		if (d->state == DEV_GONE)
+			continue;
+		if (n++ >= max)
+			continue;
+		i = &out[n - 1];
+		memset(i, 0, sizeof(*i));
+		i->class_name = d->drv ? d->drv->name : "unknown";
+		i->class_id = d->class_id;
+		i->instance = d->instance;
+		i->relid = d->relid;
+		i->state = vmbus_dev_state_name(d->state);
+		i->ready = d->ready;
+		if (d->chan) {
+			i->nsub = vmbus_device_subchannels(d, NULL, 0);
+			chan_info_fill(d->chan, &i->chan);
+		} else {
+			i->chan.relid = d->relid;
+			i->chan.state = "released";
+		}
+	}
+	return n;
+}
+
+int vmbus_chan_info_get(uint32_t relid, struct vmbus_chan_info *out)
+{
+	struct vmbus_conn *vc = vmbus_conn;
+
+	if (!vc || relid == 0 || relid >= VMBUS_MAX_RELIDS || !vc->relid_map[relid])
+		return -ENOENT;
+	chan_info_fill(vc->relid_map[relid], out);
+	return 0;
+}
+
+void vmbus_get_stats(struct vmbus_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (vmbus_conn)
+		*out = vmbus_conn->st;
+	else
+		out->conn_state = "none";
+}
+
+bool vmbus_all_ready(void)
+{
+	struct vmbus_conn *vc = vmbus_conn;
+
+	if (!vc || vc->state != CONN_CONNECTED)
+		return false;
+	for (struct vmbus_device *d = vc->devices; d; d = d->next)
+		if (d->drv && d->state != DEV_GONE && !d->ready)
+			return false;
+	return true;
+}
+
+void vmbus_lsvmbus(void)
+{
+	struct vmbus_conn *vc = vmbus_conn;
+	char g[GUID_STR_LEN];
+
+	if (!vc) {
+		pr_info("lsvmbus: VMBus not started\n");
+		return;
+	}
+	pr_info("lsvmbus: version %u.%u, %s, %d device(s), %llu message(s), %llu dropped\n",
+		VMBUS_VERSION_MAJOR(vc->version), VMBUS_VERSION_MINOR(vc->version),
+		vmbus_conn_state_name(vc->state), vc->st.ndevices,
+		(unsigned long long)vc->st.msgs, (unsigned long long)vc->st.dropped);
+	for (struct vmbus_device *d = vc->devices; d; d = d->next) {
+		struct vmbus_channel *c = d->chan;
+		if (d->state == DEV_GONE)
+			continue;
+		int nsub = c ? vmbus_device_subchannels(d, NULL, 0) : 0;
+
+		pr_info("VMBUS ID %3u: Class_ID = {%s} - %s%s\n", d->relid,
+			guid_format(&d->class_id, g), d->drv ? d->drv->name : "unknown",
+			d->ready ? " (ready)" : "");
+		pr_info("\tDevice_ID = {%s}  state %s, channel %s, %d sub-channel(s)\n",
+			guid_format(&d->instance, g), vmbus_dev_state_name(d->state),
+			c ? vmbus_chan_state_name(c->state) : "released", nsub);
+		for (struct vmbus_channel *s = c ? c : NULL; s;
+		     s = (s == c) ? c->subs : s->sub_next) {
+			pr_info("\t  relid %u sub %u %s: out %llu pkts/%llu B, in %llu pkts/%llu B, "
+				"irq %llu, sig %llu, ring-full %llu, dropped %llu\n",
+				s->relid, s->offer.sub_channel_index, vmbus_chan_state_name(s->state),
+				(unsigned long long)s->n.pkts_out, (unsigned long long)s->n.bytes_out,
+				(unsigned long long)s->n.pkts_in, (unsigned long long)s->n.bytes_in,
+				(unsigned long long)s->n.interrupts, (unsigned long long)s->n.signals,
+				(unsigned long long)s->n.ring_full,
+				(unsigned long long)(s->n.dropped + s->in.bad_packets));
+		}
+	}
+}

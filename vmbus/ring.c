@@ -1,0 +1,322 @@
+/*
+ * VMBus ring buffers: writing packets to the host and reading the host's
+ * packets through an iterator that copies each packet out of shared memory
+ * before anything looks at it (vmbus-core.md §5.1-5.7, hardening §7.2-7.3).
+ *
+ * Rules kept here:
+ *  - indices are byte offsets < data_size, multiples of 8; a host-owned
+ *    index that breaks this marks the ring broken (§7.2 item 1);
+ *  - our own indices are private copies, never read back (§7.2 item 2);
+ *  - the producer leaves >= 8 bytes free so full != empty (§5.5 step 2);
+ *  - signal only on empty -> non-empty with interrupt_mask clear (§5.5 step 5);
+ *  - as consumer, signal the host when it waits for space and we freed
+ *    enough (pending_send_sz, §5.6 step 6).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "vmbus/ring.h"
+
+/* §5.7: full barrier where a store must be visible before a later load. */
+#define ring_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
+/* x86 TSO: load->load and store->store only need the compiler not to reorder. */
+#define ring_cb()  __atomic_signal_fence(__ATOMIC_SEQ_CST)
+
+void vmbus_ring_init(struct vmbus_ring *r, void *mem, size_t pages)
+{
+	memset(r, 0, sizeof(*r));
+	r->ctl = mem;
+	r->data = (uint8_t *)mem + sizeof(struct vmbus_ring_control);
+	r->data_size = (uint32_t)((pages - 1) * sizeof(struct vmbus_ring_control));
+	memset((void *)r->ctl, 0, sizeof(*r->ctl));
+	r->ctl->feature_bits = VMBUS_RING_FEATURE_PENDING_SEND_SZ;
+}
+
+uint32_t vmbus_ring_max_packet(const struct vmbus_ring *r)
+{
+	return r->data_size - 8;
+}
+
+/* A host-owned index is usable only when < data_size and 8-aligned (§7.2). */
+static int ring_check_index(struct vmbus_ring *r, uint32_t idx)
+{
+	if (idx >= r->data_size || (idx & 7)) {
+		r->broken = true;
+		return -EIO;
+	}
+	return 0;
+}
+
+static void ring_copy_to(struct vmbus_ring *r, uint32_t off, const void *src, uint32_t len)
+{
+	uint32_t first = r->data_size - off;
+
+	if (first > len)
+		first = len;
+	memcpy(r->data + off, src, first);
+	memcpy(r->data, (const uint8_t *)src + first, len - first);
+}
+
+static void ring_copy_from(struct vmbus_ring *r, uint32_t off, void *dst, uint32_t len)
+{
+	uint32_t first = r->data_size - off;
+
+	if (first > len)
+		first = len;
+	memcpy(dst, r->data + off, first);
+	memcpy((uint8_t *)dst + first, r->data, len - first);
+}
+
+static uint32_t ring_add(const struct vmbus_ring *r, uint32_t off, uint32_t n)
+{
+	uint64_t v = (uint64_t)off + n;
+	return (uint32_t)(v % r->data_size);
+}
+
+int64_t vmbus_ring_free(struct vmbus_ring *r)
+{
+	uint32_t rd = r->ctl->read_index;
+
+	if (r->broken || ring_check_index(r, rd))
+		return -EIO;
+	if (rd > r->priv_write)
+		return rd - r->priv_write;
+	return r->data_size - (r->priv_write - rd);
+}
+
+/*
+ * Outbound ring full (§5.5): we set feature_bits bit 0 in this ring at init,
+ * so the host promises to signal once pending_send_sz bytes are free. Set it,
+ * then re-check to close the race with a host that just consumed.
+ */
+static int ring_full(struct vmbus_ring *r, uint32_t total)
+{
+	int64_t free;
+
+	r->full_events++;
+	/* §5.5: ask for a signal, then re-check to close the race. */
+	r->ctl->pending_send_sz = total;
+	ring_mb();
+	free = vmbus_ring_free(r);
+	if (free < 0)
+		return -EIO;
+	if ((uint64_t)free > total) {
+		r->ctl->pending_send_sz = 0;
+		return 0;
+	}
+	return -EAGAIN;
+}
+
+int vmbus_ring_write(struct vmbus_ring *r, uint16_t type, uint16_t flags,
+		     uint64_t trans_id, const void *hdr, uint32_t hdr_len,
+		     const struct vmbus_iov *iov, int niov, bool *signal)
+{
+	static const uint8_t zeros[8];
+	struct vmbus_pkt_desc desc;
+	uint32_t payload = 0, off, old, pktlen, total;
+	uint64_t trailer;
+	int64_t free;
+	int err;
+
+	*signal = false;
+	if (r->broken)
+		return -EIO;
+	if (hdr_len & 7)
+		return -EINVAL;
+	for (int i = 0; i < niov; i++) {
+		if (iov[i].len > r->data_size)
+			return -EMSGSIZE;
+		payload += iov[i].len;
+	}
+	pktlen = (uint32_t)sizeof(desc) + hdr_len;
+	if ((uint64_t)pktlen + payload + 8 + VMBUS_PKT_TRAILER_SIZE > r->data_size)
+		return -EMSGSIZE;
+	pktlen = (pktlen + payload + 7) & ~7u;
+	total = pktlen + VMBUS_PKT_TRAILER_SIZE;
+	if (pktlen / 8 > 0xFFFF)
+		return -EMSGSIZE;
+
+	free = vmbus_ring_free(r);
+	if (free < 0)
+		return -EIO;
+	if ((uint64_t)free <= total) {
+		err = ring_full(r, total);
+		if (err)
+			return err;
+	} else if (r->ctl->pending_send_sz) {
+		r->ctl->pending_send_sz = 0;
+	}
+
+	desc.type = type;
+	desc.offset8 = (uint16_t)((sizeof(desc) + hdr_len) / 8);
+	desc.len8 = (uint16_t)(pktlen / 8);
+	desc.flags = flags;
+	desc.trans_id = trans_id;
+
+	old = r->priv_write;
+	off = old;
+	ring_copy_to(r, off, &desc, sizeof(desc));
+	off = ring_add(r, off, sizeof(desc));
+	if (hdr_len) {
+		ring_copy_to(r, off, hdr, hdr_len);
+		off = ring_add(r, off, hdr_len);
+	}
+	for (int i = 0; i < niov; i++) {
+		if (!iov[i].len)
+			continue;
+		ring_copy_to(r, off, iov[i].base, iov[i].len);
+		off = ring_add(r, off, iov[i].len);
+	}
+	/* §7.5: padding bytes are zeroed, never left over from earlier packets. */
+	uint32_t pad = pktlen - (uint32_t)sizeof(desc) - hdr_len - payload;
+	if (pad) {
+		ring_copy_to(r, off, zeros, pad);
+		off = ring_add(r, off, pad);
+	}
+	trailer = (uint64_t)old << 32;
+	ring_copy_to(r, off, &trailer, sizeof(trailer));
+	off = ring_add(r, off, sizeof(trailer));
+
+	/* §5.5 step 4: data before index. */
+	ring_mb();
+	r->priv_write = off;
+	r->ctl->write_index = off;
+	r->packets++;
+	r->bytes += payload;
+
+	/* §5.5 step 5: signal only if the host may have seen an empty ring. */
+	ring_mb();
+	if (r->ctl->interrupt_mask)
+		return 0;
+	ring_cb();
+	if (r->ctl->read_index == old)
+		*signal = true;
+	return 0;
+}
+
+int64_t vmbus_ring_avail(struct vmbus_ring *r)
+{
+	uint32_t wr = r->ctl->write_index;
+
+	if (r->broken || ring_check_index(r, wr))
+		return -EIO;
+	ring_cb();      /* acquire: packet loads after the index load */
+	if (wr >= r->priv_read)
+		return wr - r->priv_read;
+	return r->data_size - r->priv_read + wr;
+}
+
+void vmbus_ring_iter_begin(struct vmbus_ring_iter *it, struct vmbus_ring *r)
+{
+	it->ring = r;
+	it->bytes_read = 0;
+	r->ctl->interrupt_mask = 1;
+	ring_mb();
+}
+
+/* §7.3 items 2 and 4: is this descriptor one we may parse? */
+static bool ring_desc_valid(const struct vmbus_pkt_desc *d, int64_t avail)
+{
+	uint32_t len = (uint32_t)d->len8 * 8, off = (uint32_t)d->offset8 * 8;
+
+	if (len < sizeof(*d) || (int64_t)len + VMBUS_PKT_TRAILER_SIZE > avail)
+		return false;
+	if (off < sizeof(*d) || off > len)
+		return false;
+	if (d->flags & ~VMBUS_PKT_FLAG_COMPLETION_REQUESTED)
+		return false;
+	switch (d->type) {
+	case VMBUS_PKT_DATA_INBAND:
+	case VMBUS_PKT_DATA_USING_XFER_PAGES:
+	case VMBUS_PKT_DATA_USING_GPA_DIRECT:
+	case VMBUS_PKT_COMP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+int vmbus_ring_iter_next(struct vmbus_ring_iter *it, void *buf, uint32_t bufsz,
+			 struct vmbus_pkt *pkt)
+{
+	struct vmbus_ring *r = it->ring;
+	struct vmbus_pkt_desc d;
+	int64_t avail = vmbus_ring_avail(r);
+	uint32_t len;
+
+	if (avail < 0)
+		return -EIO;
+	if (avail == 0)
+		return 0;
+	if (avail < (int64_t)(sizeof(d) + VMBUS_PKT_TRAILER_SIZE)) {
+		/* 1..23 bytes cannot be a packet: corruption (§7.3 item 1). */
+		r->broken = true;
+		r->bad_packets++;
+		return -EIO;
+	}
+	/* Copy the descriptor once, then only look at the copy (§7.3 item 3). */
+	ring_copy_from(r, r->priv_read, &d, sizeof(d));
+	if (!ring_desc_valid(&d, avail)) {
+		r->broken = true;
+		r->bad_packets++;
+		return -EIO;
+	}
+	len = (uint32_t)d.len8 * 8;
+	if (len > bufsz) {
+		/* Well formed but larger than this device ever sends: skip it. */
+		r->priv_read = ring_add(r, r->priv_read, len + VMBUS_PKT_TRAILER_SIZE);
+		it->bytes_read += len + VMBUS_PKT_TRAILER_SIZE;
+		r->bad_packets++;
+		return -EMSGSIZE;
+	}
+	ring_copy_from(r, r->priv_read, buf, len);
+	/* Parse the copy; its descriptor must be the one we validated (double fetch). */
+	memcpy(buf, &d, sizeof(d));
+	r->priv_read = ring_add(r, r->priv_read, len + VMBUS_PKT_TRAILER_SIZE);
+	it->bytes_read += len + VMBUS_PKT_TRAILER_SIZE;
+
+	pkt->type = d.type;
+	pkt->flags = d.flags;
+	pkt->trans_id = d.trans_id;
+	pkt->raw = buf;
+	pkt->raw_len = len;
+	pkt->data = (const uint8_t *)buf + (uint32_t)d.offset8 * 8;
+	pkt->data_len = len - (uint32_t)d.offset8 * 8;
+	r->packets++;
+	r->bytes += pkt->data_len;
+	return 1;
+}
+
+bool vmbus_ring_iter_end(struct vmbus_ring_iter *it, bool *signal)
+{
+	struct vmbus_ring *r = it->ring;
+	uint32_t pss, cur_free, prev_free;
+	int64_t avail;
+
+	*signal = false;
+	/* §5.6 step 5: all packet reads done before the index store. */
+	ring_cb();
+	r->ctl->read_index = r->priv_read;
+
+	/* §5.6 step 6: flow-control signal if the host is blocked on space. */
+	if (it->bytes_read && (r->ctl->feature_bits & VMBUS_RING_FEATURE_PENDING_SEND_SZ)) {
+		ring_mb();
+		pss = r->ctl->pending_send_sz & ~7u; /* §7.2 item 3: a hint */
+		if (pss && pss <= r->data_size) {
+			avail = vmbus_ring_avail(r);
+			if (avail >= 0) {
+				cur_free = r->data_size - (uint32_t)avail;
+				prev_free = cur_free - it->bytes_read;
+				if (prev_free <= pss && cur_free > pss)
+					*signal = true;
+			}
+		}
+	}
+	it->bytes_read = 0;
+
+	/* Unmask, then re-check: the host saw the mask and may not signal. */
+	r->ctl->interrupt_mask = 0;
+	ring_mb();
+	avail = vmbus_ring_avail(r);
+	return avail != 0;      /* > 0 more data; < 0 broken: caller sees it next */
+}
