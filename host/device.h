@@ -55,6 +55,7 @@ struct host_dev {
 	char name[32];
 	struct vmbus_guid instance;
 	bool boot;                          /* offered at REQUESTOFFERS */
+	bool reoffer;                       /* offer again once the primary is released */
 	uint32_t open_delay_ns;             /* device parameter open-delay */
 	uint32_t open_status;               /* device parameter open-status */
 	/* channels: [0] primary, [1..nsub] sub-channels */
@@ -89,5 +90,6 @@ bool host_dev_subchan_offers_first(const struct host_dev *d);
 
 /* The device types (device table in vmbus_host.c). */
 extern const struct host_dev_ops echo_dev_ops;
+extern const struct host_dev_ops storvsc_dev_ops;   /* host/storvsc_host.c */
 
 #endif

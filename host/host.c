@@ -274,9 +274,16 @@ int host_ready(struct host *h, struct host_work *w, int max)
 	for (int i = 0; i < h->ndevs && n < max; i++) {
 		struct host_dev *d = h->devs[i];
 
-		for (int s = 0; s <= d->nsub && n < max; s++)
-			if (d->chan[s] && d->chan[s]->kicked)
-				w[n++] = (struct host_work){ HW_CHANNEL, d->chan[s]->relid };
+		for (int s = 0; s <= d->nsub && n < max; s++) {
+			struct host_chan *c = d->chan[s];
+
+			/* A polling host (interrupt_mask set) looks at the ring itself. */
+			if (c && !c->kicked && h->prof.host_masks_interrupts &&
+			    c->state == HCS_OPEN && ring_host_pending(&c->in))
+				c->kicked = true;
+			if (c && c->kicked)
+				w[n++] = (struct host_work){ HW_CHANNEL, c->relid };
+		}
 	}
 	return n;
 }
@@ -372,6 +379,7 @@ void host_set_insufficient_buffers(struct host *h, uint32_t n)
 
 static const struct host_dev_ops *const dev_types[] = {
 	&echo_dev_ops,
+	&storvsc_dev_ops,
 };
 
 int host_device_add(struct host *h, const char *type, const char *name)
@@ -482,6 +490,14 @@ const char *host_device_name(const struct host *h, int dev)
 	return dev >= 0 && dev < h->ndevs ? h->devs[dev]->name : "?";
 }
 
+int host_device_instance(const struct host *h, int dev, struct vmbus_guid *out)
+{
+	if (dev < 0 || dev >= h->ndevs)
+		return -EINVAL;
+	*out = h->devs[dev]->instance;
+	return 0;
+}
+
 void host_device_set_boot(struct host *h, int dev, bool boot)
 {
 	if (dev >= 0 && dev < h->ndevs)
@@ -555,6 +571,7 @@ int64_t host_chan_query(const struct host *h, int dev, int subidx, int what)
 		return n;
 	}
 	case HQ_EXISTS:   return 1;
+	case HQ_MASKED_SIGNALS: return c->masked_signals;
 	default:          return -1;
 	}
 }

@@ -112,6 +112,8 @@ int host_device_param(struct host *h, int dev, const char *key, const char *val)
 int host_device_count(const struct host *h);
 int host_device_find(const struct host *h, const char *name);
 const char *host_device_name(const struct host *h, int dev);
+/* The instance GUID the device's offers carry. */
+int host_device_instance(const struct host *h, int dev, struct vmbus_guid *out);
 /* Whether the device is offered automatically at REQUESTOFFERS (default yes). */
 void host_device_set_boot(struct host *h, int dev, bool offered_at_boot);
 
@@ -180,6 +182,7 @@ enum host_chan_query {
 	HQ_SUBCHANNELS,    /* sub-channels offered for this device (primary only) */
 	HQ_GPADLS,         /* live GPADLs on the channel */
 	HQ_EXISTS,
+	HQ_MASKED_SIGNALS, /* guest signals while the host had interrupt_mask set */
 };
 /* Query a device's channel (subidx 0 = primary). Returns -1 if none. */
 int64_t host_chan_query(const struct host *h, int dev, int subidx, int what);

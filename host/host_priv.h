@@ -36,6 +36,8 @@ struct host_profile {
 	bool pss_unconditional;   /* honour guest pending_send_sz without its feature bit (OpenVMM) */
 	bool sort_offers;         /* offers by class then instance (OpenVMM) */
 	uint32_t max_gpadls;      /* live GPADLs per connection (MU bound 256) */
+	bool host_masks_interrupts; /* host keeps interrupt_mask = 1 in the guest->host
+				       ring and polls it (the guest should not signal) */
 };
 
 /* ---- hypervisor (hv.c) ---- */
@@ -144,6 +146,7 @@ struct host_chan {
 	uint64_t open_result_due;   /* delayed OPENCHANNEL_RESULT */
 	/* counters for expectations */
 	uint32_t opens, packets, releases, rescinds;
+	uint32_t masked_signals;    /* guest signalled although the host had masked */
 	void *devpriv;              /* device-host state for this channel */
 };
 

@@ -346,6 +346,8 @@ static uint16_t hv_signal_event(struct host *h, uint64_t control, uint64_t in)
 	host_trace(h, HT_SIGNAL_HOST, relid, 0, 0);
 	if (c->state == HCS_OPEN)
 		c->kicked = true;
+	if (h->prof.host_masks_interrupts)
+		c->masked_signals++;            /* legal, but the guest ignored our mask */
 	return HV_STATUS_SUCCESS;
 }
 

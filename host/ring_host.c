@@ -88,7 +88,8 @@ void ring_host_open(struct host_chan *c)
 		c->in.priv_read = v;
 	if (ring_index(&c->out, c->relid, RC_WRITE_INDEX, "initial write_index", &v) == 0)
 		c->out.priv_write = v;
-	ring_host_set_u32(&c->in, RC_INTERRUPT, 0);
+	/* Our mask in the guest->host ring: 0 unless this host polls (§5.6). */
+	ring_host_set_u32(&c->in, RC_INTERRUPT, c->dev->h->prof.host_masks_interrupts);
 	ring_host_set_u32(&c->out, RC_FEATURES,
 			  ring_host_u32(&c->out, RC_FEATURES) | VMBUS_RING_FEATURE_PENDING_SEND_SZ);
 }

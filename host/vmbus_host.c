@@ -132,8 +132,16 @@ int vmbus_host_offer_dev(struct host *h, struct host_dev *d)
 {
 	struct host_chan *c = d->chan[0];
 
-	if (c->state != HCS_UNOFFERED)
-		return -EBUSY;
+	/* The old instance must be fully released first (§4.7 step 4); the
+	 * offer then follows the last RELID_RELEASED. */
+	for (int s = 0; s <= d->nsub; s++)
+		if (d->chan[s] && d->chan[s]->state != HCS_UNOFFERED) {
+			d->reoffer = s > 0 || c->state == HCS_REVOKED ||
+				     c->state == HCS_REVOKED_OPEN;
+			return -EBUSY;
+		}
+	d->reoffer = false;
+	d->nsub = 0;                     /* a fresh offer: a fresh round of sub-channels */
 	c->relid = chan_alloc_relid(h);
 	if (!c->relid)
 		return -ENOSPC;

@@ -225,6 +225,11 @@ void chan_rescind(struct host *h, struct host_chan *c)
 	int dup = h->ans_dup;
 	bool never = h->ans_never;
 
+	/* The primary takes its sub-channels with it, sub-channels first (§4.8). */
+	if (c->subidx == 0)
+		for (int s = c->dev->nsub; s >= 1; s--)
+			if (c->dev->chan[s])
+				chan_rescind(h, c->dev->chan[s]);
 	switch (c->state) {
 	case HCS_OFFERED:
 		vmbus_host_chan_set(h, c, HCS_REVOKED);
@@ -285,6 +290,9 @@ void chan_relid_released(struct host *h, const uint8_t *msg, uint32_t size)
 	vmbus_host_chan_set(h, c, HCS_UNOFFERED);
 	c->relid = 0;
 	c->monitor_allocated = false;
+	/* An offer action that came while the relid was still reserved (§4.7 step 4). */
+	if (c->dev->reoffer && h->conn == HCONN_CONNECTED && h->offers_requested)
+		vmbus_host_offer_dev(h, c->dev);
 }
 
 /* ---- MODIFYCHANNEL (§4.10) ---- */

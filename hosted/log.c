@@ -1,5 +1,6 @@
 /*
  * klog, panic and the log level for the hosted build (kernel/log.h).
+ * Like kernel/log.c, a missing trailing newline is added.
  * Lines go to stderr (unless echo is off) and, when capture is on, into a
  * buffer tests read back (hosted/hosted.h). panic() prints, then calls the
  * test's panic hook (which longjmps back to the runner) or aborts.
@@ -53,11 +54,16 @@ void vklog(int level, const char *fmt, va_list ap)
 
 	if (level > lg.level)
 		return;
-	n = vsnprintf(line, sizeof(line), fmt, ap);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
 	if (n < 0)
 		return;
-	if ((size_t)n >= sizeof(line))
-		n = sizeof(line) - 1;
+	if ((size_t)n >= sizeof(line) - 1)
+		n = sizeof(line) - 2;
+	/* As on bare metal (kernel/log.c): a missing trailing newline is added. */
+	if (n == 0 || line[n - 1] != '\n') {
+		line[n++] = '\n';
+		line[n] = '\0';
+	}
 	if (!lg.quiet)
 		fputs(line, stderr);
 	capture_append(line, (size_t)n);

@@ -112,9 +112,27 @@ struct fiber *fiber_get(void)
 	return f;
 }
 
+/*
+ * The one place a fiber changes state (diagram in kernel/wq_internal.h);
+ * the table lists the legal moves, anything else is a bug in the core.
+ */
+void fiber_transition(struct fiber *f, enum fiber_state to)
+{
+	static const uint8_t allowed[] = {
+		[FIBER_FREE]    = 1u << FIBER_RUNNING,                   /* given an item */
+		[FIBER_RUNNING] = 1u << FIBER_WAITING | 1u << FIBER_FREE, /* waits / returns */
+		[FIBER_WAITING] = 1u << FIBER_READY | 1u << FIBER_RUNNING, /* woken / cycle */
+		[FIBER_READY]   = 1u << FIBER_RUNNING,                   /* resumed */
+	};
+
+	if ((unsigned)f->f_state >= sizeof(allowed) || !(allowed[f->f_state] & (1u << to)))
+		panic("%s: state %d -> %d", f->f_name, (int)f->f_state, (int)to);
+	f->f_state = to;
+}
+
 void fiber_put(struct fiber *f)
 {
-	f->f_state = FIBER_FREE;
+	fiber_transition(f, FIBER_FREE);
 	f->f_wq = NULL;
 	f->f_work = NULL;
 	f->f_pnext = fibers.pool;

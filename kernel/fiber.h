@@ -31,6 +31,8 @@
 
 /* A fiber from the pool (or a new one); NULL when out of memory. */
 struct fiber *fiber_get(void);
+/* Change f_state; panics on a move the diagram does not have. */
+void fiber_transition(struct fiber *f, enum fiber_state to);
 /* Back to the pool: parked at its loop top (after its item returned). */
 void fiber_put(struct fiber *f);
 /* Scheduler -> f (interrupts masked; wq_core.current = f by the caller). */

@@ -3,8 +3,8 @@
  *
  * Order matters because we start on the firmware's stack, page tables, GDT
  * and IDT, all in boot-services memory:
- *   1. CPU basics, COM1, command line, framebuffer console (still through
- *      the firmware's mapping), our GDT/IDT (faults are reported);
+ *   1. CPU basics, COM1, our GDT/IDT (faults are reported), command line,
+ *      framebuffer console (through the firmware's mapping when it has one);
  *   2. ACPI tables; page allocator (conventional memory only); our page
  *      tables (W^X, page 0 unmapped, MMIO uncached); switch to a guarded
  *      boot stack of our own;
@@ -14,6 +14,7 @@
  *   4. later layers (kernel/services.c), the ready line, then test= or
  *      on_ready=.
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "boot/bootinfo.h"
@@ -96,11 +97,16 @@ static void log_memory(const struct bootinfo *bi)
 		MIB(pmm_free_pages()), (unsigned long long)(heap_size() >> 20));
 }
 
+static bool fb_started;
+
 static void start_fb_console(const struct bootinfo *bi)
 {
 	static const char *const formats[] = { "none", "RGBX", "BGRX" };
 	const struct bootfb *fb = &bi->fb;
 
+	if (fb_started)
+		return;
+	fb_started = true;
 	if (fb->base == 0 || fb->format > BOOTFB_BGRX) {
 		pr_info("fb: no usable GOP framebuffer");
 		return;
@@ -161,25 +167,30 @@ void kmain(struct bootinfo *bi)
 	ssp_init();
 	cpu_setup();
 	serial_init();
+	gdt_init();
+	idt_init();                     /* from here on faults are reported */
 	if (bi == NULL || bi->magic != BOOTINFO_MAGIC) {
 		console_printf("keel: bad boot info from the loader\n");
 		cpu_halt_forever();
 	}
+	if (bi->nmem > BOOTINFO_MAX_MEM)
+		bi->nmem = BOOTINFO_MAX_MEM;    /* every loop below trusts nmem */
 	cmdline_parse(bi->cmdline);
-	/* the firmware's page tables map the framebuffer too: start it now so
-	 * that it shows the whole log */
-	start_fb_console(bi);
+	/* Where the firmware's page tables map the framebuffer (OVMF and the
+	 * Gen2 firmware identity-map everything), start it now so that it shows
+	 * the whole log; otherwise once our tables map it. */
+	if (bi->fb.base != 0 && paging_is_mapped(bi->fb.base, bi->fb.size))
+		start_fb_console(bi);
 	pr_info("keel: kernel started, image at 0x%llx (%llu KiB), cmdline '%.*s'",
 		(unsigned long long)bi->image_base,
 		(unsigned long long)(bi->image_size >> 10), BOOTINFO_CMDLINE, bi->cmdline);
 	cmdline_report();
-	gdt_init();
-	idt_init();
 	acpi_init(bi->rsdp);
 	pmm_init(bi);
 	paging_init(bi);
 	map_mmio(bi);
 	paging_activate();
+	start_fb_console(bi);           /* if it was not mapped before */
 	stack = stack_alloc(BOOT_STACK_BYTES, "boot");
 	if (stack == NULL)
 		panic("no memory for the boot stack");

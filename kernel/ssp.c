@@ -9,6 +9,7 @@
 
 #include "kernel/log.h"
 #include "kernel/ssp.h"
+#include "kernel/x86/backtrace.h"
 #include "kernel/x86/cpu.h"
 
 /* Any non-zero value until ssp_init; the low byte 0 stops string overruns. */
@@ -27,6 +28,9 @@ _Noreturn void __stack_chk_fail(void);
 
 void __stack_chk_fail(void)
 {
-	panic("stack protector: stack smashed in %p",
-	      __builtin_return_address(0));
+	char where[128];
+
+	backtrace_symbolize(where, sizeof(where),
+			    (uint64_t)__builtin_return_address(0), 1);
+	panic("stack protector: stack smashed in %s", where);
 }

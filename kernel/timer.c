@@ -281,6 +281,8 @@ bool timer_pending(const struct timer *t)
 void timer_init(void)
 {
 	kassert(wq_core.initialised);
+	if (timers.queue)
+		return;         /* already set up since the last wq_init */
 	timers.queue = wq_create("timer", 1);
 	kassert(timers.queue);
 }

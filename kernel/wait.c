@@ -67,7 +67,7 @@ void wait_wake_fiber(struct fiber *f)
 	if (f->f_waitq)
 		waitq_remove(f->f_waitq, f);
 	timer_event_cancel(&f->f_timeout);
-	f->f_state = FIBER_READY;
+	fiber_transition(f, FIBER_READY);
 	f->f_rnext = NULL;
 	if (q->q_ready_tail)
 		q->q_ready_tail->f_rnext = f;
@@ -128,14 +128,14 @@ int wait_suspend(struct waitq *wqh, const struct wait_desc *d, uint64_t deadline
 
 	f->f_wait = *d;
 	f->f_deadline = deadline;
-	f->f_state = FIBER_WAITING;
+	fiber_transition(f, FIBER_WAITING);
 	if (wqh)
 		waitq_append(wqh, f);
 	wq_core.nwaiting++;
 	if (deadlock_check_cycle(f)) {
 		if (wqh)
 			waitq_remove(wqh, f);
-		f->f_state = FIBER_RUNNING;
+		fiber_transition(f, FIBER_RUNNING);
 		wq_core.nwaiting--;
 		return -EDEADLK;
 	}

@@ -356,7 +356,7 @@ void wq_run_once(struct wq *q)
 		f->f_wq = q;
 		active_add(q, f);
 	}
-	f->f_state = FIBER_RUNNING;
+	fiber_transition(f, FIBER_RUNNING);
 	wq_core.current = f;
 	wq_core.rr_last = q;
 	wq_core.sched_irq = s;

@@ -20,8 +20,9 @@
  * could never end (the deadlock report has then been printed/recorded; see
  * "Deadlock reports" below).
  *
- * Contexts: wq_queue, wq_queue_delayed, wq_cancel, complete_one,
- * complete_all and waitq_wake_* may be called from interrupt handlers (they
+ * Contexts: wq_queue, wq_queue_delayed, wq_cancel, wq_cancel_delayed,
+ * complete_one, complete_all and waitq_wake_all may be called from interrupt
+ * handlers, as may timer_start/timer_stop (kernel/timer.h) (they
  * mask interrupts around their updates). Everything else runs in a work
  * item or in the scheduler (boot code / test driver).
  */
@@ -133,9 +134,10 @@ bool wq_queue(struct wq *q, struct work *w);
  * Interrupt context: allowed. */
 bool wq_queue_delayed(struct wq *q, struct delayed_work *dw, uint64_t delay_ns);
 
-/* Remove a pending (or delayed) instance. True if one was removed. A running
- * instance keeps running. Interrupt context: allowed. */
+/* Remove a pending instance. True if one was removed. A running instance
+ * keeps running. Interrupt context: allowed. */
 bool wq_cancel(struct work *w);
+/* The same for a delayed item: stops its timer too. Interrupt context: allowed. */
 bool wq_cancel_delayed(struct delayed_work *dw);
 /* wq_cancel, then wait for a running instance to return. Work items only.
  * Returns 1 if a pending instance was removed, 0 if none, or -ETIMEDOUT /
@@ -146,8 +148,9 @@ int wq_cancel_delayed_sync(struct delayed_work *dw, uint64_t timeout_ns);
 /* Wait until the instances of w pending or running at the call have
  * returned. A delayed item still in its timer is not waited for. */
 int wq_flush_work(struct work *w, uint64_t timeout_ns);
-/* Wait until every item queued on q before the call has returned. Waiting on
- * the caller's own queue is a deadlock, reported at once (-EDEADLK). */
+/* Wait until every item queued on q before the call has returned (delayed
+ * items still in their timer are not included). Waiting on the caller's own
+ * queue is a deadlock, reported at once (-EDEADLK). */
 int wq_flush(struct wq *q, uint64_t timeout_ns);
 
 /* ---- waiting ---------------------------------------------------------- */
@@ -166,7 +169,8 @@ void waitq_init(struct waitq *wqh, const char *name);
 void waitq_set_completer(struct waitq *wqh, struct wq *completer);
 /* Make every waiter runnable; each re-checks its condition. IRQ context ok. */
 void waitq_wake_all(struct waitq *wqh);
-/* Sleep until cond(arg) is true (checked before each wait) or timeout. */
+/* Sleep until cond(arg) is true (checked before each wait) or timeout.
+ * cond runs with interrupts masked: a quick look at state, never a wait. */
 int wq_wait_event(struct waitq *wqh, bool (*cond)(void *arg), void *arg,
 		  uint64_t timeout_ns);
 
@@ -257,7 +261,7 @@ enum wq_deadlock_action {
 	WQ_DEADLOCK_PANIC,     /* tests: print, then panic */
 	WQ_DEADLOCK_RECORD,    /* keelsim: keep the text and count, print nothing */
 };
-void wq_set_deadlock_action(enum wq_deadlock_action a);
+void wq_set_deadlock_action(enum wq_deadlock_action a);   /* survives wq_init */
 /* Driver hook: may an interrupt still arrive (pending or scheduled host
  * events)? NULL: assume yes. Survives wq_init. */
 void wq_set_may_wake(bool (*may_wake)(void *arg), void *arg);

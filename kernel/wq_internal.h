@@ -46,9 +46,14 @@ struct wait_desc {
 };
 
 /*
- *   FREE --(scheduler gives it an item)--> RUNNING --(waits)--> WAITING
- *    ^                                     ^  |                   |
- *    +------- item returned --------------+  +<-- READY <-- woken or timed out
+ *            scheduler gives it an item          waits
+ *   FREE -------------------------------> RUNNING ------> WAITING
+ *    ^                                    |  ^  ^            |  |
+ *    +------------ item returned ---------+  |  +-- cycle ---+  | woken or
+ *                                            |     found        | timed out
+ *                                            +---- READY <------+
+ *                                          resumed
+ * (fiber_transition in kernel/fiber.c holds the table of these moves)
  */
 enum fiber_state {
 	FIBER_FREE,        /* in the pool, parked at the top of its loop */

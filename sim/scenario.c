@@ -143,6 +143,7 @@ static const struct { const char *name; int kind; int nargs; } expect_kinds[] = 
 	{ "devices", SE_DEVICES, 1 },
 	{ "quiescent", SE_QUIESCENT, 0 },
 	{ "triggered", SE_TRIGGERED, 0 },
+	{ "masked-signals", SE_MASKED_SIGNALS, 2 },
 	{ "no-hang", SE_NO_HANG, 0 },
 	{ "no-violation", SE_NO_VIOLATION, 0 },
 };
@@ -314,7 +315,7 @@ static int st_expect(struct ctx *c, char **t, int n)
 	i = 2;
 	switch (e->kind) {
 	case SE_READY: case SE_NOT_READY: case SE_RELEASED: case SE_OPENED:
-	case SE_ECHOES: case SE_SUBCHANNELS: case SE_SUBCHANNELS_OPEN:
+	case SE_ECHOES: case SE_SUBCHANNELS: case SE_SUBCHANNELS_OPEN: case SE_MASKED_SIGNALS:
 		if (n < 3)
 			return err(c, "expect %s needs a device", t[1]);
 		snprintf(e->dev, sizeof(e->dev), "%s", t[2]);
@@ -334,6 +335,15 @@ static int st_expect(struct ctx *c, char **t, int n)
 		if (n < 3 || parse_num(t[2], &e->num) < 0)
 			return err(c, "expect %s N", t[1]);
 		i = 3;
+		break;
+	case SE_VIOLATION:
+		/* the rest of the line: a substring the violation must contain */
+		for (int k = 2; k < n; k++) {
+			size_t L = strlen(e->text);
+
+			snprintf(e->text + L, sizeof(e->text) - L, "%s%s", k > 2 ? " " : "", t[k]);
+		}
+		i = n;
 		break;
 	default:
 		break;

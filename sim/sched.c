@@ -288,19 +288,13 @@ static uint64_t next_action_time(void)
 
 static int guest_dev_for(int si, const struct sim_gdev *gd, int n)
 {
-	int di = S.devidx[si];
-	int64_t relid = host_chan_query(S.h, di, 0, HQ_RELID);
-	uint8_t inst[16];
+	struct vmbus_guid inst;
 
-	/* The host's instance GUID for device index di (host_device_add). */
-	memcpy(inst, "\x4b\x45\x45\x4c", 4);
-	inst[4] = (uint8_t)di;
-	inst[5] = (uint8_t)(di >> 8);
-	memcpy(inst + 6, "\x40\x80\x6b\x65\x65\x6c\x73\x69\x6d\x00", 10);
+	if (host_device_instance(S.h, S.devidx[si], &inst) < 0)
+		return -1;
 	for (int i = 0; i < n; i++)
-		if (!memcmp(gd[i].instance.b, inst, 16))
+		if (!memcmp(gd[i].instance.b, inst.b, 16))
 			return i;
-	(void)relid;
 	return -1;
 }
 
@@ -543,6 +537,13 @@ static void check_expect(const struct sim_expect *e, bool quiescent)
 			     e->dev, (unsigned long long)dev_sum(di, HQ_OPENS, true),
 			     (unsigned long long)e->num);
 		break;
+	case SE_MASKED_SIGNALS:
+		if (dev_sum(di, HQ_MASKED_SIGNALS, false) > e->num)
+			fail("line %d: device %s signalled the host %llu times while the host's "
+			     "interrupt_mask was set, expected <= %llu", e->line, e->dev,
+			     (unsigned long long)dev_sum(di, HQ_MASKED_SIGNALS, false),
+			     (unsigned long long)e->num);
+		break;
 	case SE_VERSION:
 		if (host_version(S.h) != e->num)
 			fail("line %d: negotiated version 0x%x, expected 0x%llx", e->line,
@@ -563,6 +564,9 @@ static void check_expect(const struct sim_expect *e, bool quiescent)
 	case SE_VIOLATION:
 		if (!host_violation(S.h))
 			fail("line %d: expected a host-side violation, none came", e->line);
+		else if (e->text[0] && !strstr(host_violation(S.h), e->text))
+			fail("line %d: expected a violation saying \"%s\", got: %s", e->line,
+			     e->text, host_violation(S.h));
 		break;
 	case SE_DROPPED:
 		if (!S.g->dropped || S.g->dropped() < e->num)

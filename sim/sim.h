@@ -115,6 +115,7 @@ enum sim_expect_kind {
 	SE_DEVICES,        /* guest lists exactly num devices */
 	SE_QUIESCENT,      /* the run must end with nothing left to do */
 	SE_TRIGGERED,      /* every trigger fired at least once */
+	SE_MASKED_SIGNALS, /* dev's channels signalled the host at most num times while masked */
 	SE_NO_HANG,        /* (always checked) no deadlock report, nothing stuck */
 	SE_NO_VIOLATION,   /* (always checked unless `expect violation`) */
 };
@@ -122,6 +123,7 @@ enum sim_expect_kind {
 struct sim_expect {
 	int kind;
 	char dev[32];
+	char text[96];           /* expect violation TEXT: a substring of the report */
 	uint64_t by;
 	uint64_t num;
 	int line;

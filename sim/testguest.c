@@ -28,7 +28,7 @@
 enum tg_conn { TG_INIT, TG_CONTACT, TG_WAIT_VERSION, TG_WAIT_OFFERS, TG_UP, TG_FAILED };
 
 enum tg_chan {
-	TC_NONE, TC_OFFERED, TC_GPADL, TC_OPENING, TC_OPEN, TC_ECHO_SENT, TC_READY,
+	TC_NONE, TC_OFFERED, TC_GPADL, TC_OPENING, TC_OPEN, TC_ECHO_SENT, TC_MODIFYING, TC_READY,
 	TC_TEARDOWN, TC_RELEASED,
 };
 
@@ -54,6 +54,7 @@ static struct {
 	uint32_t next_gpadl;
 	uint64_t dropped;
 	bool bad_double_open, bad_no_release, bad_pfn, bad_len;
+	bool bad_short, bad_split, bad_release, bad_conn, do_modify;
 } tg;
 
 static const uint32_t tg_versions[] = {
@@ -173,8 +174,8 @@ static void tg_open(struct tg_ch *c)
 	m.child_relid = c->offer.child_relid;
 	m.openid = c->offer.child_relid;
 	m.ring_gpadl = c->gpadl;
-	m.downstream_ring_pageoffset = 2;
-	tg_queue(&m, sizeof(m));
+	m.downstream_ring_pageoffset = tg.bad_split ? TG_RING_PG : 2;
+	tg_queue(&m, tg.bad_short ? 20 : sizeof(m));
 	if (tg.bad_double_open)
 		tg_queue(&m, sizeof(m));
 	c->state = TC_OPENING;
@@ -206,6 +207,26 @@ static void tg_echo(struct tg_ch *c)
 	c->state = TC_ECHO_SENT;
 }
 
+/* Echo verified: optionally MODIFYCHANNEL (§4.10), which answers from 5.3. */
+static void tg_echo_done(struct tg_ch *c)
+{
+	if (tg.bad_release) {
+		struct vmbus_msg_relid m = { .hdr.msgtype = VMBUS_MSG_RELID_RELEASED,
+					     .child_relid = c->offer.child_relid };
+		tg_queue(&m, sizeof(m));
+	}
+	if (tg.do_modify && tg.version >= VMBUS_VERSION_WIN10_V4_1) {
+		struct vmbus_msg_modify_channel m = { .hdr.msgtype = VMBUS_MSG_MODIFYCHANNEL,
+						      .child_relid = c->offer.child_relid };
+		tg_queue(&m, sizeof(m));
+		if (tg.version >= VMBUS_VERSION_WIN10_V5_3) {
+			c->state = TC_MODIFYING;
+			return;
+		}
+	}
+	c->state = TC_READY;
+}
+
 static void tg_read_ring(struct tg_ch *c)
 {
 	struct vmbus_ring_control *in = (void *)((char *)c->ring + 2 * HV_PAGE_SIZE);
@@ -223,7 +244,7 @@ static void tg_read_ring(struct tg_ch *c)
 		if (d.type == VMBUS_PKT_COMP && d.trans_id == 1 && e.hdr.type == ECHO_MSG_ECHO_COMPLETE &&
 		    e.len == 8 && !memcmp(data + r + d.offset8 * 8u + 16, "keelsim!", 8) &&
 		    c->state == TC_ECHO_SENT)
-			c->state = TC_READY;
+			tg_echo_done(c);
 		r = (r + d.len8 * 8u + 8) % HV_PAGE_SIZE;
 	}
 	in->read_index = r;
@@ -336,6 +357,16 @@ static void tg_message(const uint8_t *p, uint32_t size)
 		}
 		return;
 	}
+	case VMBUS_MSG_MODIFYCHANNEL_RESPONSE: {
+		struct vmbus_msg_modify_channel_response r;
+
+		if (size < sizeof(r) || !(c = tg_chan(relid)) || c->state != TC_MODIFYING)
+			goto drop;
+		memcpy(&r, p, sizeof(r));
+		if (r.status == 0)
+			c->state = TC_READY;
+		return;
+	}
 	case VMBUS_MSG_RESCIND_CHANNELOFFER:
 		if (!(c = tg_chan(relid)) || c->state == TC_RELEASED)
 			goto drop;
@@ -359,13 +390,19 @@ drop:
 
 static int tg_start(void)
 {
-	bool b1 = tg.bad_double_open, b2 = tg.bad_no_release, b3 = tg.bad_pfn, b4 = tg.bad_len;
+	bool sw[9] = { tg.bad_double_open, tg.bad_no_release, tg.bad_pfn, tg.bad_len,
+		       tg.bad_short, tg.bad_split, tg.bad_release, tg.bad_conn, tg.do_modify };
 
 	memset(&tg, 0, sizeof(tg));
-	tg.bad_double_open = b1;
-	tg.bad_no_release = b2;
-	tg.bad_pfn = b3;
-	tg.bad_len = b4;
+	tg.bad_double_open = sw[0];
+	tg.bad_no_release = sw[1];
+	tg.bad_pfn = sw[2];
+	tg.bad_len = sw[3];
+	tg.bad_short = sw[4];
+	tg.bad_split = sw[5];
+	tg.bad_release = sw[6];
+	tg.bad_conn = sw[7];
+	tg.do_modify = sw[8];
 	tg.hcall = plat_page_alloc(1);
 	tg.simp = plat_page_alloc(1);
 	tg.siefp = plat_page_alloc(1);
@@ -443,7 +480,7 @@ static void tg_run(void *q)
 		return;
 	}
 	if (tg.outn) {
-		uint16_t st = tg_post_one(tg.msg_conn ? tg.msg_conn : 1);
+		uint16_t st = tg_post_one(tg.bad_conn ? 7 : tg.msg_conn ? tg.msg_conn : 1);
 
 		if (st != HV_STATUS_SUCCESS && st != HV_STATUS_INSUFFICIENT_BUFFERS)
 			tg.dropped++;
@@ -486,6 +523,16 @@ static int tg_switch(const char *name)
 		tg.bad_pfn = true;
 	else if (!strcmp(name, "bad-len"))
 		tg.bad_len = true;
+	else if (!strcmp(name, "bad-short"))
+		tg.bad_short = true;
+	else if (!strcmp(name, "bad-split"))
+		tg.bad_split = true;
+	else if (!strcmp(name, "bad-release"))
+		tg.bad_release = true;
+	else if (!strcmp(name, "bad-conn"))
+		tg.bad_conn = true;
+	else if (!strcmp(name, "modify"))
+		tg.do_modify = true;
 	else
 		return -1;
 	return 0;

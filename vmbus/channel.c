@@ -145,6 +145,14 @@ static void chan_offer_work(struct work *w)
 	if (c->rescinded)
 		return;                 /* rescinded before we saw it: release does it all */
 	if (c->offer.sub_channel_index == 0) {
+		/* §4.8 item 5: a second live primary with the same instance is a
+		 * host error for a guest without hibernation: ignore it. */
+		if (chan_find_primary(c->conn, c)) {
+			vmbus_drop(c->conn, VMBUS_DROP_BAD_OFFER,
+				   "relid %u repeats a live primary's instance", c->relid);
+			c->n.dropped++;
+			return;
+		}
 		vmbus_device_offer(c);
 		return;
 	}
@@ -359,7 +367,12 @@ int vmbus_chan_open(struct vmbus_channel *c, const struct vmbus_chan_open_args *
 	return 0;
 }
 
-/* Close (§4.5). Waits for a concurrent open/close to settle first. */
+/*
+ * Close (§4.5). Waits for a concurrent open/close to settle first: that wait
+ * is ended by chan_transition, called by the opener or closer on its own
+ * queue (device queue or vmbus_subchan), or by an UNLOAD; the timeout covers
+ * the longest open plus teardown.
+ */
 void vmbus_chan_close(struct vmbus_channel *c)
 {
 	wq_wait_event(&c->wait, chan_settled_cond, c, VMBUS_OPEN_TIMEOUT_NS + VMBUS_GPADL_TIMEOUT_NS);

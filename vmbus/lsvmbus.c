@@ -81,7 +81,8 @@ bool vmbus_all_ready(void)
 {
 	struct vmbus_conn *vc = vmbus_conn;
 
-	if (!vc || vc->state != CONN_CONNECTED)
+	/* Not before the host said it has offered every boot device. */
+	if (!vc || vc->state != CONN_CONNECTED || !vc->all_offers)
 		return false;
 	for (struct vmbus_device *d = vc->devices; d; d = d->next)
 		if (d->drv && d->state != DEV_GONE && !d->ready)

@@ -17,8 +17,15 @@
 
 #include "vmbus/ring.h"
 
-/* §5.7: full barrier where a store must be visible before a later load. */
+/* §5.7: full barrier where a store must be visible before a later load. A
+ * locked add to the stack is the cheap full barrier on x86-64 (what Linux's
+ * smp_mb does); it touches only bytes below the stack pointer that hold
+ * nothing, and leaves them unchanged. */
+#if defined(__x86_64__)
+#define ring_mb()  __asm__ __volatile__("lock; addl $0,-4(%%rsp)" ::: "memory", "cc")
+#else
 #define ring_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#endif
 /* x86 TSO: load->load and store->store only need the compiler not to reorder. */
 #define ring_cb()  __atomic_signal_fence(__ATOMIC_SEQ_CST)
 
@@ -54,7 +61,8 @@ static void ring_copy_to(struct vmbus_ring *r, uint32_t off, const void *src, ui
 	if (first > len)
 		first = len;
 	memcpy(r->data + off, src, first);
-	memcpy(r->data, (const uint8_t *)src + first, len - first);
+	if (len > first)
+		memcpy(r->data, (const uint8_t *)src + first, len - first);
 }
 
 static void ring_copy_from(struct vmbus_ring *r, uint32_t off, void *dst, uint32_t len)
@@ -64,13 +72,15 @@ static void ring_copy_from(struct vmbus_ring *r, uint32_t off, void *dst, uint32
 	if (first > len)
 		first = len;
 	memcpy(dst, r->data + off, first);
-	memcpy((uint8_t *)dst + first, r->data, len - first);
+	if (len > first)
+		memcpy((uint8_t *)dst + first, r->data, len - first);
 }
 
+/* off < data_size and n <= data_size always hold here: no division. */
 static uint32_t ring_add(const struct vmbus_ring *r, uint32_t off, uint32_t n)
 {
-	uint64_t v = (uint64_t)off + n;
-	return (uint32_t)(v % r->data_size);
+	uint32_t v = off + n;
+	return v >= r->data_size ? v - r->data_size : v;
 }
 
 int64_t vmbus_ring_free(struct vmbus_ring *r)
@@ -154,6 +164,31 @@ int vmbus_ring_write(struct vmbus_ring *r, uint16_t type, uint16_t flags,
 	desc.trans_id = trans_id;
 
 	old = r->priv_write;
+	if (old + total <= r->data_size) {
+		/* Fast path, no wrap: write in place. The padding word is zeroed
+		 * first and the payload then covers its non-padding bytes. */
+		uint8_t *p = r->data + old;
+
+		if (pktlen > sizeof(desc))
+			memset(p + pktlen - 8, 0, 8);
+		memcpy(p, &desc, sizeof(desc));
+		off = (uint32_t)sizeof(desc);
+		if (hdr_len) {
+			memcpy(p + off, hdr, hdr_len);
+			off += hdr_len;
+		}
+		for (int i = 0; i < niov; i++) {
+			if (iov[i].len)
+				memcpy(p + off, iov[i].base, iov[i].len);
+			off += iov[i].len;
+		}
+		trailer = (uint64_t)old << 32;
+		memcpy(p + pktlen, &trailer, sizeof(trailer));
+		off = old + total;
+		if (off == r->data_size)
+			off = 0;
+		goto publish;
+	}
 	off = old;
 	ring_copy_to(r, off, &desc, sizeof(desc));
 	off = ring_add(r, off, sizeof(desc));
@@ -177,8 +212,10 @@ int vmbus_ring_write(struct vmbus_ring *r, uint16_t type, uint16_t flags,
 	ring_copy_to(r, off, &trailer, sizeof(trailer));
 	off = ring_add(r, off, sizeof(trailer));
 
-	/* §5.5 step 4: data before index. */
-	ring_mb();
+publish:
+	/* §5.5 step 4: data before index (store -> store: x86 keeps the order,
+	 * the compiler must too, §5.7). */
+	ring_cb();
 	r->priv_write = off;
 	r->ctl->write_index = off;
 	r->packets++;
@@ -210,8 +247,10 @@ void vmbus_ring_iter_begin(struct vmbus_ring_iter *it, struct vmbus_ring *r)
 {
 	it->ring = r;
 	it->bytes_read = 0;
+	/* No full barrier: if the host misses the mask it signals once more,
+	 * which is harmless; the unmask in iter_end is the one that matters. */
 	r->ctl->interrupt_mask = 1;
-	ring_mb();
+	ring_cb();
 }
 
 /* §7.3 items 2 and 4: is this descriptor one we may parse? */
@@ -297,26 +336,24 @@ bool vmbus_ring_iter_end(struct vmbus_ring_iter *it, bool *signal)
 	/* §5.6 step 5: all packet reads done before the index store. */
 	ring_cb();
 	r->ctl->read_index = r->priv_read;
-
-	/* §5.6 step 6: flow-control signal if the host is blocked on space. */
-	if (it->bytes_read && (r->ctl->feature_bits & VMBUS_RING_FEATURE_PENDING_SEND_SZ)) {
-		ring_mb();
-		pss = r->ctl->pending_send_sz & ~7u; /* §7.2 item 3: a hint */
-		if (pss && pss <= r->data_size) {
-			avail = vmbus_ring_avail(r);
-			if (avail >= 0) {
-				cur_free = r->data_size - (uint32_t)avail;
-				prev_free = cur_free - it->bytes_read;
-				if (prev_free <= pss && cur_free > pss)
-					*signal = true;
-			}
-		}
-	}
-	it->bytes_read = 0;
-
-	/* Unmask, then re-check: the host saw the mask and may not signal. */
+	/* Unmask (§5.6 interrupt mitigation). One full barrier orders both
+	 * stores before both loads below: pending_send_sz (step 6) and the
+	 * re-check of write_index (the host saw the mask and may not signal). */
 	r->ctl->interrupt_mask = 0;
 	ring_mb();
 	avail = vmbus_ring_avail(r);
+
+	/* §5.6 step 6: flow-control signal if the host is blocked on space. */
+	if (it->bytes_read && avail >= 0 &&
+	    (r->ctl->feature_bits & VMBUS_RING_FEATURE_PENDING_SEND_SZ)) {
+		pss = r->ctl->pending_send_sz & ~7u; /* §7.2 item 3: a hint */
+		if (pss && pss <= r->data_size) {
+			cur_free = r->data_size - (uint32_t)avail;
+			prev_free = cur_free - it->bytes_read;
+			if (prev_free <= pss && cur_free > pss)
+				*signal = true;
+		}
+	}
+	it->bytes_read = 0;
 	return avail != 0;      /* > 0 more data; < 0 broken: caller sees it next */
 }

@@ -7,7 +7,7 @@
  *
  * The timer runs one-shot, divide by 16. Its rate comes from Hyper-V's
  * APIC_FREQUENCY MSR when offered (§7.2), else from counting it against the
- * TSC for 2 ms. A deadline further away than one 32-bit count is reached in
+ * TSC for 2 ms (each end TSC-bracketed, so a host preemption is not counted). A deadline further away than one 32-bit count is reached in
  * several rounds; the interrupt checks the TSC before it reports expiry.
  */
 #include "kernel/x86/apic.h"
@@ -92,10 +92,31 @@ static void apic_enable(void)
 	apic_write(APIC_TIMER_INIT, 0);
 }
 
+/* The timer's current count and the TSC time of that read: the tightest
+ * of three TSC-bracketed reads (see tsc.c pm_sample: a host may stop us). */
+static uint64_t count_sample(uint32_t *count)
+{
+	uint64_t best = UINT64_MAX, at = 0;
+
+	for (int i = 0; i < 3; i++) {
+		uint64_t a = tsc_now_ns();
+		uint32_t v = apic_read(APIC_TIMER_CUR);
+		uint64_t b = tsc_now_ns();
+
+		if (b - a < best) {
+			best = b - a;
+			at = a + best / 2;
+			*count = v;
+		}
+	}
+	return at;
+}
+
 static uint64_t timer_rate(const char **source)
 {
 	struct hv_features hv;
-	uint64_t t0, n;
+	uint32_t c0, c1;
+	uint64_t t0, t1;
 
 	if (hv_probe(&hv) && (hv.priv_eax & HV_PRIV_FREQUENCY_REGS) &&
 	    (hv.features_edx & HV_FEAT_EDX_FREQUENCY_REGS)) {
@@ -104,12 +125,12 @@ static uint64_t timer_rate(const char **source)
 	}
 	*source = "TSC";
 	apic_write(APIC_TIMER_INIT, 0xFFFFFFFFu);
-	t0 = tsc_now_ns();
+	t0 = count_sample(&c0);
 	while (tsc_now_ns() - t0 < CALIBRATE_NS)
 		cpu_pause();
-	n = 0xFFFFFFFFu - apic_read(APIC_TIMER_CUR);
+	t1 = count_sample(&c1);
 	apic_write(APIC_TIMER_INIT, 0);
-	return n * 1000000000ull / CALIBRATE_NS;
+	return (uint64_t)(c0 - c1) * 1000000000ull / (t1 - t0);
 }
 
 static void timer_program(void)

@@ -180,20 +180,20 @@ void paging_init(const struct bootinfo *bi)
 	if (pte_nx)
 		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
 	pml4 = new_table();
-	for (uint32_t i = 0; i < bi->nmem && i < BOOTINFO_MAX_MEM; i++) {
+	for (uint32_t i = 0; i < bi->nmem; i++) {
 		const struct bootmem *m = &bi->mem[i];
 
 		paging_map(m->base, m->npages * PAGE_SIZE, map_flags_for(m->type));
 	}
 	map_image(bi);
-	/* BROKEN: page 0 stays mapped */
+	paging_unmap(0, 4096);          /* NULL dereferences fault */
 }
 
 void paging_activate(void)
 {
 	uint64_t cr4 = read_cr4();
 
-	write_cr0(read_cr0() & ~CR0_WP); /* BROKEN ON PURPOSE */  /* the kernel, too, obeys read-only pages */
+	write_cr0(read_cr0() | CR0_WP);  /* the kernel, too, obeys read-only pages */
 	write_cr3((uint64_t)pml4);
 	/* Drop global TLB entries the firmware's tables may have left. */
 	write_cr4(cr4 & ~(1ull << 7));

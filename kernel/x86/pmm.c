@@ -68,7 +68,7 @@ void pmm_init(const struct bootinfo *bi)
 {
 	uint64_t top = 0, bytes, home;
 
-	for (uint32_t i = 0; i < bi->nmem && i < BOOTINFO_MAX_MEM; i++) {
+	for (uint32_t i = 0; i < bi->nmem; i++) {
 		const struct bootmem *m = &bi->mem[i];
 
 		if (is_ram(m->type) && m->base + m->npages * PAGE_SIZE > top)

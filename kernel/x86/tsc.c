@@ -27,19 +27,40 @@ uint32_t tsc_pm_timer_read(void)
 	return inl(acpi.pm_tmr) & (acpi.pm_tmr_32bit ? 0xFFFFFFFFu : 0xFFFFFFu);
 }
 
+/*
+ * One PM timer sample and the TSC at it: the midpoint of the tightest of
+ * three TSC-bracketed reads. A host may stop us between any two
+ * instructions; a wide bracket shows it, and only the tightest is used.
+ */
+static uint64_t pm_sample(uint32_t *pm)
+{
+	uint64_t best = UINT64_MAX, at = 0;
+
+	for (int i = 0; i < 3; i++) {
+		uint64_t a = rdtsc();
+		uint32_t v = tsc_pm_timer_read();
+		uint64_t b = rdtsc();
+
+		if (b - a < best) {
+			best = b - a;
+			at = a + best / 2;
+			*pm = v;
+		}
+	}
+	return at;
+}
+
 static uint64_t calibrate_pm_timer(void)
 {
 	uint32_t mask = acpi.pm_tmr_32bit ? 0xFFFFFFFFu : 0xFFFFFFu;
-	uint32_t p0, p1 = 0, dp = 0;
+	uint32_t p0, p1, dp = 0;
 	uint64_t t0, t1;
 
-	p0 = tsc_pm_timer_read();
-	t0 = rdtsc();
-	for (uint32_t i = 0; i < CALIBRATE_MAX_SPINS && dp < CALIBRATE_PM_TICKS; i++) {
-		p1 = tsc_pm_timer_read();
-		dp = (p1 - p0) & mask;
-	}
-	t1 = rdtsc();
+	t0 = pm_sample(&p0);
+	for (uint32_t i = 0; i < CALIBRATE_MAX_SPINS && dp < CALIBRATE_PM_TICKS; i++)
+		dp = (tsc_pm_timer_read() - p0) & mask;
+	t1 = pm_sample(&p1);
+	dp = (p1 - p0) & mask;
 	if (dp < CALIBRATE_PM_TICKS)
 		return 0;               /* the PM timer does not count */
 	return (t1 - t0) * PM_TIMER_HZ / dp;

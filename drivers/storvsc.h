@@ -1,0 +1,230 @@
+/*
+ * The synthetic SCSI driver's state and its internal API (wire formats are in
+ * include/hyperv/storvsc_wire.h). Files:
+ *   storvsc.c       probe/remove, the VSTOR init sequence, sub-channels
+ *   storvsc_io.c    request pool, channel choice, sending, completions,
+ *                   rescind, watchdog, block-layer submit
+ *   storvsc_scsi.c  CDB builders, SRB status and sense decoding, parsers of
+ *                   INQUIRY / READ CAPACITY / REPORT LUNS data (pure code)
+ *   storvsc_scan.c  LUN discovery, rescan on ENUMERATE_BUS, disk add/remove
+ *
+ * Contexts (who may touch what):
+ *  - probe, remove and the scan run on work items that may wait (the vmbus
+ *    device queue, and this device's own queue sd->q);
+ *  - the channel callback (storvsc_io.c) runs on the shared vmbus_event
+ *    queue and never waits: it validates completions, finishes requests and
+ *    starts pending ones; completions that may wait are deferred to sd->q
+ *    (rule 5) unless storvsc_inline_completions is set (pre-fix design);
+ *  - the sub-channel callback runs on vmbus_subchan and is the only place
+ *    sub-channels are opened (storvsc.md §11.1).
+ * One CPU, cooperative: code between waits runs alone, no locks needed.
+ *
+ * Simulator contract (keelsim guest switches, see storvsc_guest_switch):
+ *   storvsc-inline-completions   run may-block completions inline (pre-fix)
+ *   storvsc-subchannels=N        sub-channels to request (default 2)
+ *   disk-hash                    diskinfo: SHA-256 of every disk
+ *   disk-pattern=LBA,COUNT       diskinfo: write+read back a pattern
+ */
+#ifndef KEEL_DRIVERS_STORVSC_H
+#define KEEL_DRIVERS_STORVSC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "drivers/block.h"
+#include "include/hyperv/storvsc_wire.h"
+#include "kernel/timer.h"
+#include "kernel/wq.h"
+#include "vmbus/vmbus.h"
+
+/* ---- knobs (set before vmbus_start; reset by storvsc_knobs_reset) ---- */
+
+/* Rule 5 switch: true runs completions that may wait inline in the channel
+ * callback (the pre-fix design; ends in a deadlock report). */
+extern bool storvsc_inline_completions;
+/* Sub-channels to ask for, capped by the host's max_channel_cnt and
+ * STORVSC_MAX_SUBCHANNELS. Linux asks min(cpus - 1, max); Keel has one CPU
+ * but uses channels as independent queues, so it asks for a few. */
+extern int storvsc_subchannels_wanted;
+/* Outstanding SRBs per channel (queue depth), <= STORVSC_CHAN_DEPTH_MAX. */
+extern int storvsc_chan_depth;
+void storvsc_knobs_reset(void);
+/* keelsim/cmdline switches of storvsc and diskinfo: 0, or -1 if unknown. */
+int storvsc_guest_switch(const char *name);
+
+/* ---- limits ---- */
+
+#define STORVSC_MAX_SUBCHANNELS   8
+#define STORVSC_MAX_CHANNELS      (1 + STORVSC_MAX_SUBCHANNELS)
+#define STORVSC_CHAN_DEPTH_MAX    32
+#define STORVSC_MAX_REQS          160    /* pool per device */
+#define STORVSC_MAX_LUNS          8      /* disks per controller we track */
+#define STORVSC_RING_PAGES        16     /* each direction, primary */
+#define STORVSC_SUB_RING_PAGES    8
+/* One GPA-direct packet carries at most 32 PFNs (vmbus_chan_send_gpa):
+ * with page-aligned buffers that is 128 KiB per SRB. */
+#define STORVSC_MAX_XFER_CAP      (32u * 4096u)
+#define STORVSC_DEFAULT_XFER      (64u * 1024u)  /* host said 0 (§14 item 8) */
+#define STORVSC_CTL_TIMEOUT_NS    (5ull * WQ_NS_PER_S)   /* init steps (§6) */
+#define STORVSC_IO_TIMEOUT_NS     (30ull * WQ_NS_PER_S)  /* watchdog */
+#define STORVSC_WATCHDOG_NS       (1ull * WQ_NS_PER_S)
+
+struct storvsc_dev;
+
+/* A channel's life in this driver (vmbus keeps its own state machine). */
+enum storvsc_chan_state {
+	SCH_FREE,       /* slot unused */
+	SCH_OPENING,    /* vmbus_chan_open in progress (guards a double open) */
+	SCH_OPEN,       /* usable for I/O */
+	SCH_DEAD,       /* rescinded or closed: no new I/O */
+};
+
+struct storvsc_chan {
+	struct vmbus_channel *c;
+	struct storvsc_dev *sd;
+	enum storvsc_chan_state state;
+	uint16_t subidx;
+	uint32_t outstanding;            /* SRBs sent, not completed */
+	uint64_t n_sent, n_done, n_dropped;
+	uint64_t rxbuf[64];              /* private copy of one packet (512 B) */
+};
+
+enum storvsc_req_state {
+	SRQ_FREE,
+	SRQ_INFLIGHT,    /* sent; trans_id outstanding on ch */
+	SRQ_ORPHAN,      /* timed out: slot held until the id comes back */
+};
+
+/* Result of one SRB (copied out of the completion after validation). */
+struct storvsc_result {
+	uint32_t nt_status;              /* vstor_packet.status */
+	uint8_t srb_status;              /* raw, flags included */
+	uint8_t scsi_status;
+	uint8_t sense_len;               /* clamped to STORVSC_SENSE_MAX */
+	uint8_t sense[STORVSC_SENSE_MAX];
+	uint32_t xfer_len;               /* clamped to the buffer length */
+	uint8_t props[24];               /* QUERY_PROPERTIES reply payload */
+};
+
+/* One request on the wire: a control operation or an SRB (a piece of a
+ * block request, or a SCSI command of the scan). */
+struct storvsc_req {
+	enum storvsc_req_state state;
+	uint16_t idx;
+	struct storvsc_chan *ch;
+	uint64_t trans_id;
+	uint64_t started_ns;
+	uint32_t op;                     /* enum storvsc_op sent */
+	uint32_t buf_len;
+	uint8_t retries;
+	uint32_t seq;                    /* bumped on every get: detects reuse */
+	uint32_t sent_size;              /* vstor_packet bytes sent */
+	struct storvsc_packet pkt;       /* what we sent (resent on retry) */
+	uint64_t gpa;
+	int err;                         /* 0 or -errno when finished */
+	struct storvsc_result res;
+	/* owner: a block request piece, or a waiter */
+	struct blk_req *parent;
+	struct storvsc_lun *lun;
+	struct completion *waiter;       /* woken when finished */
+	struct storvsc_result *out;      /* copied here for the waiter */
+	int *out_err;
+};
+
+struct storvsc_lun {
+	struct storvsc_dev *sd;
+	bool present;                    /* seen by the last scan */
+	bool registered;                 /* disk handed to the block layer */
+	uint8_t lun;
+	uint8_t periph_type;
+	char vendor[9], product[17], revision[5];
+	char serial[33];
+	char devid[40];                  /* VPD 0x83 first designator, hex */
+	uint32_t bl_max_xfer_blocks;     /* VPD 0xB0 (0: none) */
+	uint32_t bl_max_unmap_blocks;
+	bool lbpme;                      /* READ CAPACITY(16) byte 14 bit 7 */
+	bool use16;                      /* READ/WRITE(16) needed */
+	struct blk_disk disk;
+};
+
+/*
+ * Device states (storvsc.c storvsc_transition):
+ *
+ *   INIT --begin/version/props/end ok--> READY --scan--> RUNNING
+ *     |                                    |                |
+ *     +--------- error/timeout/rescind ----+----------------+--> DEAD
+ */
+enum storvsc_state {
+	SD_INIT,
+	SD_READY,        /* protocol up, scanning */
+	SD_RUNNING,      /* disks registered */
+	SD_DEAD,         /* removed or failed: every request fails */
+};
+
+struct storvsc_dev {
+	struct vmbus_device *dev;
+	enum storvsc_state state;
+	uint32_t generation;             /* vmbus_generation() at probe */
+	struct wq *q;                    /* own queue: deferred completions, rescan */
+	struct wq *event_q;              /* the channel callback's queue (learnt) */
+	/* negotiated (§3, §5.3) */
+	const struct storvsc_version_info *ver;
+	uint32_t pkt_size;               /* 64 or 48 */
+	uint16_t max_channel_cnt;
+	uint32_t props_flags;
+	uint32_t max_xfer;               /* bytes per SRB, 4 KiB multiple */
+	uint16_t subs_requested;         /* accepted sub_channel_index 1..this */
+	bool subs_answered;
+	bool rescan_pending;             /* ENUMERATE_BUS before the scan finished */
+	/* channels: [0] is the primary */
+	struct storvsc_chan ch[STORVSC_MAX_CHANNELS];
+	uint32_t rr;                     /* round-robin cursor */
+	/* requests */
+	struct storvsc_req reqs[STORVSC_MAX_REQS];
+	uint16_t free_stack[STORVSC_MAX_REQS];
+	uint32_t free_top;
+	struct blk_req *pend_head, *pend_tail;
+	struct delayed_work w_kick;      /* retry sending after a full ring */
+	struct work w_rescan;            /* ENUMERATE_BUS / INVALID_LUN */
+	struct timer watchdog;
+	bool watchdog_on;
+	struct waitq wait;               /* sub-channel opens, teardown */
+	/* LUNs */
+	struct storvsc_lun luns[STORVSC_MAX_LUNS];
+	/* counters */
+	uint64_t n_bad_pkts, n_unknown_ids, n_enumerate, n_timeouts, n_deferred;
+	uint64_t n_rescans;
+};
+
+/* storvsc.c */
+extern const struct vmbus_driver storvsc_driver;
+
+/* storvsc_io.c */
+void storvsc_io_init(struct storvsc_dev *sd);
+void storvsc_on_channel(struct vmbus_channel *c, void *arg);
+struct storvsc_req *storvsc_req_get(struct storvsc_dev *sd);
+void storvsc_req_put(struct storvsc_dev *sd, struct storvsc_req *rq);
+/* Send a control operation on the primary and wait (init sequence). */
+int storvsc_ctl(struct storvsc_dev *sd, uint32_t op, const void *payload, uint32_t len,
+		struct storvsc_result *res);
+/* A SCSI command with a buffer from blk_buf_alloc (or NULL), waiting. */
+int storvsc_scsi_sync(struct storvsc_dev *sd, uint8_t lun, const uint8_t *cdb,
+		      uint8_t cdb_len, uint8_t data_in, void *buf, uint32_t len,
+		      struct storvsc_result *res);
+/* The block layer's submit. */
+int storvsc_blk_submit(struct blk_disk *d, struct blk_req *r);
+/* Fail everything in flight on ch (rescind/close) and everything pending
+ * when the device is dead. */
+void storvsc_fail_chan(struct storvsc_chan *ch, int err);
+void storvsc_fail_all(struct storvsc_dev *sd, int err);
+int storvsc_open_chan(struct storvsc_dev *sd, struct storvsc_chan *ch,
+		      struct vmbus_channel *c);
+/* Channels usable for I/O. */
+int storvsc_open_channels(const struct storvsc_dev *sd);
+
+/* storvsc_scan.c */
+int storvsc_scan(struct storvsc_dev *sd);
+void storvsc_rescan_work(struct work *w);
+void storvsc_lun_gone(struct storvsc_lun *l);
+
+#endif
