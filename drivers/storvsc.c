@@ -20,6 +20,7 @@
 #include "drivers/storvsc.h"
 #include "include/hyperv/vmbus_guids.h"
 #include "kernel/log.h"
+#include "kernel/platform.h"
 
 int storvsc_subchannels_wanted = 2;
 int storvsc_chan_depth = STORVSC_CHAN_DEPTH_MAX;
@@ -210,6 +211,7 @@ static int storvsc_probe(struct vmbus_device *dev)
 	waitq_init(&sd->wait, "storvsc");
 	work_init(&sd->w_rescan, storvsc_rescan_work, "storvsc_rescan");
 	vmbus_device_set_priv(dev, sd);
+	diskinfo_attach();
 	/* Own queue: deferred completions (rule 5) and rescans; several
 	 * slots so a waiting done() does not hold up the next. */
 	sd->q = wq_create("storvsc", 4);

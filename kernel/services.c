@@ -1,26 +1,24 @@
 /*
- * ==== LATER LAYERS START HERE ====
- * kmain (kernel/main.c) calls kernel_start_services() after the bare-metal
- * core is up and interrupts are on, before it prints the ready line; and,
- * with on_ready=idle, kernel_run() last. Today both are the plain core:
- *   - kernel_start_services: nothing yet. Issue 3 adds the work queues here
- *     (their init), issue 5 adds vmbus_start() (queue the VMBus connect).
- *   - kernel_run: halt until interrupts forever. Issue 3 replaces the loop
- *     with the work queues' scheduler loop, wq_run_loop().
- * Nothing here may be hidden behind weak symbols: the lead edits this file.
+ * Where the layers above the bare-metal core start. kmain (kernel/main.c)
+ * calls kernel_start_services() once the core is up and interrupts are on,
+ * before it prints the ready line; and, with on_ready=idle, kernel_run() last.
+ *
+ *   - kernel_start_services: the work queues and timers (kernel/wq.h,
+ *     kernel/timer.h); later layers (VMBus) queue their bring-up here.
+ *   - kernel_run: the work queues' scheduler loop; never returns.
  */
 #include "kernel/services.h"
 
-#include "kernel/platform.h"
+#include "kernel/timer.h"
+#include "kernel/wq.h"
 
 void kernel_start_services(void)
 {
-	/* wq_init();     issue 3 */
-	/* vmbus_start(); issue 5 */
+	wq_init();
+	timer_init();
 }
 
 void kernel_run(void)
 {
-	for (;;)
-		plat_idle();    /* issue 3: wq_run_loop(); */
+	wq_run_loop();
 }

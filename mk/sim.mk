@@ -20,7 +20,7 @@ SIM_BENCH_SCENARIO := tests/scenarios/bench-echo10.scn
 SIM_HOST_SRCS := $(sort $(wildcard host/*.c))
 SIM_CORE_SRCS := sim/main.c sim/sched.c sim/scenario.c sim/trace.c sim/testguest.c
 ifeq ($(SIM_GUEST),keel)
-SIM_GUEST_SRCS := sim/guest_keel.c $(sort $(wildcard vmbus/*.c drivers/*.c lib/*.c))
+SIM_GUEST_SRCS := sim/guest_keel.c sim/blkload.c $(sort $(wildcard vmbus/*.c drivers/*.c lib/*.c))
 else
 SIM_GUEST_SRCS := sim/guest_none.c $(sort $(wildcard lib/*.c))
 endif

@@ -11,6 +11,8 @@
 #include "kernel/timer.h"
 #include "kernel/wq.h"
 #include "drivers/echo.h"
+#include "drivers/storvsc.h"
+#include "sim/blkload.h"
 #include "sim/sim.h"
 #include "vmbus/vmbus.h"
 
@@ -26,6 +28,7 @@ static int keel_start(void)
 	wq_set_deadlock_action(WQ_DEADLOCK_RECORD);
 	wq_set_may_wake(sim_may_wake, NULL);
 	stopped_called = false;
+	blkload_start();                /* storage load generator, if switched on */
 	return vmbus_start();
 }
 
@@ -38,6 +41,8 @@ static void keel_stop(void)
 static void keel_fini(void)
 {
 	vmbus_fini();
+	blkload_fini();
+	storvsc_knobs_reset();
 	vmbus_legacy_single_queue = false;
 	echo_subchannels_wanted = 0;
 	echo_packets_per_channel = 4;
@@ -114,7 +119,9 @@ static int keel_switch(const char *name)
 		echo_packets_per_channel = atoi(name + 13);
 		return 0;
 	}
-	return -1;
+	if (!strncmp(name, "blkload", 7))
+		return blkload_switch(name);
+	return storvsc_guest_switch(name);     /* storvsc-* and disk-* (drivers/storvsc.h) */
 }
 
 static unsigned keel_deadlocks(void)

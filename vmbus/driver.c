@@ -19,9 +19,11 @@
 #include "vmbus/vmbus_priv.h"
 
 extern const struct vmbus_driver echo_driver;
+extern const struct vmbus_driver storvsc_driver;     /* drivers/storvsc.c */
 
 const struct vmbus_driver *const vmbus_drivers[] = {
 	&echo_driver,
+	&storvsc_driver,
 };
 const unsigned vmbus_ndrivers = sizeof(vmbus_drivers) / sizeof(vmbus_drivers[0]);
 

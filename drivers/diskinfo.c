@@ -1,0 +1,227 @@
+/*
+ * The disk report (drivers/diskinfo.h): partitions (drivers/gpt.c), the
+ * whole-disk SHA-256 (lib/sha256.c) and the scratch pattern test, run in the
+ * work item that added the disk.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drivers/diskinfo.h"
+#include "drivers/gpt.h"
+#include "kernel/log.h"
+#include "lib/sha256.h"
+
+#define DISKINFO_CHUNK (256u * 1024u)
+#define DISKINFO_PATTERN_TIMEOUT_NS (60ull * WQ_NS_PER_S)
+
+bool diskinfo_enabled = true;
+bool diskinfo_hash;
+uint64_t diskinfo_pattern_lba;
+uint32_t diskinfo_pattern_count;
+
+void diskinfo_knobs_reset(void)
+{
+	diskinfo_enabled = true;
+	diskinfo_hash = false;
+	diskinfo_pattern_lba = 0;
+	diskinfo_pattern_count = 0;
+}
+
+int diskinfo_guest_switch(const char *name)
+{
+	if (!strcmp(name, "disk-hash")) {
+		diskinfo_hash = true;
+		return 0;
+	}
+	if (!strcmp(name, "disk-report=no")) {
+		diskinfo_enabled = false;
+		return 0;
+	}
+	if (!strncmp(name, "disk-pattern=", 13)) {
+		char *end;
+		unsigned long long lba = strtoull(name + 13, &end, 0);
+
+		if (*end != ',')
+			return -1;
+		diskinfo_pattern_lba = lba;
+		diskinfo_pattern_count = (uint32_t)strtoul(end + 1, NULL, 0);
+		return 0;
+	}
+	return -1;
+}
+
+static void report_partitions(struct blk_disk *d)
+{
+	struct gpt_info *g = malloc(sizeof(*g));
+	char t[GPT_GUID_STR_LEN], u[GPT_GUID_STR_LEN];
+	int err;
+
+	if (!g)
+		return;
+	err = gpt_read(d, g);
+	if (err) {
+		pr_info("diskinfo: %s: no valid GPT: %s\n", d->name, gpt_strerror(err));
+		free(g);
+		return;
+	}
+	pr_info("diskinfo: %s: gpt disk-guid %s partitions %d first-usable %llu last-usable %llu%s\n",
+		d->name, gpt_guid_format(g->hdr.disk_guid, t), g->nparts,
+		(unsigned long long)g->hdr.first_usable, (unsigned long long)g->hdr.last_usable,
+		g->from_backup ? " (from the backup header)" : "");
+	for (int i = 0; i < g->nparts; i++) {
+		const struct gpt_part *p = &g->parts[i];
+
+		pr_info("diskinfo: %s: part %u start %llu end %llu type %s guid %s name \"%s\"\n",
+			d->name, p->index, (unsigned long long)p->first_lba,
+			(unsigned long long)p->last_lba, gpt_guid_format(p->type, t),
+			gpt_guid_format(p->guid, u), p->name);
+	}
+	free(g);
+}
+
+static void report_hash(struct blk_disk *d)
+{
+	uint32_t per = DISKINFO_CHUNK / d->block_size;
+	uint8_t *buf = blk_buf_alloc(DISKINFO_CHUNK), digest[SHA256_DIGEST_LEN];
+	char hex[SHA256_HEX_LEN];
+	struct sha256_ctx c;
+	int err = 0;
+
+	if (!buf || per == 0) {
+		pr_info("diskinfo: %s: sha256 FAILED: out of memory\n", d->name);
+		blk_buf_free(buf, DISKINFO_CHUNK);
+		return;
+	}
+	sha256_init(&c);
+	for (uint64_t lba = 0; lba < d->nblocks; lba += per) {
+		uint32_t n = d->nblocks - lba < per ? (uint32_t)(d->nblocks - lba) : per;
+
+		err = blk_read(d, lba, n, buf);
+		if (err)
+			break;
+		sha256_update(&c, buf, (size_t)n * d->block_size);
+	}
+	sha256_final(&c, digest);
+	if (err)
+		pr_info("diskinfo: %s: sha256 FAILED: %s\n", d->name, blk_strerror(err));
+	else
+		pr_info("diskinfo: %s: sha256 %s bytes %llu\n", d->name, sha256_hex(digest, hex),
+			(unsigned long long)(d->nblocks * d->block_size));
+	blk_buf_free(buf, DISKINFO_CHUNK);
+}
+
+/* ---- the pattern test: a completion handler that waits (rule 5) ---- */
+
+struct pattern_ctx {
+	struct blk_req req;
+	struct completion verified;
+	struct blk_disk *d;
+	uint8_t *buf, *back;
+	size_t bytes;
+	int err;
+	const char *step;
+};
+
+static void pattern_fill(uint8_t *p, uint64_t off, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = diskinfo_pattern_byte(off + i);
+}
+
+/* Runs where the driver finishes BLK_F_MAY_BLOCK requests: the device queue
+ * by design, the channel callback with storvsc_inline_completions. It
+ * waits for a read on the same channels. */
+static void pattern_written(struct blk_req *r)
+{
+	struct pattern_ctx *x = wq_container_of(r, struct pattern_ctx, req);
+
+	x->err = r->status;
+	x->step = "write";
+	if (!x->err) {
+		x->step = "read back";
+		x->err = blk_read(x->d, r->lba, r->nblocks, x->back);
+	}
+	if (!x->err) {
+		x->step = "compare";
+		x->err = memcmp(x->buf, x->back, x->bytes) ? -EIO : 0;
+	}
+	complete_one(&x->verified);
+}
+
+static void report_pattern(struct blk_disk *d)
+{
+	uint64_t lba = diskinfo_pattern_lba;
+	uint32_t n = diskinfo_pattern_count;
+	struct pattern_ctx *x;
+	int err;
+
+	if (lba >= d->nblocks || n > d->nblocks - lba) {
+		pr_info("diskinfo: %s: pattern lba %llu count %u FAILED: outside the disk\n", d->name,
+			(unsigned long long)lba, n);
+		return;
+	}
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return;
+	x->d = d;
+	x->bytes = (size_t)n * d->block_size;
+	x->buf = blk_buf_alloc(x->bytes);
+	x->back = blk_buf_alloc(x->bytes);
+	completion_init(&x->verified, "diskinfo_pattern");
+	err = -ENOMEM;
+	x->step = "allocate";
+	if (!x->buf || !x->back)
+		goto out;
+	pattern_fill(x->buf, lba * d->block_size, x->bytes);
+	x->req.op = BLK_OP_WRITE;
+	x->req.flags = BLK_F_MAY_BLOCK | BLK_F_FUA;
+	x->req.lba = lba;
+	x->req.nblocks = n;
+	x->req.buf = x->buf;
+	x->req.done = pattern_written;
+	x->step = "submit";
+	err = blk_submit(d, &x->req);
+	if (err)
+		goto out;
+	/* Woken by pattern_written; the driver's watchdog and rescind path
+	 * bound the write and the read it issues. */
+	err = completion_wait(&x->verified, DISKINFO_PATTERN_TIMEOUT_NS);
+	if (err) {
+		pr_info("diskinfo: %s: pattern lba %llu count %u FAILED: no completion (%s)\n",
+			d->name, (unsigned long long)lba, n, blk_strerror(err));
+		return;          /* x still belongs to the request */
+	}
+	err = x->err;
+	if (!err) {
+		x->step = "flush";
+		err = blk_flush(d);
+	}
+out:
+	if (err)
+		pr_info("diskinfo: %s: pattern lba %llu count %u FAILED: %s: %s\n", d->name,
+			(unsigned long long)lba, n, x->step, blk_strerror(err));
+	else
+		pr_info("diskinfo: %s: pattern lba %llu count %u ok\n", d->name,
+			(unsigned long long)lba, n);
+	blk_buf_free(x->buf, x->bytes);
+	blk_buf_free(x->back, x->bytes);
+	free(x);
+}
+
+void diskinfo_report(struct blk_disk *d)
+{
+	pr_info("diskinfo: %s: %llu blocks of %u bytes, model \"%s\"\n", d->name,
+		(unsigned long long)d->nblocks, d->block_size, d->model);
+	if (diskinfo_enabled)
+		report_partitions(d);
+	if (diskinfo_hash)
+		report_hash(d);
+	if (diskinfo_pattern_count)
+		report_pattern(d);
+}
+
+void diskinfo_attach(void)
+{
+	blk_set_add_hook(diskinfo_report);
+}
