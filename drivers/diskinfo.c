@@ -17,6 +17,7 @@
 
 bool diskinfo_enabled = true;
 bool diskinfo_hash;
+bool diskinfo_strict;
 uint64_t diskinfo_pattern_lba;
 uint32_t diskinfo_pattern_count;
 
@@ -24,6 +25,7 @@ void diskinfo_knobs_reset(void)
 {
 	diskinfo_enabled = true;
 	diskinfo_hash = false;
+	diskinfo_strict = false;
 	diskinfo_pattern_lba = 0;
 	diskinfo_pattern_count = 0;
 }
@@ -32,6 +34,10 @@ int diskinfo_guest_switch(const char *name)
 {
 	if (!strcmp(name, "disk-hash")) {
 		diskinfo_hash = true;
+		return 0;
+	}
+	if (!strcmp(name, "disk-strict")) {
+		diskinfo_strict = true;
 		return 0;
 	}
 	if (!strcmp(name, "disk-report=no")) {
@@ -103,8 +109,12 @@ static void report_hash(struct blk_disk *d)
 		sha256_update(&c, buf, (size_t)n * d->block_size);
 	}
 	sha256_final(&c, digest);
-	if (err)
+	if (err) {
 		pr_info("diskinfo: %s: sha256 FAILED: %s\n", d->name, blk_strerror(err));
+		if (diskinfo_strict)
+			panic("diskinfo: %s: reading the whole disk failed: %s", d->name,
+			      blk_strerror(err));
+	}
 	else
 		pr_info("diskinfo: %s: sha256 %s bytes %llu\n", d->name, sha256_hex(digest, hex),
 			(unsigned long long)(d->nblocks * d->block_size));
@@ -190,6 +200,8 @@ static void report_pattern(struct blk_disk *d)
 	if (err) {
 		pr_info("diskinfo: %s: pattern lba %llu count %u FAILED: no completion (%s)\n",
 			d->name, (unsigned long long)lba, n, blk_strerror(err));
+		if (diskinfo_strict)
+			panic("diskinfo: %s: pattern test never completed", d->name);
 		return;          /* x still belongs to the request */
 	}
 	err = x->err;
@@ -198,9 +210,13 @@ static void report_pattern(struct blk_disk *d)
 		err = blk_flush(d);
 	}
 out:
-	if (err)
+	if (err) {
 		pr_info("diskinfo: %s: pattern lba %llu count %u FAILED: %s: %s\n", d->name,
 			(unsigned long long)lba, n, x->step, blk_strerror(err));
+		if (diskinfo_strict)
+			panic("diskinfo: %s: pattern test failed at %s: %s", d->name, x->step,
+			      blk_strerror(err));
+	}
 	else
 		pr_info("diskinfo: %s: pattern lba %llu count %u ok\n", d->name,
 			(unsigned long long)lba, n);

@@ -29,6 +29,7 @@
 
 extern bool diskinfo_enabled;        /* print partitions (default true) */
 extern bool diskinfo_hash;           /* SHA-256 of every disk */
+extern bool diskinfo_strict;         /* tests: a failed hash/pattern panics */
 extern uint64_t diskinfo_pattern_lba;
 extern uint32_t diskinfo_pattern_count;  /* 0: no pattern test */
 
@@ -42,7 +43,8 @@ void diskinfo_attach(void);
 /* The report for one disk (work item: it waits for I/O). */
 void diskinfo_report(struct blk_disk *d);
 void diskinfo_knobs_reset(void);
-/* "disk-hash", "disk-pattern=LBA,COUNT", "disk-report=no": 0 or -1. */
+/* "disk-hash", "disk-pattern=LBA,COUNT", "disk-report=no", "disk-strict":
+ * 0 or -1. */
 int diskinfo_guest_switch(const char *name);
 
 #endif

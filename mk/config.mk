@@ -72,5 +72,6 @@ LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic --no-undefined \
 	   --build-id=none -z max-page-size=4096 -z norelro -T linker.ld
 
 # Sections the PE32+ keeps (.rodata and .ksyms are Keel's own, see linker.ld).
+PE_FLAGS    := --target=efi-app-x86_64 --subsystem=10 --strip-all
 PE_SECTIONS := .text .rodata .sdata .data .bss .dynamic .dynsym .rel .rela \
 	       .rel.* .rela.* .reloc .ksyms

@@ -16,15 +16,15 @@ $(BUILD)/gen/cmdline: FORCE
 	$(call write-if-changed,'$(CMDLINE) $(IMAGE_MIB)')
 
 $(BUILD)/keel.img: $(BUILD)/keel.efi $(BUILD)/gen/cmdline test-images/mkimg.sh
-	$(Q)$(say) IMG $@
+	@$(say) IMG $@
 	$(Q)test-images/mkimg.sh $@ $< '$(CMDLINE)' $(IMAGE_MIB)
 
 $(BUILD)/keel.vhdx: $(BUILD)/keel.img test-images/convert.sh
-	$(Q)$(say) VHDX $@
+	@$(say) VHDX $@
 	$(Q)test-images/convert.sh vhdx $< $@
 
 $(BUILD)/keel-azure.vhd: $(BUILD)/keel.img test-images/convert.sh
-	$(Q)$(say) VHD $@
+	@$(say) VHD $@
 	$(Q)test-images/convert.sh vhd $< $@
 
 images: $(BUILD)/keel.img $(BUILD)/keel.vhdx $(BUILD)/keel-azure.vhd
