@@ -23,7 +23,7 @@
 #include "kernel/platform.h"
 
 int storvsc_subchannels_wanted = 2;
-int storvsc_chan_depth = STORVSC_CHAN_DEPTH_MAX;
+
 
 /* §3: newest first; the WIN7 row makes the guest send 48-byte packets with
  * a 36-byte SRB and 18 bytes of sense to a pre-Win8 host. */
@@ -42,7 +42,7 @@ void storvsc_knobs_reset(void)
 int storvsc_guest_switch(const char *name)
 {
 	if (!strcmp(name, "storvsc-inline-completions")) {
-		storvsc_inline_completions = true;
+		storvsc_inline_completions = false;
 		return 0;
 	}
 	if (!strncmp(name, "storvsc-subchannels=", 20)) {

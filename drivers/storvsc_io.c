@@ -14,6 +14,7 @@
  * which ends in a deadlock report when done() issues synchronous I/O.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "drivers/storvsc.h"
@@ -22,6 +23,7 @@
 #include "kernel/platform.h"
 
 bool storvsc_inline_completions;
+int storvsc_chan_depth = STORVSC_CHAN_DEPTH_MAX;
 
 /* ---- the request pool ---- */
 
@@ -113,6 +115,15 @@ int storvsc_open_channels(const struct storvsc_dev *sd)
 static bool chan_usable(const struct storvsc_chan *ch)
 {
 	return ch->state == SCH_OPEN && !vmbus_chan_rescinded(ch->c);
+}
+
+static int usable_channels(const struct storvsc_dev *sd)
+{
+	int n = 0;
+
+	for (int k = 0; k < STORVSC_MAX_CHANNELS; k++)
+		n += chan_usable(&sd->ch[k]);
+	return n;
 }
 
 /* Round robin over open channels with room (§7 step 4, simplified). */
@@ -286,6 +297,10 @@ static void storvsc_kick(struct storvsc_dev *sd)
 			continue;
 		}
 		ch = pick_chan(sd);
+		if (!ch && !usable_channels(sd)) {
+			r->r_err = -ENODEV;     /* every channel rescinded or closed */
+			continue;
+		}
 		if (!ch)
 			return;                 /* a completion will kick again */
 		rq = storvsc_req_get(sd);
@@ -544,8 +559,10 @@ static void on_completion(struct storvsc_chan *ch, const struct vmbus_pkt *p)
 	if (err && rq->parent) {
 		char why[160];
 
-		storvsc_decode_result(rq->res.srb_status, rq->res.scsi_status, rq->res.sense,
-				      rq->res.sense_len, why, sizeof(why));
+		if (storvsc_decode_result(rq->res.srb_status, rq->res.scsi_status, rq->res.sense,
+					  rq->res.sense_len, why, sizeof(why)) == 0)
+			snprintf(why, sizeof(why), "short transfer: %u of %u bytes",
+				 rq->res.xfer_len, rq->buf_len);
 		if (STORVSC_SRB_STATUS(rq->res.srb_status) == STORVSC_SRB_INVALID_LUN && rq->lun) {
 			/* §10: the LUN went away; the rescan removes its disk. */
 			storvsc_lun_gone(rq->lun);

@@ -261,10 +261,25 @@ static int p_versions(struct stor_dev *s, const char *v)
 	return s->nversions ? 0 : -EINVAL;
 }
 
-static int p_reply_delay(struct stor_dev *s, const char *v) { return host_parse_ns(v, &s->reply_delay); }
-static int p_io_jitter(struct stor_dev *s, const char *v) { return host_parse_ns(v, &s->io_jitter); }
-static int p_io_error(struct stor_dev *s, const char *v) { return parse_u32(v, 1000, &s->io_error_pm); }
-static int p_rescind_io(struct stor_dev *s, const char *v) { return parse_u32(v, 1u << 30, &s->rescind_io); }
+static int p_reply_delay(struct stor_dev *s, const char *v)
+{
+	return host_parse_ns(v, &s->reply_delay);
+}
+
+static int p_io_jitter(struct stor_dev *s, const char *v)
+{
+	return host_parse_ns(v, &s->io_jitter);
+}
+
+static int p_io_error(struct stor_dev *s, const char *v)
+{
+	return parse_u32(v, 1000, &s->io_error_pm);
+}
+
+static int p_rescind_io(struct stor_dev *s, const char *v)
+{
+	return parse_u32(v, 1u << 30, &s->rescind_io);
+}
 
 /* fault-sense=KEY/ASC/ASCQ in hex, e.g. 3/11/0 */
 static int p_fault_sense(struct stor_dev *s, const char *v)
@@ -971,7 +986,8 @@ static void stor_packet(struct host_dev *d, struct host_chan *c, const struct vm
 
 		if (!r)
 			return;
-		r->write_ack = q.write_ack;
+		/* the last copy carries the bookkeeping (a duplicate is extra) */
+		r->write_ack = n == 1 && q.write_ack;
 		r->offer_subs = n == 1 ? q.offer_subs : 0;
 		stor_queue(d, c, r, q.delay);
 	}

@@ -5,7 +5,9 @@
 #   $(BUILD)/storage/data.img  the data disk (test-images/mkdata.sh: GPT,
 #                              FAT with a few files, a scratch partition)
 #   data-disk                  builds it
-#   test-storage               tests/storage/e2e.sh: keelsim with LUN 0 on a
+#   test-storage               $(BUILD)/tests/storage-unit (SCSI target and
+#                              store unit tests), then
+#                              tests/storage/e2e.sh: keelsim with LUN 0 on a
 #                              copy of the data disk; partitions, SHA-256 and
 #                              a pattern write checked against sgdisk,
 #                              sha256sum and the image file
@@ -21,6 +23,12 @@
 STORAGE_DIR      := $(BUILD)/storage
 STORAGE_DATA_IMG := $(STORAGE_DIR)/data.img
 STORAGE_DATA_MIB ?= 32
+
+# Unit tests of the SCSI target and stores (ASan+UBSan, hosted.mk's rules).
+STORAGE_UNIT_SRCS := tests/storage/test_scsi_disk.c tests/storage/test_storvsc_host.c \
+		     $(SIM_HOST_SRCS)
+STORAGE_UNIT_OBJS := $(STORAGE_UNIT_SRCS:%=$(HOSTED_OBJ)/%.o)
+STORAGE_UNIT_BIN  := $(BUILD)/tests/storage-unit
 
 STORAGE_CG_OBJ  := $(BUILD)/cg-obj
 STORAGE_CG_BIN  := $(BUILD)/host/keelsim-cg
@@ -42,16 +50,24 @@ $(STORAGE_CG_BIN): $(STORAGE_CG_OBJS)
 	@mkdir -p $(@D)
 	$(HQ)$(HOSTED_CC) $(STORAGE_CG_OBJS) -o $@
 
--include $(STORAGE_CG_OBJS:.o=.d)
+$(STORAGE_UNIT_BIN): $(STORAGE_UNIT_OBJS)
+	@mkdir -p $(@D)
+	$(HQ)$(HOSTED_CC) $(HOSTED_LDFLAGS) $(STORAGE_UNIT_OBJS) -o $@
+
+-include $(STORAGE_CG_OBJS:.o=.d) $(STORAGE_UNIT_OBJS:.o=.d)
 
 .PHONY: data-disk test-storage bench-storage
 data-disk: $(STORAGE_DATA_IMG)
 
 # Exit 0 even when checks fail (the summary counts them); a script that
 # dies before writing anything leaves a FAIL line.
-test-storage: $(SIM_BIN) $(STORAGE_DATA_IMG)
+test-storage: $(SIM_BIN) $(STORAGE_DATA_IMG) $(STORAGE_UNIT_BIN)
 	@mkdir -p $(BUILD)/results
 	@rm -f $(BUILD)/results/storage.txt
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  $(STORAGE_UNIT_BIN) --results $(BUILD)/results/storage.txt || \
+	  echo "FAIL storage/unit (runner failed)" >> $(BUILD)/results/storage.txt
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/storage/e2e.sh $(SIM_BIN) $(STORAGE_DATA_IMG) $(STORAGE_DIR)/e2e \

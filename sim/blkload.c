@@ -22,8 +22,10 @@
  * not have been reported as a success. A failure panics the guest, which
  * fails the keelsim run with the message.
  *
- * bench (and the single modes with blkload-ios): prints rows
- *   bench-storage NAME  IOPS  MB/s  (wall clock of the whole simulation)
+ * bench: prints rows "bench-storage NAME IOPS MB/s", best of three runs,
+ * per second of process CPU time of the whole simulation (guest, host and
+ * scheduler share the one thread). The single modes print one row of one
+ * run (the callgrind measurement of tests/storage/bench.sh).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -39,7 +41,8 @@
 
 #define BL_MAX_QD      64
 #define BL_WAIT_NS     (60ull * WQ_NS_PER_S)
-#define BL_POLL_NS     (200ull * WQ_NS_PER_US)
+#define BL_POLL_NS     (100ull * WQ_NS_PER_US)
+#define BL_POLL_MAX_NS (5ull * WQ_NS_PER_MS)
 #define BL_VERIFY_BASE (1u << 20)          /* verify writes start at 1 MiB */
 
 enum bl_mode { BL_NONE, BL_RANDREAD, BL_RANDWRITE, BL_SEQREAD, BL_VERIFY, BL_BENCH };
@@ -54,12 +57,12 @@ struct bl_case {
 };
 
 static const struct bl_case bl_bench_cases[] = {
-	{ "4K-randread-qd1",   BL_RANDREAD,  1,  4096,      2000 },
-	{ "4K-randread-qd32",  BL_RANDREAD,  32, 4096,      4000 },
-	{ "4K-randwrite-qd1",  BL_RANDWRITE, 1,  4096,      2000 },
-	{ "4K-randwrite-qd32", BL_RANDWRITE, 32, 4096,      4000 },
-	{ "1M-seqread-qd1",    BL_SEQREAD,   1,  1u << 20,  64 },
-	{ "1M-seqread-qd4",    BL_SEQREAD,   4,  1u << 20,  128 },
+	{ "4K-randread-qd1",   BL_RANDREAD,  1,  4096,      20000 },
+	{ "4K-randread-qd32",  BL_RANDREAD,  32, 4096,      40000 },
+	{ "4K-randwrite-qd1",  BL_RANDWRITE, 1,  4096,      20000 },
+	{ "4K-randwrite-qd32", BL_RANDWRITE, 32, 4096,      40000 },
+	{ "1M-seqread-qd1",    BL_SEQREAD,   1,  1u << 20,  512 },
+	{ "1M-seqread-qd4",    BL_SEQREAD,   4,  1u << 20,  1024 },
 };
 
 /* Configuration from the switches (kept across seeds, reset by fini). */
@@ -84,13 +87,16 @@ static struct {
 	uint8_t *status;             /* per request: 0 pending, 1 ok, 2 failed */
 	uint64_t rng;
 	uint64_t bytes_moved;
+	uint64_t cpu_ns;             /* CPU time of the last case */
 } BL;
 
-static uint64_t bl_wall_ns(void)
+/* Process CPU time: the simulation is one thread, and on a shared machine
+ * wall time would mostly measure the neighbours. */
+static uint64_t bl_cpu_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
@@ -211,23 +217,37 @@ static int bl_run_case(const struct bl_case *c)
 		if (!(BL.buf[s] = blk_buf_alloc(c->bytes)))
 			panic("blkload: out of guest memory for %u x %u bytes", qd, c->bytes);
 	completion_reinit(&BL.all_done);
-	t0 = bl_wall_ns();
+	t0 = bl_cpu_ns();
 	for (uint32_t s = 0; s < qd; s++)
 		bl_submit(s);
 	/* Completed by bl_done on the driver's completion path. */
 	r = completion_wait(&BL.all_done, BL_WAIT_NS);
-	t1 = bl_wall_ns();
+	t1 = bl_cpu_ns();
 	if (r < 0)
 		panic("blkload: %s: %u of %u requests never finished (%d)", c->name,
 		      c->ios - BL.done, c->ios, r);
-	if (c->mode != BL_VERIFY) {
-		double s = (double)(t1 - t0) / 1e9;
+	BL.cpu_ns = t1 - t0;
+	return 0;
+}
 
-		printf("bench-storage %-20s %9.0f IOPS %9.1f MB/s  (%u ok, %u failed, %.3f s wall)\n",
-		       c->name, (double)BL.ok / s, (double)BL.bytes_moved / s / 1e6, BL.ok,
-		       BL.failed, s);
-		fflush(stdout);
+/* A bench row: the best of `runs` runs of the case (CPU time). */
+static int bl_bench_case(const struct bl_case *c, int runs)
+{
+	uint64_t best = 0;
+
+	for (int k = 0; k < runs; k++) {
+		if (bl_run_case(c) < 0)
+			return -1;
+		if (!best || BL.cpu_ns < best)
+			best = BL.cpu_ns;
 	}
+	if (BL.failed || !best)
+		panic("blkload: %s: %u requests failed", c->name, BL.failed);
+	printf("bench-storage %-20s %9.0f IOPS %9.1f MB/s  (%u x %u B, best of %d, %.3f s cpu)\n",
+	       c->name, (double)BL.ok * 1e9 / (double)best,
+	       (double)BL.bytes_moved * 1e3 / (double)best, BL.ok, c->bytes, runs,
+	       (double)best / 1e9);
+	fflush(stdout);
 	return 0;
 }
 
@@ -242,7 +262,13 @@ static void bl_verify(struct blk_disk *d)
 
 		if (BL.status[i] != 1)
 			continue;
-		r = blk_read(d, BL_VERIFY_BASE / d->block_size + (uint64_t)i * per, per, w);
+		/* A read-back that fails (an injected fault) is retried: only
+		 * data that reads back wrong is a lost write. */
+		for (int t = 0; t < 3; t++) {
+			r = blk_read(d, BL_VERIFY_BASE / d->block_size + (uint64_t)i * per, per, w);
+			if (r == 0)
+				break;
+		}
 		if (r < 0)
 			panic("blkload: read-back of write %u on %s failed: %d", i, d->name, r);
 		for (uint32_t k = 0; k < BL.cur.bytes / 8; k++)
@@ -277,7 +303,7 @@ static void bl_work_run(void)
 	switch (bl_cfg.mode) {
 	case BL_BENCH:
 		for (size_t i = 0; i < sizeof(bl_bench_cases) / sizeof(bl_bench_cases[0]); i++)
-			if (bl_run_case(&bl_bench_cases[i]) < 0)
+			if (bl_bench_case(&bl_bench_cases[i], 3) < 0)
 				return;
 		return;
 	case BL_VERIFY:
@@ -298,7 +324,7 @@ static void bl_work_run(void)
 		bl_verify(BL.back);
 		return;
 	default:
-		bl_run_case(&one);
+		bl_bench_case(&one, 1);     /* one run: callgrind counts it */
 		return;
 	}
 }
@@ -307,14 +333,18 @@ static void bl_work_run(void)
  * `not`: the block layer's single add hook belongs to diskinfo. */
 static struct blk_disk *bl_wait_disk(const struct blk_disk *not)
 {
-	for (uint64_t t = 0; t < BL_WAIT_NS; t += BL_POLL_NS) {
+	uint64_t step = BL_POLL_NS;
+
+	for (uint64_t t = 0; t < BL_WAIT_NS; t += step) {
 		for (int i = 0; i < blk_disk_count(); i++) {
 			struct blk_disk *d = blk_disk_get(i);
 
 			if (d && d != not && !d->gone)
 				return d;
 		}
-		wq_sleep(BL_POLL_NS);
+		wq_sleep(step);
+		if (step < BL_POLL_MAX_NS)
+			step *= 2;          /* few scheduler steps while nothing happens */
 	}
 	return NULL;
 }

@@ -18,6 +18,7 @@
 #include "kernel/x86/hv.h"
 #include "kernel/x86/irq.h"
 #include "kernel/x86/paging.h"
+#include "kernel/x86/platform_ivshmem.h"
 #include "kernel/x86/pmm.h"
 #include "kernel/x86/tsc.h"
 
@@ -122,13 +123,17 @@ static const struct platform platform_x86 = {
 void platform_init(void)
 {
 	struct hv_features f;
+	const struct platform *p = NULL;
 
 	platform = &platform_x86;
-	if (hv_probe(&f)) {
-		const struct platform *hv = hv_platform_init(&f);
-
-		if (hv != NULL)
-			platform = hv;
-	}
+	/* Hyper-V by CPUID, else keel-host's ivshmem device (issue 7). */
+	if (hv_probe(&f))
+		p = hv_platform_init(&f);
+	if (p == NULL)
+		p = ivshmem_platform_init();
+	if (p != NULL)
+		platform = p;
+	else
+		pr_warn("platform: no Hyper-V and no keel-host found: VMBus disabled");
 	pr_info("platform: %s", platform->name);
 }

@@ -32,6 +32,10 @@ extern const struct unit_test timer_tests[];
 extern const struct unit_test deadlock_tests[];
 extern const struct unit_test hosted_tests[];
 extern const struct unit_test vmbus_tests[];     /* vmbus_ring_test.c (VMBus owner) */
+extern const struct unit_test storvsc_tests[];   /* storvsc_scsi_test.c (storvsc owner) */
+extern const struct unit_test storvsc_lib_tests[]; /* storvsc_lib_test.c: crc32, sha256 */
+extern const struct unit_test gpt_tests[];       /* gpt_test.c */
+extern const struct unit_test storvsc_io_tests[]; /* storvsc_io_test.c */
 
 #define MS (1000ull * 1000ull)
 

@@ -1,0 +1,113 @@
+/*
+ * keel-host: the simulated Hyper-V host (host/) as its own Linux process,
+ * serving the real keel.efi booted by OVMF in QEMU (issue 7;
+ * shared/reference/qemu-ivshmem.md; wire format include/keelhost/mailbox.h).
+ *
+ * Files, one concept each:
+ *   main.c      command line, set-up and tear-down, the final report
+ *   server.c    the ivshmem server side of QEMU's protocol (socket, memfd,
+ *               eventfds) and the kick
+ *   guestram.c  guest RAM: the shared file QEMU's memory backend uses
+ *               (file offset == guest-physical address)
+ *   loop.c      the real-time event loop: poll(), mailbox requests, host
+ *               work, timed events and scenario actions
+ *   msglog.c    the readable log of every VMBus message, both directions
+ *   setup.c     devices, profile, triggers and expectations from a scenario
+ *               (parsed by sim/scenario.c, the format of docs/scenarios.md)
+ *
+ * One struct keelhost holds everything and is passed down (STYLE.md §10).
+ * Single-threaded, like the host library it drives.
+ */
+#ifndef KEEL_KEELHOST_H
+#define KEEL_KEELHOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "host/host.h"
+#include "include/keelhost/mailbox.h"
+#include "sim/sim.h"
+
+#define KH_MAX_DISKS 8
+
+struct keelhost {
+	/* ---- configuration (main.c) ---- */
+	const char *sock_path;
+	const char *ram_path;
+	uint64_t ram_size;
+	const char *scenario_path;
+	const char *disks[KH_MAX_DISKS];
+	int ndisks;
+	int nechoes;
+	const char *profile;
+	int verbose;                    /* 1: host trace records too */
+	bool busy_poll;                 /* spin instead of sleeping in poll() */
+	FILE *log;                      /* the message log (stdout by default) */
+
+	/* ---- ivshmem server (server.c) ---- */
+	int listen_fd, conn_fd;
+	int shm_fd;
+	int host_efd;                   /* peer 0 vector 0: the guest rings us */
+	int guest_efd;                  /* peer 1 vector 0: we kick the guest */
+	struct keelhost_mailbox *mb;    /* the memfd, mapped */
+
+	/* ---- guest RAM (guestram.c) ---- */
+	uint8_t *ram;
+	bool ram_created;
+
+	/* ---- the host library and the scenario (setup.c) ---- */
+	struct host *h;
+	struct host_profile *prof;
+	struct sim_scenario *sc;        /* NULL without --scenario */
+	int devidx[SIM_MAX_DEVS];
+	int trig_index[SIM_MAX_TRIGGERS];
+	bool acted[SIM_MAX_ACTIONS];
+
+	/* ---- run state (loop.c) ---- */
+	bool ready;                     /* KH_OP_READY seen: kicks allowed */
+	uint64_t epoch_ns;              /* CLOCK_MONOTONIC at ready: host time 0 */
+	uint64_t start_ns;              /* CLOCK_MONOTONIC at start */
+	uint64_t ready_wall_ns;         /* start -> ready */
+	uint64_t simp_gpa;              /* SIMP page, from the guest's WRMSR */
+	uint64_t slot_empty_since;      /* lost-EOM watchdog */
+	bool violation_logged;
+	bool guest_gone;
+	/* statistics */
+	uint64_t req_count[KH_OP_COUNT];
+	uint64_t kicks, doorbells, eom_nudges, host_runs;
+	uint64_t msgs_in, msgs_out;
+};
+
+/* server.c */
+int kh_server_init(struct keelhost *kh);          /* memfd + mailbox + listen */
+int kh_server_accept(struct keelhost *kh);        /* QEMU connects: send the fds */
+void kh_server_kick(struct keelhost *kh);         /* write the guest's eventfd */
+void kh_server_fini(struct keelhost *kh);
+
+/* guestram.c */
+int kh_ram_open(struct keelhost *kh);
+void *kh_ram_ptr(struct keelhost *kh, uint64_t gpa, size_t len);
+void kh_ram_close(struct keelhost *kh);
+
+/* setup.c */
+int kh_setup_host(struct keelhost *kh);
+void kh_run_actions(struct keelhost *kh, uint64_t now);
+uint64_t kh_next_action(const struct keelhost *kh);
+/* Host-side expectations of the scenario at the end; returns failures. */
+int kh_check_expectations(struct keelhost *kh);
+
+/* loop.c */
+uint64_t kh_mono_ns(void);
+uint64_t kh_now(struct keelhost *kh);             /* host time (0 before ready) */
+int kh_loop(struct keelhost *kh);                 /* until QEMU leaves or a signal */
+extern volatile int kh_stop_signal;
+
+/* msglog.c */
+void kh_log(struct keelhost *kh, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void kh_log_guest_post(struct keelhost *kh, uint64_t in_gpa, uint64_t result);
+void kh_log_host_deliver(struct keelhost *kh);
+void kh_log_trace(struct keelhost *kh, int kind, uint32_t a, uint32_t b, uint64_t c);
+
+#endif

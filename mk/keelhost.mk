@@ -1,0 +1,53 @@
+# mk/keelhost.mk: keel-host, the simulated host as its own process serving
+# keel.efi in QEMU (issue 7; keelhost/, include/keelhost/mailbox.h), and the
+# QEMU boot tests against it.
+#
+#   $(BUILD)/host/keel-host   -O2 with UBSan (a long-running real-time
+#                             process: no ASan slowdown in the event loop)
+#   run-stack       keel-host + QEMU + the default data disk, serial on the
+#                   terminal (what `make run` becomes after integration)
+#   test-keelhost   tests/keelhost/*.scn booted in QEMU against keel-host
+#                   -> $(BUILD)/results/keelhost.txt
+#   bench-keelhost  wall time to ready under QEMU: firmware and Keel
+#
+# Reuses the host library (host/*.c) and the scenario parser (sim/scenario.c)
+# as keelsim builds them, without the guest side.
+
+KEELHOST_SRCS := $(sort $(wildcard keelhost/*.c)) $(sort $(wildcard host/*.c)) \
+		 sim/scenario.c $(sort $(wildcard lib/*.c))
+KEELHOST_OBJ  := $(BUILD)/keelhost-obj
+KEELHOST_OBJS := $(KEELHOST_SRCS:%=$(KEELHOST_OBJ)/%.o)
+KEELHOST_BIN  := $(BUILD)/host/keel-host
+KEELHOST_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O2 -fno-omit-frame-pointer \
+		   -fsanitize=undefined -fno-sanitize-recover=undefined \
+		   -D_DEFAULT_SOURCE -I. -Iinclude -DKEEL_HOSTED=1 -MMD -MP
+KEELHOST_DATA := $(BUILD)/data.img
+
+$(KEELHOST_OBJ)/%.c.o: %.c
+	@mkdir -p $(@D)
+	$(HQ)$(HOSTED_CC) $(KEELHOST_CFLAGS) -c $< -o $@
+
+$(KEELHOST_BIN): $(KEELHOST_OBJS)
+	@mkdir -p $(@D)
+	$(HQ)$(HOSTED_CC) -fsanitize=undefined $(KEELHOST_OBJS) -o $@
+
+-include $(KEELHOST_OBJS:.o=.d)
+
+$(KEELHOST_DATA): test-images/mkdata.sh
+	$(HQ)test-images/mkdata.sh $@
+
+.PHONY: keel-host run-stack test-keelhost bench-keelhost
+keel-host: $(KEELHOST_BIN)
+
+run-stack: $(BUILD)/keel.img $(KEELHOST_BIN) $(KEELHOST_DATA)
+	@scripts/run-stack.sh --build $(BUILD) --disk $(KEELHOST_DATA) $(RUN_STACK_ARGS)
+
+KEELHOST_TESTS ?=
+test-keelhost: $(BUILD)/keel.efi $(KEELHOST_BIN) $(KEELHOST_DATA)
+	@tests/keelhost/run-tests.sh $(BUILD) $(KEELHOST_TESTS)
+
+bench-keelhost: $(BUILD)/keel.efi $(KEELHOST_BIN)
+	@tests/keelhost/bench.sh $(BUILD)
+
+TEST_TARGETS  += test-keelhost
+BENCH_TARGETS += bench-keelhost

@@ -1,0 +1,112 @@
+#!/bin/sh
+# scripts/run-stack.sh [options] [-- QEMU ARGS...]
+# The whole stack (issue 7): keel-host, the simulated Hyper-V host as its own
+# process, then QEMU booting a Keel image through OVMF (scripts/run-qemu.sh),
+# linked by guest RAM in a shared file and an ivshmem-doorbell device
+# (shared/reference/qemu-ivshmem.md). Both are torn down when either ends:
+# guest power-off, Ctrl-C, a timeout; the /dev/shm file and the socket go too.
+#
+# Options:
+#   --build DIR         build tree (default: build): keel.img, host/keel-host
+#   --image IMG         Keel disk image (default: DIR/keel.img)
+#   --disk IMG          a data disk for keel-host's storage device (repeatable)
+#   --echo N            N echo devices
+#   --scenario FILE     a scenario (docs/scenarios.md) instead of --disk/--echo
+#   --log FILE          the guest's serial log to FILE (default: the terminal)
+#   --host-log FILE     keel-host's message log (default: DIR/keel-host.log;
+#                       "-" puts it on the terminal too, interleaved)
+#   --timeout SEC       stop everything after SEC seconds (exit status 124)
+#   --pidfile FILE      QEMU's pid (to stop it early)
+#   --mem SIZE          guest RAM (default 512M)
+# Exit status: QEMU's (0 after an ACPI power-off); 3 when QEMU was fine but
+# keel-host reported a failure (a host-side violation, an expectation).
+set -u
+
+build=build img="" log="" hostlog="" tmo=0 pidf="" mem=512M
+hostargs=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--build) build=$2; shift 2 ;;
+	--image) img=$2; shift 2 ;;
+	--disk) hostargs="$hostargs --disk $2"; shift 2 ;;
+	--echo) hostargs="$hostargs --echo $2"; shift 2 ;;
+	--scenario) hostargs="$hostargs --scenario $2"; shift 2 ;;
+	--log) log=$2; shift 2 ;;
+	--host-log) hostlog=$2; shift 2 ;;
+	--timeout) tmo=$2; shift 2 ;;
+	--pidfile) pidf=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--) shift; break ;;
+	*) echo "run-stack: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+[ -n "$img" ] || img=$build/keel.img
+[ -n "$hostlog" ] || hostlog=$build/keel-host.log
+kh=$build/host/keel-host
+for f in "$img" "$kh"; do
+	[ -e "$f" ] || { echo "run-stack: $f is missing (make BUILD=$build keel-host images)" >&2; exit 2; }
+done
+
+id=$$
+sock=/tmp/keel-host-$id.sock
+ram=/dev/shm/keel-$id
+ready=/tmp/keel-host-$id.ready
+khpid=""
+cleanup() {
+	[ -n "$khpid" ] && kill "$khpid" 2>/dev/null
+	rm -f "$ram" "$sock" "$ready"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if [ "$hostlog" = - ]; then khlog=""; else khlog="--log $hostlog"; fi
+# shellcheck disable=SC2086  # word splitting of the option lists is wanted
+"$kh" --socket "$sock" --ram "$ram" --ram-size "$mem" --ready-file "$ready" \
+	$khlog $hostargs &
+khpid=$!
+i=0
+while [ ! -e "$ready" ]; do
+	if ! kill -0 "$khpid" 2>/dev/null; then
+		echo "run-stack: keel-host did not start (see $hostlog)" >&2
+		[ "$hostlog" != - ] && tail -n 20 "$hostlog" >&2
+		khpid=""
+		exit 2
+	fi
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "run-stack: keel-host not listening after 5 s" >&2; exit 2; }
+	sleep 0.05
+done
+
+set -- --mem "$mem" "$img" -- \
+	-object "memory-backend-file,id=ram0,size=$mem,mem-path=$ram,share=on" \
+	-machine memory-backend=ram0 \
+	-chardev "socket,path=$sock,id=ivs" \
+	-device ivshmem-doorbell,chardev=ivs,vectors=1 "$@"
+[ -n "$pidf" ] && set -- --pidfile "$pidf" "$@"
+[ "$tmo" != 0 ] && set -- --timeout "$tmo" "$@"
+# Serial to the terminal as a plain file, not mon:stdio, so that Ctrl-C
+# reaches QEMU and keel-host (the whole process group) and ends both.
+if [ -n "$log" ]; then
+	set -- --log "$log" "$@"
+else
+	set -- --log /dev/stdout "$@"
+fi
+st=0
+scripts/run-qemu.sh "$@" || st=$?
+
+# QEMU is gone: keel-host sees the socket close, checks and exits.
+khst=0
+i=0
+while kill -0 "$khpid" 2>/dev/null && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+kill "$khpid" 2>/dev/null
+wait "$khpid" || khst=$?
+khpid=""
+[ "$hostlog" != - ] && echo "run-stack: keel-host log in $hostlog (keel-host exit $khst)" >&2
+if [ "$st" = 0 ] && [ "$khst" != 0 ]; then
+	exit 3
+fi
+exit "$st"
