@@ -3,7 +3,8 @@
  * image was loaded from (EFI/BOOT/ on the ESP), then the image's load options
  * (UCS-2, converted to ASCII) appended after a space. Issue 2 item 2.
  * Load options that are not printable text (some boot managers store binary
- * data there) are ignored with a message.
+ * data there) are ignored with a message; the UEFI shell's argv[0] (the
+ * image path) is dropped.
  */
 #include "boot/loader.h"
 
@@ -110,6 +111,28 @@ out:
 		root->Close(root);
 }
 
+/*
+ * The UEFI shell passes its whole command line, image path first, as load
+ * options (boot manager entries pass only their optional data): drop a
+ * first word that names an .efi file.
+ */
+static const char *opts_skip_argv0(const char *s, UINTN *len)
+{
+	UINTN i = 0, w;
+
+	while (i < *len && s[i] == ' ')
+		i++;
+	w = i;
+	while (w < *len && s[w] != ' ')
+		w++;
+	if (w - i >= 4 && s[w - 4] == '.' && (s[w - 3] | 0x20) == 'e' &&
+	    (s[w - 2] | 0x20) == 'f' && (s[w - 1] | 0x20) == 'i') {
+		*len -= w;
+		return s + w;
+	}
+	return s;
+}
+
 static void opts_read(EFI_LOADED_IMAGE *li, struct cmd_out *o)
 {
 	const CHAR16 *w = li->LoadOptions;
@@ -128,7 +151,7 @@ static void opts_read(EFI_LOADED_IMAGE *li, struct cmd_out *o)
 			break;
 		text[len] = w[len] == u'\t' ? ' ' : (char)w[len];
 	}
-	cmd_append(o, text, len);
+	cmd_append(o, opts_skip_argv0(text, &len), len);
 }
 
 void boot_cmdline(EFI_LOADED_IMAGE *li, struct bootinfo *bi)

@@ -148,6 +148,8 @@ static void pattern_written(struct blk_req *r)
 
 	x->err = r->status;
 	x->step = "write";
+	pr_debug("diskinfo: %s: pattern written (%d), verifying on queue %s\n", x->d->name,
+		 r->status, wq_current() ? wq_name(wq_current()) : "-");
 	if (!x->err) {
 		x->step = "read back";
 		x->err = blk_read(x->d, r->lba, r->nblocks, x->back);

@@ -42,7 +42,7 @@ void storvsc_knobs_reset(void)
 int storvsc_guest_switch(const char *name)
 {
 	if (!strcmp(name, "storvsc-inline-completions")) {
-		storvsc_inline_completions = false;
+		storvsc_inline_completions = true;
 		return 0;
 	}
 	if (!strncmp(name, "storvsc-subchannels=", 20)) {

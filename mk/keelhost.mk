@@ -21,7 +21,7 @@ KEELHOST_BIN  := $(BUILD)/host/keel-host
 KEELHOST_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O2 -fno-omit-frame-pointer \
 		   -fsanitize=undefined -fno-sanitize-recover=undefined \
 		   -D_DEFAULT_SOURCE -I. -Iinclude -DKEEL_HOSTED=1 -MMD -MP
-KEELHOST_DATA := $(BUILD)/data.img
+KEELHOST_DATA := $(BUILD)/keelhost/data.img
 
 $(KEELHOST_OBJ)/%.c.o: %.c
 	@mkdir -p $(@D)
@@ -34,6 +34,7 @@ $(KEELHOST_BIN): $(KEELHOST_OBJS)
 -include $(KEELHOST_OBJS:.o=.d)
 
 $(KEELHOST_DATA): test-images/mkdata.sh
+	@mkdir -p $(@D)
 	$(HQ)test-images/mkdata.sh $@
 
 .PHONY: keel-host run-stack test-keelhost bench-keelhost

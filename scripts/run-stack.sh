@@ -21,6 +21,7 @@
 # Exit status: QEMU's (0 after an ACPI power-off); 3 when QEMU was fine but
 # keel-host reported a failure (a host-side violation, an expectation).
 set -u
+here=$(cd "$(dirname "$0")" && pwd)
 
 build=build img="" log="" hostlog="" tmo=0 pidf="" mem=512M
 hostargs=""
@@ -93,7 +94,7 @@ else
 	set -- --log /dev/stdout "$@"
 fi
 st=0
-scripts/run-qemu.sh "$@" || st=$?
+"$here/run-qemu.sh" "$@" || st=$?
 
 # QEMU is gone: keel-host sees the socket close, checks and exits.
 khst=0
