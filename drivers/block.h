@@ -26,7 +26,7 @@
 
 #include "kernel/wq.h"
 
-#define BLK_MAX_DISKS     16
+#define BLK_MAX_DISKS     64
 #define BLK_NAME_LEN      8
 /* Default synchronous wait: longer than the driver's own I/O timeout, so
  * the driver's watchdog answers first (storvsc.h STORVSC_IO_TIMEOUT_NS). */

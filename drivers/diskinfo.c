@@ -20,6 +20,8 @@ bool diskinfo_hash;
 bool diskinfo_strict;
 uint64_t diskinfo_pattern_lba;
 uint32_t diskinfo_pattern_count;
+uint64_t diskinfo_unmap_lba;
+uint32_t diskinfo_unmap_count;
 
 void diskinfo_knobs_reset(void)
 {
@@ -28,6 +30,21 @@ void diskinfo_knobs_reset(void)
 	diskinfo_strict = false;
 	diskinfo_pattern_lba = 0;
 	diskinfo_pattern_count = 0;
+	diskinfo_unmap_lba = 0;
+	diskinfo_unmap_count = 0;
+}
+
+/* "LBA,COUNT" -> 0, or -1 when malformed. */
+static int parse_range(const char *v, uint64_t *lba, uint32_t *count)
+{
+	char *end;
+	unsigned long long l = strtoull(v, &end, 0);
+
+	if (*end != ',')
+		return -1;
+	*lba = l;
+	*count = (uint32_t)strtoul(end + 1, &end, 0);
+	return *end ? -1 : 0;
 }
 
 int diskinfo_guest_switch(const char *name)
@@ -44,16 +61,10 @@ int diskinfo_guest_switch(const char *name)
 		diskinfo_enabled = false;
 		return 0;
 	}
-	if (!strncmp(name, "disk-pattern=", 13)) {
-		char *end;
-		unsigned long long lba = strtoull(name + 13, &end, 0);
-
-		if (*end != ',')
-			return -1;
-		diskinfo_pattern_lba = lba;
-		diskinfo_pattern_count = (uint32_t)strtoul(end + 1, NULL, 0);
-		return 0;
-	}
+	if (!strncmp(name, "disk-pattern=", 13))
+		return parse_range(name + 13, &diskinfo_pattern_lba, &diskinfo_pattern_count);
+	if (!strncmp(name, "disk-unmap=", 11))
+		return parse_range(name + 11, &diskinfo_unmap_lba, &diskinfo_unmap_count);
 	return -1;
 }
 
@@ -227,6 +238,41 @@ out:
 	free(x);
 }
 
+/* UNMAP (only when the disk advertises it), then the range must read as
+ * zeros (the simulated host sets LBPRZ). */
+static void report_unmap(struct blk_disk *d)
+{
+	uint64_t lba = diskinfo_unmap_lba;
+	uint32_t n = diskinfo_unmap_count;
+	size_t bytes = (size_t)n * d->block_size;
+	uint8_t *back;
+	int err;
+
+	if (!d->can_unmap) {
+		pr_info("diskinfo: %s: unmap not supported by the device\n", d->name);
+		return;
+	}
+	back = blk_buf_alloc(bytes);
+	err = back ? blk_unmap(d, lba, n) : -ENOMEM;
+	if (!err) {
+		memset(back, 0xEE, bytes);
+		err = blk_read(d, lba, n, back);
+		for (size_t i = 0; !err && i < bytes; i++)
+			if (back[i])
+				err = -EIO;
+	}
+	if (err) {
+		pr_info("diskinfo: %s: unmap lba %llu count %u FAILED: %s\n", d->name,
+			(unsigned long long)lba, n, blk_strerror(err));
+		if (diskinfo_strict)
+			panic("diskinfo: %s: unmap test failed: %s", d->name, blk_strerror(err));
+	} else {
+		pr_info("diskinfo: %s: unmap lba %llu count %u ok\n", d->name,
+			(unsigned long long)lba, n);
+	}
+	blk_buf_free(back, bytes);
+}
+
 void diskinfo_report(struct blk_disk *d)
 {
 	pr_info("diskinfo: %s: %llu blocks of %u bytes, model \"%s\"\n", d->name,
@@ -237,6 +283,8 @@ void diskinfo_report(struct blk_disk *d)
 		report_hash(d);
 	if (diskinfo_pattern_count)
 		report_pattern(d);
+	if (diskinfo_unmap_count)
+		report_unmap(d);
 }
 
 void diskinfo_attach(void)

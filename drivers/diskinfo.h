@@ -12,6 +12,7 @@
  *   diskinfo: sd0: no valid GPT: <reason>
  *   diskinfo: sd0: sha256 <64 hex digits> bytes <n>
  *   diskinfo: sd0: pattern lba <l> count <c> ok          (or: FAILED: <reason>)
+ *   diskinfo: sd0: unmap lba <l> count <c> ok            (then reads zero)
  * GUIDs are uppercase, as sgdisk prints them.
  *
  * The pattern: the byte at absolute disk offset o (bytes) is
@@ -32,6 +33,8 @@ extern bool diskinfo_hash;           /* SHA-256 of every disk */
 extern bool diskinfo_strict;         /* tests: a failed hash/pattern panics */
 extern uint64_t diskinfo_pattern_lba;
 extern uint32_t diskinfo_pattern_count;  /* 0: no pattern test */
+extern uint64_t diskinfo_unmap_lba;
+extern uint32_t diskinfo_unmap_count;    /* 0: no unmap test */
 
 static inline uint8_t diskinfo_pattern_byte(uint64_t off)
 {
@@ -43,7 +46,8 @@ void diskinfo_attach(void);
 /* The report for one disk (work item: it waits for I/O). */
 void diskinfo_report(struct blk_disk *d);
 void diskinfo_knobs_reset(void);
-/* "disk-hash", "disk-pattern=LBA,COUNT", "disk-report=no", "disk-strict":
+/* "disk-hash", "disk-pattern=LBA,COUNT", "disk-unmap=LBA,COUNT",
+ * "disk-report=no", "disk-strict":
  * 0 or -1. */
 int diskinfo_guest_switch(const char *name);
 

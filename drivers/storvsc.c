@@ -88,6 +88,11 @@ static void storvsc_transition(struct storvsc_dev *sd, enum storvsc_event ev)
 	pr_err("storvsc: bug: event %d in state %d\n", ev, from);
 }
 
+void storvsc_mark_dead(struct storvsc_dev *sd)
+{
+	storvsc_transition(sd, SEV_FAIL);
+}
+
 /* ---- §6 initialization ---- */
 
 static int storvsc_negotiate(struct storvsc_dev *sd)
@@ -184,7 +189,8 @@ static void storvsc_close_all(struct storvsc_dev *sd)
 		struct storvsc_chan *ch = &sd->ch[k];
 
 		if (ch->state == SCH_OPEN || ch->state == SCH_DEAD) {
-			ch->state = SCH_DEAD;
+			if (ch->state != SCH_DEAD)
+				storvsc_chan_transition(ch, SCH_DEAD);
 			if (ch->c)
 				vmbus_chan_close(ch->c);
 			storvsc_fail_chan(ch, -ENODEV);

@@ -71,7 +71,13 @@ int storvsc_guest_switch(const char *name);
 
 struct storvsc_dev;
 
-/* A channel's life in this driver (vmbus keeps its own state machine). */
+/*
+ * A channel's life in this driver (vmbus keeps its own state machine);
+ * storvsc_chan_transition is the only writer:
+ *
+ *   FREE --open starts--> OPENING --opened--> OPEN --rescind/close--> DEAD
+ *                            +------------failed------------------------^
+ */
 enum storvsc_chan_state {
 	SCH_FREE,       /* slot unused */
 	SCH_OPENING,    /* vmbus_chan_open in progress (guards a double open) */
@@ -178,7 +184,9 @@ struct storvsc_dev {
 	bool rescan_pending;             /* ENUMERATE_BUS before the scan finished */
 	/* channels: [0] is the primary */
 	struct storvsc_chan ch[STORVSC_MAX_CHANNELS];
-	uint32_t rr;                     /* round-robin cursor */
+	struct storvsc_chan *act[STORVSC_MAX_CHANNELS]; /* the OPEN ones */
+	uint32_t nact;
+	uint32_t rr;                     /* round-robin cursor into act[] */
 	/* requests */
 	struct storvsc_req reqs[STORVSC_MAX_REQS];
 	uint16_t free_stack[STORVSC_MAX_REQS];
@@ -198,6 +206,9 @@ struct storvsc_dev {
 
 /* storvsc.c */
 extern const struct vmbus_driver storvsc_driver;
+/* The controller is gone (rescind of the primary): the state machine's
+ * FAIL event, from any context. */
+void storvsc_mark_dead(struct storvsc_dev *sd);
 
 /* storvsc_io.c */
 void storvsc_io_init(struct storvsc_dev *sd);
@@ -219,6 +230,7 @@ void storvsc_fail_chan(struct storvsc_chan *ch, int err);
 void storvsc_fail_all(struct storvsc_dev *sd, int err);
 int storvsc_open_chan(struct storvsc_dev *sd, struct storvsc_chan *ch,
 		      struct vmbus_channel *c);
+void storvsc_chan_transition(struct storvsc_chan *ch, enum storvsc_chan_state to);
 /* Channels usable for I/O. */
 int storvsc_open_channels(const struct storvsc_dev *sd);
 

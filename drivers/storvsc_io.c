@@ -46,8 +46,24 @@ struct storvsc_req *storvsc_req_get(struct storvsc_dev *sd)
 		return NULL;
 	rq = &sd->reqs[sd->free_stack[--sd->free_top]];
 	seq = rq->seq + 1;
-	memset(&rq->ch, 0, sizeof(*rq) - offsetof(struct storvsc_req, ch));
+	/* Field by field: this is the per-I/O path (the packet is filled by
+	 * its builder, the result by the completion or by the waiter). */
+	rq->ch = NULL;
+	rq->trans_id = 0;
+	rq->op = 0;
+	rq->buf_len = 0;
+	rq->retries = 0;
 	rq->seq = seq;
+	rq->sent_size = 0;
+	rq->gpa = 0;
+	rq->err = 0;
+	rq->res.sense_len = 0;
+	rq->res.xfer_len = 0;
+	rq->parent = NULL;
+	rq->lun = NULL;
+	rq->waiter = NULL;
+	rq->out = NULL;
+	rq->out_err = NULL;
 	return rq;
 }
 
@@ -101,6 +117,46 @@ static void watchdog_arm(struct storvsc_dev *sd)
 	sd->watchdog_on = timer_start(&sd->watchdog, STORVSC_WATCHDOG_NS);
 }
 
+/* ---- channel states (diagram in storvsc.h) ---- */
+
+void storvsc_chan_transition(struct storvsc_chan *ch, enum storvsc_chan_state to)
+{
+	struct storvsc_dev *sd = ch->sd;
+	enum storvsc_chan_state from = ch->state;
+	bool ok;
+
+	switch (to) {
+	case SCH_OPENING:
+		ok = from == SCH_FREE;
+		break;
+	case SCH_OPEN:
+		ok = from == SCH_OPENING;
+		break;
+	case SCH_DEAD:
+		ok = from != SCH_FREE;
+		break;
+	default:
+		ok = false;
+		break;
+	}
+	if (!ok) {
+		pr_err("storvsc: bug: channel %u state %d -> %d\n", ch->subidx, from, to);
+		return;
+	}
+	ch->state = to;
+	/* Keep the list of open channels the I/O path walks. */
+	if (to == SCH_OPEN && sd->nact < STORVSC_MAX_CHANNELS) {
+		sd->act[sd->nact++] = ch;
+	} else if (from == SCH_OPEN) {
+		for (uint32_t i = 0; i < sd->nact; i++) {
+			if (sd->act[i] == ch) {
+				sd->act[i] = sd->act[--sd->nact];
+				break;
+			}
+		}
+	}
+}
+
 /* ---- sending ---- */
 
 int storvsc_open_channels(const struct storvsc_dev *sd)
@@ -133,11 +189,15 @@ static struct storvsc_chan *pick_chan(struct storvsc_dev *sd)
 
 	if (depth == 0 || depth > STORVSC_CHAN_DEPTH_MAX)
 		depth = STORVSC_CHAN_DEPTH_MAX;
-	for (uint32_t i = 0; i < STORVSC_MAX_CHANNELS; i++) {
-		uint32_t k = (sd->rr + i) % STORVSC_MAX_CHANNELS;
-		struct storvsc_chan *ch = &sd->ch[k];
+	uint32_t k = sd->rr;
 
-		if (chan_usable(ch) && ch->outstanding < depth) {
+	for (uint32_t i = 0; i < sd->nact; i++, k++) {
+		struct storvsc_chan *ch;
+
+		if (k >= sd->nact)
+			k = 0;
+		ch = sd->act[k];
+		if (ch->outstanding < depth && chan_usable(ch)) {
 			sd->rr = k + 1;
 			return ch;
 		}
@@ -322,7 +382,7 @@ static void storvsc_kick(struct storvsc_dev *sd)
 				return;
 			}
 			if (err == -ENODEV || err == -ENOTCONN) {
-				ch->state = SCH_DEAD;   /* try another channel */
+				storvsc_chan_transition(ch, SCH_DEAD);  /* try another */
 				continue;
 			}
 			r->r_err = err;
@@ -517,8 +577,9 @@ static void on_completion(struct storvsc_chan *ch, const struct vmbus_pkt *p)
 		req_finish(sd, rq, -EIO, false);
 		return;
 	}
-	memset(&pk, 0, sizeof(pk));
 	memcpy(&pk, p->data, rq->sent_size);
+	if (rq->sent_size < sizeof(pk))      /* pre-Win8: no extension */
+		memset((uint8_t *)&pk + rq->sent_size, 0, sizeof(pk) - rq->sent_size);
 	if (pk.operation != STORVSC_OP_COMPLETE_IO) {   /* §14 item 5: fatal */
 		sd->n_bad_pkts++;
 		req_finish(sd, rq, -EPROTO, false);
@@ -537,6 +598,7 @@ static void on_completion(struct storvsc_chan *ch, const struct vmbus_pkt *p)
 
 		rq->res.srb_status = s->srb_status;
 		rq->res.scsi_status = s->scsi_status;
+		rq->res.sense_len = 0;
 		/* §14 item 6: clamp, copy only on CHECK CONDITION + AUTOSENSE. */
 		if (sl > sd->ver->sense_size)
 			sl = sd->ver->sense_size;
@@ -550,8 +612,12 @@ static void on_completion(struct storvsc_chan *ch, const struct vmbus_pkt *p)
 				   s->data_transfer_length : rq->buf_len;
 		if (code != STORVSC_SRB_SUCCESS && code != STORVSC_SRB_DATA_OVERRUN)
 			rq->res.xfer_len = 0;
-		err = storvsc_decode_result(s->srb_status, s->scsi_status, rq->res.sense,
-					    rq->res.sense_len, NULL, 0);
+		/* The common case first; anything else is decoded (§5.4, §7). */
+		if (s->srb_status == STORVSC_SRB_SUCCESS && s->scsi_status == SCSI_STATUS_GOOD)
+			err = 0;
+		else
+			err = storvsc_decode_result(s->srb_status, s->scsi_status,
+						    rq->res.sense, rq->res.sense_len, NULL, 0);
 	}
 	/* A data-phase command that moved fewer bytes than asked failed. */
 	if (!err && rq->parent && rq->res.xfer_len < rq->buf_len)
@@ -595,7 +661,16 @@ void storvsc_on_channel(struct vmbus_channel *c, void *arg)
 	if (vmbus_chan_rescinded(c) || ch->state == SCH_DEAD) {
 		/* Rescind or close: whatever the ring holds, every request in
 		 * flight on this channel fails (never success). */
-		ch->state = SCH_DEAD;
+		if (ch->state != SCH_DEAD)
+			storvsc_chan_transition(ch, SCH_DEAD);
+		if (ch == &sd->ch[0] && vmbus_chan_rescinded(c)) {
+			/* The controller is gone: its disks go at once, before
+			 * their I/O fails, so no caller sees a live disk fail. */
+			storvsc_mark_dead(sd);
+			for (int i = 0; i < STORVSC_MAX_LUNS; i++)
+				if (sd->luns[i].registered)
+					storvsc_lun_gone(&sd->luns[i]);
+		}
 		storvsc_fail_chan(ch, -ENODEV);
 		storvsc_kick(sd);
 		return;
@@ -656,6 +731,7 @@ int storvsc_ctl(struct storvsc_dev *sd, uint32_t op, const void *payload, uint32
 	if (!rq)
 		return -EBUSY;
 	memset(&rq->pkt, 0, sizeof(rq->pkt));
+	memset(&rq->res, 0, sizeof(rq->res));
 	rq->pkt.operation = op;
 	rq->pkt.flags = STORVSC_FLAG_REQUEST_COMPLETION;
 	if (len > sizeof(rq->pkt.u.raw))
@@ -693,6 +769,7 @@ int storvsc_scsi_sync(struct storvsc_dev *sd, uint8_t lun, const uint8_t *cdb,
 	if (!rq)
 		return -EBUSY;
 	srb_fill(sd, rq, lun, cdb, cdb_len, buf ? data_in : STORVSC_DATA_NONE, buf ? len : 0);
+	memset(&rq->res, 0, sizeof(rq->res));
 	rq->gpa = buf ? plat_ptr_to_gpa(buf) : 0;
 	completion_init(&done, "storvsc_cmd");
 	completion_set_completer(&done, sd->event_q);
@@ -724,12 +801,12 @@ int storvsc_open_chan(struct storvsc_dev *sd, struct storvsc_chan *ch, struct vm
 
 	if (ch->state != SCH_FREE)
 		return -EBUSY;                  /* §11.1: never open twice */
-	ch->state = SCH_OPENING;
+	storvsc_chan_transition(ch, SCH_OPENING);
 	ch->c = c;
 	ch->sd = sd;
 	ch->subidx = vmbus_chan_subidx(c);
 	ch->outstanding = 0;
 	err = vmbus_chan_open(c, &a);
-	ch->state = err ? SCH_DEAD : SCH_OPEN;
+	storvsc_chan_transition(ch, err ? SCH_DEAD : SCH_OPEN);
 	return err;
 }

@@ -32,6 +32,18 @@
 
 #define KH_MAX_DISKS 8
 
+/*
+ * keel-host's life, one transition function (loop.c kh_transition):
+ *
+ *   WAIT_QEMU --connect--> WAIT_READY --ready--> SERVING
+ *       |                      |                    |
+ *       +------- signal -------+-- signal, hangup --+------> DONE
+ *
+ * A second READY in SERVING (the guest rebooted) stays in SERVING.
+ */
+enum kh_state { KH_WAIT_QEMU, KH_WAIT_READY, KH_SERVING, KH_DONE };
+enum kh_event { KE_CONNECT, KE_READY, KE_HANGUP, KE_SIGNAL };
+
 struct keelhost {
 	/* ---- configuration (main.c) ---- */
 	const char *sock_path;
@@ -66,14 +78,13 @@ struct keelhost {
 	bool acted[SIM_MAX_ACTIONS];
 
 	/* ---- run state (loop.c) ---- */
-	bool ready;                     /* KH_OP_READY seen: kicks allowed */
+	enum kh_state state;            /* kicks only in KH_SERVING */
 	uint64_t epoch_ns;              /* CLOCK_MONOTONIC at ready: host time 0 */
 	uint64_t start_ns;              /* CLOCK_MONOTONIC at start */
 	uint64_t ready_wall_ns;         /* start -> ready */
 	uint64_t simp_gpa;              /* SIMP page, from the guest's WRMSR */
 	uint64_t slot_empty_since;      /* lost-EOM watchdog */
 	bool violation_logged;
-	bool guest_gone;
 	/* statistics */
 	uint64_t req_count[KH_OP_COUNT];
 	uint64_t kicks, doorbells, eom_nudges, host_runs;
@@ -101,6 +112,7 @@ int kh_check_expectations(struct keelhost *kh);
 /* loop.c */
 uint64_t kh_mono_ns(void);
 uint64_t kh_now(struct keelhost *kh);             /* host time (0 before ready) */
+void kh_transition(struct keelhost *kh, enum kh_event ev);
 int kh_loop(struct keelhost *kh);                 /* until QEMU leaves or a signal */
 extern volatile int kh_stop_signal;
 

@@ -50,7 +50,43 @@ uint64_t kh_mono_ns(void)
 
 uint64_t kh_now(struct keelhost *kh)
 {
-	return kh->ready ? kh_mono_ns() - kh->epoch_ns : 0;
+	return kh->epoch_ns ? kh_mono_ns() - kh->epoch_ns : 0;
+}
+
+static const char *const state_names[] = {
+	[KH_WAIT_QEMU] = "waiting for QEMU", [KH_WAIT_READY] = "waiting for the guest",
+	[KH_SERVING] = "serving", [KH_DONE] = "done",
+};
+
+/* The state diagram is in keelhost.h. */
+void kh_transition(struct keelhost *kh, enum kh_event ev)
+{
+	enum kh_state old = kh->state, next = old;
+
+	switch (old) {
+	case KH_WAIT_QEMU:
+		next = ev == KE_CONNECT ? KH_WAIT_READY : ev == KE_SIGNAL ? KH_DONE : old;
+		break;
+	case KH_WAIT_READY:
+		next = ev == KE_READY ? KH_SERVING : ev == KE_CONNECT ? old : KH_DONE;
+		break;
+	case KH_SERVING:
+		next = ev == KE_HANGUP || ev == KE_SIGNAL ? KH_DONE : old;
+		break;
+	case KH_DONE:
+		break;
+	default:
+		kh_log(kh, "keel-host: BUG: state %d", (int)old);
+		next = KH_DONE;
+		break;
+	}
+	if (next == KH_SERVING && !kh->epoch_ns) {
+		kh->epoch_ns = kh_mono_ns();
+		kh->ready_wall_ns = kh->epoch_ns - kh->start_ns;
+	}
+	if (next != old && kh->verbose)
+		kh_log(kh, "keel-host: %s -> %s", state_names[old], state_names[next]);
+	kh->state = next;
 }
 
 /* ---- the host library's environment ---- */
@@ -73,7 +109,7 @@ static void env_raise_irq(void *ctx, int vector)
 		return;
 	__atomic_fetch_or(&kh->mb->irq_pending[vector / 64], 1ull << (vector % 64),
 			  __ATOMIC_SEQ_CST);
-	if (kh->ready)
+	if (kh->state == KH_SERVING)
 		kh_server_kick(kh);
 }
 
@@ -110,11 +146,7 @@ static int do_ready(struct keelhost *kh, const uint64_t *arg)
 {
 	if (arg[1] != KH_READY_MAGIC)
 		return KH_EBADOP;
-	if (!kh->ready) {
-		kh->ready = true;
-		kh->epoch_ns = kh_mono_ns();
-		kh->ready_wall_ns = kh->epoch_ns - kh->start_ns;
-	}
+	kh_transition(kh, KE_READY);
 	kh_log(kh, "keel-host: guest ready (apic %llu, vector 0x%llx): transport up",
 	       (unsigned long long)arg[0], (unsigned long long)arg[2]);
 	return KH_OK;
@@ -242,10 +274,10 @@ static int next_timeout(struct keelhost *kh)
 	uint64_t now = kh_now(kh), t = 0, cand[2];
 	int ms;
 
-	if (kh->busy_poll && kh->ready)
-		return 0;
-	if (!kh->ready)
+	if (kh->state != KH_SERVING)
 		return 1000;
+	if (kh->busy_poll)
+		return 0;
 	cand[0] = host_next_deadline(kh->h);
 	cand[1] = kh_next_action(kh);
 	for (int i = 0; i < 2; i++)
@@ -269,8 +301,10 @@ int kh_loop(struct keelhost *kh)
 
 		if (kh_stop_signal) {
 			kh_log(kh, "keel-host: signal %d: stopping", kh_stop_signal);
-			return 0;
+			kh_transition(kh, KE_SIGNAL);
 		}
+		if (kh->state == KH_DONE)
+			return 0;
 		p[np++] = (struct pollfd){ .fd = kh->conn_fd >= 0 ? kh->conn_fd : kh->listen_fd,
 					   .events = POLLIN };
 		if (kh->host_efd >= 0)
@@ -282,16 +316,17 @@ int kh_loop(struct keelhost *kh)
 		}
 		if (r > 0 && p[0].revents) {
 			if (kh->conn_fd < 0) {
-				kh_server_accept(kh);
+				if (kh_server_accept(kh) == 0)
+					kh_transition(kh, KE_CONNECT);
 			} else if (p[0].revents & (POLLHUP | POLLERR | POLLIN)) {
 				char c;
 
 				/* QEMU never sends; readable means end of file */
 				if (!(p[0].revents & POLLIN) || read(kh->conn_fd, &c, 1) <= 0) {
-					kh->guest_gone = true;
 					kh_log(kh, "keel-host: QEMU disconnected (guest powered off "
 					       "or QEMU stopped)");
-					return 0;
+					kh_transition(kh, KE_HANGUP);
+					continue;
 				}
 			}
 		}

@@ -144,7 +144,7 @@ void kh_run_actions(struct keelhost *kh, uint64_t now)
 {
 	const struct sim_scenario *sc = kh->sc;
 
-	if (!sc || !kh->ready)
+	if (!sc || kh->state != KH_SERVING)
 		return;
 	for (int i = 0; i < sc->nacts; i++) {
 		const struct sim_action *a = &sc->acts[i];
@@ -314,8 +314,7 @@ int kh_check_expectations(struct keelhost *kh)
 		const struct sim_expect *e = &kh->sc->exps[i];
 		int r = check_one(kh, e, why, sizeof(why));
 
-		if (r >= 0)
-			kh_log(kh, "%s line %d: %s", r ? "FAIL" : "PASS", e->line, why);
+		kh_log(kh, "%s line %d: %s", r < 0 ? "SKIP" : r ? "FAIL" : "PASS", e->line, why);
 		fails += r > 0;
 	}
 	return fails;

@@ -62,16 +62,19 @@ BOOT_CFLAGS  := $(BASE_CFLAGS) -fno-stack-protector -fshort-wchar \
 		$(EXTRA_CFLAGS)
 
 # ---- link (toolchain.md "EFI application with gnu-efi, clang and ld.lld") --
-# --apply-dynamic-relocs: gnu-efi's _relocate adds the base to the stored value.
+# --apply-dynamic-relocs: the relocator adds the base to the stored value.
+# --pack-dyn-relocs=relr: relative relocations as DT_RELR, which our own
+# _relocate (boot/relocate.c) applies; gnu-efi's reads only DT_RELA.
 # --no-undefined: -shared would otherwise accept missing symbols.
 # --exclude-libs=ALL: newlib's symbols stay out of .dynsym.
 # --gc-sections: drops what nothing reaches from _start (roots: the entry,
 # .dynsym, KEEP() in linker.ld). -z norelro: .dynamic may follow .bss.
 LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic --no-undefined \
-	   --apply-dynamic-relocs --exclude-libs=ALL --gc-sections --hash-style=sysv \
+	   --apply-dynamic-relocs --pack-dyn-relocs=relr \
+	   --exclude-libs=ALL --gc-sections --hash-style=sysv \
 	   --build-id=none -z max-page-size=4096 -z norelro -T linker.ld
 
 # Sections the PE32+ keeps (.rodata and .ksyms are Keel's own, see linker.ld).
 PE_FLAGS    := --target=efi-app-x86_64 --subsystem=10 --strip-all
-PE_SECTIONS := .text .rodata .sdata .data .bss .dynamic .dynsym .rel .rela \
+PE_SECTIONS := .text .rodata .sdata .data .bss .dynamic .dynsym .rel .rela .relr \
 	       .rel.* .rela.* .reloc .ksyms

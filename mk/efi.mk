@@ -28,11 +28,11 @@ BOOT_OBJS   := $(BOOT_SRCS:%=$(BUILD)/obj/%.o)
 KERNEL_OBJS := $(KERNEL_SRCS:%=$(BUILD)/obj/%.o)
 KEEL_OBJS   := $(BOOT_OBJS) $(KERNEL_OBJS)
 
-# crt0 first (toolchain.md); gnu-efi's relocator only: libefi.a is not linked
-# (its init.o defines memset/memcpy that collide with newlib's, and the loader
-# calls firmware services directly).
+# crt0 first (toolchain.md). Neither libefi.a (its init.o defines memset/
+# memcpy that collide with newlib's; the loader calls firmware services
+# directly) nor libgnuefi.a (boot/relocate.c replaces its _relocate to read
+# packed DT_RELR relocations) is linked.
 EFI_CRT0 := $(EFI_LIB)/crt0-efi-x86_64.o
-EFI_LIBS := $(EFI_LIB)/libgnuefi.a
 
 # The version in the banner: git describe, else a VERSION file, else unknown.
 KEEL_VERSION := $(shell git describe --always --dirty 2>/dev/null || \
@@ -70,7 +70,7 @@ $(BUILD)/obj/%.S.o: %.S $(BUILD)/gen/cflags $(NEWLIB_DIR)/built
 	@$(say) AS $<
 	$(Q)$(CC) $(KERNEL_CFLAGS) $(NOFP_CFLAGS) -c $< -o $@
 
-KEEL_LINK_INPUTS := $(EFI_CRT0) $(KEEL_OBJS) $(NEWLIB_LIBS) $(EFI_LIBS)
+KEEL_LINK_INPUTS := $(EFI_CRT0) $(KEEL_OBJS) $(NEWLIB_LIBS)
 
 $(BUILD)/keel.pass1.elf: $(KEEL_OBJS) linker.ld $(BUILD)/gen/ldflags $(NEWLIB_DIR)/built
 	@$(say) LD "$@ (pass 1)"

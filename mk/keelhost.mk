@@ -44,10 +44,10 @@ run-stack: $(BUILD)/keel.img $(KEELHOST_BIN) $(KEELHOST_DATA)
 	@scripts/run-stack.sh --build $(BUILD) --disk $(KEELHOST_DATA) $(RUN_STACK_ARGS)
 
 KEELHOST_TESTS ?=
-test-keelhost: $(BUILD)/keel.efi $(KEELHOST_BIN) $(KEELHOST_DATA)
+test-keelhost: $(BUILD)/keel.img $(KEELHOST_BIN) $(KEELHOST_DATA)
 	@tests/keelhost/run-tests.sh $(BUILD) $(KEELHOST_TESTS)
 
-bench-keelhost: $(BUILD)/keel.efi $(KEELHOST_BIN)
+bench-keelhost: $(BUILD)/keel.img $(KEELHOST_BIN) $(KEELHOST_DATA)
 	@tests/keelhost/bench.sh $(BUILD)
 
 TEST_TARGETS  += test-keelhost

@@ -18,6 +18,7 @@
 #   --timeout SEC       stop everything after SEC seconds (exit status 124)
 #   --pidfile FILE      QEMU's pid (to stop it early)
 #   --mem SIZE          guest RAM (default 512M)
+#   --busy-poll, -v     passed to keel-host (spin instead of sleeping; trace)
 # Exit status: QEMU's (0 after an ACPI power-off); 3 when QEMU was fine but
 # keel-host reported a failure (a host-side violation, an expectation).
 set -u
@@ -37,6 +38,7 @@ while [ $# -gt 0 ]; do
 	--timeout) tmo=$2; shift 2 ;;
 	--pidfile) pidf=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--busy-poll|-v) hostargs="$hostargs $1"; shift ;;
 	--) shift; break ;;
 	*) echo "run-stack: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -58,7 +60,10 @@ cleanup() {
 	rm -f "$ram" "$sock" "$ready"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
+# Ctrl-C reaches the whole process group (QEMU and keel-host too): note it
+# and go through the normal tear-down; a user's stop is a clean exit.
+interrupted=0
+trap 'interrupted=1' INT
 trap 'exit 143' TERM
 
 if [ "$hostlog" = - ]; then khlog=""; else khlog="--log $hostlog"; fi
@@ -93,8 +98,10 @@ if [ -n "$log" ]; then
 else
 	set -- --log /dev/stdout "$@"
 fi
+[ -z "$log" ] && echo "run-stack: keel-host and QEMU running; Ctrl-C stops both" >&2
 st=0
 "$here/run-qemu.sh" "$@" || st=$?
+[ "$interrupted" = 1 ] && st=0
 
 # QEMU is gone: keel-host sees the socket close, checks and exits.
 khst=0
@@ -107,7 +114,7 @@ kill "$khpid" 2>/dev/null
 wait "$khpid" || khst=$?
 khpid=""
 [ "$hostlog" != - ] && echo "run-stack: keel-host log in $hostlog (keel-host exit $khst)" >&2
-if [ "$st" = 0 ] && [ "$khst" != 0 ]; then
+if [ "$st" = 0 ] && [ "$khst" != 0 ] && [ "$interrupted" = 0 ]; then
 	exit 3
 fi
 exit "$st"

@@ -78,6 +78,7 @@ static struct {
 	struct work run;
 	struct blk_disk *disk;       /* the disk the load ran on */
 	struct blk_disk *back;       /* the disk that came back (reoffer) */
+	char name0[BLK_NAME_LEN];    /* the load's disk's name */
 	struct completion all_done;  /* every request finished */
 	struct bl_case cur;
 	struct blk_req req[BL_MAX_QD];
@@ -293,12 +294,15 @@ static void bl_work(struct work *w)
 
 static void bl_work_run(void)
 {
-	BL.disk = bl_wait_disk(NULL);
-	if (!BL.disk)
-		panic("blkload: no disk appeared");
 	struct bl_case one = {
 		"custom", bl_cfg.mode, bl_cfg.qd, bl_cfg.bytes, bl_cfg.ios,
 	};
+
+	/* Completed by the driver's disk registration (polled, see above). */
+	BL.disk = bl_wait_disk(NULL);
+	if (!BL.disk)
+		panic("blkload: no disk appeared");
+	memcpy(BL.name0, BL.disk->name, sizeof(BL.name0));
 
 	switch (bl_cfg.mode) {
 	case BL_BENCH:
@@ -309,15 +313,17 @@ static void bl_work_run(void)
 	case BL_VERIFY:
 		if (bl_run_case(&one) < 0)
 			return;
-		if (!BL.disk->gone) {
-			bl_verify(BL.disk);
-			return;
-		}
 		if (!bl_cfg.reoffer) {
-			pr_info("blkload: %s is gone; %u ok, %u failed, not verified",
-				BL.disk->name, BL.ok, BL.failed);
+			if (BL.disk->gone)
+				pr_info("blkload: %s is gone; %u ok, %u failed, not verified",
+					BL.disk->name, BL.ok, BL.failed);
+			else
+				bl_verify(BL.disk);
 			return;
 		}
+		/* The scenario takes the disk away and brings it back: the
+		 * requests may all have failed before the driver marks the old
+		 * disk gone, so wait for the one that comes back. */
 		BL.back = bl_wait_disk(BL.disk);
 		if (!BL.back)
 			panic("blkload: the disk did not come back");
@@ -339,7 +345,8 @@ static struct blk_disk *bl_wait_disk(const struct blk_disk *not)
 		for (int i = 0; i < blk_disk_count(); i++) {
 			struct blk_disk *d = blk_disk_get(i);
 
-			if (d && d != not && !d->gone)
+			/* a driver may re-add the same disk object: a new name */
+			if (d && !d->gone && (d != not || strcmp(d->name, BL.name0)))
 				return d;
 		}
 		wq_sleep(step);

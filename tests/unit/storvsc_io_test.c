@@ -149,6 +149,11 @@ void storvsc_lun_gone(struct storvsc_lun *l)
 	l->present = false;
 }
 
+void storvsc_mark_dead(struct storvsc_dev *d)
+{
+	d->state = SD_DEAD;
+}
+
 /* ---- fixtures ---- */
 
 static const struct storvsc_version_info fk_ver = { STORVSC_VERSION_WIN10, 20, 52, 64, 1 };
@@ -172,7 +177,8 @@ static int setup(int nchan, uint32_t max_xfer)
 	for (int k = 0; k < nchan; k++) {
 		sd->ch[k].sd = sd;
 		sd->ch[k].c = FK_CHAN;
-		sd->ch[k].state = SCH_OPEN;
+		sd->ch[k].state = SCH_OPENING;
+		storvsc_chan_transition(&sd->ch[k], SCH_OPEN);
 		sd->ch[k].subidx = (uint16_t)k;
 	}
 	lun = &sd->luns[0];

@@ -1,0 +1,57 @@
+#!/bin/sh
+# tests/keelhost/bench.sh BUILD [RUNS]
+# make bench row for issue 7: wall time to `keel: ready` under QEMU (TCG)
+# with keel-host serving one storvsc disk, split into firmware (QEMU start,
+# OVMF, loader until efi_main: wall time minus Keel's own figure) and Keel
+# (efi_main to ready, from the ready line: transport bring-up, VMBus, the
+# disk), median of RUNS boots (default 3); plus the transport's own numbers
+# Keel measures at boot (mailbox round trip, doorbell -> kick -> MSI-X).
+set -u
+build=$1 runs=${2:-3}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+absbuild=$(cd "$build" && pwd)
+dir=$absbuild/bench/keelhost
+mkdir -p "$dir"
+cp --sparse=always "$absbuild/keelhost/data.img" "$dir/data.img" 2>/dev/null ||
+	"$root/test-images/mkdata.sh" "$dir/data.img" >/dev/null
+"$root/test-images/setcfg.sh" "$absbuild/keel.img" "$dir/keel.img" \
+	"console=serial on_ready=poweroff" || exit 1
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : 0) }'; }
+: > "$dir/wall" ; : > "$dir/keel" ; : > "$dir/rtt" ; : > "$dir/kick"
+i=0
+while [ $i -lt "$runs" ]; do
+	i=$((i + 1))
+	rm -f "$dir/serial.log"
+	t0=$(now_ms)
+	(cd "$dir" && "$root/scripts/run-stack.sh" --build "$absbuild" --image "$dir/keel.img" \
+		--disk "$dir/data.img" --log "$dir/serial.log" --host-log "$dir/keel-host.log" \
+		--timeout 120 >/dev/null 2>&1) &
+	pid=$!
+	t1=""
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ -z "$t1" ] && grep -q 'keel: ready in' "$dir/serial.log" 2>/dev/null; then
+			t1=$(now_ms)
+		fi
+		sleep 0.01
+	done
+	wait "$pid"
+	keel_us=$(sed -n 's/.*keel: ready in \([0-9]*\) us.*/\1/p' "$dir/serial.log" | head -n 1)
+	if [ -z "$t1" ] || [ -z "$keel_us" ]; then
+		echo "bench-keelhost: run $i did not reach ready (see $dir)" >&2
+		continue
+	fi
+	echo $((t1 - t0)) >> "$dir/wall"
+	echo $((keel_us / 1000)) >> "$dir/keel"
+	sed -n 's/.*round trips: min \([0-9]*\) us, median \([0-9]*\) us, max \([0-9]*\) us.*/\2 \1 \3/p' \
+		"$dir/serial.log" >> "$dir/rtt"
+	sed -n 's/.*MSI-X pending in \([0-9]*\) us.*/\1/p' "$dir/serial.log" >> "$dir/kick"
+done
+wall=$(median < "$dir/wall") keel=$(median < "$dir/keel")
+rtt=$(cut -d' ' -f1 "$dir/rtt" | median) kick=$(median < "$dir/kick")
+printf 'bench-keelhost ready-wall   %6s ms  QEMU start -> "keel: ready" (median of %s, keel-host + 1 storvsc disk)\n' "$wall" "$runs"
+printf 'bench-keelhost firmware     %6s ms  QEMU + OVMF + loader until efi_main (wall - Keel)\n' "$((wall - keel))"
+printf 'bench-keelhost keel         %6s ms  efi_main -> ready (transport, VMBus, disk)\n' "$keel"
+printf 'bench-keelhost mailbox-rtt  %6s us  guest request -> keel-host answer (median of 64, median run)\n' "$rtt"
+printf 'bench-keelhost msix-kick    %6s us  doorbell -> keel-host kick -> MSI-X pending (median run)\n' "$kick"

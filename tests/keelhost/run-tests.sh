@@ -1,0 +1,122 @@
+#!/bin/sh
+# tests/keelhost/run-tests.sh BUILD [NAME...]
+# The keel-host boot tests (issue 7): each line of tests/keelhost/tests.txt
+# boots BUILD/keel.efi (a copy of BUILD/keel.img with the test's keel.cfg) in
+# QEMU + OVMF against keel-host serving the test's scenario, through
+# scripts/run-stack.sh, under a timeout. Writes BUILD/results/keelhost.txt
+# (`PASS name` / `FAIL name: why`); on a failure prints the guest's serial
+# log and keel-host's log. Exits 0 even when tests fail (the summary counts).
+set -u
+build=$1; shift
+tmo=${KEELHOST_TEST_TIMEOUT:-150}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+absbuild=$(cd "$build" && pwd)
+data=$absbuild/keelhost/data.img
+results=$absbuild/results/keelhost.txt
+mkdir -p "$absbuild/results"
+: > "$results"
+
+field() { printf '%s\n' "$line" | awk -F ' [|] ' -v i="$1" '{ v = $i; gsub(/^ +| +$/, "", v); print v }'; }
+clean() { sed -e 's/\r//g' -e 's/\x1b\[[0-9;=?]*[A-Za-z]//g' "$1"; }
+
+# $1 regexes joined by " && ", $2 1 = must appear, 0 = must not; prints the first problem
+checkall() {
+	[ "$1" = - ] && return 0
+	printf '%s\n' "$1" | awk 'BEGIN { RS = " && " } { sub(/\n$/, ""); print }' |
+	while IFS= read -r re; do
+		[ -z "$re" ] && continue
+		if grep -Eq -- "$re" "$dir/serial.clean"; then found=1; else found=0; fi
+		if [ "$found" != "$2" ]; then
+			if [ "$2" = 1 ]; then echo "missing /$re/"; else echo "unexpected /$re/"; fi
+			return 0
+		fi
+	done
+}
+
+# Keel's partition lines against sgdisk's view of the same image.
+check_parts() {
+	n=$(sgdisk -p "$dir/data.img" 2>/dev/null | awk '/^Number/ { go = 1; next } go && NF { c++ } END { print c + 0 }')
+	k=$(grep -c '^diskinfo: sd0: part ' "$dir/serial.clean")
+	[ "$n" = "$k" ] || { echo "Keel lists $k partitions, sgdisk $n"; return 0; }
+	grep '^diskinfo: sd0: part ' "$dir/serial.clean" | while read -r _ _ _ num _ start _ end _ type _ guid _ name; do
+		info=$(sgdisk -i "$num" "$dir/data.img")
+		want_type=$(printf '%s\n' "$info" | awk '/^Partition GUID code:/ { print $4 }')
+		want_guid=$(printf '%s\n' "$info" | awk '/^Partition unique GUID:/ { print $4 }')
+		want_start=$(printf '%s\n' "$info" | awk '/^First sector:/ { print $3 }')
+		want_end=$(printf '%s\n' "$info" | awk '/^Last sector:/ { print $3 }')
+		want_name=$(printf '%s\n' "$info" | sed -n "s/^Partition name: '\(.*\)'$/\1/p")
+		got="$start $end $type $guid $name"
+		want="$want_start $want_end $want_type $want_guid \"$want_name\""
+		[ "$got" = "$want" ] || { echo "partition $num: Keel '$got', sgdisk '$want'"; return 0; }
+	done
+}
+
+check_sha256() {
+	want=$(sha256sum "$dir/data.img" | cut -d' ' -f1)
+	got=$(sed -n 's/^diskinfo: sd0: sha256 \([0-9a-f]*\) bytes .*/\1/p' "$dir/serial.clean")
+	[ "$got" = "$want" ] || echo "Keel's SHA-256 '${got:-none}', sha256sum '$want'"
+}
+
+run_one() {
+	name=$(field 1) scn=$(field 2) cfg=$(field 3) must=$(field 4) mustnot=$(field 5) checks=$(field 6)
+	dir=$absbuild/tests/keelhost/$name
+	rm -rf "$dir" && mkdir -p "$dir"
+	why=""
+	cp --sparse=always "$data" "$dir/data.img"
+	"$root/test-images/setcfg.sh" "$absbuild/keel.img" "$dir/keel.img" "$cfg" || why="cannot build the disk"
+	st=0
+	if [ -z "$why" ]; then
+		# keel-host resolves the scenario's image=data.img in its directory
+		(cd "$dir" && "$root/scripts/run-stack.sh" --build "$absbuild" --image "$dir/keel.img" \
+			--scenario "$root/tests/keelhost/$scn" --log "$dir/serial.log" \
+			--host-log "$dir/keel-host.log" --timeout "$tmo" >"$dir/run.out" 2>&1) || st=$?
+	fi
+	[ -f "$dir/serial.log" ] || : > "$dir/serial.log"
+	clean "$dir/serial.log" > "$dir/serial.clean"
+	if [ -z "$why" ]; then
+		case $st in
+		0) ;;
+		3) why="keel-host reported a failure (host-side check)" ;;
+		124) why="timed out after ${tmo}s" ;;
+		*) why="QEMU exit status $st" ;;
+		esac
+	fi
+	[ -n "$why" ] || why=$(checkall "$must" 1)
+	[ -n "$why" ] || why=$(checkall "$mustnot" 0)
+	for c in $checks; do
+		[ -n "$why" ] && break
+		case $c in
+		parts) why=$(check_parts) ;;
+		sha256) why=$(check_sha256) ;;
+		-) ;;
+		*) why="unknown check $c" ;;
+		esac
+	done
+	if [ -z "$why" ]; then
+		echo "PASS keelhost/$name" | tee -a "$results"
+		return
+	fi
+	echo "FAIL keelhost/$name: $why" | tee -a "$results"
+	echo "---- guest serial log ($dir/serial.log) ----"
+	tail -n 80 "$dir/serial.clean"
+	echo "---- keel-host log ($dir/keel-host.log) ----"
+	tail -n 60 "$dir/keel-host.log" 2>/dev/null
+	[ -s "$dir/run.out" ] && { echo "---- run-stack ----"; tail -n 20 "$dir/run.out"; }
+	echo "---- end of $name ----"
+}
+
+for f in "$absbuild/keel.img" "$absbuild/host/keel-host" "$data"; do
+	if [ ! -e "$f" ]; then
+		echo "FAIL keelhost (missing $f)" | tee -a "$results"
+		exit 0
+	fi
+done
+grep -v '^#' "$root/tests/keelhost/tests.txt" | grep -v '^[[:space:]]*$' | while IFS= read -r line; do
+	if [ $# -gt 0 ]; then
+		want=0
+		for n in "$@"; do [ "$(field 1)" = "$n" ] && want=1; done
+		[ $want = 1 ] || continue
+	fi
+	run_one
+done
+exit 0
