@@ -142,8 +142,12 @@ const struct host_env *kh_host_env(struct keelhost *kh)
 
 /* ---- mailbox requests ---- */
 
-static int do_ready(struct keelhost *kh, const uint64_t *arg)
+/* One handler per op (include/keelhost/mailbox.h enum kh_op): status out. */
+typedef int (*kh_op_fn)(struct keelhost *kh, const uint64_t *arg, uint64_t *val);
+
+static int op_ready(struct keelhost *kh, const uint64_t *arg, uint64_t *val)
 {
+	(void)val;
 	if (arg[1] != KH_READY_MAGIC)
 		return KH_EBADOP;
 	kh_transition(kh, KE_READY);
@@ -152,42 +156,54 @@ static int do_ready(struct keelhost *kh, const uint64_t *arg)
 	return KH_OK;
 }
 
-static int do_request(struct keelhost *kh, uint32_t op, const uint64_t *arg, uint64_t *val)
+/* A round trip; arg1 != 0 also asks for a bare kick (the guest's interrupt
+ * test: no vector bit, so no handler runs). */
+static int op_ping(struct keelhost *kh, const uint64_t *arg, uint64_t *val)
+{
+	val[0] = arg[0];
+	if (arg[1])
+		kh_server_kick(kh);
+	return KH_OK;
+}
+
+static int op_cpuid(struct keelhost *kh, const uint64_t *arg, uint64_t *val)
 {
 	uint32_t out[4];
 
-	switch (op) {
-	case KH_OP_READY:
-		return do_ready(kh, arg);
-	case KH_OP_PING:
-		val[0] = arg[0];
-		if (arg[1]) {       /* a kick for the guest's interrupt test: no vector */
-			kh_server_kick(kh);
-		}
-		return KH_OK;
-	case KH_OP_CPUID:
-		host_cpuid(kh->h, (uint32_t)arg[0], (uint32_t)arg[1], out);
-		for (int i = 0; i < 4; i++)
-			val[i] = out[i];
-		return KH_OK;
-	case KH_OP_RDMSR:
-		val[0] = host_rdmsr(kh->h, (uint32_t)arg[0]);
-		return KH_OK;
-	case KH_OP_WRMSR:
-		if ((uint32_t)arg[0] == HV_MSR_SIMP)
-			kh->simp_gpa = arg[1] & HV_SYNIC_PAGE_ENABLE ? arg[1] & ~0xFFFull : 0;
-		host_wrmsr(kh->h, (uint32_t)arg[0], arg[1]);
-		return KH_OK;
-	case KH_OP_HYPERCALL:
-		val[0] = host_hypercall(kh->h, arg[0], arg[1], arg[2]);
-		if ((arg[0] & 0xFFFF) == HVCALL_POST_MESSAGE && !(arg[0] & HV_HYPERCALL_FAST))
-			kh_log_guest_post(kh, arg[1], val[0]);
-		return KH_OK;
-	default:
-		kh_log(kh, "keel-host: unknown mailbox op %u", op);
-		return KH_EBADOP;
-	}
+	host_cpuid(kh->h, (uint32_t)arg[0], (uint32_t)arg[1], out);
+	for (int i = 0; i < 4; i++)
+		val[i] = out[i];
+	return KH_OK;
 }
+
+static int op_rdmsr(struct keelhost *kh, const uint64_t *arg, uint64_t *val)
+{
+	val[0] = host_rdmsr(kh->h, (uint32_t)arg[0]);
+	return KH_OK;
+}
+
+static int op_wrmsr(struct keelhost *kh, const uint64_t *arg, uint64_t *val)
+{
+	(void)val;
+	/* the message log reads host->guest messages back from the SIMP slot */
+	if ((uint32_t)arg[0] == HV_MSR_SIMP)
+		kh->simp_gpa = arg[1] & HV_SYNIC_PAGE_ENABLE ? arg[1] & ~0xFFFull : 0;
+	host_wrmsr(kh->h, (uint32_t)arg[0], arg[1]);
+	return KH_OK;
+}
+
+static int op_hypercall(struct keelhost *kh, const uint64_t *arg, uint64_t *val)
+{
+	val[0] = host_hypercall(kh->h, arg[0], arg[1], arg[2]);
+	if ((arg[0] & 0xFFFF) == HVCALL_POST_MESSAGE && !(arg[0] & HV_HYPERCALL_FAST))
+		kh_log_guest_post(kh, arg[1], val[0]);
+	return KH_OK;
+}
+
+static const kh_op_fn kh_ops[KH_OP_COUNT] = {
+	[KH_OP_READY] = op_ready, [KH_OP_CPUID] = op_cpuid, [KH_OP_RDMSR] = op_rdmsr,
+	[KH_OP_WRMSR] = op_wrmsr, [KH_OP_HYPERCALL] = op_hypercall, [KH_OP_PING] = op_ping,
+};
 
 /* Copy the request out (the guest owns it), run it, publish the answer. */
 static void serve_mailbox(struct keelhost *kh)
@@ -201,9 +217,13 @@ static void serve_mailbox(struct keelhost *kh)
 		return;
 	op = mb->req_op;
 	memcpy(arg, (const void *)mb->req_arg, sizeof(arg));
-	if (op < KH_OP_COUNT)
+	if (op < KH_OP_COUNT && kh_ops[op]) {
 		kh->req_count[op]++;
-	st = op < KH_OP_COUNT ? do_request(kh, op, arg, val) : KH_EBADOP;
+		st = kh_ops[op](kh, arg, val);
+	} else {
+		kh_log(kh, "keel-host: unknown mailbox op %u: refused", op);
+		st = KH_EBADOP;
+	}
 	memcpy(mb->resp_val, val, sizeof(val));
 	mb->resp_status = (uint32_t)st;
 	__atomic_store_n(&mb->resp_seq, seq, __ATOMIC_RELEASE);

@@ -189,6 +189,16 @@ static void log_msg(struct keelhost *kh, const char *dir, const uint8_t *p, uint
 	kh_log(kh, "%s %-22s %s (%u bytes)%s", dir, host_msgtype_name(type), d, len, tail);
 }
 
+static const char *const hv_status_names[] = {
+	[HV_STATUS_INVALID_HYPERCALL_CODE] = "INVALID_HYPERCALL_CODE",
+	[HV_STATUS_INVALID_HYPERCALL_INPUT] = "INVALID_HYPERCALL_INPUT",
+	[HV_STATUS_INVALID_ALIGNMENT] = "INVALID_ALIGNMENT",
+	[HV_STATUS_INVALID_PARAMETER] = "INVALID_PARAMETER",
+	[HV_STATUS_ACCESS_DENIED] = "ACCESS_DENIED",
+	[HV_STATUS_INVALID_CONNECTION_ID] = "INVALID_CONNECTION_ID",
+	[HV_STATUS_INSUFFICIENT_BUFFERS] = "INSUFFICIENT_BUFFERS",
+};
+
 void kh_log_guest_post(struct keelhost *kh, uint64_t in_gpa, uint64_t result)
 {
 	struct hv_input_post_message in;
@@ -205,7 +215,9 @@ void kh_log_guest_post(struct keelhost *kh, uint64_t in_gpa, uint64_t result)
 	memcpy(&in, src, sizeof(in));
 	len = in.payload_size <= sizeof(in.payload) ? in.payload_size : sizeof(in.payload);
 	if ((result & 0xFFFF) != HV_STATUS_SUCCESS)
-		snprintf(tail, sizeof(tail), " -> status 0x%llx", (unsigned long long)(result & 0xFFFF));
+		snprintf(tail, sizeof(tail), " -> status 0x%llx %s", (unsigned long long)(result & 0xFFFF),
+			 (result & 0xFFFF) < sizeof(hv_status_names) / sizeof(hv_status_names[0]) &&
+			 hv_status_names[result & 0xFFFF] ? hv_status_names[result & 0xFFFF] : "");
 	log_msg(kh, "guest -> host", in.payload, len, tail);
 }
 

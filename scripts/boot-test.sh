@@ -7,6 +7,7 @@
 set -u
 build=$1 line=$2
 tmo=${BOOT_TEST_TIMEOUT:-90}
+BOOT_TEST_LOADOPTS=${BOOT_TEST_LOADOPTS:-on_ready=poweroff}
 
 field() { printf '%s\n' "$line" | awk -F ' [|] ' -v i="$1" '{ v = $i; gsub(/^ +| +$/, "", v); print v }'; }
 name=$(field 1) disk=$(field 2) cfg=$(field 3) until=$(field 4)
@@ -32,6 +33,14 @@ case $disk in
 raw) img=$raw ;;
 vhdx) img=$dir/$name.vhdx; test-images/convert.sh vhdx "$raw" "$img" || fail "vhdx conversion" ;;
 vhd) img=$dir/$name.vhd; test-images/convert.sh vhd "$raw" "$img" || fail "vhd conversion" ;;
+shell)  # no BOOTX64.EFI: the UEFI shell runs startup.nsh, which starts
+	# \keel.efi with load options (keel.cfg then sits in the root)
+	img=$raw
+	printf 'fs0:\\keel.efi %s\r\n' "$BOOT_TEST_LOADOPTS" > "$dir/$name.nsh"
+	MTOOLS_SKIP_CHECK=1 mmove -i "$img@@1M" ::/EFI/BOOT/BOOTX64.EFI ::/keel.efi &&
+	MTOOLS_SKIP_CHECK=1 mmove -i "$img@@1M" ::/EFI/BOOT/keel.cfg ::/keel.cfg &&
+	MTOOLS_SKIP_CHECK=1 mcopy -i "$img@@1M" "$dir/$name.nsh" ::/startup.nsh ||
+		fail "cannot build the shell disk" ;;
 *) fail "unknown disk kind $disk" ;;
 esac
 

@@ -1,7 +1,8 @@
 /*
- * The requestor table (vmbus-core.md §5.8, §7.4): ids are slot + 1 so 0
- * (unsolicited host packets) is never ours; free slots form a list so both
- * directions are O(1).
+ * The requestor table (vmbus-core.md §5.8, §7.4): the low half of an id is
+ * slot + 1 so 0 (unsolicited host packets) is never ours; the high half is
+ * the slot's generation, so an id stays unique after its slot is reused.
+ * Free slots form a list so both directions are O(1).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,7 +18,8 @@ int vmbus_rqst_init(struct vmbus_requestor *r, uint32_t size)
 	r->next_free = calloc(size, sizeof(*r->next_free));
 	r->ctx = calloc(size, sizeof(*r->ctx));
 	r->used = calloc(size, 1);
-	if (!r->next_free || !r->ctx || !r->used)
+	r->gen = calloc(size, sizeof(*r->gen));
+	if (!r->next_free || !r->ctx || !r->used || !r->gen)
 		goto fail;
 	r->size = size;
 	for (uint32_t i = 0; i < size; i++)
@@ -34,6 +36,7 @@ void vmbus_rqst_fini(struct vmbus_requestor *r)
 	free(r->next_free);
 	free(r->ctx);
 	free(r->used);
+	free(r->gen);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -50,21 +53,23 @@ int vmbus_rqst_get(struct vmbus_requestor *r, uint64_t ctx, uint64_t *id)
 	r->used[slot] = 1;
 	r->ctx[slot] = ctx;
 	r->outstanding++;
-	*id = (uint64_t)slot + 1;
+	*id = (uint64_t)r->gen[slot] << 32 | (slot + 1);
 	return 0;
 }
 
 int vmbus_rqst_put(struct vmbus_requestor *r, uint64_t id, uint64_t *ctx)
 {
-	uint64_t slot;
+	uint32_t low = (uint32_t)id, slot;
 
-	/* §7.4 item 2: reject 0, beyond the table, and slots not in use. */
-	if (id == 0 || id > r->size)
+	/* §7.4 item 2: reject 0, beyond the table, slots not in use, and ids
+	 * of an earlier use of the slot (a late duplicate completion). */
+	if (low == 0 || low > r->size)
 		return -EINVAL;
-	slot = id - 1;
-	if (!r->used[slot])
+	slot = low - 1;
+	if (!r->used[slot] || (uint32_t)(id >> 32) != r->gen[slot])
 		return -EINVAL;
 	r->used[slot] = 0;
+	r->gen[slot]++;
 	*ctx = r->ctx[slot];
 	r->ctx[slot] = 0;
 	r->next_free[slot] = r->free_head;

@@ -223,8 +223,14 @@ static int t_requestor(void)
 	CHECK_EQ(ctx, 102);
 	CHECK_EQ(vmbus_rqst_put(&q, id[2], &ctx), -EINVAL);   /* repeated */
 	CHECK_EQ(vmbus_rqst_get(&q, 7, &extra), 0);
-	CHECK_EQ(extra, id[2]);
+	/* The slot is reused under a new id: a late duplicate of the old
+	 * completion must not complete the new request (lost-write bug). */
+	CHECK_EQ((uint32_t)extra, (uint32_t)id[2]);
+	CHECK(extra != id[2]);
+	CHECK_EQ(vmbus_rqst_put(&q, id[2], &ctx), -EINVAL);
 	CHECK_EQ(q.outstanding, 4);
+	CHECK_EQ(vmbus_rqst_put(&q, extra, &ctx), 0);
+	CHECK_EQ(ctx, 7);
 	vmbus_rqst_fini(&q);
 	CHECK_EQ(vmbus_rqst_init(&q, 0), 0);
 	CHECK_EQ(vmbus_rqst_get(&q, 1, &extra), -ENODEV);
