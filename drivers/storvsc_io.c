@@ -633,6 +633,11 @@ static void on_completion(struct storvsc_chan *ch, const struct vmbus_pkt *p)
 			/* §10: the LUN went away; the rescan removes its disk. */
 			storvsc_lun_gone(rq->lun);
 		} else if (err == -EAGAIN && rq->retries < 3 && chan_usable(ch)) {
+			struct scsi_sense sn = scsi_sense_parse(rq->res.sense, rq->res.sense_len);
+
+			/* §10: capacity data changed: re-read it (rescan). */
+			if (scsi_sense_is_capacity_changed(&sn) && sd->state == SD_RUNNING && sd->q)
+				wq_queue(sd->q, &sd->w_rescan);
 			/* Unit attention / busy: send the same SRB again. */
 			rq->retries++;
 			ch->outstanding--;

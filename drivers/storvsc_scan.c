@@ -163,6 +163,30 @@ static int lun_capacity(struct storvsc_dev *sd, struct storvsc_lun *l, uint8_t *
 	return err;
 }
 
+/* A known LUN's capacity again (unit attention "capacity data has
+ * changed", §10): a new size is taken over; a new block size means a new
+ * disk (the old one goes, the next scan adds it). */
+static void lun_recheck_capacity(struct storvsc_dev *sd, struct storvsc_lun *l, uint8_t *buf)
+{
+	struct scsi_capacity cap;
+	struct blk_disk *d = &l->disk;
+
+	if (lun_capacity(sd, l, buf, &cap))
+		return;
+	if (cap.block_size != d->block_size) {
+		pr_info("storvsc: %s: lun %u block size %u -> %u\n", vmbus_device_name(sd->dev),
+			l->lun, d->block_size, cap.block_size);
+		storvsc_lun_gone(l);
+		return;
+	}
+	if (cap.nblocks != d->nblocks) {
+		pr_info("storvsc: %s: %s capacity %llu -> %llu blocks\n", vmbus_device_name(sd->dev),
+			d->name, (unsigned long long)d->nblocks, (unsigned long long)cap.nblocks);
+		d->nblocks = cap.nblocks;
+		l->use16 = cap.nblocks > 0xFFFFFFFFull;
+	}
+}
+
 static struct storvsc_lun *lun_slot(struct storvsc_dev *sd, uint8_t lun)
 {
 	struct storvsc_lun *free_slot = NULL;
@@ -252,8 +276,11 @@ int storvsc_scan(struct storvsc_dev *sd)
 			continue;
 		for (int k = 0; k < n; k++)
 			reported |= luns[k] == l->lun;
-		if (!reported || lun_ready(sd, l) == -ENODEV)
+		if (!reported || lun_ready(sd, l) == -ENODEV) {
 			storvsc_lun_gone(l);
+			continue;
+		}
+		lun_recheck_capacity(sd, l, buf);
 	}
 	/* New LUNs. */
 	for (int k = 0; k < n && sd->state != SD_DEAD; k++) {

@@ -12,6 +12,7 @@
 #           last, so every other symbol keeps its address; scripts/
 #           ksyms-check.sh compares both passes' nm output and fails the
 #           build if anything moved.
+#   check   scripts/reloc-check.sh: every relocation lands in .data.
 # Then GNU objcopy writes keel.efi, without a COFF symbol table (--strip-all:
 # 10 KiB that nothing reads; backtraces use .ksyms, debuggers keel.elf).
 
@@ -84,10 +85,12 @@ $(BUILD)/obj/ksyms-table.o: $(BUILD)/gen/ksyms-table.S
 	@$(say) AS $<
 	$(Q)$(CC) $(KERNEL_TARGET) -c $< -o $@
 
-$(BUILD)/keel.elf: $(BUILD)/keel.pass1.elf $(BUILD)/obj/ksyms-table.o scripts/ksyms-check.sh
+$(BUILD)/keel.elf: $(BUILD)/keel.pass1.elf $(BUILD)/obj/ksyms-table.o \
+		  scripts/ksyms-check.sh scripts/reloc-check.sh
 	@$(say) LD "$@ (pass 2)"
 	$(Q)$(LD) $(LDFLAGS) $(KEEL_LINK_INPUTS) $(BUILD)/obj/ksyms-table.o -o $@.tmp
 	$(Q)NM=$(NM) scripts/ksyms-check.sh $(BUILD)/keel.pass1.elf $@.tmp
+	$(Q)NM=$(NM) scripts/reloc-check.sh $@.tmp
 	$(Q)mv $@.tmp $@
 
 $(BUILD)/keel.efi: $(BUILD)/keel.elf $(BUILD)/gen/ldflags

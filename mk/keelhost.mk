@@ -52,3 +52,11 @@ bench-keelhost: $(BUILD)/keel.img $(KEELHOST_BIN) $(KEELHOST_DATA)
 
 TEST_TARGETS  += test-keelhost
 BENCH_TARGETS += bench-keelhost
+
+# The transport without QEMU: a fake ivshmem client (tests/keelhost/protocol.c).
+KEELHOST_PROTO_BIN := $(BUILD)/tests/keelhost-protocol
+$(KEELHOST_PROTO_BIN): $(KEELHOST_OBJ)/tests/keelhost/protocol.c.o
+	@mkdir -p $(@D)
+	$(HQ)$(HOSTED_CC) -fsanitize=undefined $< -o $@
+-include $(KEELHOST_OBJ)/tests/keelhost/protocol.c.d
+test-keelhost bench-keelhost: $(KEELHOST_PROTO_BIN)

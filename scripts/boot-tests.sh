@@ -46,7 +46,7 @@ check image-vhd-size-mib vhd_ok
 # The test lines, optionally filtered by name.
 grep -Ev '^[[:space:]]*(#|$)' "$table" > "$work/lines"
 if [ $# -gt 0 ]; then
-	for n in "$@"; do grep -E "^$n[[:space:]]+[|]" "$work/lines"; done > "$work/lines.sel"
+	for n in "$@"; do grep -E "^${n}[[:space:]]+[|]" "$work/lines"; done > "$work/lines.sel"
 	mv "$work/lines.sel" "$work/lines"
 fi
 
