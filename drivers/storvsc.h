@@ -19,11 +19,18 @@
  *    sub-channels are opened (storvsc.md §11.1).
  * One CPU, cooperative: code between waits runs alone, no locks needed.
  *
- * Simulator contract (keelsim guest switches, see storvsc_guest_switch):
- *   storvsc-inline-completions   run may-block completions inline (pre-fix)
- *   storvsc-subchannels=N        sub-channels to request (default 2)
+ * Guest switches (keelsim `guest-switch`, see storvsc_guest_switch; reset
+ * by storvsc_knobs_reset at the end of every run):
+ *   storvsc-inline-completions   run may-block completions inline (pre-fix
+ *                                design: the rule-5 deadlock report)
+ *   storvsc-subchannels=N        sub-channels to request (default 2; 0: none)
+ *   storvsc-depth=N              outstanding SRBs per channel (default 32)
+ *   disk-report=no               diskinfo: do not print partitions
  *   disk-hash                    diskinfo: SHA-256 of every disk
- *   disk-pattern=LBA,COUNT       diskinfo: write+read back a pattern
+ *   disk-pattern=LBA,COUNT       diskinfo: write + read back a pattern
+ *   disk-unmap=LBA,COUNT         diskinfo: UNMAP, then the range reads zero
+ *   disk-strict                  diskinfo: a failed hash/pattern/unmap panics
+ * (drivers/diskinfo.h has the output lines and the pattern formula.)
  */
 #ifndef KEEL_DRIVERS_STORVSC_H
 #define KEEL_DRIVERS_STORVSC_H

@@ -700,6 +700,11 @@ void storvsc_on_channel(struct vmbus_channel *c, void *arg)
 
 /* ---- synchronous commands (probe, scan): work items only ---- */
 
+/*
+ * Wait for rq. Completed by the channel callback (vmbus_event, the declared
+ * completer), by the watchdog (timer queue) when the host never answers, or
+ * by storvsc_fail_chan when the channel is rescinded or closed.
+ */
 static int req_wait(struct storvsc_dev *sd, struct storvsc_req *rq, struct completion *done,
 		    int *res_err, uint64_t timeout)
 {

@@ -39,11 +39,11 @@ static void log_failure(struct storvsc_dev *sd, uint8_t lun, const char *what,
 {
 	char why[160];
 
-	if (res->srb_status)
-		storvsc_decode_result(res->srb_status, res->scsi_status, res->sense, res->sense_len,
-				      why, sizeof(why));
-	else
-		snprintf(why, sizeof(why), "error %d", err);
+	if (!res->srb_status || storvsc_decode_result(res->srb_status, res->scsi_status, res->sense,
+						      res->sense_len, why, sizeof(why)) == 0)
+		snprintf(why, sizeof(why), "%s (%d)", err == -EOVERFLOW ?
+			 "more than 2^32 blocks and no READ CAPACITY(16)" :
+			 err == -EINVAL ? "malformed data" : blk_strerror(err), err);
 	pr_info("storvsc: %s: lun %u: %s: %s\n", vmbus_device_name(sd->dev), lun, what, why);
 }
 
@@ -298,6 +298,9 @@ int storvsc_scan(struct storvsc_dev *sd)
 		err = lun_add(sd, l, buf);
 		if (err == -ENODEV && !storvsc_open_channels(sd))
 			goto out;
+		if (err && err != -ENODEV)
+			pr_err("storvsc: %s: lun %u not added: %s\n", vmbus_device_name(sd->dev),
+			       luns[k], blk_strerror(err));
 	}
 	err = 0;
 out:

@@ -292,12 +292,13 @@ static void run_host(struct keelhost *kh)
 static int next_timeout(struct keelhost *kh)
 {
 	uint64_t now = kh_now(kh), t = 0, cand[2];
+	struct host_work w[1];
 	int ms;
 
 	if (kh->state != KH_SERVING)
 		return 1000;
-	if (kh->busy_poll)
-		return 0;
+	if (kh->busy_poll || host_ready(kh->h, w, 1) > 0)
+		return 0;                       /* run_host stopped early: go on */
 	cand[0] = host_next_deadline(kh->h);
 	cand[1] = kh_next_action(kh);
 	for (int i = 0; i < 2; i++)

@@ -2,7 +2,8 @@
  * Symbol lookup in the table the second link pass embeds (.ksyms, see
  * kernel/ksyms.h and scripts/ksyms-gen.sh). Layout, all little endian:
  *   struct ksyms_hdr { u32 magic "KSYM", u32 count, u32 names_off, u32 pad }
- *   struct ksyms_ent { u32 off, u32 size, u32 name } [count], sorted by off
+ *   struct ksyms_ent { u32 off, u16 size, u16 name } [count], sorted by off
+ *   (8 bytes an entry: the table is about a tenth of keel.efi)
  *   names: NUL-terminated strings; ent.name is an offset from names_off
  * Offsets are from the image base, so the table needs no relocation.
  */
@@ -17,8 +18,10 @@ struct ksyms_hdr {
 };
 
 struct ksyms_ent {
-	uint32_t off, size, name;
+	uint32_t off;
+	uint16_t size, name;
 };
+_Static_assert(sizeof(struct ksyms_ent) == 8, "ksyms entry layout");
 
 extern const char __ksyms_start[] KSYMS_HIDDEN, __ksyms_end[] KSYMS_HIDDEN;
 

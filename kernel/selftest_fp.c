@@ -1,8 +1,14 @@
 /*
- * newlib printf %f and libm from the kernel (issue 2 §1). Kernel code is
- * built with -mgeneral-regs-only except files named *_fp.c (mk/config.mk),
- * so the double arithmetic lives here. SSE is on (cpu_setup.c) and
- * interrupt entry saves it (trap.S).
+ * libm from the kernel (issue 2 §1). Kernel code is built with
+ * -mgeneral-regs-only except files named *_fp.c (mk/config.mk), so the
+ * double arithmetic lives here. SSE is on (cpu_setup.c) and interrupt entry
+ * saves it (trap.S).
+ *
+ * The kernel's newlib uses nano formatted I/O (mk/newlib.mk) to keep
+ * keel.efi under its 128 KiB budget: printf has no %f/%e/%g. Nothing can
+ * pass a double to printf by mistake: outside *_fp.c files the compiler
+ * rejects floating point outright. So results are formatted as scaled
+ * integers, as here.
  */
 #include "kernel/selftest_fp.h"
 
@@ -11,7 +17,9 @@
 
 void selftest_format_float(char *buf, size_t len)
 {
-	volatile double two = 2.0;     /* computed at run time, not folded */
+	volatile double two = 2.0, half_pi = 1.5707963267948966;
 
-	snprintf(buf, len, "%.3f %lld", sqrt(two), -1234567890123ll);
+	/* Computed at run time (volatile), not folded by the compiler. */
+	snprintf(buf, len, "%ld %ld %lld", lround(sqrt(two) * 1000.0),
+		 lround(sin(half_pi) * 1000.0), -1234567890123ll);
 }

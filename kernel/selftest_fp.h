@@ -4,7 +4,8 @@
 
 #include <stddef.h>
 
-/* snprintf "%.3f %lld" of sqrt(2.0) and -1234567890123 into buf. */
+/* "1414 1000 -1234567890123": sqrt(2) and sin(pi/2) scaled by 1000 via
+ * libm, and a long long, formatted into buf. */
 void selftest_format_float(char *buf, size_t len);
 
 #endif

@@ -40,8 +40,14 @@ $(KEELHOST_DATA): test-images/mkdata.sh
 .PHONY: keel-host run-stack test-keelhost bench-keelhost
 keel-host: $(KEELHOST_BIN)
 
-run-stack: $(BUILD)/keel.img $(KEELHOST_BIN) $(KEELHOST_DATA)
-	@scripts/run-stack.sh --build $(BUILD) --disk $(KEELHOST_DATA) $(RUN_STACK_ARGS)
+# Like `make run` (mk/images.mk), with keel-host and the data disk: no
+# timeout on a terminal, 120 s otherwise; QEMU_ARGS go to QEMU.
+run-stack: deps
+	@$(MAKE) --no-print-directory BUILD=$(BUILD) $(BUILD)/keel.img $(KEELHOST_BIN) \
+	  $(KEELHOST_DATA)
+	@if [ -t 0 ]; then t=0; else t=120; fi; \
+	  scripts/run-stack.sh --timeout $$t --build $(BUILD) --disk $(KEELHOST_DATA) \
+	  $(RUN_STACK_ARGS) -- $(QEMU_ARGS)
 
 KEELHOST_TESTS ?=
 test-keelhost: $(BUILD)/keel.img $(KEELHOST_BIN) $(KEELHOST_DATA)

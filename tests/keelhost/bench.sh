@@ -54,4 +54,5 @@ printf 'bench-keelhost ready-wall   %6s ms  QEMU start -> "keel: ready" (median 
 printf 'bench-keelhost firmware     %6s ms  QEMU + OVMF + loader until efi_main (wall - Keel)\n' "$((wall - keel))"
 printf 'bench-keelhost keel         %6s ms  efi_main -> ready (transport, VMBus, disk)\n' "$keel"
 printf 'bench-keelhost mailbox-rtt  %6s us  guest request -> keel-host answer (median of 64, median run)\n' "$rtt"
+"$root/tests/keelhost/protocol.sh" "$absbuild" 2000 | grep '^bench-keelhost'
 printf 'bench-keelhost msix-kick    %6s us  doorbell -> keel-host kick -> MSI-X pending (median run)\n' "$kick"

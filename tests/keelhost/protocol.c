@@ -13,7 +13,8 @@
  * printed as a bench row); a ping that asks for a kick arrives on our
  * eventfd; CPUID 0x40000000 says "Microsoft Hv"; an unknown op is refused;
  * a hypercall with its input outside guest RAM is answered with a failure
- * status, not a crash. Prints `PASS name` / `FAIL name: why` lines; exits 1
+ * status, not a crash; 3000 random requests (random synthetic MSRs, random
+ * hypercalls into guest RAM: a hostile guest) are all answered. Prints `PASS name` / `FAIL name: why` lines; exits 1
  * on any failure.
  */
 #define _GNU_SOURCE 1
@@ -92,9 +93,14 @@ static int request(uint32_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t 
 	if (write(doorbell_fd, &one, sizeof(one)) != sizeof(one))
 		return -EIO;
 	while (__atomic_load_n(&mb->resp_seq, __ATOMIC_ACQUIRE) != seq) {
-		if (now_ns() - t0 > 2000000000ull)
+		uint64_t dt = now_ns() - t0;
+
+		if (dt > 2000000000ull)
 			return -ETIMEDOUT;
-		usleep(1);
+		if (dt > 1000000)               /* spin 1 ms (as the guest does), then sleep */
+			usleep(100);
+		else
+			__builtin_ia32_pause();
 	}
 	if (val)
 		memcpy(val, (const void *)mb->resp_val, sizeof(mb->resp_val));
@@ -200,6 +206,39 @@ int main(int argc, char **argv)
 	       request(KH_OP_HYPERCALL, HVCALL_POST_MESSAGE, 0xFFFFFFFF000ull, 0, val) == KH_OK &&
 	       (val[0] & 0xFFFF) != HV_STATUS_SUCCESS ? NULL :
 	       "a PostMessage from outside guest RAM was not refused");
+
+	/* ---- hostile guest: random requests, every one must be answered ---- */
+	{
+		uint64_t x = 0x4B45454C484F5354ull;     /* fixed seed: a failure replays */
+		int bad = -1;
+
+		for (int i = 0; i < 3000 && bad < 0; i++) {
+			uint64_t a[3];
+			uint32_t op;
+
+			for (int k = 0; k < 3; k++) {
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				a[k] = x;
+			}
+			op = 1 + (uint32_t)(a[0] % (KH_OP_COUNT + 1));   /* incl. one unknown op */
+			if (op == KH_OP_READY)
+				op = KH_OP_PING;
+			/* synthetic MSRs and small GPAs: into guest RAM, where it hurts */
+			if (op == KH_OP_RDMSR || op == KH_OP_WRMSR)
+				a[0] = 0x40000000u + (a[0] & 0xFF);
+			if (op == KH_OP_HYPERCALL) {
+				a[0] = (a[0] & 0x3FFFF) | 0x5C;
+				a[1] &= 0x3FFFFFF;
+				a[2] &= 0x3FFFFFF;
+			}
+			if (op == KH_OP_PING)
+				a[1] = 0;
+			if (request(op, a[0], a[1], a[2], NULL) < 0)
+				bad = i;
+		}
+		snprintf(why, sizeof(why), "request %d of 3000 not answered", bad);
+		result("fuzz", bad < 0 ? NULL : why);
+	}
 	close(s);
 	return fails ? 1 : 0;
 }

@@ -105,12 +105,25 @@ run_one() {
 	echo "---- end of $name ----"
 }
 
-for f in "$absbuild/keel.img" "$absbuild/host/keel-host" "$data"; do
+mkdir -p "$absbuild/tests/keelhost"
+for f in "$absbuild/keel.img" "$absbuild/host/keel-host" "$absbuild/tests/keelhost-protocol" "$data"; do
 	if [ ! -e "$f" ]; then
 		echo "FAIL keelhost (missing $f)" | tee -a "$results"
 		exit 0
 	fi
 done
+# The transport without QEMU first (fast, precise failures): "protocol".
+want_proto=1
+if [ $# -gt 0 ]; then
+	want_proto=0
+	for n in "$@"; do [ "$n" = protocol ] && want_proto=1; done
+fi
+if [ $want_proto = 1 ]; then
+	"$root/tests/keelhost/protocol.sh" "$absbuild" 200 > "$absbuild/tests/keelhost-protocol.out" 2>&1
+	grep -E '^(PASS|FAIL) ' "$absbuild/tests/keelhost-protocol.out" | tee -a "$results"
+	grep -q '^FAIL ' "$absbuild/tests/keelhost-protocol.out" &&
+		grep -vE '^(PASS|FAIL) |^bench' "$absbuild/tests/keelhost-protocol.out"
+fi
 grep -v '^#' "$root/tests/keelhost/tests.txt" | grep -v '^[[:space:]]*$' | while IFS= read -r line; do
 	if [ $# -gt 0 ]; then
 		want=0

@@ -16,6 +16,7 @@
 
 #include "drivers/gpt.c"
 #include "lib/crc32.h"
+#include "kernel/platform.h"
 
 #define FD_BLOCKS 128
 #define FD_BS     512
@@ -32,8 +33,14 @@ int blk_read(struct blk_disk *d, uint64_t lba, uint32_t n, void *buf)
 	memcpy(buf, fd_img + lba * FD_BS, (size_t)n * FD_BS);
 	return 0;
 }
-void *blk_buf_alloc(size_t bytes) { return calloc(1, bytes); }
-void blk_buf_free(void *p, size_t bytes) { (void)bytes; free(p); }
+/* Guest pages, as the real one (storvsc_io_test.c's scan test sends them
+ * by GPA to its fake host). */
+void *blk_buf_alloc(size_t bytes) { return plat_page_alloc((bytes + 4095) / 4096); }
+void blk_buf_free(void *p, size_t bytes)
+{
+	if (p)
+		plat_page_free(p, (bytes + 4095) / 4096);
+}
 const char *blk_strerror(int err) { return err ? "error" : "ok"; }
 
 static void put32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> 8 * i); }

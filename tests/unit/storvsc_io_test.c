@@ -8,8 +8,14 @@
  * failure (never success) of everything in flight on a rescinded channel,
  * and a fuzz loop of hostile completions (STYLE.md §15).
  *
+ * The LUN scan (drivers/storvsc_scan.c) runs against a fake SCSI target
+ * answering through the same fake channel: READ CAPACITY(16) refused ->
+ * (10); (10) saturated without (16) -> not added; REPORT LUNS refused ->
+ * INQUIRY probing; "no LU" and non-disk types skipped; hostile list length.
+ *
  * The SCSI helpers come from storvsc_scsi_test.c (it compiles
- * drivers/storvsc_scsi.c into the test binary).
+ * drivers/storvsc_scsi.c into the test binary), blk_buf_alloc from
+ * gpt_test.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,6 +24,7 @@
 #include "tests/unit/harness.h"
 
 #include "drivers/storvsc_io.c"
+#include "drivers/storvsc_scan.c"
 
 /* ---- the fake VMBus and block layer ---- */
 
@@ -38,7 +45,17 @@ static struct {
 	/* block completions */
 	int done_calls, done_ok, done_err;
 	int last_status;
+	/* the fake SCSI target (scan tests): answers at once when on */
+	bool target;
+	uint32_t lun_mask;          /* LUNs present */
+	uint8_t type[8];            /* peripheral type per LUN */
+	bool rl_fail, rl_hostile, rc16_fail, rc10_saturated;
+	uint64_t nblocks;
+	int ndisks;
+	struct blk_disk *disks[8];
 } FK;
+
+static void fk_target(uint64_t id, uint64_t gpa, uint32_t len);
 
 static uint8_t fk_chan_mem[8];
 #define FK_CHAN ((struct vmbus_channel *)(void *)fk_chan_mem)
@@ -70,6 +87,8 @@ int vmbus_chan_send_gpa(struct vmbus_channel *c, uint64_t gpa, uint32_t gpa_len,
 	if (fk_get(ctx, trans_id))
 		return -EBUSY;
 	FK.last_id = *trans_id;
+	if (FK.target)
+		fk_target(*trans_id, gpa, gpa_len);
 	return 0;
 }
 
@@ -80,11 +99,14 @@ int vmbus_chan_send_request(struct vmbus_channel *c, const void *data, uint32_t 
 	if (FK.rescinded)
 		return -ENODEV;
 	FK.sent++;
+	FK.last_gpa_len = 0;
 	memcpy(&FK.last, data, len < 64 ? len : 64);
 	FK.last_len = len;
 	if (fk_get(ctx, trans_id))
 		return -EBUSY;
 	FK.last_id = *trans_id;
+	if (FK.target)
+		fk_target(*trans_id, 0, 0);
 	return 0;
 }
 
@@ -144,9 +166,18 @@ void blk_complete(struct blk_req *r, int status)
 		FK.done_ok++;
 }
 
-void storvsc_lun_gone(struct storvsc_lun *l)
+int blk_disk_add(struct blk_disk *d)
 {
-	l->present = false;
+	if (FK.ndisks >= 8)
+		return -ENOSPC;
+	snprintf(d->name, sizeof(d->name), "sd%d", FK.ndisks);
+	FK.disks[FK.ndisks++] = d;
+	return 0;
+}
+
+void blk_disk_remove(struct blk_disk *d)
+{
+	d->gone = true;
 }
 
 void storvsc_mark_dead(struct storvsc_dev *d)
@@ -421,7 +452,207 @@ static int t_io_fuzz(void)
 	return 0;
 }
 
+/* ---- the LUN scan against a fake SCSI target ---- */
+
+static struct work fk_host_w;
+static struct wq *fk_host_q;
+static int fk_pending;
+
+static void fk_host_work(struct work *w)
+{
+	(void)w;
+	fk_pending = 0;
+	deliver();
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+}
+
+/* Answer the SRB just sent (FK.last) like a small SCSI target would. */
+static void fk_target(uint64_t id, uint64_t gpa, uint32_t len)
+{
+	const struct storvsc_srb *q = &FK.last.u.srb;
+	uint8_t *b = len ? plat_gpa_to_ptr(gpa, len) : NULL, lun = q->lun;
+	bool present = lun < 8 && (FK.lun_mask >> lun & 1);
+	struct storvsc_packet *p = host_reply(id, VMBUS_PKT_COMP, 64);
+	uint32_t n = 0;
+	bool bad = false;
+
+	if (FK.last.operation != STORVSC_OP_EXECUTE_SRB) {
+		bad = true;
+	} else if (q->u.cdb[0] == SCSI_OP_REPORT_LUNS) {
+		if (FK.rl_fail) {
+			bad = true;
+		} else {
+			for (int l = 0; l < 8; l++)
+				if (FK.lun_mask >> l & 1)
+					b[8 + 8 * n++ + 1] = (uint8_t)l;
+			put_be32(b, FK.rl_hostile ? 0x7FFFFFF8u : n * 8);
+			n = 8 + n * 8;
+		}
+	} else if (q->u.cdb[0] == SCSI_OP_INQUIRY && !(q->u.cdb[1] & 1)) {
+		b[0] = present ? FK.type[lun] : 0x7F;
+		memcpy(b + 8, "Msft    Virtual Disk    1.0 ", 28);
+		n = 36;
+	} else if (q->u.cdb[0] == SCSI_OP_INQUIRY) {
+		uint8_t page = q->u.cdb[2];
+
+		if (!present) {
+			bad = true;
+		} else if (page == 0) {
+			b[1] = 0; b[3] = 3; b[4] = 0; b[5] = 0x80; b[6] = 0xB0;
+			n = 7;
+		} else if (page == 0x80) {
+			b[1] = 0x80; b[3] = 3; b[4] = 'S'; b[5] = 'N'; b[6] = (uint8_t)('0' + lun);
+			n = 7;
+		} else if (page == 0xB0) {
+			b[1] = 0xB0; b[3] = 0x3C; put_be32(b + 8, 16);
+			n = 64;
+		} else {
+			bad = true;
+		}
+	} else if (q->u.cdb[0] == SCSI_OP_TEST_UNIT_READY) {
+		bad = !present;
+	} else if (q->u.cdb[0] == SCSI_OP_SERVICE_ACTION_IN16) {
+		if (FK.rc16_fail || !present) {
+			bad = true;
+		} else {
+			put_be32(b, (uint32_t)((FK.nblocks - 1) >> 32));
+			put_be32(b + 4, (uint32_t)(FK.nblocks - 1));
+			put_be32(b + 8, 512);
+			n = 32;
+		}
+	} else if (q->u.cdb[0] == SCSI_OP_READ_CAPACITY10 && present) {
+		put_be32(b, FK.rc10_saturated ? 0xFFFFFFFFu : (uint32_t)(FK.nblocks - 1));
+		put_be32(b + 4, 512);
+		n = 8;
+	} else {
+		bad = true;
+	}
+	if (bad) {
+		/* INVALID_REQUEST + ILLEGAL REQUEST / invalid opcode (§7) */
+		p->u.srb.srb_status = STORVSC_SRB_INVALID_REQUEST | STORVSC_SRB_STATUS_AUTOSENSE_VALID;
+		p->u.srb.scsi_status = SCSI_STATUS_CHECK_CONDITION;
+		p->u.srb.sense_info_length = 18;
+		p->u.srb.u.sense_data[0] = 0x70;
+		p->u.srb.u.sense_data[2] = SCSI_SK_ILLEGAL_REQUEST;
+		p->u.srb.u.sense_data[12] = 0x20;
+		n = 0;
+	}
+	p->u.srb.data_transfer_length = n;
+	if (!fk_pending) {
+		fk_pending = 1;
+		wq_queue(fk_host_q, &fk_host_w);
+	}
+}
+
+static int scan_result;
+static struct work scan_w;
+
+static void scan_work(struct work *w)
+{
+	(void)w;
+	scan_result = storvsc_scan(sd);
+}
+
+static int run_scan(void)
+{
+	fk_host_q = wq_create("fake_host", 1);
+	work_init(&fk_host_w, fk_host_work, "fake_host");
+	work_init(&scan_w, scan_work, "scan");
+	scan_result = 1;
+	FK.target = true;
+	sd->q = NULL;                         /* no rescans queued */
+	wq_queue(wq_create("scan", 1), &scan_w);
+	t_run_all();
+	return scan_result;
+}
+
+static int scan_setup(void)
+{
+	if (setup(1, 65536))
+		return -1;
+	sd->dev = NULL;
+	FK.nblocks = 4096;
+	FK.lun_mask = 1;
+	return 0;
+}
+
+static void scan_teardown(void)
+{
+	for (int i = 0; i < FK.ndisks; i++)
+		FK.disks[i] = NULL;
+	teardown();
+}
+
+static int t_scan_rc16_fallback(void)
+{
+	CHECK(scan_setup() == 0);
+	FK.rc16_fail = true;
+	FK.nblocks = 777;
+	CHECK_EQ(run_scan(), 0);
+	CHECK_EQ(FK.ndisks, 1);
+	CHECK_EQ(FK.disks[0]->nblocks, 777);
+	CHECK_EQ(FK.disks[0]->block_size, 512);
+	CHECK(!strcmp(sd->luns[0].serial, "SN0"));
+	CHECK_EQ(sd->luns[0].bl_max_xfer_blocks, 16);
+	CHECK(!strcmp(FK.disks[0]->model, "Msft Virtual Disk 1.0"));
+	scan_teardown();
+	return 0;
+}
+
+static int t_scan_rc10_saturated(void)
+{
+	CHECK(scan_setup() == 0);
+	FK.rc16_fail = true;
+	FK.rc10_saturated = true;
+	CHECK_EQ(run_scan(), 0);
+	CHECK_EQ(FK.ndisks, 0);              /* > 2^32 blocks without (16): unusable */
+	scan_teardown();
+	return 0;
+}
+
+static int t_scan_report_luns_fallback(void)
+{
+	CHECK(scan_setup() == 0);
+	FK.rl_fail = true;
+	FK.lun_mask = (1u << 0) | (1u << 3) | (1u << 5);
+	FK.type[5] = 0x05;                   /* a CD-ROM: not a disk */
+	CHECK_EQ(run_scan(), 0);
+	CHECK_EQ(FK.ndisks, 2);
+	CHECK_EQ(((struct storvsc_lun *)FK.disks[0]->priv)->lun, 0);
+	CHECK_EQ(((struct storvsc_lun *)FK.disks[1]->priv)->lun, 3);
+	scan_teardown();
+	return 0;
+}
+
+static int t_scan_hostile_report_luns(void)
+{
+	CHECK(scan_setup() == 0);
+	FK.rl_hostile = true;                /* claims 256M entries */
+	FK.lun_mask = (1u << 1) | (1u << 2);
+	CHECK_EQ(run_scan(), 0);
+	CHECK_EQ(FK.ndisks, 2);
+	/* a second scan: nothing new, nothing removed */
+	CHECK_EQ(run_scan(), 0);
+	CHECK_EQ(FK.ndisks, 2);
+	CHECK(!FK.disks[0]->gone && !FK.disks[1]->gone);
+	/* LUN 2 goes away: its disk is removed by the next scan */
+	FK.lun_mask = 1u << 1;
+	CHECK_EQ(run_scan(), 0);
+	CHECK(!FK.disks[0]->gone);
+	CHECK(FK.disks[1]->gone);
+	scan_teardown();
+	return 0;
+}
+
 const struct unit_test storvsc_io_tests[] = {
+	{ "storvsc_scan_rc16_fallback", t_scan_rc16_fallback, QUICK },
+	{ "storvsc_scan_rc10_saturated", t_scan_rc10_saturated, QUICK },
+	{ "storvsc_scan_report_luns_fallback", t_scan_report_luns_fallback, QUICK },
+	{ "storvsc_scan_hostile_report_luns", t_scan_hostile_report_luns, QUICK },
 	{ "storvsc_io_good_completion", t_io_good_completion, QUICK },
 	{ "storvsc_io_hostile_completions", t_io_hostile_completions, QUICK },
 	{ "storvsc_io_split_and_bound", t_io_split_and_bound, QUICK },
