@@ -4,11 +4,11 @@
  * double arithmetic lives here. SSE is on (cpu_setup.c) and interrupt entry
  * saves it (trap.S).
  *
- * The kernel's newlib uses nano formatted I/O (mk/newlib.mk) to keep
- * keel.efi under its 128 KiB budget: printf has no %f/%e/%g. Nothing can
- * pass a double to printf by mistake: outside *_fp.c files the compiler
- * rejects floating point outright. So results are formatted as scaled
- * integers, as here.
+ * The kernel's newlib is built without floating-point I/O (mk/newlib.mk,
+ * --disable-newlib-io-float) to keep keel.efi under its 128 KiB budget:
+ * printf has no %f/%e/%g. Nothing can pass a double to printf by mistake:
+ * outside *_fp.c files the compiler rejects floating point outright. So
+ * results are formatted as scaled integers, as here.
  */
 #include "kernel/selftest_fp.h"
 

@@ -36,7 +36,7 @@ endif
 KERNEL_TARGET := --target=x86_64-unknown-none-elf
 WARNFLAGS     := -Wall -Wextra -Werror
 # keel.efi has a 128 KiB budget (issue 2): -Oz, function/data sections with
-# --gc-sections and --icf=all, newlib's nano I/O and malloc (mk/newlib.mk)
+# --gc-sections and --icf=all, newlib's nano malloc and no float printf
 # and 8-byte symbol entries keep it there; -O2 without them made 161 KiB.
 # Speed is measured in the hosted build (make bench), which uses -O2.
 BASE_CFLAGS   := $(KERNEL_TARGET) -std=c11 $(WARNFLAGS) -Oz -g \
@@ -71,9 +71,7 @@ BOOT_CFLAGS  := $(BASE_CFLAGS) -fno-stack-protector -fshort-wchar \
 # --exclude-libs=ALL: newlib's symbols stay out of .dynsym.
 # --gc-sections: drops what nothing reaches from _start (roots: the entry,
 # .dynsym, KEEP() in linker.ld). -z norelro: .dynamic may follow .bss.
-# newlib is built with nano formatted I/O (mk/newlib.mk): -u _printf_float
-# keeps %f working (kernel/selftest_fp.c tests it). --icf=all folds
-# identical functions. Both keep keel.efi under its 128 KiB budget.
+# --icf=all folds identical functions (keel.efi's 128 KiB budget).
 LDFLAGS := --icf=all -nostdlib -znocombreloc -shared -Bsymbolic --no-undefined \
 	   --apply-dynamic-relocs --pack-dyn-relocs=relr \
 	   --exclude-libs=ALL --gc-sections --hash-style=sysv \

@@ -14,8 +14,8 @@ NEWLIB_CFLAGS  := -Os -g -ffreestanding -fPIC -mno-red-zone \
 NEWLIB_CONFIG  := --target=x86_64-elf --disable-multilib --disable-nls \
 		  --disable-newlib-supplied-syscalls \
 		  --enable-newlib-io-long-long --enable-newlib-io-c99-formats \
-		  --disable-newlib-multithread --enable-newlib-nano-formatted-io \
-		  --enable-newlib-nano-malloc
+		  --disable-newlib-multithread --enable-newlib-nano-malloc \
+		  --disable-newlib-io-float
 NEWLIB_SIG     := $(NEWLIB_TARBALL) $(NEWLIB_CFLAGS) $(NEWLIB_CONFIG) \
 		  $(shell $(CC) --version 2>/dev/null | head -n1)
 

@@ -19,6 +19,17 @@ bad=$(readelf -rW "$elf" | awk -v s="$1" -v e="$2" '
 	BEGIN { lo = hex(s); hi = hex(e) }
 	$1 ~ /^[0-9a-f]+$/ && length($1) >= 8 { a = hex($1); n++; if (a < lo || a + 8 > hi) print $1 }
 	END { if (n == 0) print "none" > "/dev/stderr" }')
+# Only R_X86_64_RELATIVE (in .rela or packed in .relr) is applied by
+# boot/relocate.c: a symbol relocation (JUMP_SLOT, GLOB_DAT, 64) would be
+# left unapplied, and lld puts .rela.plt in the header page where the PE
+# loader rejects the image ("Unsupported"). A weak undefined symbol is the
+# usual cause.
+sym=$(readelf -rW "$elf" | awk '$3 ~ /^R_X86_64_/ && $3 != "R_X86_64_RELATIVE" { print $3, $5 }')
+if [ -n "$sym" ]; then
+	echo "reloc-check: relocations other than R_X86_64_RELATIVE in $elf (an undefined or weak symbol?):" >&2
+	echo "$sym" | head -n 10 >&2
+	exit 1
+fi
 if [ -n "$bad" ]; then
 	echo "reloc-check: relocations outside .data in $elf:" >&2
 	echo "$bad" | head -n 10 >&2
