@@ -14,6 +14,8 @@
 
 SIM_GUEST  ?= keel
 SOAK_SEEDS ?= 100000
+# Scenario files run in parallel child processes (sim/main.c).
+SIM_JOBS ?= 2
 SIM_SCENARIOS := $(sort $(wildcard tests/scenarios/*.scn))
 SIM_BENCH_SCENARIO := tests/scenarios/bench-echo10.scn
 
@@ -59,7 +61,7 @@ test-sim: $(SIM_BIN)
 	@rm -f $(BUILD)/results/sim.txt
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  $(SIM_BIN) $(SIM_SCENARIOS) --results $(BUILD)/results/sim.txt; \
+	  $(SIM_BIN) $(SIM_SCENARIOS) --jobs $(SIM_JOBS) --results $(BUILD)/results/sim.txt; \
 	  rc=$$?; [ $$rc -le 1 ] || \
 	  echo "FAIL sim (keelsim died, status $$rc: later scenarios did not run)" \
 	    >> $(BUILD)/results/sim.txt

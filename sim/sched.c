@@ -687,6 +687,7 @@ void sim_run_seed(const struct sim_scenario *sc, uint64_t seed, const struct sim
 	S.in_seed = true;
 	if (setjmp(S.panic_jmp)) {
 		S.in_seed = false;
+		res->panicked = true;
 		fail("guest panic: %s", S.panic_msg);
 		res->hash = sim_trace_hash();
 		goto report;                    /* state is unreliable: no teardown */

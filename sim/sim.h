@@ -220,6 +220,7 @@ struct sim_opts {
 
 struct sim_result {
 	bool pass;
+	bool panicked;          /* guest state is unreliable: run no more seeds */
 	uint64_t hash;
 	uint64_t steps;
 	uint64_t end_ns;
