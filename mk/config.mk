@@ -46,11 +46,14 @@ BASE_CFLAGS   := $(KERNEL_TARGET) -std=c11 $(WARNFLAGS) -Oz -g \
 		 -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 		 -fno-asynchronous-unwind-tables -fno-unwind-tables \
 		 -MMD -MP
+# Link-time optimisation across kernel, vmbus, drivers and lib (not boot/,
+# whose -fshort-wchar differs), for keel.efi's budget.
+KERNEL_LTO    ?= -flto
 KERNEL_CFLAGS := $(BASE_CFLAGS) -fstack-protector-strong \
 		 -mstack-protector-guard=global \
 		 -nostdlibinc -isystem $(NEWLIB_INC) -I. -Iinclude \
 		 -D_DEFAULT_SOURCE -D__LINUX_ERRNO_EXTENSIONS__ \
-		 -DKEEL_BARE_METAL=1 $(EXTRA_CFLAGS)
+		 -DKEEL_BARE_METAL=1 $(KERNEL_LTO) $(EXTRA_CFLAGS)
 NOFP_CFLAGS   := -mgeneral-regs-only
 
 # ---- boot/ (gnu-efi headers only, runs before ExitBootServices) -------------

@@ -9,7 +9,7 @@
 NEWLIB_TARBALL := $(firstword $(wildcard /usr/src/newlib/newlib-*.tar.*))
 # -fPIC: the image is a relocatable PE; non-PIC objects do not link.
 # Frame pointers so that backtraces walk through libc frames too.
-NEWLIB_CFLAGS  := -Os -g -ffreestanding -fPIC -mno-red-zone \
+NEWLIB_CFLAGS  := -Oz -g -ffreestanding -fPIC -mno-red-zone \
 		  -fno-omit-frame-pointer -ffunction-sections -fdata-sections
 NEWLIB_CONFIG  := --target=x86_64-elf --disable-multilib --disable-nls \
 		  --disable-newlib-supplied-syscalls \

@@ -64,12 +64,6 @@ static struct {
 	struct ivshmem_stats st;
 } kh;
 
-static const char *const kh_op_names[KH_OP_COUNT] = {
-	[KH_OP_NONE] = "none", [KH_OP_READY] = "ready", [KH_OP_CPUID] = "cpuid",
-	[KH_OP_RDMSR] = "rdmsr", [KH_OP_WRMSR] = "wrmsr",
-	[KH_OP_HYPERCALL] = "hypercall", [KH_OP_PING] = "ping",
-};
-
 /* ---- the mailbox request (include/keelhost/mailbox.h, protocol step 3) ---- */
 
 /* 0, -EIO (transport down or keel-host refused) or -ETIMEDOUT. Completed by
@@ -95,8 +89,8 @@ static int kh_request(uint32_t op, const uint64_t arg[4], uint64_t val[4])
 		if (tsc_now_ns() - t0 > (uint64_t)KH_REQ_TIMEOUT_MS * 1000000ull) {
 			kh.dead = true;
 			kh.st.timeouts++;
-			pr_err("keelhost: no answer to %s (request %llu) within %u ms: keel-host "
-			       "is gone or stuck; the transport is down", kh_op_names[op],
+			pr_err("keelhost: no answer to op %u (request %llu) within %u ms: "
+			       "keel-host is gone or stuck; the transport is down", op,
 			       (unsigned long long)seq, KH_REQ_TIMEOUT_MS);
 			rc = -ETIMEDOUT;
 			goto out;
@@ -111,7 +105,7 @@ static int kh_request(uint32_t op, const uint64_t arg[4], uint64_t val[4])
 	if (dt > kh.st.rtt_max_ns)
 		kh.st.rtt_max_ns = dt;
 	if (mb->resp_status != KH_OK) {
-		pr_warn("keelhost: %s refused (status %u)", kh_op_names[op], mb->resp_status);
+		pr_warn("keelhost: op %u refused (status %u)", op, mb->resp_status);
 		rc = -EIO;
 		goto out;
 	}
