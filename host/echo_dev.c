@@ -167,12 +167,14 @@ static void echo_subchannels(struct host_dev *d, struct host_chan *c, uint64_t t
 	if (host_chan_subidx(c) != 0 || want == 0 || ec->subchannels_done) {
 		resp.hdr.status = ECHO_STATUS_INVALID_PARAMETER;
 		echo_queue(d, c, trans_id, &resp, sizeof(resp), delay);
+		echo_flush(d, c);
 		return;
 	}
 	ec->subchannels_done = true;
 	if (act == HTA_STATUS && arg) {
 		resp.hdr.status = (uint32_t)arg;
 		echo_queue(d, c, trans_id, &resp, sizeof(resp), delay);
+		echo_flush(d, c);
 		return;
 	}
 	grant = want < e->max_sub ? want : e->max_sub;

@@ -174,7 +174,9 @@ static int st_device(struct ctx *c, char **t, int n)
 		if (base.nparams >= 8)
 			return err(c, "too many device parameters%s", "");
 		snprintf(base.keys[base.nparams], 24, "%s", t[i]);
-		snprintf(base.vals[base.nparams], 24, "%s", eq + 1);
+		if (strlen(eq + 1) >= sizeof(base.vals[0]))
+			return err(c, "device parameter value '%s' too long", eq + 1);
+		snprintf(base.vals[base.nparams], sizeof(base.vals[0]), "%s", eq + 1);
 		base.nparams++;
 	}
 	for (uint64_t k = 0; k < (count ? count : 1); k++) {

@@ -71,7 +71,7 @@ struct sim_devspec {
 	char type[16];
 	char name[32];
 	char keys[8][24];
-	char vals[8][24];
+	char vals[8][128];     /* values may be file paths */
 	int nparams;
 };
 
