@@ -142,21 +142,6 @@ static int hv_synic_init(struct vmbus_conn *vc)
 	return 0;
 }
 
-/* Reference TSC page (§2.7): enable if the partition may; optional. */
-static void hv_reftsc_init(struct vmbus_conn *vc)
-{
-	uint64_t v;
-
-	if (!(vc->features & HV_PRIV_REFERENCE_TSC))
-		return;
-	vc->tsc_page = plat_page_alloc(1);
-	if (!vc->tsc_page)
-		return;
-	v = plat_rdmsr(HV_MSR_REFERENCE_TSC);
-	v = (v & 0xFFEull) | plat_ptr_to_gpa(vc->tsc_page) | HV_REFTSC_ENABLE;
-	plat_wrmsr(HV_MSR_REFERENCE_TSC, v);
-}
-
 int vmbus_hv_init(struct vmbus_conn *vc)
 {
 	uint64_t old;
@@ -181,10 +166,11 @@ int vmbus_hv_init(struct vmbus_conn *vc)
 		err = -ENOMEM;
 		goto fail;
 	}
+	/* The clock (reference TSC page) belongs to the platform seam:
+	 * kernel/x86/platform_hv.c. */
 	err = hv_synic_init(vc);
 	if (err)
 		goto fail;
-	hv_reftsc_init(vc);
 	return 0;
 fail:
 	pr_err("vmbus: Hyper-V bring-up failed (%d)\n", err);
@@ -207,11 +193,8 @@ void vmbus_hv_fini(struct vmbus_conn *vc, bool regs)
 		plat_wrmsr(HV_MSR_SIMP, plat_rdmsr(HV_MSR_SIMP) & 0xFFEull);
 		plat_wrmsr(HV_MSR_SIEFP, plat_rdmsr(HV_MSR_SIEFP) & 0xFFEull);
 	}
-	if (regs && vc->tsc_page)
-		plat_wrmsr(HV_MSR_REFERENCE_TSC, plat_rdmsr(HV_MSR_REFERENCE_TSC) & 0xFFEull);
 	hv_page_free((void **)&vc->simp);
 	hv_page_free((void **)&vc->siefp);
-	hv_page_free(&vc->tsc_page);
 	hv_page_free(&vc->post_page);
 	hv_page_free(&vc->int_page);
 	hv_page_free(&vc->monitor1);

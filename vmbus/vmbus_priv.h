@@ -189,7 +189,6 @@ struct vmbus_conn {
 	void *post_page;                     /* HvPostMessage input block */
 	void *hypercall_page;                /* only if we enabled it */
 	void *int_page, *monitor1, *monitor2;
-	void *tsc_page;
 
 	struct wq *q_msg, *q_chan, *q_subchan, *q_event, *q_conn;
 	struct work w_msg, w_events, w_connect, w_unload;

@@ -11,6 +11,10 @@
  * HYPERCALL MSR at one page we map read+execute, keeping its reserved bits
  * 11:2, and read it back (§1.3). Hypercalls are a near call into that page
  * with RCX = control, RDX = input, R8 = output; RAX = result (§1.4).
+ *
+ * The clock is the reference TSC page when the partition may enable it
+ * (gen2-platform.md §7.1, vmbus-core.md §2.7): its scale and offset follow
+ * the host across live migration, which a once-calibrated TSC does not.
  */
 #include <stddef.h>
 
@@ -32,6 +36,11 @@
 #define HYPERCALL_RESERVED_BITS 0xFFCull      /* bits 11:2, preserved */
 
 static void *hv_hypercall_page;
+
+/* The reference TSC page and the clock offset that keeps now_ns continuous
+ * with the TSC clock used before it was enabled (and "since boot"). */
+static volatile struct hv_reference_tsc_page *hv_tsc_page;
+static uint64_t hv_clock_base;
 
 bool hv_probe(struct hv_features *f)
 {
@@ -76,6 +85,51 @@ static uint64_t hv_hypercall(uint64_t control, uint64_t input, uint64_t output)
 	return result;
 }
 
+/*
+ * Partition reference time in 100 ns units (gen2-platform.md §7.1): read the
+ * sequence, compute ((tsc * scale) >> 64) + offset, and retry if the
+ * sequence moved meanwhile. Sequence 0 means the page is invalid (for now):
+ * TIME_REF_COUNT counts the same time base, only slower to read.
+ */
+static uint64_t hv_ref_time(void)
+{
+	volatile struct hv_reference_tsc_page *p = hv_tsc_page;
+	uint32_t seq;
+	uint64_t scale, t;
+	int64_t off;
+
+	do {
+		seq = p->tsc_sequence;
+		if (seq == 0)
+			return rdmsr(HV_MSR_TIME_REF_COUNT);
+		__asm__ volatile("" ::: "memory");
+		scale = p->tsc_scale;
+		off = p->tsc_offset;
+		t = (uint64_t)(((unsigned __int128)rdtsc() * scale) >> 64) + (uint64_t)off;
+		__asm__ volatile("" ::: "memory");
+	} while (p->tsc_sequence != seq);
+	return t;
+}
+
+static uint64_t hv_now_ns(void)
+{
+	if (hv_tsc_page == NULL)
+		return x86_now_ns();
+	return hv_ref_time() * 100 - hv_clock_base;
+}
+
+/* The LAPIC timer counts on the TSC clock: hand it the same distance. */
+static void hv_timer_arm(uint64_t deadline_ns)
+{
+	uint64_t now = hv_now_ns();
+
+	if (deadline_ns == 0 || hv_tsc_page == NULL) {
+		x86_timer_arm(deadline_ns);
+		return;
+	}
+	x86_timer_arm(x86_now_ns() + (deadline_ns > now ? deadline_ns - now : 0) + 1);
+}
+
 static const struct platform platform_hv = {
 	.name = "Hyper-V",
 	.cpuid = x86_cpuid,
@@ -87,12 +141,31 @@ static const struct platform platform_hv = {
 	.page_free = x86_page_free,
 	.gpa_to_ptr = x86_gpa_to_ptr,
 	.ptr_to_gpa = x86_ptr_to_gpa,
-	.now_ns = x86_now_ns,
-	.timer_arm = x86_timer_arm,
+	.now_ns = hv_now_ns,
+	.timer_arm = hv_timer_arm,
 	.idle = x86_idle,
 	.irq_save = x86_irq_save,
 	.irq_restore = x86_irq_restore,
 };
+
+/* Point REFERENCE_TSC at a page of ours, keeping reserved bits 11:1 (§7.1). */
+static void hv_enable_ref_tsc(const struct hv_features *f)
+{
+	uint64_t page, before;
+
+	if (!(f->priv_eax & HV_PRIV_REFERENCE_TSC))
+		return;
+	page = pmm_alloc(1);
+	if (page == 0)
+		return;
+	before = x86_now_ns();
+	wrmsr(HV_MSR_REFERENCE_TSC,
+	      (rdmsr(HV_MSR_REFERENCE_TSC) & 0xFFEull) | page | HV_REFTSC_ENABLE);
+	hv_tsc_page = (volatile struct hv_reference_tsc_page *)page;
+	hv_clock_base = hv_ref_time() * 100 - before;
+	pr_info("hyperv: clock is the reference TSC page at 0x%llx",
+		(unsigned long long)page);
+}
 
 static int hv_enable_hypercalls(void)
 {
@@ -132,5 +205,6 @@ const struct platform *hv_platform_init(const struct hv_features *f)
 	pr_info("hyperv: guest OS id 0x%016llx, hypercall page at 0x%llx",
 		(unsigned long long)KEEL_GUEST_OS_ID,
 		(unsigned long long)(uint64_t)hv_hypercall_page);
+	hv_enable_ref_tsc(f);
 	return &platform_hv;
 }
