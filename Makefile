@@ -32,7 +32,7 @@ MK_OWN := mk/config.mk mk/deps.mk mk/newlib.mk mk/efi.mk mk/images.mk \
 include $(MK_OWN)
 include $(sort $(filter-out $(MK_OWN),$(wildcard mk/*.mk)))
 
-.PHONY: all images run test bench soak clean distclean FORCE
+.PHONY: all images run run-bare test bench soak clean distclean FORCE
 FORCE:
 
 all: $(BUILD)/keel.efi

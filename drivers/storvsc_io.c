@@ -230,9 +230,12 @@ static int req_send(struct storvsc_dev *sd, struct storvsc_chan *ch, struct stor
 	return 0;
 }
 
-/* Fill the SRB of rq for lun (§5.2, §7 steps 1-2). */
+/* Fill the SRB of rq for lun (§5.2, §7 steps 1-2). cdb is a whole
+ * STORVSC_CDB_MAX buffer, zero past cdb_len (every scsi_cdb_* builder fills
+ * all 16 bytes): one fixed-size copy instead of a memcpy call per I/O. */
 static void srb_fill(struct storvsc_dev *sd, struct storvsc_req *rq, uint8_t lun,
-		     const uint8_t *cdb, uint8_t cdb_len, uint8_t data_in, uint32_t len)
+		     const uint8_t cdb[STORVSC_CDB_MAX], uint8_t cdb_len, uint8_t data_in,
+		     uint32_t len)
 {
 	struct storvsc_srb *s = &rq->pkt.u.srb;
 
@@ -243,7 +246,7 @@ static void srb_fill(struct storvsc_dev *sd, struct storvsc_req *rq, uint8_t lun
 	s->length = sd->ver->srb_size;
 	s->lun = lun;
 	s->cdb_length = cdb_len;
-	memcpy(s->u.cdb, cdb, cdb_len);
+	memcpy(s->u.cdb, cdb, STORVSC_CDB_MAX);
 	s->sense_info_length = sd->ver->sense_size;
 	s->data_in = data_in;
 	s->data_transfer_length = len;
@@ -294,7 +297,7 @@ static int piece_build(struct storvsc_dev *sd, struct blk_req *r, struct storvsc
 {
 	struct storvsc_lun *l = r->r_disk->priv;
 	uint32_t bs = r->r_disk->block_size;
-	uint8_t cdb[16], len;
+	uint8_t cdb[STORVSC_CDB_MAX], len;
 
 	*blocks = 0;
 	switch (r->op) {
@@ -766,11 +769,16 @@ int storvsc_scsi_sync(struct storvsc_dev *sd, uint8_t lun, const uint8_t *cdb,
 		      uint8_t cdb_len, uint8_t data_in, void *buf, uint32_t len,
 		      struct storvsc_result *res)
 {
-	struct storvsc_chan *ch = pick_chan(sd);
+	uint8_t full[STORVSC_CDB_MAX] = { 0 };  /* srb_fill copies all 16 bytes */
+	struct storvsc_chan *ch;
 	struct storvsc_req *rq;
 	struct completion done;
 	int err, res_err = -EIO;
 
+	if (cdb_len > STORVSC_CDB_MAX)
+		return -EINVAL;
+	memcpy(full, cdb, cdb_len);
+	ch = pick_chan(sd);
 	if (!ch)
 		ch = &sd->ch[0];            /* scan commands may exceed the depth */
 	if (!chan_usable(ch))
@@ -778,7 +786,7 @@ int storvsc_scsi_sync(struct storvsc_dev *sd, uint8_t lun, const uint8_t *cdb,
 	rq = storvsc_req_get(sd);
 	if (!rq)
 		return -EBUSY;
-	srb_fill(sd, rq, lun, cdb, cdb_len, buf ? data_in : STORVSC_DATA_NONE, buf ? len : 0);
+	srb_fill(sd, rq, lun, full, cdb_len, buf ? data_in : STORVSC_DATA_NONE, buf ? len : 0);
 	memset(&rq->res, 0, sizeof(rq->res));
 	rq->gpa = buf ? plat_ptr_to_gpa(buf) : 0;
 	completion_init(&done, "storvsc_cmd");

@@ -263,13 +263,17 @@ static void handle_unload(struct host *h, const uint8_t *msg, uint32_t size)
 {
 	struct vmbus_msg_header r = { .msgtype = VMBUS_MSG_UNLOAD_RESPONSE };
 	uint32_t v = h->version;
+	bool connected = h->conn == HCONN_CONNECTED;
 
 	(void)msg;
 	(void)size;
 	connection_reset(h);
 	h->unloaded = true;
-	if (v >= VMBUS_VERSION_WIN7)
-		vmbus_host_send(h, &r, sizeof(r));   /* §4.9: from 1.1 */
+	/* §4.9: answered from 1.1 on. Without a connection (a guest clearing a
+	 * stale one before INITIATE_CONTACT, gen2-platform.md §9.2) answer too,
+	 * so its bounded wait ends early. */
+	if (!connected || v >= VMBUS_VERSION_WIN7)
+		vmbus_host_send(h, &r, sizeof(r));
 }
 
 /* ---- dispatch (§3.2) ---- */
@@ -281,18 +285,19 @@ struct msg_handler {
 	uint32_t min_size;
 	uint32_t min_version;
 	msg_fn fn;
+	bool unconnected;       /* accepted before a connection exists */
 };
 
 static const struct msg_handler handlers[] = {
-	{ VMBUS_MSG_REQUESTOFFERS, 8, 0, handle_request_offers },
-	{ VMBUS_MSG_OPENCHANNEL, 148, 0, chan_open },
-	{ VMBUS_MSG_CLOSECHANNEL, 12, 0, chan_close },
-	{ VMBUS_MSG_GPADL_HEADER, 28, 0, gpadl_header },
-	{ VMBUS_MSG_GPADL_BODY, 16, 0, gpadl_body },
-	{ VMBUS_MSG_GPADL_TEARDOWN, 16, 0, gpadl_teardown },
-	{ VMBUS_MSG_RELID_RELEASED, 12, 0, chan_relid_released },
-	{ VMBUS_MSG_UNLOAD, 8, 0, handle_unload },
-	{ VMBUS_MSG_MODIFYCHANNEL, 16, VMBUS_VERSION_WIN10_V4_1, chan_modify },
+	{ VMBUS_MSG_REQUESTOFFERS, 8, 0, handle_request_offers, false },
+	{ VMBUS_MSG_OPENCHANNEL, 148, 0, chan_open, false },
+	{ VMBUS_MSG_CLOSECHANNEL, 12, 0, chan_close, false },
+	{ VMBUS_MSG_GPADL_HEADER, 28, 0, gpadl_header, false },
+	{ VMBUS_MSG_GPADL_BODY, 16, 0, gpadl_body, false },
+	{ VMBUS_MSG_GPADL_TEARDOWN, 16, 0, gpadl_teardown, false },
+	{ VMBUS_MSG_RELID_RELEASED, 12, 0, chan_relid_released, false },
+	{ VMBUS_MSG_UNLOAD, 8, 0, handle_unload, true },
+	{ VMBUS_MSG_MODIFYCHANNEL, 16, VMBUS_VERSION_WIN10_V4_1, chan_modify, false },
 };
 
 /* The channel a guest message refers to, for triggers (NULL if none). */
@@ -413,7 +418,7 @@ void vmbus_host_handle(struct host *h, uint32_t conn, const uint8_t *msg, uint32
 			     host_msgtype_name(hdr.msgtype), size, mh->min_size);
 		goto out;
 	}
-	if (h->conn != HCONN_CONNECTED) {
+	if (h->conn != HCONN_CONNECTED && !mh->unconnected) {
 		host_violate(h, relid, "%s before a VMBus connection exists",
 			     host_msgtype_name(hdr.msgtype));
 		goto out;

@@ -85,6 +85,17 @@ static bool opt_test(const char *v)
 	return true;
 }
 
+static bool opt_vmbus(const char *v)
+{
+	if (strcmp(v, "required") == 0)
+		boot_opts.vmbus_required = true;
+	else if (strcmp(v, "auto") == 0)
+		boot_opts.vmbus_required = false;
+	else
+		return false;
+	return true;
+}
+
 static const struct {
 	const char *name;
 	bool (*set)(const char *value);
@@ -93,6 +104,7 @@ static const struct {
 	{ "loglevel", opt_loglevel },
 	{ "on_ready", opt_on_ready },
 	{ "test", opt_test },
+	{ "vmbus", opt_vmbus },
 };
 
 static void parse_word(char *word)

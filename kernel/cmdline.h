@@ -1,16 +1,22 @@
 /*
  * The kernel command line (issue 2 §4): `console=serial|fb|both`,
- * `loglevel=0..7`, `on_ready=idle|halt|poweroff`, `test=NAME`.
+ * `loglevel=0..7`, `on_ready=idle|halt|poweroff`, `test=NAME`,
+ * `vmbus=auto|required`.
  * Words are separated by spaces; unknown words are reported by name.
  */
 #ifndef KEEL_CMDLINE_H
 #define KEEL_CMDLINE_H
+
+#include <stdbool.h>
 
 enum on_ready { ON_READY_IDLE, ON_READY_HALT, ON_READY_POWEROFF };
 
 struct boot_opts {
 	enum on_ready on_ready;
 	const char *test;          /* NULL unless test=NAME was given */
+	/* vmbus=required: power off when neither Hyper-V nor keel-host is
+	 * found (issue 7); vmbus=auto (default): say so and boot on. */
+	bool vmbus_required;
 };
 
 /* The parsed options: the one global, written once by cmdline_parse. */

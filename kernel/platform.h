@@ -9,7 +9,7 @@
  *
  * Implementations: kernel/x86/platform_hv.c and kernel/x86/platform_x86.c
  * (real x86 with and without Hyper-V), hosted/platform_hosted.c
- * (hosted build), later kernel/platform_ivshmem.c (keel-host transport).
+ * (hosted build), kernel/x86/platform_ivshmem.c (keel-host transport).
  */
 #ifndef KEEL_PLATFORM_H
 #define KEEL_PLATFORM_H

@@ -29,9 +29,14 @@ $(BUILD)/keel-azure.vhd: $(BUILD)/keel.img test-images/convert.sh
 
 images: $(BUILD)/keel.img $(BUILD)/keel.vhdx $(BUILD)/keel-azure.vhd
 
-# Interactive: serial on this terminal (Ctrl-A x quits). Without a terminal
-# (scripts, CI) QEMU is stopped after 120 s.
-run: deps
+# `make run` is the whole stack: keel-host beside QEMU with a data disk
+# (run-stack, mk/keelhost.mk). `make run-bare` boots keel.img alone: Keel
+# says it found no Hyper-V and no keel-host and boots on. Interactive: serial
+# on this terminal (Ctrl-A x quits). Without a terminal (scripts, CI) QEMU is
+# stopped after 120 s.
+run: run-stack
+
+run-bare: deps
 	@$(MAKE) --no-print-directory BUILD=$(BUILD) $(BUILD)/keel.img
 	@if [ -t 0 ]; then t=0; else t=120; fi; \
 	  scripts/run-qemu.sh --timeout $$t $(RUN_OPTS) $(BUILD)/keel.img -- $(QEMU_ARGS)

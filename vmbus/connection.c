@@ -325,8 +325,16 @@ bool vmbus_stopped(void)
 
 void vmbus_fini(void)
 {
-	if (!vmbus_conn)
+	struct vmbus_conn *vc = vmbus_conn;
+	uint64_t irq;
+
+	if (!vc)
 		return;
-	conn_free(vmbus_conn);
+	/* The SynIC vector stays registered with vc as its argument: unpublish
+	 * the connection first, so vmbus_isr ignores a late interrupt instead
+	 * of reading freed channels. */
+	irq = plat_irq_save();
 	vmbus_conn = NULL;
+	plat_irq_restore(irq);
+	conn_free(vc);
 }

@@ -46,13 +46,20 @@ void vmbus_drop(struct vmbus_conn *vc, enum vmbus_drop why, const char *fmt, ...
 		drop_names[why], buf);
 }
 
-/* Interrupt context: acknowledge nothing, record nothing, just queue. */
-void vmbus_isr(void *arg)
+/*
+ * Is a message waiting in the SINT2 slot (§2.3)? The host writes the slot
+ * before it raises the interrupt, and a message that arrives later raises
+ * another one (a busy slot queues it until our EOM, §2.4), so an empty slot
+ * seen by vmbus_isr needs no message work item.
+ */
+static bool msg_slot_busy(const struct vmbus_conn *vc)
 {
-	struct vmbus_conn *vc = arg;
+	const uint32_t *type;
 
-	wq_queue(vc->q_msg, &vc->w_msg);
-	wq_queue(vc->q_msg, &vc->w_events);
+	if (!vc->simp)
+		return false;
+	type = (const uint32_t *)(const void *)&vc->simp->sint_message[HV_VMBUS_SINT];
+	return __atomic_load_n(type, __ATOMIC_ACQUIRE) != HVMSG_NONE;
 }
 
 /* ---- handlers: record and queue, never wait ---- */
@@ -251,13 +258,36 @@ void vmbus_msg_work(struct work *w)
 	wq_queue(vc->q_msg, &vc->w_msg);
 }
 
+/* Words tested together in the scan below (HV_EVENT_FLAGS_BYTES / 8 is a multiple). */
+#define EVENT_GROUP 8u
+_Static_assert((HV_EVENT_FLAGS_BYTES / 8) % EVENT_GROUP == 0, "event flag groups");
+
+/* Take word i of the event flags (atomic exchange with 0) and queue the
+ * callback of every open channel whose relid bit was set (§2.5). */
+static void events_take_word(struct vmbus_conn *vc, uint64_t *word, unsigned i)
+{
+	uint64_t bits = __atomic_exchange_n(word, 0, __ATOMIC_SEQ_CST);
+
+	while (bits) {
+		unsigned b = (unsigned)__builtin_ctzll(bits);
+		uint32_t relid = i * 64 + b;
+		struct vmbus_channel *c = relid ? vc->relid_map[relid] : NULL;
+
+		bits &= bits - 1;
+		if (!c)
+			continue;       /* relid 0 or a channel already gone */
+		c->n.interrupts++;
+		if (c->state == CHAN_OPEN && c->cb)
+			wq_queue(vc->q_event, &c->w_event);
+	}
+}
+
 /*
  * Scan and clear the SINT2 event flags (§2.5): bit relid means the host
  * signalled that channel. Each word is taken with an atomic exchange.
  */
-void vmbus_events_work(struct work *w)
+static void events_scan(struct vmbus_conn *vc)
 {
-	struct vmbus_conn *vc = wq_container_of(w, struct vmbus_conn, w_events);
 	struct hv_synic_event_flags *f;
 
 	if (!vc->siefp)
@@ -265,23 +295,52 @@ void vmbus_events_work(struct work *w)
 	f = &vc->siefp->sintevent_flags[HV_VMBUS_SINT];
 	/* The bitmap is 256-byte aligned within the page: aligned u64 words. */
 	uint64_t *words = (uint64_t *)(void *)f->flags;
-	for (unsigned i = 0; i < HV_EVENT_FLAGS_BYTES / 8; i++) {
-		uint64_t bits;
+	/* Mostly one bit is set: test a group of words at once (plain loads
+	 * the compiler may combine; a stale 0 is impossible here since the
+	 * host set the bit before the interrupt that led here), then take
+	 * each non-zero word of the group atomically. */
+	for (unsigned g = 0; g < HV_EVENT_FLAGS_BYTES / 8; g += EVENT_GROUP) {
+		const uint64_t *grp = &words[g];
+		uint64_t any = 0;
 
-		if (!__atomic_load_n(&words[i], __ATOMIC_RELAXED))
+		for (unsigned i = 0; i < EVENT_GROUP; i++)
+			any |= grp[i];
+		if (!any)
 			continue;
-		bits = __atomic_exchange_n(&words[i], 0, __ATOMIC_SEQ_CST);
-		while (bits) {
-			unsigned b = (unsigned)__builtin_ctzll(bits);
-			uint32_t relid = i * 64 + b;
-			struct vmbus_channel *c = relid ? vc->relid_map[relid] : NULL;
-
-			bits &= bits - 1;
-			if (!c)
-				continue;       /* relid 0 or a channel already gone */
-			c->n.interrupts++;
-			if (c->state == CHAN_OPEN && c->cb)
-				wq_queue(vc->q_event, &c->w_event);
-		}
+		for (unsigned i = g; i < g + EVENT_GROUP; i++)
+			if (__atomic_load_n(&words[i], __ATOMIC_RELAXED))
+				events_take_word(vc, &words[i], i);
 	}
+}
+
+void vmbus_events_work(struct work *w)
+{
+	events_scan(wq_container_of(w, struct vmbus_conn, w_events));
+}
+
+/*
+ * Interrupt context: never waits, only takes event flag words and queues
+ * work (architecture.md: acknowledge, record, queue). Messages are
+ * handled by w_msg. Channel events need ordering against messages only:
+ * an event must not be judged (channel open?) before an earlier message,
+ * say OPENCHANNEL_RESULT, is dispatched. So when no message is waiting and
+ * neither w_msg nor w_events is queued or running, every message so far is
+ * dispatched and the scan runs right here, queueing the channel callbacks
+ * (one work item per I/O instead of three: no w_msg, no w_events);
+ * otherwise it goes behind w_msg on the ordered vmbus_msg queue as before.
+ */
+void vmbus_isr(void *arg)
+{
+	struct vmbus_conn *vc = arg;
+	bool msg;
+
+	if (vc != vmbus_conn)           /* after vmbus_fini: a stale registration */
+		return;
+	msg = msg_slot_busy(vc);
+	if (msg)
+		wq_queue(vc->q_msg, &vc->w_msg);
+	if (msg || work_busy(&vc->w_msg) || work_busy(&vc->w_events))
+		wq_queue(vc->q_msg, &vc->w_events);
+	else
+		events_scan(vc);
 }

@@ -157,12 +157,6 @@ int vmbus_ring_write(struct vmbus_ring *r, uint16_t type, uint16_t flags,
 		r->ctl->pending_send_sz = 0;
 	}
 
-	desc.type = type;
-	desc.offset8 = (uint16_t)((sizeof(desc) + hdr_len) / 8);
-	desc.len8 = (uint16_t)(pktlen / 8);
-	desc.flags = flags;
-	desc.trans_id = trans_id;
-
 	old = r->priv_write;
 	if (old + total <= r->data_size) {
 		/* Fast path, no wrap: write in place. The padding word is zeroed
@@ -171,10 +165,10 @@ int vmbus_ring_write(struct vmbus_ring *r, uint16_t type, uint16_t flags,
 
 		/* The descriptor as two words straight into the ring: copying
 		 * the struct built field by field costs a store-forwarding stall. */
-		uint64_t w0 = (uint64_t)type | (uint64_t)desc.offset8 << 16 |
-			      (uint64_t)desc.len8 << 32 | (uint64_t)flags << 48;
+		uint64_t w0 = (uint64_t)type | (uint64_t)((sizeof(desc) + hdr_len) / 8) << 16 |
+			      (uint64_t)(pktlen / 8) << 32 | (uint64_t)flags << 48;
 
-		if (pktlen > sizeof(desc))
+		if ((hdr_len + payload) & 7)    /* §7.5: zero the padding */
 			memset(p + pktlen - 8, 0, 8);
 		memcpy(p, &w0, 8);
 		memcpy(p + 8, &trans_id, 8);
@@ -195,6 +189,13 @@ int vmbus_ring_write(struct vmbus_ring *r, uint16_t type, uint16_t flags,
 			off = 0;
 		goto publish;
 	}
+	/* Wraps: every piece is split at the end of the data area. The
+	 * descriptor is built only here (the fast path stores its words). */
+	desc.type = type;
+	desc.offset8 = (uint16_t)((sizeof(desc) + hdr_len) / 8);
+	desc.len8 = (uint16_t)(pktlen / 8);
+	desc.flags = flags;
+	desc.trans_id = trans_id;
 	off = old;
 	ring_copy_to(r, off, &desc, sizeof(desc));
 	off = ring_add(r, off, sizeof(desc));
@@ -259,6 +260,28 @@ void vmbus_ring_iter_begin(struct vmbus_ring_iter *it, struct vmbus_ring *r)
 	ring_cb();
 }
 
+/*
+ * The descriptor is handled as its two raw words (w[0]: type, offset8, len8,
+ * flags; w[1]: trans_id; little-endian like x86-64): loaded and stored as
+ * 8-byte words, never as a 16-byte block over smaller stores, which the CPU
+ * cannot store-forward (a stall on every packet).
+ */
+static void ring_load_words(uint64_t w[2], const uint8_t *p)
+{
+	/* volatile: two 8-byte loads, the compiler must not fuse them */
+	w[0] = *(const volatile uint64_t *)(const void *)p;
+	w[1] = *(const volatile uint64_t *)(const void *)(p + 8);
+}
+
+static void ring_desc_parse(struct vmbus_pkt_desc *d, const uint64_t w[2])
+{
+	d->type = (uint16_t)w[0];
+	d->offset8 = (uint16_t)(w[0] >> 16);
+	d->len8 = (uint16_t)(w[0] >> 32);
+	d->flags = (uint16_t)(w[0] >> 48);
+	d->trans_id = w[1];
+}
+
 /* §7.3 items 2 and 4: is this descriptor one we may parse? */
 static bool ring_desc_valid(const struct vmbus_pkt_desc *d, int64_t avail)
 {
@@ -286,6 +309,7 @@ int vmbus_ring_iter_next(struct vmbus_ring_iter *it, void *buf, uint32_t bufsz,
 {
 	struct vmbus_ring *r = it->ring;
 	struct vmbus_pkt_desc d;
+	uint64_t w[2];          /* the descriptor's raw words */
 	int64_t avail = vmbus_ring_avail(r);
 	uint32_t len;
 
@@ -300,11 +324,12 @@ int vmbus_ring_iter_next(struct vmbus_ring_iter *it, void *buf, uint32_t bufsz,
 		return -EIO;
 	}
 	/* Copy the descriptor once, then only look at the copy (§7.3 item 3).
-	 * Constant-size copy when it does not wrap (the usual case). */
+	 * Two 8-byte loads when it does not wrap (the usual case). */
 	if (r->priv_read + sizeof(d) <= r->data_size)
-		memcpy(&d, r->data + r->priv_read, sizeof(d));
+		ring_load_words(w, r->data + r->priv_read);
 	else
-		ring_copy_from(r, r->priv_read, &d, sizeof(d));
+		ring_copy_from(r, r->priv_read, w, sizeof(w));
+	ring_desc_parse(&d, w);
 	if (!ring_desc_valid(&d, avail)) {
 		r->broken = true;
 		r->bad_packets++;
@@ -318,9 +343,13 @@ int vmbus_ring_iter_next(struct vmbus_ring_iter *it, void *buf, uint32_t bufsz,
 		r->bad_packets++;
 		return -EMSGSIZE;
 	}
-	ring_copy_from(r, r->priv_read, buf, len);
-	/* Parse the copy; its descriptor must be the one we validated (double fetch). */
-	memcpy(buf, &d, sizeof(d));
+	/* Parse the copy; its descriptor must be the one we validated (double
+	 * fetch), so the validated copy goes first and only the bytes after it
+	 * come from shared memory. */
+	memcpy(buf, &w[0], 8);
+	memcpy((uint8_t *)buf + 8, &w[1], 8);
+	ring_copy_from(r, ring_add(r, r->priv_read, sizeof(d)),
+		       (uint8_t *)buf + sizeof(d), len - (uint32_t)sizeof(d));
 	r->priv_read = ring_add(r, r->priv_read, len + VMBUS_PKT_TRAILER_SIZE);
 	it->bytes_read += len + VMBUS_PKT_TRAILER_SIZE;
 
@@ -353,16 +382,16 @@ bool vmbus_ring_iter_end(struct vmbus_ring_iter *it, bool *signal)
 	ring_mb();
 	avail = vmbus_ring_avail(r);
 
-	/* §5.6 step 6: flow-control signal if the host is blocked on space. */
-	if (it->bytes_read && avail >= 0 &&
+	/* §5.6 step 6: flow-control signal if the host is blocked on space.
+	 * Read pending_send_sz first: it is 0 unless the host is blocked, and it
+	 * shares the cache line of the indices (feature_bits does not). */
+	pss = r->ctl->pending_send_sz & ~7u; /* §7.2 item 3: a hint */
+	if (pss && pss <= r->data_size && it->bytes_read && avail >= 0 &&
 	    (r->ctl->feature_bits & VMBUS_RING_FEATURE_PENDING_SEND_SZ)) {
-		pss = r->ctl->pending_send_sz & ~7u; /* §7.2 item 3: a hint */
-		if (pss && pss <= r->data_size) {
-			cur_free = r->data_size - (uint32_t)avail;
-			prev_free = cur_free - it->bytes_read;
-			if (prev_free <= pss && cur_free > pss)
-				*signal = true;
-		}
+		cur_free = r->data_size - (uint32_t)avail;
+		prev_free = cur_free - it->bytes_read;
+		if (prev_free <= pss && cur_free > pss)
+			*signal = true;
 	}
 	it->bytes_read = 0;
 	return avail != 0;      /* > 0 more data; < 0 broken: caller sees it next */

@@ -12,6 +12,7 @@
 #include "kernel/x86/platform_x86.h"
 
 #include "include/hyperv/hv_wire.h"
+#include "kernel/cmdline.h"
 #include "kernel/log.h"
 #include "kernel/x86/apic.h"
 #include "kernel/x86/cpu.h"
@@ -20,6 +21,7 @@
 #include "kernel/x86/paging.h"
 #include "kernel/x86/platform_ivshmem.h"
 #include "kernel/x86/pmm.h"
+#include "kernel/x86/power.h"
 #include "kernel/x86/tsc.h"
 
 const struct platform *platform;
@@ -131,9 +133,15 @@ void platform_init(void)
 		p = hv_platform_init(&f);
 	if (p == NULL)
 		p = ivshmem_platform_init();
-	if (p != NULL)
+	if (p != NULL) {
 		platform = p;
-	else
+	} else if (boot_opts.vmbus_required) {
+		pr_err("platform: no Hyper-V and no keel-host found: powering off "
+		       "(vmbus=required)");
+		power_off();
+	} else {
+		/* vmbus=auto: plain QEMU boots (self-tests, images) go on */
 		pr_warn("platform: no Hyper-V and no keel-host found: VMBus disabled");
+	}
 	pr_info("platform: %s", platform->name);
 }

@@ -65,7 +65,11 @@ run_one() {
 	cp --sparse=always "$data" "$dir/data.img"
 	"$root/test-images/setcfg.sh" "$absbuild/keel.img" "$dir/keel.img" "$cfg" || why="cannot build the disk"
 	st=0
-	if [ -z "$why" ]; then
+	if [ -z "$why" ] && [ "$scn" = - ]; then
+		# no keel-host at all: plain QEMU, as in the issue 2 boot tests
+		"$root/scripts/run-qemu.sh" --timeout "$tmo" --log "$dir/serial.log" \
+			"$dir/keel.img" >"$dir/run.out" 2>&1 || st=$?
+	elif [ -z "$why" ]; then
 		# keel-host resolves the scenario's image=data.img in its directory
 		(cd "$dir" && "$root/scripts/run-stack.sh" --build "$absbuild" --image "$dir/keel.img" \
 			--scenario "$root/tests/keelhost/$scn" --log "$dir/serial.log" \
