@@ -61,41 +61,12 @@ static int setup_scenario(struct keelhost *kh)
 {
 	const struct sim_scenario *sc = kh->sc;
 
-	for (int i = 0; i < sc->ndevs; i++) {
-		const struct sim_devspec *d = &sc->devs[i];
-		int di = add_device(kh, d->type, d->name);
+	char why[160];
 
-		if (di < 0)
-			return -EINVAL;
-		kh->devidx[i] = di;
-		for (int k = 0; k < d->nparams; k++)
-			if (host_device_param(kh->h, di, d->keys[k], d->vals[k]) < 0) {
-				kh_log(kh, "keel-host: device %s: bad parameter %s=%s", d->name,
-				       d->keys[k], d->vals[k]);
-				return -EINVAL;
-			}
+	if (sim_scenario_apply(sc, kh->h, kh->devidx, kh->trig_index, why, sizeof(why)) < 0) {
+		kh_log(kh, "keel-host: %s", why);
+		return -EINVAL;
 	}
-	for (int i = 0; i < sc->ntrigs; i++) {
-		const struct sim_trigspec *t = &sc->trigs[i];
-		struct host_trigger ht = {
-			.msgtype = t->key, .dev = -1, .subidx = t->subidx, .nth = t->nth,
-			.every = t->every, .action = t->action, .arg = t->arg,
-		};
-
-		if (strcmp(t->dev, "*")) {
-			ht.dev = host_device_find(kh->h, t->dev);
-			if (ht.dev < 0) {
-				kh_log(kh, "keel-host: trigger names unknown device %s", t->dev);
-				return -EINVAL;
-			}
-		}
-		kh->trig_index[i] = host_trigger_add(kh->h, &ht);
-	}
-	for (int i = 0; i < sc->nacts; i++)
-		if (sc->acts[i].dev[0] && host_device_find(kh->h, sc->acts[i].dev) < 0) {
-			kh_log(kh, "keel-host: action names unknown device %s", sc->acts[i].dev);
-			return -EINVAL;
-		}
 	if (strcmp(sc->guest, "keel"))
 		kh_log(kh, "keel-host: `guest %s` ignored: the guest is the real Keel", sc->guest);
 	if (sc->nguest_switches > KH_MAX_SWITCHES) {

@@ -603,3 +603,52 @@ out:
 		free(lines[i]);
 	return rc;
 }
+
+/*
+ * Put a parsed scenario into host h: its devices with their parameters, its
+ * triggers, and a check that every action names a known device. keelsim and
+ * keel-host share this. devidx[i] / trig_index[i] receive the host's indices
+ * of sc->devs[i] / sc->trigs[i]. Returns 0, or -EINVAL with the reason in why.
+ */
+int sim_scenario_apply(const struct sim_scenario *sc, struct host *h, int *devidx,
+		       int *trig_index, char *why, size_t whylen)
+{
+	for (int i = 0; i < sc->ndevs; i++) {
+		const struct sim_devspec *d = &sc->devs[i];
+		int di = host_device_add(h, d->type, d->name);
+
+		if (di < 0) {
+			snprintf(why, whylen, "device %s: unknown type %s", d->name, d->type);
+			return -EINVAL;
+		}
+		devidx[i] = di;
+		for (int k = 0; k < d->nparams; k++)
+			if (host_device_param(h, di, d->keys[k], d->vals[k]) < 0) {
+				snprintf(why, whylen, "device %s: bad parameter %s=%s", d->name,
+					 d->keys[k], d->vals[k]);
+				return -EINVAL;
+			}
+	}
+	for (int i = 0; i < sc->ntrigs; i++) {
+		const struct sim_trigspec *t = &sc->trigs[i];
+		struct host_trigger ht = {
+			.msgtype = t->key, .dev = -1, .subidx = t->subidx, .nth = t->nth,
+			.every = t->every, .action = t->action, .arg = t->arg,
+		};
+
+		if (strcmp(t->dev, "*")) {
+			ht.dev = host_device_find(h, t->dev);
+			if (ht.dev < 0) {
+				snprintf(why, whylen, "trigger names unknown device %s", t->dev);
+				return -EINVAL;
+			}
+		}
+		trig_index[i] = host_trigger_add(h, &ht);
+	}
+	for (int i = 0; i < sc->nacts; i++)
+		if (sc->acts[i].dev[0] && host_device_find(h, sc->acts[i].dev) < 0) {
+			snprintf(why, whylen, "action names unknown device %s", sc->acts[i].dev);
+			return -EINVAL;
+		}
+	return 0;
+}

@@ -163,6 +163,7 @@ static int setup_host(void)
 		.rand = env_rand, .trace = env_trace,
 	};
 	const struct host_profile *base = host_profile_find(sc->profile);
+	char why[160];
 
 	if (!base) {
 		fail("unknown profile %s", sc->profile);
@@ -181,48 +182,10 @@ static int setup_host(void)
 		fail("host_create failed");
 		return -1;
 	}
-	for (int i = 0; i < sc->ndevs; i++) {
-		const struct sim_devspec *d = &sc->devs[i];
-		int di = host_device_add(S.h, d->type, d->name);
-
-		if (di < 0) {
-			fail("device %s: unknown type %s", d->name, d->type);
-			return -1;
-		}
-		S.devidx[i] = di;
-		for (int k = 0; k < d->nparams; k++)
-			if (host_device_param(S.h, di, d->keys[k], d->vals[k]) < 0) {
-				fail("device %s: bad parameter %s=%s", d->name, d->keys[k],
-				     d->vals[k]);
-				return -1;
-			}
+	if (sim_scenario_apply(sc, S.h, S.devidx, S.trig_index, why, sizeof(why)) < 0) {
+		fail("%s", why);
+		return -1;
 	}
-	for (int i = 0; i < sc->nacts; i++)
-		if (sc->acts[i].kind == SA_OFFER && host_device_find(S.h, sc->acts[i].dev) < 0) {
-			fail("action offers unknown device %s", sc->acts[i].dev);
-			return -1;
-		}
-	for (int i = 0; i < sc->ntrigs; i++) {
-		const struct sim_trigspec *t = &sc->trigs[i];
-		struct host_trigger ht = {
-			.msgtype = t->key, .dev = -1, .subidx = t->subidx, .nth = t->nth,
-			.every = t->every, .action = t->action, .arg = t->arg,
-		};
-
-		if (strcmp(t->dev, "*")) {
-			ht.dev = host_device_find(S.h, t->dev);
-			if (ht.dev < 0) {
-				fail("trigger names unknown device %s", t->dev);
-				return -1;
-			}
-		}
-		S.trig_index[i] = host_trigger_add(S.h, &ht);
-	}
-	for (int i = 0; i < sc->nacts; i++)
-		if (sc->acts[i].kind == SA_RESCIND && host_device_find(S.h, sc->acts[i].dev) < 0) {
-			fail("action rescinds unknown device %s", sc->acts[i].dev);
-			return -1;
-		}
 	return 0;
 }
 

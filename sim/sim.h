@@ -227,6 +227,10 @@ struct sim_result {
 	char why[2048];
 };
 
+/* Devices, parameters and triggers of sc into host h (sim/scenario.c). */
+int sim_scenario_apply(const struct sim_scenario *sc, struct host *h, int *devidx,
+		       int *trig_index, char *why, size_t whylen);
+
 void sim_run_seed(const struct sim_scenario *sc, uint64_t seed, const struct sim_opts *o,
 		  struct sim_result *res);
 /* Once per process (arena size from the largest scenario). */
