@@ -730,13 +730,34 @@ static int req_wait(struct storvsc_dev *sd, struct storvsc_req *rq, struct compl
 	return *res_err;
 }
 
+/* Send rq on ch and wait for its completion: the synchronous callers
+ * (control operations and scan commands) on the device's queue. The
+ * completion is completed by the event queue or, at rescind, the closer. */
+static int req_send_wait(struct storvsc_dev *sd, struct storvsc_chan *ch,
+			 struct storvsc_req *rq, struct storvsc_result *res,
+			 const char *name, uint64_t timeout)
+{
+	struct completion done;
+	int err, res_err = -EIO;
+
+	completion_init(&done, name);
+	completion_set_completer(&done, sd->event_q);
+	rq->waiter = &done;
+	rq->out = res;
+	rq->out_err = &res_err;
+	err = req_send(sd, ch, rq);
+	if (err) {
+		storvsc_req_put(sd, rq);
+		return err;
+	}
+	return req_wait(sd, rq, &done, &res_err, timeout);
+}
+
 int storvsc_ctl(struct storvsc_dev *sd, uint32_t op, const void *payload, uint32_t len,
 		struct storvsc_result *res)
 {
 	struct storvsc_chan *ch = &sd->ch[0];
 	struct storvsc_req *rq;
-	struct completion done;
-	int err, res_err = -EIO;
 
 	if (!chan_usable(ch))
 		return -ENODEV;
@@ -752,17 +773,7 @@ int storvsc_ctl(struct storvsc_dev *sd, uint32_t op, const void *payload, uint32
 	if (payload && len)
 		memcpy(rq->pkt.u.raw, payload, len);
 	rq->op = op;
-	completion_init(&done, "storvsc_ctl");
-	completion_set_completer(&done, sd->event_q);
-	rq->waiter = &done;
-	rq->out = res;
-	rq->out_err = &res_err;
-	err = req_send(sd, ch, rq);
-	if (err) {
-		storvsc_req_put(sd, rq);
-		return err;
-	}
-	return req_wait(sd, rq, &done, &res_err, STORVSC_CTL_TIMEOUT_NS);
+	return req_send_wait(sd, ch, rq, res, "storvsc_ctl", STORVSC_CTL_TIMEOUT_NS);
 }
 
 int storvsc_scsi_sync(struct storvsc_dev *sd, uint8_t lun, const uint8_t *cdb,
@@ -772,8 +783,6 @@ int storvsc_scsi_sync(struct storvsc_dev *sd, uint8_t lun, const uint8_t *cdb,
 	uint8_t full[STORVSC_CDB_MAX] = { 0 };  /* srb_fill copies all 16 bytes */
 	struct storvsc_chan *ch;
 	struct storvsc_req *rq;
-	struct completion done;
-	int err, res_err = -EIO;
 
 	if (cdb_len > STORVSC_CDB_MAX)
 		return -EINVAL;
@@ -789,17 +798,8 @@ int storvsc_scsi_sync(struct storvsc_dev *sd, uint8_t lun, const uint8_t *cdb,
 	srb_fill(sd, rq, lun, full, cdb_len, buf ? data_in : STORVSC_DATA_NONE, buf ? len : 0);
 	memset(&rq->res, 0, sizeof(rq->res));
 	rq->gpa = buf ? plat_ptr_to_gpa(buf) : 0;
-	completion_init(&done, "storvsc_cmd");
-	completion_set_completer(&done, sd->event_q);
-	rq->waiter = &done;
-	rq->out = res;
-	rq->out_err = &res_err;
-	err = req_send(sd, ch, rq);
-	if (err) {
-		storvsc_req_put(sd, rq);
-		return err;
-	}
-	return req_wait(sd, rq, &done, &res_err, STORVSC_IO_TIMEOUT_NS + 5 * WQ_NS_PER_S);
+	return req_send_wait(sd, ch, rq, res, "storvsc_cmd",
+			     STORVSC_IO_TIMEOUT_NS + 5 * WQ_NS_PER_S);
 }
 
 /* ---- opening a channel (probe for the primary; sub-channel callback) ---- */

@@ -135,20 +135,14 @@ static bool backing_range_ok(const struct backing *b, uint64_t off, uint64_t len
 	return off <= b->size && len <= b->size - off;
 }
 
-int backing_read(struct backing *b, uint64_t off, void *buf, size_t len)
+/* The whole range through pread or pwrite, retrying short transfers and
+ * EINTR (a write's buffer is only read: the cast keeps one loop). */
+static int backing_file_io(struct backing *b, bool write, uint8_t *p, size_t len,
+			   uint64_t off)
 {
-	uint8_t *p = buf;
-
-	if (!backing_range_ok(b, off, len))
-		return -ERANGE;
-	b->st.reads++;
-	b->st.bytes_read += len;
-	if (b->mem) {
-		memcpy(buf, b->mem + off, len);
-		return 0;
-	}
 	while (len) {
-		ssize_t n = pread(b->fd, p, len, (off_t)off);
+		ssize_t n = write ? pwrite(b->fd, p, len, (off_t)off)
+				  : pread(b->fd, p, len, (off_t)off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -161,6 +155,21 @@ int backing_read(struct backing *b, uint64_t off, void *buf, size_t len)
 	return 0;
 }
 
+int backing_read(struct backing *b, uint64_t off, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	if (!backing_range_ok(b, off, len))
+		return -ERANGE;
+	b->st.reads++;
+	b->st.bytes_read += len;
+	if (b->mem) {
+		memcpy(buf, b->mem + off, len);
+		return 0;
+	}
+	return backing_file_io(b, false, p, len, off);
+}
+
 static int backing_sync_file(struct backing *b)
 {
 	b->st.syncs++;
@@ -170,6 +179,7 @@ static int backing_sync_file(struct backing *b)
 int backing_write(struct backing *b, uint64_t off, const void *buf, size_t len, bool fua)
 {
 	const uint8_t *p = buf;
+	int err;
 
 	if (b->read_only)
 		return -EROFS;
@@ -181,17 +191,9 @@ int backing_write(struct backing *b, uint64_t off, const void *buf, size_t len, 
 		memcpy(b->mem + off, buf, len);
 		return 0;
 	}
-	while (len) {
-		ssize_t n = pwrite(b->fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
+	err = backing_file_io(b, true, (uint8_t *)p, len, off);
+	if (err)
+		return err;
 	if (b->sync == BACKING_SYNC_ALWAYS || (fua && b->sync == BACKING_SYNC_FLUSH))
 		return backing_sync_file(b);
 	return 0;
