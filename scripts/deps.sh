@@ -6,7 +6,7 @@ set -eu
 
 PACKAGES="make clang lld llvm binutils gnu-efi newlib-source \
 qemu-system-x86 ovmf mtools dosfstools gdisk qemu-utils \
-valgrind libclang-rt-14-dev coreutils"
+valgrind libclang-rt-14-dev coreutils xz-utils diffutils"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "deps: dpkg-query not found: not a Debian system; install the" \
