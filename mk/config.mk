@@ -55,6 +55,9 @@ KERNEL_CFLAGS := $(BASE_CFLAGS) -fstack-protector-strong \
 		 -D_DEFAULT_SOURCE -D__LINUX_ERRNO_EXTENSIONS__ \
 		 -DKEEL_BARE_METAL=1 $(KERNEL_LTO) $(EXTRA_CFLAGS)
 NOFP_CFLAGS   := -mgeneral-regs-only
+ifneq ($(findstring KEEL_TEST_HOOKS,$(EXTRA_CFLAGS)),)
+$(error KEEL_TEST_HOOKS is for the hosted builds only; keel.efi never has test behaviour)
+endif
 
 # ---- boot/ (gnu-efi headers only, runs before ExitBootServices) -------------
 # GNU_EFI_USE_MS_ABI makes EFIAPI ms_abi, so firmware calls are direct.

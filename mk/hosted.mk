@@ -18,6 +18,9 @@ else
 HQ := @
 endif
 
+# KEEL_TEST_HOOKS: test-only behaviour (switches that restore old designs,
+# fault modes, test drivers) is compiled only where it is defined: the hosted
+# builds here, never keel.efi (mk/config.mk refuses it in EXTRA_CFLAGS).
 # Same sources as the kernel image; only the platform/log/stack files differ.
 WQ_SRCS := kernel/wq.c kernel/wait.c kernel/flush.c kernel/completion.c \
 	   kernel/mutex.c kernel/deadlock.c kernel/timer.c kernel/fiber.c \
@@ -28,10 +31,11 @@ HOSTED_CORE_SRCS := $(WQ_SRCS) $(HOSTED_PLATFORM_SRCS)
 HOSTED_WARN   := -Wall -Wextra -Werror
 HOSTED_CFLAGS := -std=c11 $(HOSTED_WARN) -g -O1 -fno-omit-frame-pointer \
 		 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-		 -I. -Iinclude -DKEEL_HOSTED=1 -MMD -MP
+		 -I. -Iinclude -DKEEL_HOSTED=1 -DKEEL_TEST_HOOKS=1 -MMD -MP
 HOSTED_LDFLAGS := -fsanitize=address,undefined
 # The bench: same code, optimised, no sanitizers.
-BENCH_CFLAGS  := -std=c11 $(HOSTED_WARN) -g -O2 -I. -Iinclude -DKEEL_HOSTED=1 -MMD -MP
+BENCH_CFLAGS  := -std=c11 $(HOSTED_WARN) -g -O2 -I. -Iinclude -DKEEL_HOSTED=1 \
+		 -DKEEL_TEST_HOOKS=1 -MMD -MP
 
 HOSTED_OBJ := $(BUILD)/hosted-obj
 BENCH_OBJ  := $(BUILD)/bench-obj
