@@ -64,7 +64,7 @@ soak: deps
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/gen $(BUILD)/*.elf $(BUILD)/*.efi \
 	       $(BUILD)/*.img $(BUILD)/*.vhdx $(BUILD)/*.vhd $(BUILD)/tests \
-	       $(BUILD)/results
+	       $(BUILD)/results $(BUILD)/testhooks $(BUILD)/run
 
 # Also drops the cached newlib build.
 distclean:

@@ -43,10 +43,11 @@ keel-host: $(KEELHOST_BIN)
 # Like `make run` (mk/images.mk), with keel-host and the data disk: no
 # timeout on a terminal, 120 s otherwise; QEMU_ARGS go to QEMU.
 run-stack: deps
-	@$(MAKE) --no-print-directory BUILD=$(BUILD) $(BUILD)/keel.img $(KEELHOST_BIN) \
+	@$(MAKE) --no-print-directory BUILD=$(BUILD) $(RUN_IMG) $(KEELHOST_BIN) \
 	  $(KEELHOST_DATA)
 	@if [ -t 0 ]; then t=0; else t=120; fi; \
-	  scripts/run-stack.sh --timeout $$t --build $(BUILD) --disk $(KEELHOST_DATA) \
+	  scripts/run-stack.sh --timeout $$t --build $(BUILD) --image $(RUN_IMG) \
+	  --disk $(KEELHOST_DATA) \
 	  $(RUN_STACK_ARGS) -- $(QEMU_ARGS)
 
 KEELHOST_TESTS ?=
