@@ -43,6 +43,7 @@ struct selftest {
 };
 
 static const struct selftest *current;
+static enum selftest_outcome outcome = SELFTEST_NO_VERDICT;
 static volatile uint64_t expect_cr2;
 
 /* ---- pagefault: read from page 0, which paging_init leaves unmapped ---- */
@@ -264,6 +265,7 @@ static const struct selftest selftests[] = {
 static void verdict(bool ok)
 {
 	console_printf("keel: test %s %s\n", current->name, ok ? "passed" : "failed");
+	outcome = ok ? SELFTEST_PASSED : SELFTEST_FAILED;
 	current = NULL;
 }
 
@@ -281,6 +283,7 @@ void selftest_run(const char *name)
 	for (size_t i = 0; i < sizeof(selftests) / sizeof(selftests[0]); i++)
 		console_printf(" %s", selftests[i].name);
 	console_printf("\nkeel: test %s failed\n", name);
+	outcome = SELFTEST_UNKNOWN;
 }
 
 void selftest_fault(uint64_t vector, uint64_t cr2)
@@ -292,4 +295,9 @@ void selftest_fault(uint64_t vector, uint64_t cr2)
 void selftest_panic(void)
 {
 	selftest_fault(PANIC_NOT_A_VECTOR, 0);
+}
+
+enum selftest_outcome selftest_outcome(void)
+{
+	return outcome;
 }

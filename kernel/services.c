@@ -71,12 +71,19 @@ static void run_until(bool (*done)(void), uint64_t timeout_ns)
 }
 
 #ifdef KEEL_TEST_HOOKS
-/* storvsc-* and disk-* switches (drivers/storvsc.h), before VMBus starts. */
+/* storvsc-* and disk-* switches (drivers/storvsc.h), before VMBus starts;
+ * boot-panic panics here, so a test can check how a panic during boot ends a
+ * test= run (kernel/panic.h: QEMU exit status 7). */
 static void apply_guest_switches(void)
 {
-	for (unsigned i = 0; i < ivshmem_guest_switch_count(); i++)
-		if (storvsc_guest_switch(ivshmem_guest_switch(i)) < 0)
-			pr_warn("services: unknown guest switch '%s'", ivshmem_guest_switch(i));
+	for (unsigned i = 0; i < ivshmem_guest_switch_count(); i++) {
+		const char *sw = ivshmem_guest_switch(i);
+
+		if (strcmp(sw, "boot-panic") == 0)
+			panic("services: guest switch boot-panic");
+		if (storvsc_guest_switch(sw) < 0)
+			pr_warn("services: unknown guest switch '%s'", sw);
+	}
 }
 #else
 static void apply_guest_switches(void)

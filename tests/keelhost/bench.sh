@@ -6,6 +6,8 @@
 # (efi_main to ready, from the ready line: transport bring-up, VMBus, the
 # disk), median of RUNS boots (default 3); plus the transport's own numbers
 # Keel measures at boot (mailbox round trip, doorbell -> kick -> MSI-X).
+# Boots the test image (BUILD/testhooks/keel.img): only a KEEL_TEST_HOOKS
+# build measures the transport at boot.
 set -u
 build=$1 runs=${2:-3}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -14,7 +16,7 @@ dir=$absbuild/bench/keelhost
 mkdir -p "$dir"
 cp --sparse=always "$absbuild/keelhost/data.img" "$dir/data.img" 2>/dev/null ||
 	"$root/test-images/mkdata.sh" "$dir/data.img" >/dev/null
-"$root/test-images/setcfg.sh" "$absbuild/keel.img" "$dir/keel.img" \
+"$root/test-images/setcfg.sh" "$absbuild/testhooks/keel.img" "$dir/keel.img" \
 	"console=serial on_ready=poweroff" || exit 1
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
