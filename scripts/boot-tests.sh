@@ -1,10 +1,11 @@
 #!/bin/sh
 # scripts/boot-tests.sh BUILD [NAME...]: the QEMU boot-test suite. Checks
 # the image itself (PE32+ EFI application under 128 KiB, no test-hook strings
-# from tests/boot/test-hook-names.txt, sgdisk -v clean, VHD size), then runs the tests of tests/boot/boot-tests.txt (all, or the
-# named ones) two at a time, each through scripts/boot-test.sh, and writes
-# $BUILD/results/boot.txt (`PASS name` / `FAIL name`). Failures print why
-# and the serial log. Exits 0 either way: scripts/test-summary.sh judges.
+# from tests/boot/test-hook-names.txt, sgdisk -v clean, VHD size) and what
+# make shows a user (tests/ux/run-tests.sh), then runs the tests of
+# tests/boot/boot-tests.txt (all, or the named ones) two at a time, each
+# through scripts/boot-test.sh, and writes $BUILD/results/boot.txt
+# (`PASS name` / `FAIL name`). Failures print why and the serial log. Exits 0 either way: scripts/test-summary.sh judges.
 set -u
 build=$1; shift
 table=tests/boot/boot-tests.txt
@@ -37,10 +38,10 @@ no_test_hooks() {
 	strings -n 4 "$build/keel.efi" > "$work/keel.efi.strings"
 	found=0
 	grep -Ev '^[[:space:]]*(#|$)' tests/boot/test-hook-names.txt > "$work/hook-names"
-	while IFS= read -r n; do
-		if grep -qF -- "$n" "$work/keel.efi.strings"; then
-			echo "keel.efi contains test-hook string '$n':"
-			grep -F -- "$n" "$work/keel.efi.strings" | head -n 3 | sed 's/^/  /'
+	while IFS= read -r hook; do
+		if grep -qF -- "$hook" "$work/keel.efi.strings"; then
+			echo "keel.efi contains test-hook string '$hook':"
+			grep -F -- "$hook" "$work/keel.efi.strings" | head -n 3 | sed 's/^/  /'
 			found=1
 		fi
 	done < "$work/hook-names"
