@@ -13,8 +13,9 @@
  *
  * Guest switches (scenario `guest-switch` lines that keel-host passes in its
  * mailbox) select test behaviour in the drivers; only an image built with
- * KEEL_TEST_HOOKS (mk/testhooks.mk) applies them. The product image says
- * once that it ignores them, so a host cannot switch it into a test mode.
+ * KEEL_TEST_HOOKS (`make testhooks`, mk/efi.mk) applies them. The product
+ * image says once that it ignores them, so a host cannot switch it into a
+ * test mode.
  */
 #include "kernel/services.h"
 

@@ -24,11 +24,11 @@
  * unmasked) under the function mask, then KH_OP_READY: keel-host never kicks
  * before that (kicks before MSI-X is on are lost).
  *
- * Test images only (KEEL_TEST_HOOKS, mk/testhooks.mk): the scenario's guest
- * switches are copied out of the mailbox for kernel/services.c to apply, and
- * the transport is measured at boot (round trips, doorbell -> MSI-X) for
- * `make bench`. The product image only counts the switches a host offers, so
- * that it can say it ignores them.
+ * Test images only (KEEL_TEST_HOOKS, `make testhooks` in mk/efi.mk): the
+ * scenario's guest switches are copied out of the mailbox for
+ * kernel/services.c to apply, and the transport is measured at boot (round
+ * trips, doorbell -> MSI-X) for `make bench`. The product image only counts
+ * the switches a host offers, so that it can say it ignores them.
  */
 #include "kernel/x86/platform_ivshmem.h"
 

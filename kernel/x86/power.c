@@ -11,7 +11,6 @@
 #include <stdint.h>
 
 #include "include/hyperv/hv_wire.h"
-
 #include "kernel/log.h"
 #include "kernel/x86/acpi.h"
 #include "kernel/x86/cpu.h"
