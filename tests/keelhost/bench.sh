@@ -52,9 +52,9 @@ while [ $i -lt "$runs" ]; do
 done
 wall=$(median < "$dir/wall") keel=$(median < "$dir/keel")
 rtt=$(cut -d' ' -f1 "$dir/rtt" | median) kick=$(median < "$dir/kick")
-printf 'bench-keelhost ready-wall   %6s ms  QEMU start -> "keel: ready" (median of %s, keel-host + 1 storvsc disk)\n' "$wall" "$runs"
+printf 'bench-keelhost ready-wall   %6s ms  QEMU start -> "keel: ready" (median of %s, test image, keel-host + 1 storvsc disk)\n' "$wall" "$runs"
 printf 'bench-keelhost firmware     %6s ms  QEMU + OVMF + loader until efi_main (wall - Keel)\n' "$((wall - keel))"
-printf 'bench-keelhost keel         %6s ms  efi_main -> ready (transport, VMBus, disk)\n' "$keel"
+printf 'bench-keelhost keel         %6s ms  efi_main -> ready (transport and its boot-time measurement, VMBus, disk)\n' "$keel"
 printf 'bench-keelhost mailbox-rtt  %6s us  guest request -> keel-host answer (median of 64, median run)\n' "$rtt"
 "$root/tests/keelhost/protocol.sh" "$absbuild" 2000 | grep '^bench-keelhost'
 printf 'bench-keelhost msix-kick    %6s us  doorbell -> keel-host kick -> MSI-X pending (median run)\n' "$kick"
