@@ -68,7 +68,7 @@ int diskinfo_guest_switch(const char *name)
 	return -1;
 }
 
-static void report_partitions(struct blk_disk *d)
+static void report_partitions(struct blk_handle h, const struct blk_info *d)
 {
 	struct gpt_info *g = malloc(sizeof(*g));
 	char t[GPT_GUID_STR_LEN], u[GPT_GUID_STR_LEN];
@@ -76,7 +76,7 @@ static void report_partitions(struct blk_disk *d)
 
 	if (!g)
 		return;
-	err = gpt_read(d, g);
+	err = gpt_read(h, g);
 	if (err) {
 		pr_info("diskinfo: %s: no valid GPT: %s\n", d->name, gpt_strerror(err));
 		free(g);
@@ -97,7 +97,7 @@ static void report_partitions(struct blk_disk *d)
 	free(g);
 }
 
-static void report_hash(struct blk_disk *d)
+static void report_hash(struct blk_handle h, const struct blk_info *d)
 {
 	uint32_t per = DISKINFO_CHUNK / d->block_size;
 	uint8_t *buf = blk_buf_alloc(DISKINFO_CHUNK), digest[SHA256_DIGEST_LEN];
@@ -114,7 +114,7 @@ static void report_hash(struct blk_disk *d)
 	for (uint64_t lba = 0; lba < d->nblocks; lba += per) {
 		uint32_t n = d->nblocks - lba < per ? (uint32_t)(d->nblocks - lba) : per;
 
-		err = blk_read(d, lba, n, buf);
+		err = blk_read(h, lba, n, buf);
 		if (err)
 			break;
 		sha256_update(&c, buf, (size_t)n * d->block_size);
@@ -137,7 +137,8 @@ static void report_hash(struct blk_disk *d)
 struct pattern_ctx {
 	struct blk_req req;
 	struct completion verified;
-	struct blk_disk *d;
+	struct blk_handle h;
+	char name[BLK_NAME_LEN];
 	uint8_t *buf, *back;
 	size_t bytes;
 	int err;
@@ -159,11 +160,11 @@ static void pattern_written(struct blk_req *r)
 
 	x->err = r->status;
 	x->step = "write";
-	pr_debug("diskinfo: %s: pattern written (%d), verifying on queue %s\n", x->d->name,
+	pr_debug("diskinfo: %s: pattern written (%d), verifying on queue %s\n", x->name,
 		 r->status, wq_current() ? wq_name(wq_current()) : "-");
 	if (!x->err) {
 		x->step = "read back";
-		x->err = blk_read(x->d, r->lba, r->nblocks, x->back);
+		x->err = blk_read(x->h, r->lba, r->nblocks, x->back);
 	}
 	if (!x->err) {
 		x->step = "compare";
@@ -172,7 +173,7 @@ static void pattern_written(struct blk_req *r)
 	complete_one(&x->verified);
 }
 
-static void report_pattern(struct blk_disk *d)
+static void report_pattern(struct blk_handle h, const struct blk_info *d)
 {
 	uint64_t lba = diskinfo_pattern_lba;
 	uint32_t n = diskinfo_pattern_count;
@@ -187,7 +188,8 @@ static void report_pattern(struct blk_disk *d)
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		return;
-	x->d = d;
+	x->h = h;
+	memcpy(x->name, d->name, sizeof(x->name));
 	x->bytes = (size_t)n * d->block_size;
 	x->buf = blk_buf_alloc(x->bytes);
 	x->back = blk_buf_alloc(x->bytes);
@@ -204,7 +206,7 @@ static void report_pattern(struct blk_disk *d)
 	x->req.buf = x->buf;
 	x->req.done = pattern_written;
 	x->step = "submit";
-	err = blk_submit(d, &x->req);
+	err = blk_submit(h, &x->req);
 	if (err)
 		goto out;
 	/* Woken by pattern_written; the driver's watchdog and rescind path
@@ -220,7 +222,7 @@ static void report_pattern(struct blk_disk *d)
 	err = x->err;
 	if (!err) {
 		x->step = "flush";
-		err = blk_flush(d);
+		err = blk_flush(h);
 	}
 out:
 	if (err) {
@@ -240,7 +242,7 @@ out:
 
 /* UNMAP (only when the disk advertises it), then the range must read as
  * zeros (the simulated host sets LBPRZ). */
-static void report_unmap(struct blk_disk *d)
+static void report_unmap(struct blk_handle h, const struct blk_info *d)
 {
 	uint64_t lba = diskinfo_unmap_lba;
 	uint32_t n = diskinfo_unmap_count;
@@ -253,10 +255,10 @@ static void report_unmap(struct blk_disk *d)
 		return;
 	}
 	back = blk_buf_alloc(bytes);
-	err = back ? blk_unmap(d, lba, n) : -ENOMEM;
+	err = back ? blk_unmap(h, lba, n) : -ENOMEM;
 	if (!err) {
 		memset(back, 0xEE, bytes);
-		err = blk_read(d, lba, n, back);
+		err = blk_read(h, lba, n, back);
 		for (size_t i = 0; !err && i < bytes; i++)
 			if (back[i])
 				err = -EIO;
@@ -273,18 +275,22 @@ static void report_unmap(struct blk_disk *d)
 	blk_buf_free(back, bytes);
 }
 
-void diskinfo_report(struct blk_disk *d)
+void diskinfo_report(struct blk_handle h)
 {
+	struct blk_info info, *d = &info;
+
+	if (blk_disk_info(h, &info))
+		return;                  /* gone before its report */
 	pr_info("diskinfo: %s: %llu blocks of %u bytes, model \"%s\"\n", d->name,
 		(unsigned long long)d->nblocks, d->block_size, d->model);
 	if (diskinfo_enabled)
-		report_partitions(d);
+		report_partitions(h, d);
 	if (diskinfo_hash)
-		report_hash(d);
+		report_hash(h, d);
 	if (diskinfo_pattern_count)
-		report_pattern(d);
+		report_pattern(h, d);
 	if (diskinfo_unmap_count)
-		report_unmap(d);
+		report_unmap(h, d);
 }
 
 void diskinfo_attach(void)

@@ -44,7 +44,7 @@ static inline uint8_t diskinfo_pattern_byte(uint64_t off)
 /* Install the block layer's add hook (idempotent). */
 void diskinfo_attach(void);
 /* The report for one disk (work item: it waits for I/O). */
-void diskinfo_report(struct blk_disk *d);
+void diskinfo_report(struct blk_handle h);
 void diskinfo_knobs_reset(void);
 /* "disk-hash", "disk-pattern=LBA,COUNT", "disk-unmap=LBA,COUNT",
  * "disk-report=no", "disk-strict":
