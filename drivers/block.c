@@ -284,10 +284,6 @@ int blk_submit(struct blk_handle h, struct blk_req *r)
 	r->status = 0;
 	r->b_handle = h;
 	r->b_deferred = false;
-	/* Re-initialised on every submit: a done() that submits r again runs
-	 * on this item, and the core never touches an item after its fn
-	 * returned (kernel/wq.h). */
-	work_init(&r->b_work, blk_done_run, "blk_done");
 	/* Counted first: the driver may complete r before it returns. */
 	s->inflight++;
 	blk_submit_depth++;
@@ -308,6 +304,11 @@ void blk_complete(struct blk_req *r, int status)
 	/* Never inside blk_submit: a done() that submits again would recurse
 	 * (every channel gone) until the fiber's stack ran out. */
 	if (blk_submit_depth && blk_done_q) {
+		/* Initialised here, off the fast path. The item may be the one
+		 * running this done() chain (a done() that submitted r again):
+		 * the core never touches an item after its fn returned
+		 * (kernel/wq.h), so a fresh item is safe to queue. */
+		work_init(&r->b_work, blk_done_run, "blk_done");
 		r->b_deferred = true;
 		wq_queue(blk_done_q, &r->b_work);
 		return;
