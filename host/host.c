@@ -435,10 +435,12 @@ int host_parse_ns(const char *s, uint64_t *out)
 	char *end;
 	unsigned long long v = strtoull(s, &end, 10);
 
-	if (end == s)
+	if (end == s || *s == '-')
 		return -EINVAL;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (!strcmp(end, units[i].sfx)) {
+			if (v > UINT64_MAX / units[i].mul)
+				return -ERANGE;         /* durations are 64-bit ns */
 			*out = v * units[i].mul;
 			return 0;
 		}
@@ -454,9 +456,9 @@ int host_device_param(struct host *h, int dev, const char *key, const char *val)
 		return -EINVAL;
 	d = h->devs[dev];
 	if (!strcmp(key, "open-delay")) {
-		if (host_parse_ns(val, &ns) < 0 || ns > 0xFFFFFFFFull)
+		if (host_parse_ns(val, &ns) < 0)
 			return -EINVAL;
-		d->open_delay_ns = (uint32_t)ns;
+		d->open_delay_ns = ns;
 		return 0;
 	}
 	if (!strcmp(key, "open-status")) {
