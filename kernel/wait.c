@@ -98,6 +98,26 @@ void waitq_wake_all(struct waitq *wqh)
 	plat_irq_restore(s);
 }
 
+/*
+ * Does a waiting fiber have a timeout? Its wait then ends on its own (a host
+ * that never answers is a slow error path, not a hang), so the stall check
+ * stays quiet. Interrupts masked.
+ */
+bool wait_any_timeout(void)
+{
+	const struct wq *q = wq_core.queues;
+
+	if (!q)
+		return false;
+	do {
+		for (const struct fiber *f = q->q_active; f; f = f->f_qnext)
+			if (f->f_state == FIBER_WAITING && f->f_deadline != UINT64_MAX)
+				return true;
+		q = q->q_next;
+	} while (q != wq_core.queues);
+	return false;
+}
+
 uint64_t wait_deadline(uint64_t timeout_ns)
 {
 	uint64_t now = plat_now_ns();

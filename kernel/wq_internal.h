@@ -138,6 +138,7 @@ void waitq_wake_one_locked(struct waitq *wqh);
 void waitq_wake_all_locked(struct waitq *wqh);
 uint64_t wait_deadline(uint64_t timeout_ns);
 struct fiber *wait_current(const char *what);        /* asserts in a work item */
+bool wait_any_timeout(void);                         /* a waiter has a deadline */
 
 /* flush.c: what a WAIT_FLUSH_WORK still waits for: the fiber running a
  * marked instance, or (*pending_q set) a marked instance still queued;
