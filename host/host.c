@@ -153,6 +153,28 @@ void host_timed_add(struct host *h, uint64_t when, int kind, uint32_t arg, const
 	*pp = t;
 }
 
+/*
+ * The connection ends (UNLOAD, or INITIATE_CONTACT over a live one): answers
+ * it still owed (delayed messages, open results, device completions) belong
+ * to it and are never sent; the guest must see nothing of the old connection
+ * after UNLOAD_RESPONSE. Only the hypervisor's own timer survives.
+ */
+void host_timed_drop_connection(struct host *h)
+{
+	struct host_timed **pp = &h->timed;
+
+	while (*pp) {
+		struct host_timed *t = *pp;
+
+		if (t->kind == HTE_STIMER) {
+			pp = &t->next;
+			continue;
+		}
+		*pp = t->next;
+		free(t);
+	}
+}
+
 uint64_t host_next_deadline(const struct host *h)
 {
 	return h->timed ? (h->timed->when ? h->timed->when : 1) : 0;

@@ -188,6 +188,7 @@ static void connection_reset(struct host *h)
 {
 	chan_reset_all(h);
 	gpadl_free_all(h);
+	host_timed_drop_connection(h);
 	h->conn = HCONN_DISCONNECTED;
 	h->offers_requested = false;
 	h->version = 0;
