@@ -365,8 +365,18 @@ uint32_t host_trigger_fired(const struct host *h, int idx)
 	return idx >= 0 && idx < h->ntrig ? h->trig[idx].fired : 0;
 }
 
+/*
+ * Every trigger keyed on this message (or step) and channel counts it, so
+ * each one's `nth` counts the matches it saw whatever the others do. One
+ * action per message: the first trigger (in scenario order) whose turn it is
+ * acts; another whose turn falls on the same message does not act and is not
+ * counted as fired (so `expect triggered` names it). Returns the action, or
+ * -1 when none acts.
+ */
 int host_trigger_match(struct host *h, uint32_t key, struct host_chan *c, uint64_t *arg)
 {
+	int act = -1;
+
 	for (int i = 0; i < h->ntrig; i++) {
 		struct host_trigger *t = &h->trig[i];
 
@@ -377,14 +387,14 @@ int host_trigger_match(struct host *h, uint32_t key, struct host_chan *c, uint64
 		if (t->subidx >= 0 && (!c || c->subidx != t->subidx))
 			continue;
 		t->seen++;
-		if (t->seen < t->nth || (!t->every && t->seen > t->nth))
+		if (act >= 0 || t->seen < t->nth || (!t->every && t->seen > t->nth))
 			continue;
 		t->fired++;
 		*arg = t->arg;
+		act = t->action;
 		host_trace(h, HT_TRIGGER, key, c ? c->relid : 0, (uint64_t)t->action);
-		return t->action;
 	}
-	return -1;
+	return act;
 }
 
 void host_set_post_fail_permille(struct host *h, unsigned pm)
