@@ -32,6 +32,7 @@ struct ctx {
 	const char *path;
 	int line;
 	struct sim_scenario *sc;
+	const bool *quoted;      /* per word of the current line: was it "..." */
 };
 
 static int err(struct ctx *c, const char *fmt, const char *arg)
@@ -338,6 +339,23 @@ static int st_expect(struct ctx *c, char **t, int n)
 			return err(c, "expect %s N", t[1]);
 		i = 3;
 		break;
+	case SE_DEADLOCK:
+		/* "TEXT" ["TEXT"...]: each must appear in the report (queues, items) */
+		if (n < 3)
+			return err(c, "expect deadlock needs the texts the report must contain: "
+				   "expect deadlock \"TEXT\" [\"TEXT\"...]%s", "");
+		for (i = 2; i < n; i++) {
+			if (!c->quoted[i])
+				return err(c, "expect deadlock: '%s' is not in double quotes", t[i]);
+			if (!t[i][0])
+				return err(c, "expect deadlock: empty text%s", "");
+			if (e->ntexts == SIM_EXPECT_TEXTS)
+				return err(c, "expect deadlock: more than %s texts", "8");
+			if (strlen(t[i]) >= sizeof(e->texts[0]))
+				return err(c, "expect deadlock: text '%s' is too long", t[i]);
+			snprintf(e->texts[e->ntexts++], sizeof(e->texts[0]), "%s", t[i]);
+		}
+		break;
 	case SE_VIOLATION:
 		/* the rest of the line: a substring the violation must contain */
 		for (int k = 2; k < n; k++) {
@@ -425,18 +443,61 @@ static int st_simple(struct ctx *c, char **t, int n)
 	return 0;
 }
 
+/*
+ * Split a line into words in place: blanks separate words, '#' outside
+ * double quotes starts a comment, and "..." is one word (quotes dropped,
+ * quoted[i] set). Returns the number of words, or -1 with the reason.
+ */
+static int tokenize(struct ctx *c, char *line, char **t, bool *quoted, int max)
+{
+	char *p = line;
+	int n = 0;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		if (!*p || *p == '#')
+			return n;
+		if (n == max) {
+			char lim[16];
+
+			snprintf(lim, sizeof(lim), "%d", max);
+			return err(c, "more than %s words on one line", lim);
+		}
+		quoted[n] = *p == '"';
+		if (quoted[n]) {
+			char *end = strchr(p + 1, '"');
+
+			if (!end)
+				return err(c, "unterminated quoted text %s", p);
+			t[n++] = p + 1;
+			*end = 0;
+			p = end + 1;
+			if (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+				return err(c, "quoted text must be followed by a blank, not '%.1s'", p);
+			continue;
+		}
+		t[n++] = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n' && *p != '#')
+			p++;
+		if (*p == '#') {
+			*p = 0;
+			return n;
+		}
+		if (*p)
+			*p++ = 0;
+	}
+}
+
 static int parse_line(struct ctx *c, char *line)
 {
 	char *t[32];
-	int n = 0;
-	char *p = strchr(line, '#');
+	bool quoted[32];
+	int n = tokenize(c, line, t, quoted, 32);
 
-	if (p)
-		*p = 0;
-	for (p = strtok(line, " \t\r\n"); p && n < 32; p = strtok(NULL, " \t\r\n"))
-		t[n++] = p;
-	if (n == 0)
-		return 0;
+	if (n <= 0)
+		return n;
+	c->quoted = quoted;
 	if (!strcmp(t[0], "device"))
 		return st_device(c, t, n);
 	if (!strcmp(t[0], "at"))
@@ -468,13 +529,11 @@ static void defaults(struct sim_scenario *sc, const char *path)
 static int parse_param(struct ctx *c, char *line, struct param *p)
 {
 	char *t[MAX_VALUES + 2];
-	int n = 0;
-	char *s = strchr(line, '#');
+	bool quoted[MAX_VALUES + 2];
+	int n = tokenize(c, line, t, quoted, MAX_VALUES + 2);
 
-	if (s)
-		*s = 0;
-	for (s = strtok(line, " \t\r\n"); s && n < MAX_VALUES + 2; s = strtok(NULL, " \t\r\n"))
-		t[n++] = s;
+	if (n < 0)
+		return -1;
 	if (n < 3)
 		return err(c, "usage: param NAME VALUE... | param NAME A..B%s", "");
 	snprintf(p->name, sizeof(p->name), "%s", t[1]);
