@@ -133,6 +133,10 @@ void wq_fiber_run_item(struct fiber *f);           /* fiber.c's loop body */
 
 /* wait.c: suspend the current fiber; interrupts already masked. */
 int wait_suspend(struct waitq *wqh, const struct wait_desc *d, uint64_t deadline);
+/* The loop of every blocking call (interrupts masked): until done(arg, &wqh)
+ * returns true, suspend on the *wqh it names; 0, -ETIMEDOUT or -EDEADLK. */
+int wait_until(const struct wait_desc *d, uint64_t deadline,
+	       bool (*done)(void *arg, struct waitq **wqh), void *arg);
 void wait_wake_fiber(struct fiber *f);               /* irq masked */
 void waitq_wake_one_locked(struct waitq *wqh);
 void waitq_wake_all_locked(struct waitq *wqh);
