@@ -414,14 +414,24 @@ static const struct host_dev_ops *const dev_types[] = {
 	&storvsc_dev_ops,
 };
 
-int host_device_add(struct host *h, const char *type, const char *name)
+static const struct host_dev_ops *dev_type_find(const char *type)
 {
-	const struct host_dev_ops *ops = NULL;
-	struct host_dev *d;
-
 	for (size_t i = 0; i < sizeof(dev_types) / sizeof(dev_types[0]); i++)
 		if (!strcmp(dev_types[i]->type, type))
-			ops = dev_types[i];
+			return dev_types[i];
+	return NULL;
+}
+
+bool host_device_type_valid(const char *type)
+{
+	return dev_type_find(type) != NULL;
+}
+
+int host_device_add(struct host *h, const char *type, const char *name)
+{
+	const struct host_dev_ops *ops = dev_type_find(type);
+	struct host_dev *d;
+
 	if (!ops)
 		return -ENOENT;
 	if (h->ndevs >= HOST_MAX_DEVICES)

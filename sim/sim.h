@@ -86,6 +86,7 @@ struct sim_action {
 	int subidx;              /* rescind: -1 all */
 	char arg[40];
 	uint64_t num;
+	int line;                /* in the scenario file */
 };
 
 struct sim_trigspec {
@@ -96,6 +97,7 @@ struct sim_trigspec {
 	bool every;
 	int action;              /* enum host_trig_action */
 	uint64_t arg;
+	int line;                /* in the scenario file */
 };
 
 enum sim_expect_kind {
