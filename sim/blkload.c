@@ -13,8 +13,8 @@
  *                       back (rescind + re-offer); check it there
  *
  * verify: request i writes a pattern unique to i at its own LBA range;
- * every request must finish (a waiter panics after 60 s of virtual time,
- * and the work-queue stall check reports a lost request earlier); then
+ * every request must finish (its waiter panics after 60 s of virtual time:
+ * a lost request fails the run there); then
  * every write the guest saw succeed is read back - from the same disk, or
  * with blkload-reoffer from the disk that comes back - and must hold its
  * pattern: no acknowledged write may be lost, and a write that was in
