@@ -351,7 +351,7 @@ static void storvsc_kick(struct storvsc_dev *sd)
 		uint32_t blocks;
 		int err;
 
-		if (sd->state == SD_DEAD || r->r_disk->gone || r->r_err) {
+		if (sd->state == SD_DEAD || blk_req_stale(r) || r->r_err) {
 			if (!r->r_err)
 				r->r_err = -ENODEV;
 			pend_pop(sd);

@@ -180,6 +180,12 @@ void blk_disk_remove(struct blk_disk *d)
 	d->gone = true;
 }
 
+/* Requests here bypass blk_submit: the disk object's own flag says it. */
+bool blk_req_stale(const struct blk_req *r)
+{
+	return r->r_disk->gone;
+}
+
 void storvsc_mark_dead(struct storvsc_dev *d)
 {
 	d->state = SD_DEAD;
