@@ -250,6 +250,15 @@ static bool selftest_timer(void)
 	return tsc_matches_pm_timer() && ok;
 }
 
+#ifdef KEEL_TEST_HOOKS
+/* ---- always-fails (test image only): a failed test= run must end QEMU with
+ * status 5 (kernel/panic.h); the boot test test-fail-exit checks that ---- */
+static bool selftest_always_fails(void)
+{
+	return false;
+}
+#endif
+
 static const struct selftest selftests[] = {
 	{ "pagefault", selftest_pagefault, pf_at_expected },
 	{ "divzero", selftest_divzero, de_raised },
@@ -260,6 +269,9 @@ static const struct selftest selftests[] = {
 	{ "ssp", selftest_ssp, panicked },
 	{ "heap", selftest_heap, NULL },
 	{ "timer", selftest_timer, NULL },
+#ifdef KEEL_TEST_HOOKS
+	{ "always-fails", selftest_always_fails, NULL },
+#endif
 };
 
 static void verdict(bool ok)
