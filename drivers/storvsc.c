@@ -9,7 +9,8 @@
  * (sub-channels: the handler is installed before CREATE_SUB_CHANNELS and is
  * the only opener; both host orders work because the accepted index range
  * is set before the request goes out and nothing waits for the offers),
- * §13 (teardown). The request path is storvsc_io.c, the scan storvsc_scan.c.
+ * §13 (teardown). The request path is storvsc_{req,chan,send,blk,recv,sync,watchdog}.c
+ * (listed in storvsc.h), the scan storvsc_scan.c.
  */
 #include <errno.h>
 #include <stdio.h>

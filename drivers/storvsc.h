@@ -2,8 +2,13 @@
  * The synthetic SCSI driver's state and its internal API (wire formats are in
  * include/hyperv/storvsc_wire.h). Files:
  *   storvsc.c       probe/remove, the VSTOR init sequence, sub-channels
- *   storvsc_io.c    request pool, channel choice, sending, completions,
- *                   rescind, watchdog, block-layer submit
+ *   storvsc_req.c   request slots (ids), handing a result to its owner
+ *   storvsc_chan.c  channel states, opening, the rotation, failing a channel
+ *   storvsc_send.c  building and posting request packets
+ *   storvsc_blk.c   block-layer entry: the pending FIFO, split, submit
+ *   storvsc_recv.c  the channel callback: copy, check, use completions
+ *   storvsc_sync.c  synchronous commands (init sequence, scan)
+ *   storvsc_watchdog.c  requests the host is slow to answer
  *   storvsc_scsi.c  CDB builders, SRB status and sense decoding, parsers of
  *                   INQUIRY / READ CAPACITY / REPORT LUNS data (pure code)
  *   storvsc_scan.c  LUN discovery, rescan on ENUMERATE_BUS, disk add/remove
@@ -11,7 +16,7 @@
  * Contexts (who may touch what):
  *  - probe, remove and the scan run on work items that may wait (the vmbus
  *    device queue, and this device's own queue sd->q);
- *  - the channel callback (storvsc_io.c) runs on the shared vmbus_event
+ *  - the channel callback (storvsc_recv.c) runs on the shared vmbus_event
  *    queue and never waits: it validates completions, finishes requests and
  *    starts pending ones; completions that may wait are deferred to sd->q
  *    (rule 5) unless storvsc_inline_completions is set (pre-fix design);
@@ -217,11 +222,49 @@ extern const struct vmbus_driver storvsc_driver;
  * FAIL event, from any context. */
 void storvsc_mark_dead(struct storvsc_dev *sd);
 
-/* storvsc_io.c */
+/* storvsc_req.c */
 void storvsc_io_init(struct storvsc_dev *sd);
-void storvsc_on_channel(struct vmbus_channel *c, void *arg);
 struct storvsc_req *storvsc_req_get(struct storvsc_dev *sd);
 void storvsc_req_put(struct storvsc_dev *sd, struct storvsc_req *rq);
+/* rq is over with err: its owner gets the result; the slot is freed unless
+ * it stays an orphan (its id is still outstanding). */
+void storvsc_req_finish(struct storvsc_dev *sd, struct storvsc_req *rq, int err, bool orphan);
+
+/* storvsc_chan.c */
+int storvsc_open_chan(struct storvsc_dev *sd, struct storvsc_chan *ch,
+		      struct vmbus_channel *c);
+void storvsc_chan_transition(struct storvsc_chan *ch, enum storvsc_chan_state to);
+/* Channels open (in the driver's view), and open and not rescinded. */
+int storvsc_open_channels(const struct storvsc_dev *sd);
+bool storvsc_chan_usable(const struct storvsc_chan *ch);
+int storvsc_usable_channels(const struct storvsc_dev *sd);
+/* The next channel of the rotation with room below the depth, or NULL. */
+struct storvsc_chan *storvsc_pick_chan(struct storvsc_dev *sd);
+/* Fail everything in flight on ch (rescind/close) and everything pending
+ * when the device is dead. */
+void storvsc_fail_chan(struct storvsc_chan *ch, int err);
+void storvsc_fail_all(struct storvsc_dev *sd, int err);
+
+/* storvsc_send.c */
+/* Put rq on the wire on ch; rq->pkt, gpa and buf_len are filled. */
+int storvsc_req_send(struct storvsc_dev *sd, struct storvsc_chan *ch, struct storvsc_req *rq);
+/* Fill the SRB of rq (cdb: a whole STORVSC_CDB_MAX buffer). */
+void storvsc_srb_fill(struct storvsc_dev *sd, struct storvsc_req *rq, uint8_t lun,
+		      const uint8_t cdb[STORVSC_CDB_MAX], uint8_t cdb_len, uint8_t data_in,
+		      uint32_t len);
+
+/* storvsc_blk.c */
+/* The block layer's submit. */
+int storvsc_blk_submit(struct blk_disk *d, struct blk_req *r);
+/* Start pending block requests while channels and slots allow; never waits. */
+void storvsc_kick(struct storvsc_dev *sd);
+/* The whole block request is over: run done() where it may run (rule 5). */
+void storvsc_blk_finish(struct storvsc_dev *sd, struct blk_req *r);
+
+/* storvsc_recv.c */
+void storvsc_on_channel(struct vmbus_channel *c, void *arg);
+
+/* storvsc_sync.c */
 /* Send a control operation on the primary and wait (init sequence). */
 int storvsc_ctl(struct storvsc_dev *sd, uint32_t op, const void *payload, uint32_t len,
 		struct storvsc_result *res);
@@ -229,17 +272,9 @@ int storvsc_ctl(struct storvsc_dev *sd, uint32_t op, const void *payload, uint32
 int storvsc_scsi_sync(struct storvsc_dev *sd, uint8_t lun, const uint8_t *cdb,
 		      uint8_t cdb_len, uint8_t data_in, void *buf, uint32_t len,
 		      struct storvsc_result *res);
-/* The block layer's submit. */
-int storvsc_blk_submit(struct blk_disk *d, struct blk_req *r);
-/* Fail everything in flight on ch (rescind/close) and everything pending
- * when the device is dead. */
-void storvsc_fail_chan(struct storvsc_chan *ch, int err);
-void storvsc_fail_all(struct storvsc_dev *sd, int err);
-int storvsc_open_chan(struct storvsc_dev *sd, struct storvsc_chan *ch,
-		      struct vmbus_channel *c);
-void storvsc_chan_transition(struct storvsc_chan *ch, enum storvsc_chan_state to);
-/* Channels usable for I/O. */
-int storvsc_open_channels(const struct storvsc_dev *sd);
+
+/* storvsc_watchdog.c */
+void storvsc_watchdog_arm(struct storvsc_dev *sd);
 
 /* storvsc_scan.c */
 int storvsc_scan(struct storvsc_dev *sd);

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the storvsc request path (drivers/storvsc_io.c) against a
+ * Unit tests of the storvsc request path (drivers/storvsc_{req,chan,send,blk,recv,sync,watchdog}.c) against a
  * fake channel: the VMBus calls it makes are replaced below, so a test
  * plays the host by hand. Covers storvsc.md §14 (every field of a
  * completion validated before use: packet type, length, transaction id,
@@ -23,7 +23,13 @@
 
 #include "tests/unit/harness.h"
 
-#include "drivers/storvsc_io.c"
+#include "drivers/storvsc_blk.c"
+#include "drivers/storvsc_chan.c"
+#include "drivers/storvsc_recv.c"
+#include "drivers/storvsc_req.c"
+#include "drivers/storvsc_send.c"
+#include "drivers/storvsc_sync.c"
+#include "drivers/storvsc_watchdog.c"
 #include "drivers/storvsc_scan.c"
 
 /* ---- the fake VMBus and block layer ---- */
