@@ -108,6 +108,8 @@ void storvsc_kick(struct storvsc_dev *sd)
 {
 	struct blk_req *r;
 
+	if (sd->resetting && sd->state != SD_DEAD)
+		return;                 /* storvsc_reset_work kicks when done */
 	while ((r = sd->pend_head) != NULL) {
 		struct storvsc_chan *ch;
 		struct storvsc_req *rq;

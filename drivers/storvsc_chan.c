@@ -2,14 +2,13 @@
  * The storvsc channels (storvsc.md §11): the driver's per-channel state
  * machine (diagram in storvsc.h), opening a channel, the rotation of open
  * channels the I/O path picks from (round robin, bounded by the queue
- * depth), and failing what is in flight on a channel that went away.
+ * depth), and closing a channel: CLOSECHANNEL and the ring GPADL teardown
+ * first, then failing what was in flight (storvsc.md §13), so no buffer
+ * goes back to its owner while the host may still write it.
  */
 #include <errno.h>
-#include <stdio.h>
-#include <string.h>
 
 #include "drivers/storvsc.h"
-#include "drivers/storvsc_scsi.h"
 #include "kernel/log.h"
 #include "kernel/platform.h"
 
@@ -33,6 +32,12 @@ void storvsc_chan_transition(struct storvsc_chan *ch, enum storvsc_chan_state to
 	case SCH_DEAD:
 		ok = from != SCH_FREE;
 		break;
+	case SCH_RESET:
+		ok = from == SCH_OPEN;
+		break;
+	case SCH_FREE:          /* closed by a reset: may be opened again */
+		ok = from == SCH_RESET || from == SCH_DEAD;
+		break;
 	default:
 		ok = false;
 		break;
@@ -55,7 +60,7 @@ void storvsc_chan_transition(struct storvsc_chan *ch, enum storvsc_chan_state to
 	}
 }
 
-/* ---- sending ---- */
+/* ---- the rotation ---- */
 
 int storvsc_open_channels(const struct storvsc_dev *sd)
 {
@@ -102,9 +107,11 @@ struct storvsc_chan *storvsc_pick_chan(struct storvsc_dev *sd)
 	}
 	return NULL;
 }
+/* ---- closing and failing ---- */
 
-
-/* Fail everything in flight on ch (rescind or close): never success. */
+/* Fail everything in flight on ch: never success. Called only once the
+ * host can no longer write the requests' buffers: after the channel was
+ * closed (storvsc_chan_close) or rescinded. */
 void storvsc_fail_chan(struct storvsc_chan *ch, int err)
 {
 	struct storvsc_dev *sd = ch->sd;
@@ -116,19 +123,31 @@ void storvsc_fail_chan(struct storvsc_chan *ch, int err)
 			continue;
 		if (rq->state == SRQ_INFLIGHT) {
 			rq->ch->n_done++;
-			storvsc_req_finish(sd, rq, err, false);
-		} else if (rq->state == SRQ_ORPHAN) {
-			storvsc_req_put(sd, rq);
+			storvsc_req_finish(sd, rq, err);
 		}
 	}
 	ch->outstanding = 0;
 }
 
-void storvsc_fail_all(struct storvsc_dev *sd, int err)
+/* May wait (vmbus_chan_close): device queue or the reset work. The closer
+ * runs our callback a last time first; it only drains answers (a DEAD or
+ * RESET channel fails nothing there), so the order on the wire is
+ * CLOSECHANNEL, GPADL teardown, then done() of what was in flight. */
+void storvsc_chan_close(struct storvsc_chan *ch, int err)
 {
-	for (int k = 0; k < STORVSC_MAX_CHANNELS; k++)
-		if (sd->ch[k].sd)
-			storvsc_fail_chan(&sd->ch[k], err);
+	if (ch->state != SCH_OPEN && ch->state != SCH_RESET && ch->state != SCH_DEAD)
+		return;
+	if (ch->state == SCH_OPEN)
+		storvsc_chan_transition(ch, SCH_DEAD);
+	if (ch->w_more.fn)
+		wq_cancel(&ch->w_more);
+	if (ch->c)
+		vmbus_chan_close(ch->c);
+	storvsc_fail_chan(ch, err);
+}
+
+void storvsc_fail_pending(struct storvsc_dev *sd)
+{
 	storvsc_kick(sd);       /* state is DEAD: fails the pending FIFO */
 }
 

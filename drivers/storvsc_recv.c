@@ -2,7 +2,11 @@
  * The storvsc channel callback (storvsc.md §2.3, §2.4, §14): every packet
  * is copied out of the ring once, checked (type, length, transaction id
  * against what this channel issued, operation, sense and transfer lengths)
- * and only then used. Runs on the shared vmbus_event queue: never waits.
+ * and only then used. Runs on the shared vmbus_event queue: never waits,
+ * and handles at most STORVSC_RECV_BUDGET packets per call before it queues
+ * itself again behind the other channels' work. A packet the ring cannot
+ * deliver (corrupt ring, oversized packet) loses a completion: the channel
+ * leaves the rotation and is reset, so nothing waits on a lost answer.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,7 +15,6 @@
 #include "drivers/storvsc.h"
 #include "drivers/storvsc_scsi.h"
 #include "kernel/log.h"
-#include "kernel/platform.h"
 
 /* ---- the channel callback: vmbus_event, never waits ---- */
 
@@ -68,23 +71,17 @@ static void on_completion(struct storvsc_chan *ch, const struct vmbus_pkt *p)
 	}
 	rq = &sd->reqs[ctx - 1];
 	if (rq->ch != ch || rq->trans_id != p->trans_id ||
-	    (rq->state != SRQ_INFLIGHT && rq->state != SRQ_ORPHAN)) {
+	    rq->state != SRQ_INFLIGHT) {
 		sd->n_unknown_ids++;
 		return;
 	}
 	ch->n_done++;
-	if (rq->state == SRQ_ORPHAN) {            /* answered after the watchdog */
-		if (ch->outstanding)
-			ch->outstanding--;
-		storvsc_req_put(sd, rq);
-		return;
-	}
 	/* §14 items 1 and 9: a full packet of the size we sent, copied once. */
 	if (p->data_len < rq->sent_size) {
 		sd->n_bad_pkts++;
 		pr_err("storvsc: %s: short completion (%u < %u bytes)\n",
 		       vmbus_device_name(sd->dev), p->data_len, rq->sent_size);
-		storvsc_req_finish(sd, rq, -EIO, false);
+		storvsc_req_finish(sd, rq, -EIO);
 		return;
 	}
 	memcpy(&pk, p->data, rq->sent_size);
@@ -92,13 +89,13 @@ static void on_completion(struct storvsc_chan *ch, const struct vmbus_pkt *p)
 		memset((uint8_t *)&pk + rq->sent_size, 0, sizeof(pk) - rq->sent_size);
 	if (pk.operation != STORVSC_OP_COMPLETE_IO) {   /* §14 item 5: fatal */
 		sd->n_bad_pkts++;
-		storvsc_req_finish(sd, rq, -EPROTO, false);
+		storvsc_req_finish(sd, rq, -EPROTO);
 		return;
 	}
 	rq->res.nt_status = pk.status;
 	if (rq->op != STORVSC_OP_EXECUTE_SRB) {
 		memcpy(rq->res.props, pk.u.raw, sizeof(rq->res.props));
-		storvsc_req_finish(sd, rq, pk.status == STORVSC_NT_SUCCESS ? 0 : -EIO, false);
+		storvsc_req_finish(sd, rq, pk.status == STORVSC_NT_SUCCESS ? 0 : -EIO);
 		return;
 	}
 	{
@@ -158,52 +155,95 @@ static void on_completion(struct storvsc_chan *ch, const struct vmbus_pkt *p)
 		}
 		pr_err("storvsc: %s: lun %u: %s\n", vmbus_device_name(sd->dev), rq->lun ? rq->lun->lun : 0, why);
 	}
-	storvsc_req_finish(sd, rq, err, false);
+	storvsc_req_finish(sd, rq, err);
+}
+
+/* Rescind (§13): the host revoked the channel and stopped using its memory;
+ * every request in flight on it fails (never success), whatever the ring
+ * still holds. */
+static void on_rescind(struct storvsc_chan *ch)
+{
+	struct storvsc_dev *sd = ch->sd;
+
+	if (ch->state != SCH_DEAD)
+		storvsc_chan_transition(ch, SCH_DEAD);
+	if (ch == &sd->ch[0]) {
+		/* The controller is gone: its disks go at once, before their
+		 * I/O fails, so no caller sees a live disk fail. */
+		storvsc_mark_dead(sd);
+		for (int i = 0; i < STORVSC_MAX_LUNS; i++)
+			if (sd->luns[i].registered)
+				storvsc_lun_gone(&sd->luns[i]);
+	}
+	storvsc_fail_chan(ch, -ENODEV);
+}
+
+/* Handle up to STORVSC_RECV_BUDGET packets; returns how many. */
+static uint32_t drain(struct storvsc_chan *ch, struct vmbus_channel *c)
+{
+	struct storvsc_dev *sd = ch->sd;
+	struct vmbus_ring_iter it;
+	struct vmbus_pkt p;
+	uint32_t n = 0;
+	bool broken = false;
+	int r;
+
+	do {
+		vmbus_chan_recv_begin(c, &it);
+		while (n < STORVSC_RECV_BUDGET &&
+		       (r = vmbus_chan_recv_next(c, &it, ch->rxbuf, sizeof(ch->rxbuf), &p)) != 0) {
+			if (r < 0) {
+				/* -ENOTCONN: closed meanwhile, nothing to read. */
+				broken = r != -ENOTCONN;
+				break;
+			}
+			n++;
+			if (p.trans_id == 0)
+				on_unsolicited(ch, &p);
+			else
+				on_completion(ch, &p);
+		}
+	} while (vmbus_chan_recv_end(c, &it) && !broken && n < STORVSC_RECV_BUDGET);
+	if (broken) {
+		sd->n_bad_pkts++;
+		ch->n_dropped++;
+		storvsc_chan_reset(ch, "bad packet in the inbound ring");
+	}
+	return n;
+}
+
+static void more_work(struct work *w)
+{
+	struct storvsc_chan *ch = wq_container_of(w, struct storvsc_chan, w_more);
+
+	if (ch->c)
+		storvsc_on_channel(ch->c, ch);
 }
 
 void storvsc_on_channel(struct vmbus_channel *c, void *arg)
 {
 	struct storvsc_chan *ch = arg;
 	struct storvsc_dev *sd = ch->sd;
-	struct vmbus_ring_iter it;
-	struct vmbus_pkt p;
-	int r;
+	struct wq *q = wq_current();
 
 	/* The queue that runs completions: synchronous waiters name it as
 	 * their completer so the deadlock check can see a circular wait. */
 	if (!sd->event_q)
-		sd->event_q = wq_current();
-	if (vmbus_chan_rescinded(c) || ch->state == SCH_DEAD) {
-		/* Rescind or close: whatever the ring holds, every request in
-		 * flight on this channel fails (never success). */
-		if (ch->state != SCH_DEAD)
-			storvsc_chan_transition(ch, SCH_DEAD);
-		if (ch == &sd->ch[0] && vmbus_chan_rescinded(c)) {
-			/* The controller is gone: its disks go at once, before
-			 * their I/O fails, so no caller sees a live disk fail. */
-			storvsc_mark_dead(sd);
-			for (int i = 0; i < STORVSC_MAX_LUNS; i++)
-				if (sd->luns[i].registered)
-					storvsc_lun_gone(&sd->luns[i]);
-		}
-		storvsc_fail_chan(ch, -ENODEV);
+		sd->event_q = q;
+	if (vmbus_chan_rescinded(c)) {
+		on_rescind(ch);
 		storvsc_kick(sd);
 		return;
 	}
-	do {
-		vmbus_chan_recv_begin(c, &it);
-		while ((r = vmbus_chan_recv_next(c, &it, ch->rxbuf, sizeof(ch->rxbuf), &p)) != 0) {
-			if (r < 0) {
-				sd->n_bad_pkts++;
-				if (r == -EMSGSIZE)
-					continue;
-				break;
-			}
-			if (p.trans_id == 0)
-				on_unsolicited(ch, &p);
-			else
-				on_completion(ch, &p);
-		}
-	} while (vmbus_chan_recv_end(c, &it));
+	/* A DEAD or RESET channel is being closed: its answers are still
+	 * used; what stays unanswered is failed by the closer after
+	 * CLOSECHANNEL (storvsc_chan_close). */
+	if (drain(ch, c) >= STORVSC_RECV_BUDGET && ch->state != SCH_FREE) {
+		if (!ch->w_more.fn)
+			work_init(&ch->w_more, more_work, "storvsc_more");
+		/* Behind whatever else the queue holds; twice is harmless. */
+		if (q || sd->event_q)
+			wq_queue(q ? q : sd->event_q, &ch->w_more);
+	}
 	storvsc_kick(sd);
 }

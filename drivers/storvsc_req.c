@@ -6,11 +6,9 @@
  * block request piece or a synchronous waiter) and frees the slot.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "drivers/storvsc.h"
-#include "drivers/storvsc_scsi.h"
 #include "kernel/log.h"
 #include "kernel/platform.h"
 
@@ -42,6 +40,7 @@ struct storvsc_req *storvsc_req_get(struct storvsc_dev *sd)
 	rq->op = 0;
 	rq->buf_len = 0;
 	rq->retries = 0;
+	rq->slow_logged = false;
 	rq->seq = seq;
 	rq->sent_size = 0;
 	rq->gpa = 0;
@@ -66,9 +65,10 @@ void storvsc_req_put(struct storvsc_dev *sd, struct storvsc_req *rq)
 
 /* ---- finishing a request ---- */
 
-/* rq is over with err: hand the result to its owner, free the slot unless it
- * stays as an orphan (timed out, id still outstanding). */
-void storvsc_req_finish(struct storvsc_dev *sd, struct storvsc_req *rq, int err, bool orphan)
+/* rq is over with err: hand the result to its owner, free the slot. Only
+ * the completion path and storvsc_fail_chan (after a close or a rescind)
+ * call this: the owner may reuse the buffer at once. */
+void storvsc_req_finish(struct storvsc_dev *sd, struct storvsc_req *rq, int err)
 {
 	struct blk_req *r = rq->parent;
 
@@ -94,10 +94,6 @@ void storvsc_req_finish(struct storvsc_dev *sd, struct storvsc_req *rq, int err,
 			*rq->out_err = err;
 		complete_one(rq->waiter);
 		rq->waiter = NULL;
-	}
-	if (orphan) {
-		rq->state = SRQ_ORPHAN;
-		return;
 	}
 	if (rq->ch && rq->ch->outstanding)
 		rq->ch->outstanding--;

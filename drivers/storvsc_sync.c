@@ -16,8 +16,9 @@
 
 /*
  * Wait for rq. Completed by the channel callback (vmbus_event, the declared
- * completer), by the watchdog (timer queue) when the host never answers, or
- * by storvsc_fail_chan when the channel is rescinded or closed.
+ * completer) when the host answers, or by storvsc_fail_chan after the
+ * channel was rescinded or closed (a reset closes a channel whose request
+ * is past storvsc_io_limit_ns, so a SCSI command ends by then).
  */
 static int req_wait(struct storvsc_dev *sd, struct storvsc_req *rq, struct completion *done,
 		    int *res_err, uint64_t timeout)
@@ -26,10 +27,14 @@ static int req_wait(struct storvsc_dev *sd, struct storvsc_req *rq, struct compl
 	int err = completion_wait(done, timeout);
 
 	if (err && !completion_done(done)) {
-		/* Abandon: the slot stays owned by the in-flight id; its late
-		 * answer is dropped (rq->waiter cleared). The slot may already
-		 * be someone else's only if it completed, which we checked. */
+		/* Abandon: the slot stays owned by the in-flight id until it
+		 * is answered or its channel closes; the answer is dropped
+		 * (rq->waiter cleared). A data buffer stays parked until the
+		 * close (sd->scan_abandoned, storvsc_scan.c). The slot may be
+		 * someone else's only if it completed, which we checked. */
 		if (rq->seq == seq && rq->state == SRQ_INFLIGHT && rq->waiter == done) {
+			if (rq->buf_len)
+				sd->scan_abandoned = true;
 			rq->waiter = NULL;
 			rq->out = NULL;
 			rq->out_err = NULL;
@@ -103,6 +108,8 @@ int storvsc_scsi_sync(struct storvsc_dev *sd, uint8_t lun, const uint8_t *cdb,
 		ch = &sd->ch[0];            /* scan commands may exceed the depth */
 	if (!storvsc_chan_usable(ch))
 		return -ENODEV;
+	if (sd->resetting)
+		return -EIO;            /* the channels are being closed and reopened */
 	rq = storvsc_req_get(sd);
 	if (!rq)
 		return -EBUSY;
@@ -110,5 +117,5 @@ int storvsc_scsi_sync(struct storvsc_dev *sd, uint8_t lun, const uint8_t *cdb,
 	memset(&rq->res, 0, sizeof(rq->res));
 	rq->gpa = buf ? plat_ptr_to_gpa(buf) : 0;
 	return req_send_wait(sd, ch, rq, res, "storvsc_cmd",
-			     STORVSC_IO_TIMEOUT_NS + 5 * WQ_NS_PER_S);
+			     storvsc_io_limit_ns + 10 * WQ_NS_PER_S);
 }

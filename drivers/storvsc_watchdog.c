@@ -1,18 +1,44 @@
 /*
- * The storvsc watchdog: a timer that looks at the requests in flight once
- * a second while any are (STYLE.md §9: it returns its next delay).
+ * The storvsc watchdog (storvsc.md §12 "Per-command timeout", §13): a timer
+ * that looks at the requests in flight once a second while any are
+ * (STYLE.md §9: it returns its next delay).
+ *
+ * It never ends a request: the request's buffer belongs to the host until
+ * the host answers or the channel is closed. A request not answered after
+ * STORVSC_IO_SLOW_NS is logged once and waited on (the host guarantees an
+ * answer; Linux's storvsc_eh_timed_out only re-arms its timer). One not
+ * answered after storvsc_io_limit_ns means the host stopped serving that
+ * channel: the channel is reset (storvsc_reset.c), which closes it first
+ * and only then fails what was in flight.
  */
-#include <errno.h>
-#include <stdio.h>
-#include <string.h>
-
 #include "drivers/storvsc.h"
-#include "drivers/storvsc_scsi.h"
 #include "kernel/log.h"
 #include "kernel/platform.h"
 
-/* ---- watchdog (STYLE.md §9: returns its next delay) ---- */
+uint64_t storvsc_io_limit_ns = STORVSC_IO_LIMIT_NS;
 
+/* One request in flight at time now: log it once when slow, reset its
+ * channel when past the limit. */
+static void watchdog_check(struct storvsc_dev *sd, struct storvsc_req *rq, uint64_t now)
+{
+	uint64_t age = now - rq->started_ns;
+	struct storvsc_chan *ch = rq->ch;
+
+	if (age >= storvsc_io_limit_ns && ch && ch->state == SCH_OPEN) {
+		pr_err("storvsc: %s: op %u on channel %u unanswered for %llu s; resetting the "
+		       "channel\n", vmbus_device_name(sd->dev), rq->op, ch->subidx,
+		       (unsigned long long)(age / WQ_NS_PER_S));
+		storvsc_chan_reset(ch, "request past the limit");
+		return;
+	}
+	if (age >= STORVSC_IO_SLOW_NS && !rq->slow_logged) {
+		rq->slow_logged = true;
+		sd->n_slow++;
+		pr_warn("storvsc: %s: op %u on channel %u unanswered for %llu s; waiting\n",
+			vmbus_device_name(sd->dev), rq->op, ch ? ch->subidx : 0,
+			(unsigned long long)(age / WQ_NS_PER_S));
+	}
+}
 
 static uint64_t storvsc_watchdog(struct timer *t)
 {
@@ -23,20 +49,10 @@ static uint64_t storvsc_watchdog(struct timer *t)
 	for (uint32_t i = 0; i < STORVSC_MAX_REQS; i++) {
 		struct storvsc_req *rq = &sd->reqs[i];
 
-		if (rq->state == SRQ_ORPHAN)
-			busy = true;
 		if (rq->state != SRQ_INFLIGHT)
 			continue;
 		busy = true;
-		if (now - rq->started_ns < STORVSC_IO_TIMEOUT_NS)
-			continue;
-		/* The host never answered: finish the owner with an error, keep
-		 * the slot (its id is still outstanding) until the id comes
-		 * back or the channel goes. */
-		sd->n_timeouts++;
-		pr_err("storvsc: %s: request op %u on channel %u timed out\n",
-		       vmbus_device_name(sd->dev), rq->op, rq->ch ? rq->ch->subidx : 0);
-		storvsc_req_finish(sd, rq, -ETIMEDOUT, true);
+		watchdog_check(sd, rq, now);
 	}
 	if (!busy)
 		sd->watchdog_on = false;
