@@ -150,7 +150,10 @@ void storvsc_kick(struct storvsc_dev *sd)
 				return;
 			}
 			if (err == -ENODEV || err == -ENOTCONN) {
-				storvsc_chan_transition(ch, SCH_DEAD);  /* try another */
+				/* The channel cannot take packets: out of the
+				 * rotation; the reset closes it before what is
+				 * in flight on it fails. Try another. */
+				storvsc_chan_reset(ch, "send refused");
 				continue;
 			}
 			r->r_err = err;

@@ -97,11 +97,8 @@ void storvsc_reset_work(struct work *w)
 		err = reset_reopen(sd, &sd->ch[0]);
 		if (!err)
 			err = storvsc_init_protocol(sd);
-		if (err) {
-			sd->resetting = false;
-			reset_give_up(sd, err);
-			return;
-		}
+		if (err)
+			goto fail;
 	}
 	for (int k = 1; k < STORVSC_MAX_CHANNELS; k++)
 		reset_reopen(sd, &sd->ch[k]);
@@ -110,4 +107,8 @@ void storvsc_reset_work(struct work *w)
 out:
 	sd->resetting = false;
 	storvsc_kick(sd);
+	return;
+fail:
+	sd->resetting = false;
+	reset_give_up(sd, err);
 }
