@@ -11,12 +11,9 @@
  * which ends in a deadlock report when done() issues synchronous I/O.
  */
 #include <errno.h>
-#include <stdio.h>
-#include <string.h>
 
 #include "drivers/storvsc.h"
 #include "drivers/storvsc_scsi.h"
-#include "kernel/log.h"
 #include "kernel/platform.h"
 
 bool storvsc_inline_completions;

@@ -10,7 +10,6 @@
 
 #include "drivers/storvsc.h"
 #include "kernel/log.h"
-#include "kernel/platform.h"
 
 int storvsc_chan_depth = STORVSC_CHAN_DEPTH_MAX;
 

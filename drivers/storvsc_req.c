@@ -5,12 +5,7 @@
  * storvsc_req_finish hands a finished request's result to its owner (a
  * block request piece or a synchronous waiter) and frees the slot.
  */
-#include <errno.h>
-#include <string.h>
-
 #include "drivers/storvsc.h"
-#include "kernel/log.h"
-#include "kernel/platform.h"
 
 /* ---- the request pool ---- */
 

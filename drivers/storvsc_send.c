@@ -3,13 +3,9 @@
  * the SRB of a SCSI command, then an in-band packet or a GPA-direct packet
  * over the request's buffer, with the slot's index as the requestor context.
  */
-#include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "drivers/storvsc.h"
-#include "drivers/storvsc_scsi.h"
-#include "kernel/log.h"
 #include "kernel/platform.h"
 
 /* Put rq on the wire on ch. rq->pkt, gpa and buf_len are filled. */

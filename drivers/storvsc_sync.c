@@ -4,11 +4,9 @@
  * request and wait for it on a work item that may wait.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "drivers/storvsc.h"
-#include "drivers/storvsc_scsi.h"
 #include "kernel/log.h"
 #include "kernel/platform.h"
 
