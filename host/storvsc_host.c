@@ -1,7 +1,7 @@
 /*
  * The simulated storage host (StorVSP), device type "storage": the host
  * side of the VSTOR protocol over VMBus, following
- * shared/reference/storvsc.md §2 (packet forms; GPA-direct data buffers),
+ * docs/protocols/storvsc.md §2 (packet forms; GPA-direct data buffers),
  * §3 (versions), §4-§5 (operations, layouts, completion sizes), §6 (the
  * init order, enforced), §7 (EXECUTE_SRB), §10 (ENUMERATE_BUS on LUN hot
  * add and remove), §11 (CREATE_SUB_CHANNELS; offers before or after the
