@@ -108,12 +108,12 @@ struct storvsc_dev;
  * storvsc_chan_transition is the only writer:
  *
  *   FREE --open starts--> OPENING --opened--> OPEN --rescind/close--> DEAD
- *    ^                       +------------failed------------------------^
- *    |                                    |                               |
- *    |                     no answer in time / bad packet                 |
- *    |                                    v                               |
- *    +----closed, in flight failed----- RESET ----rescind/close---------->+
- *    +----closed by a reset (storvsc_reset.c) from DEAD-------------------+
+ *    ^                         |                |                       ^
+ *    |                         +----failed------|-----------------------+
+ *    |                                          | no answer by the limit,
+ *    |                                          | bad packet, send refused
+ *    |                                          v    (storvsc_chan_reset)
+ *    +--closed, in flight failed (reset)---- RESET ----rescind/close-----+
  */
 enum storvsc_chan_state {
 	SCH_FREE,       /* slot unused */

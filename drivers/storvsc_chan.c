@@ -35,7 +35,7 @@ void storvsc_chan_transition(struct storvsc_chan *ch, enum storvsc_chan_state to
 		ok = from == SCH_OPEN;
 		break;
 	case SCH_FREE:          /* closed by a reset: may be opened again */
-		ok = from == SCH_RESET || from == SCH_DEAD;
+		ok = from == SCH_RESET;
 		break;
 	default:
 		ok = false;
