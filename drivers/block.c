@@ -377,9 +377,16 @@ int blk_rw_sync(struct blk_handle h, enum blk_op op, uint32_t flags, uint64_t lb
 	if (s->req.b_deferred)
 		completion_set_completer(&s->done, blk_done_q);
 	/* Woken by sync_done (the driver's completion path, or blk_done); a
-	 * rescind or removal completes the request with an error, the
-	 * driver's watchdog bounds a host that never answers. */
-	err = completion_wait(&s->done, timeout_ns);
+	 * rescind or removal completes the request with an error, and the
+	 * driver bounds a host that never answers (storvsc resets the channel
+	 * after its I/O limit, then fails the request). Until then the host
+	 * may still write buf, so a timeout only logs and waits again: the
+	 * buffer is never handed back while the request is in flight. Only
+	 * a wait that can never end (-EDEADLK, reported) gives up. */
+	while ((err = completion_wait(&s->done, timeout_ns)) == -ETIMEDOUT &&
+	       !completion_done(&s->done))
+		pr_warn("blk: %s: synchronous %s of %u blocks at %llu still in flight\n",
+			name, op_name(op), n, (unsigned long long)lba);
 	if (err && !completion_done(&s->done)) {
 		s->abandoned = true;
 		s->next = blk_abandoned;

@@ -40,8 +40,8 @@
 #define BLK_MAX_DISKS     64            /* disks registered at once */
 #define BLK_NAME_LEN      16            /* "sd" + up to 10 digits */
 #define BLK_MODEL_LEN     40
-/* Default synchronous wait: longer than the driver's own I/O timeout, so
- * the driver's watchdog answers first (storvsc.h STORVSC_IO_TIMEOUT_NS). */
+/* Synchronous helpers log a request still in flight at this interval and
+ * wait on: the driver ends every request (answer, reset, rescind). */
 #define BLK_SYNC_TIMEOUT_NS (40ull * WQ_NS_PER_S)
 
 /* A disk as users name it. gen 0 is never issued: a zeroed handle names
@@ -175,7 +175,8 @@ int blk_read(struct blk_handle h, uint64_t lba, uint32_t n, void *buf);
 int blk_write(struct blk_handle h, uint64_t lba, uint32_t n, const void *buf);
 int blk_flush(struct blk_handle h);
 int blk_unmap(struct blk_handle h, uint64_t lba, uint32_t n);
-/* Any op, synchronously, with flags and a timeout. */
+/* Any op, synchronously, with flags; a request still in flight is logged
+ * every timeout_ns and waited for (the driver ends every request). */
 int blk_rw_sync(struct blk_handle h, enum blk_op op, uint32_t flags, uint64_t lba,
 		uint32_t n, void *buf, uint64_t timeout_ns);
 

@@ -10,7 +10,9 @@
  *  - a done() never runs inside blk_submit: a done() that submits again
  *    while the driver completes inline (every channel gone) runs 100000
  *    times at recursion depth 1, and a synchronous read of such a disk
- *    returns.
+ *    returns;
+ *  - a synchronous read waits as long as the driver holds the request (the
+ *    host may still write its buffer), past the logging interval.
  *
  * drivers/block.c is compiled into this file under other names: other unit
  * tests link fakes of the block layer (gpt_test.c, storvsc_io_test.c).
@@ -349,6 +351,45 @@ static int t_blk_sync_inline_driver(void)
 	return 0;
 }
 
+/* A host slower than the synchronous interval: blk_read keeps waiting (the
+ * host may still write the buffer) and returns the driver's answer. */
+static struct fake slow_disk;
+static int slow_result = 1;
+static bool slow_returned;
+
+static void slow_reader(struct work *w)
+{
+	static uint8_t buf[512];
+
+	(void)w;
+	slow_result = blk_read(slow_disk.d.handle, 0, 1, buf);
+	slow_returned = true;
+}
+
+static int t_blk_sync_waits_for_host(void)
+{
+	static struct work w;
+	struct wq *q;
+
+	bt_setup();
+	slow_result = 1;
+	slow_returned = false;
+	fake_init(&slow_disk, FAKE_HOLD);
+	CHECK_EQ(blk_disk_add(&slow_disk.d), 0);
+	q = wq_create("reader", 1);
+	CHECK(q != NULL);
+	work_init(&w, slow_reader, "reader");
+	wq_queue(q, &w);
+	t_run_for(3 * BLK_SYNC_TIMEOUT_NS);     /* three intervals, no answer */
+	CHECK(!slow_returned);
+	CHECK_EQ(slow_disk.nheld, 1);
+	blk_complete(slow_disk.held[0], 0);     /* the host answers at last */
+	t_run_all();
+	CHECK(slow_returned);
+	CHECK_EQ(slow_result, 0);
+	return 0;
+}
+
 const struct unit_test block_tests[] = {
 	{ "blk_stale_handle", t_blk_stale_handle, QUICK },
 	{ "blk_drain", t_blk_drain, QUICK },
@@ -357,5 +398,6 @@ const struct unit_test block_tests[] = {
 	{ "blk_done_not_in_submit", t_blk_done_not_in_submit, QUICK },
 	{ "blk_done_inline_outside_submit", t_blk_done_inline_outside_submit, QUICK },
 	{ "blk_sync_inline_driver", t_blk_sync_inline_driver, QUICK },
+	{ "blk_sync_waits_for_host", t_blk_sync_waits_for_host, QUICK },
 	{ NULL, NULL, QUICK },
 };
