@@ -172,6 +172,7 @@ static void storvsc_request_subchannels(struct storvsc_dev *sd)
 	/* The handler accepts indices 1..n from now on (§11.1: installed
 	 * before the request). */
 	sd->subs_requested = (uint16_t)n;
+	vmbus_device_request_subchannels(sd->dev);
 	req.sub_channel_count = (uint16_t)n;
 	err = storvsc_ctl(sd, STORVSC_OP_CREATE_SUB_CHANNELS, &req, sizeof(req), &res);
 	sd->subs_answered = true;
@@ -198,6 +199,8 @@ static void storvsc_close_all(struct storvsc_dev *sd)
 	}
 }
 
+static void storvsc_retired_gc(void);
+
 static int storvsc_probe(struct vmbus_device *dev)
 {
 	struct storvsc_dev *sd = calloc(1, sizeof(*sd));
@@ -206,6 +209,7 @@ static int storvsc_probe(struct vmbus_device *dev)
 
 	if (!sd)
 		return -ENOMEM;
+	storvsc_retired_gc();
 	sd->dev = dev;
 	sd->generation = vmbus_generation();
 	sd->state = SD_INIT;
@@ -315,10 +319,69 @@ static void storvsc_remove(struct vmbus_device *dev)
 	sd->watchdog_on = false;
 }
 
+/*
+ * A controller's disks that reached the block layer are never freed: the
+ * registry (drivers/block.c) keeps their struct blk_disk after
+ * blk_disk_remove (marked gone, its name retired) and its users (diskinfo,
+ * sim/blkload.c) may still hold the pointer. Such a controller's state
+ * stays here, reachable; one that never registered a disk is freed.
+ */
+static struct storvsc_dev *storvsc_retired;
+
+/* A new VMBus generation (a new simulation run) resets the block registry:
+ * the previous run's retired controllers can go. */
+static void storvsc_retired_gc(void)
+{
+	while (storvsc_retired && storvsc_retired->generation != vmbus_generation()) {
+		struct storvsc_dev *sd = storvsc_retired;
+
+		storvsc_retired = sd->retired_next;
+		free(sd);
+	}
+}
+
+static bool storvsc_had_disks(const struct storvsc_dev *sd)
+{
+	for (int i = 0; i < STORVSC_MAX_LUNS; i++)
+		if (sd->luns[i].disk.name[0])
+			return true;
+	return false;
+}
+
+/* vmbus_chan, once: remove has run (or the probe failed) and every channel
+ * is closed and released. Nothing of the controller may run afterwards:
+ * its timer, its kick and its own queue are stopped first. */
+static void storvsc_release(struct vmbus_device *dev)
+{
+	struct storvsc_dev *sd = vmbus_device_priv(dev);
+
+	if (!sd)
+		return;
+	storvsc_transition(sd, SEV_FAIL);
+	wq_cancel_delayed(&sd->w_kick);
+	if (sd->watchdog.fn)
+		timer_stop(&sd->watchdog);
+	sd->watchdog_on = false;
+	if (sd->q) {
+		wq_cancel(&sd->w_rescan);
+		wq_flush(sd->q, STORVSC_CTL_TIMEOUT_NS);
+		wq_destroy(sd->q);
+		sd->q = NULL;
+	}
+	vmbus_device_set_priv(dev, NULL);
+	if (storvsc_had_disks(sd)) {
+		sd->retired_next = storvsc_retired;
+		storvsc_retired = sd;
+		return;
+	}
+	free(sd);
+}
+
 const struct vmbus_driver storvsc_driver = {
 	.class_id = VMBUS_CLASS_STORAGE,
 	.name = "storvsc",
 	.probe = storvsc_probe,
 	.remove = storvsc_remove,
 	.subchan_offer = storvsc_subchan_offer,
+	.release = storvsc_release,
 };

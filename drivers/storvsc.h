@@ -209,6 +209,7 @@ struct storvsc_dev {
 	/* counters */
 	uint64_t n_bad_pkts, n_unknown_ids, n_enumerate, n_timeouts, n_deferred;
 	uint64_t n_rescans;
+	struct storvsc_dev *retired_next;   /* released, kept for its disks */
 };
 
 /* storvsc.c */
