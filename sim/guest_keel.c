@@ -156,6 +156,16 @@ static int keel_switch(const char *name)
 	return storvsc_guest_switch(name);     /* storvsc-* and disk-* (drivers/storvsc.h) */
 }
 
+static int keel_held(uint32_t *objects, uint64_t *freed)
+{
+	struct vmbus_stats st;
+
+	vmbus_get_stats(&st);
+	*objects = (uint32_t)(st.held_devices + st.held_channels + st.held_gpadls);
+	*freed = st.freed_devices;
+	return 0;
+}
+
 static unsigned keel_deadlocks(void)
 {
 	return wq_deadlock_count();
@@ -185,4 +195,5 @@ const struct sim_guest_ops sim_guest_keel = {
 	.deadlocks = keel_deadlocks,
 	.deadlock_report = keel_report,
 	.stall_check = keel_stall,
+	.held = keel_held,
 };

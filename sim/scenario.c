@@ -124,6 +124,8 @@ static const struct { const char *name; int action; bool has_arg; } trig_actions
 	{ "duplicate", HTA_DUPLICATE, false },
 	{ "status", HTA_STATUS, true },
 	{ "never-answer", HTA_NEVER_ANSWER, false },
+	{ "offer-subchannels", HTA_OFFER_SUBCHANNELS, true },
+	{ "offer", HTA_OFFER, true },
 };
 
 static const struct { const char *name; int kind; int nargs; } expect_kinds[] = {
@@ -146,6 +148,7 @@ static const struct { const char *name; int kind; int nargs; } expect_kinds[] = 
 	{ "masked-signals", SE_MASKED_SIGNALS, 2 },
 	{ "no-hang", SE_NO_HANG, 0 },
 	{ "no-violation", SE_NO_VIOLATION, 0 },
+	{ "baseline", SE_BASELINE, 0 },
 };
 
 /* ---- statements ---- */
@@ -242,7 +245,7 @@ static int st_on(struct ctx *c, char **t, int n)
 	size_t k;
 
 	if (n < 4 || sc->ntrigs >= SIM_MAX_TRIGGERS)
-		return err(c, "usage: on MESSAGE DEV [sub N] [nth N] [every] ACTION [ARG]%s", "");
+		return err(c, "usage: on MESSAGE DEV [sub N] [nth N] [every] [max N] ACTION [ARG]%s", "");
 	tg = &sc->trigs[sc->ntrigs];
 	memset(tg, 0, sizeof(*tg));
 	for (k = 0; k < sizeof(trig_keys) / sizeof(trig_keys[0]); k++)
@@ -265,6 +268,9 @@ static int st_on(struct ctx *c, char **t, int n)
 		} else if (!strcmp(t[i], "every")) {
 			tg->every = true;
 			i++;
+		} else if (!strcmp(t[i], "max") && i + 1 < n && parse_num(t[i + 1], &v) == 0) {
+			tg->max = (uint32_t)v;
+			i += 2;
 		} else {
 			break;
 		}
@@ -280,8 +286,9 @@ static int st_on(struct ctx *c, char **t, int n)
 	if (trig_actions[k].has_arg) {
 		if (i + 1 >= n)
 			return err(c, "action '%s' needs an argument", t[i]);
-		if (tg->action == HTA_DELAY ? parse_time(t[i + 1], &tg->arg) < 0
-					    : parse_num(t[i + 1], &tg->arg) < 0)
+		if (tg->action == HTA_DELAY || tg->action == HTA_OFFER
+			    ? parse_time(t[i + 1], &tg->arg) < 0
+			    : parse_num(t[i + 1], &tg->arg) < 0)
 			return err(c, "bad argument '%s'", t[i + 1]);
 		i++;
 	}
@@ -633,7 +640,7 @@ int sim_scenario_apply(const struct sim_scenario *sc, struct host *h, int *devid
 		const struct sim_trigspec *t = &sc->trigs[i];
 		struct host_trigger ht = {
 			.msgtype = t->key, .dev = -1, .subidx = t->subidx, .nth = t->nth,
-			.every = t->every, .action = t->action, .arg = t->arg,
+			.every = t->every, .max = t->max, .action = t->action, .arg = t->arg,
 		};
 
 		if (strcmp(t->dev, "*")) {
