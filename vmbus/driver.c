@@ -165,14 +165,15 @@ static int device_queues(struct vmbus_device *dev)
 
 #ifdef KEEL_TEST_HOOKS
 	if (vmbus_test_shared_device_queue) {
+		/* One queue with two slots for every device's work (a system
+		 * work queue): two devices' waiting items fill it. */
 		if (shared_device_queue_gen != vmbus_generation()) {
-			shared_device_queue = wq_create("vmbus_dev", 1);
+			shared_device_queue = wq_create("vmbus_dev", 2);
 			shared_device_queue_gen = vmbus_generation();
 		}
-		dev->queue = shared_device_queue;
-		dev->subq = wq_create(dev->subq_name, 1);
+		dev->queue = dev->subq = shared_device_queue;
 		dev->owns_queues = false;
-		return dev->queue && dev->subq ? 0 : -ENOMEM;
+		return dev->queue ? 0 : -ENOMEM;
 	}
 	if (vmbus_legacy_single_queue) {
 		dev->queue = wq_create(dev->name, 1);

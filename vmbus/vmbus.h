@@ -56,7 +56,8 @@ void vmbus_fini(void);
  *    for a reply only that loop can deliver (rule 1).
  *  subchan_on_device_queue: a device's sub-channel work runs on the device
  *    queue, where its probe waits for the sub-channels (rule 2).
- *  shared_device_queue: every device uses one queue (rule 3).
+ *  shared_device_queue: every device's work (probe, remove, sub-channel
+ *    opens) shares one two-slot queue (rule 3).
  */
 extern bool vmbus_legacy_single_queue;
 extern bool vmbus_test_subchan_on_device_queue;
