@@ -268,7 +268,7 @@ static int echo_send_all(struct echo_dev *ed)
 /*
  * Waits in this driver: ed->wait is woken by echo_on_event (vmbus_event
  * queue: replies, rescinds, the last callback at close) and by
- * echo_subchan_offer (vmbus_subchan queue); echo_lock is released by its
+ * echo_subchan_offer (the device's sub-channel queue); echo_lock is released by its
  * holder. Each wait has a timeout, and echo_gone is its rescind path.
  */
 static void echo_close_all(struct echo_dev *ed)

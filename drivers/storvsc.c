@@ -270,7 +270,8 @@ fail:
 	return err;
 }
 
-/* vmbus_subchan queue: the only path that opens a sub-channel (§11.1). */
+/* The device's sub-channel queue: the only path that opens a sub-channel
+ * (§11.1); called only after vmbus_device_request_subchannels. */
 static void storvsc_subchan_offer(struct vmbus_device *dev, struct vmbus_channel *sc)
 {
 	struct storvsc_dev *sd = vmbus_device_priv(dev);

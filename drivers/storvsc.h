@@ -15,8 +15,8 @@
  *    queue and never waits: it validates completions, finishes requests and
  *    starts pending ones; completions that may wait are deferred to sd->q
  *    (rule 5) unless storvsc_inline_completions is set (pre-fix design);
- *  - the sub-channel callback runs on vmbus_subchan and is the only place
- *    sub-channels are opened (storvsc.md §11.1).
+ *  - the sub-channel callback runs on the device's sub-channel queue and is
+ *    the only place sub-channels are opened (storvsc.md §11.1).
  * One CPU, cooperative: code between waits runs alone, no locks needed.
  *
  * Guest switches (keelsim `guest-switch`, see storvsc_guest_switch; reset

@@ -406,7 +406,6 @@ int vmbus_chan_open(struct vmbus_channel *c, const struct vmbus_chan_open_args *
 		chan_teardown(c, false);
 		return -EIO;
 	}
-	c->host_pss = (c->in.ctl->feature_bits & VMBUS_RING_FEATURE_PENDING_SEND_SZ) != 0;
 	chan_transition(c, CEV_OPEN_OK);
 	/* Packets may have arrived before we were open: look once. */
 	if (c->cb)
@@ -417,7 +416,8 @@ int vmbus_chan_open(struct vmbus_channel *c, const struct vmbus_chan_open_args *
 /*
  * Close (§4.5). Waits for a concurrent open/close to settle first: that wait
  * is ended by chan_transition, called by the opener or closer on its own
- * queue (device queue or vmbus_subchan), or by an UNLOAD; the timeout covers
+ * queue (device queue or the device's sub-channel queue), or by an UNLOAD;
+ * the timeout covers
  * the longest open plus teardown.
  */
 void vmbus_chan_close(struct vmbus_channel *c)
@@ -656,6 +656,3 @@ bool vmbus_chan_rescinded(const struct vmbus_channel *c)
 }
 uint32_t vmbus_chan_relid(const struct vmbus_channel *c) { return c->relid; }
 uint16_t vmbus_chan_subidx(const struct vmbus_channel *c) { return c->offer.sub_channel_index; }
-const struct vmbus_msg_offer *vmbus_chan_offer(const struct vmbus_channel *c) { return &c->offer; }
-void *vmbus_chan_priv(struct vmbus_channel *c) { return c->priv; }
-void vmbus_chan_set_priv(struct vmbus_channel *c, void *priv) { c->priv = priv; }

@@ -132,9 +132,6 @@ bool vmbus_chan_is_open(const struct vmbus_channel *c);
 bool vmbus_chan_rescinded(const struct vmbus_channel *c);
 uint32_t vmbus_chan_relid(const struct vmbus_channel *c);
 uint16_t vmbus_chan_subidx(const struct vmbus_channel *c);
-const struct vmbus_msg_offer *vmbus_chan_offer(const struct vmbus_channel *c);
-void *vmbus_chan_priv(struct vmbus_channel *c);
-void vmbus_chan_set_priv(struct vmbus_channel *c, void *priv);
 
 /* In-band packet (§5.3). trans_id 0 and no completion unless flags say so. */
 int vmbus_chan_send(struct vmbus_channel *c, const void *data, uint32_t len,

@@ -119,7 +119,6 @@ struct vmbus_channel {
 	uint32_t relid;
 	enum vmbus_chan_state state;
 	bool rescinded;                      /* set by the message loop */
-	bool release_queued;
 	struct vmbus_device *dev;            /* owning device (primary and subs) */
 	struct vmbus_channel *primary;       /* NULL for a primary */
 	struct vmbus_channel *next;          /* conn->channels, offer order */
@@ -135,12 +134,10 @@ struct vmbus_channel {
 	void *ring_mem;
 	size_t ring_pages;
 	struct vmbus_ring out, in;
-	bool host_pss;                       /* host honours our pending_send_sz */
 	struct vmbus_requestor rqst;
 	vmbus_chan_cb cb;
 	void *cb_arg;
 	bool closing_cb;                     /* the last callback, at close */
-	void *priv;
 
 	bool sub_held;                       /* offered before the driver asked */
 
