@@ -383,6 +383,9 @@ static void check_baseline(void)
 	if (objects || freed == S.bl_freed || !host_next_deadline(S.h))
 		return;
 	S.bl_freed = freed;
+	/* The captured guest log is the harness's heap, and grows with every
+	 * cycle's lines: keep only this cycle's (its buffer keeps its size). */
+	hosted_log_clear();
 	heap = __sanitizer_get_current_allocated_bytes ?
 	       __sanitizer_get_current_allocated_bytes() : 0;
 	if (!S.bl_set) {
