@@ -302,9 +302,7 @@ static void conn_close_all(struct vmbus_conn *vc)
 	if (wq_wait_event(&vc->wait_removed, conn_devices_removed, vc,
 			  VMBUS_UNLOAD_TIMEOUT_NS + VMBUS_OPEN_TIMEOUT_NS + VMBUS_GPADL_TIMEOUT_NS))
 		pr_err("vmbus: devices not removed in time; unloading anyway\n");
-	for (struct vmbus_channel *c = vc->channels; c; c = c->next)
-		if (vmbus_gpadl_any_live(vc, c->relid))
-			vmbus_gpadl_teardown_all(c);
+	vmbus_gpadl_teardown_conn(vc);
 }
 
 static void conn_unload_work(struct work *w)

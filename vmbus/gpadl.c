@@ -247,9 +247,43 @@ void vmbus_gpadl_on_torndown(struct vmbus_conn *vc, const struct vmbus_msg_gpadl
  * GPADL_TEARDOWN and wait for GPADL_TORNDOWN (§4.6); frees g when the host
  * has let go. Returns 0, or -ETIMEDOUT/-EIO with g kept as LOST.
  */
+static int gpadl_teardown(struct vmbus_conn *vc, struct vmbus_gpadl *g);
+
 int vmbus_gpadl_teardown(struct vmbus_channel *c, struct vmbus_gpadl *g)
 {
-	struct vmbus_conn *vc = c->conn;
+	return gpadl_teardown(c->conn, g);
+}
+
+/* The ring of a channel still open (its device was not removed in time):
+ * left to UNLOAD, which closes the channel first (§4.9). */
+static bool gpadl_is_open_ring(const struct vmbus_conn *vc, const struct vmbus_gpadl *g)
+{
+	for (const struct vmbus_channel *c = vc->channels; c; c = c->next)
+		if (c->ring_gpadl == g)
+			return true;
+	return false;
+}
+
+/* vmbus_stop, before UNLOAD: tear down every other GPADL the host may hold.
+ * The list changes while a teardown waits, so the search starts over each
+ * time; each GPADL ends GONE (freed) or LOST, so this ends. */
+void vmbus_gpadl_teardown_conn(struct vmbus_conn *vc)
+{
+	while (vc->state == CONN_CLOSING) {
+		struct vmbus_gpadl *g;
+
+		for (g = vc->gpadls; g; g = g->next)
+			if ((g->state == GPADL_CREATED || g->state == GPADL_UNKNOWN) &&
+			    !gpadl_is_open_ring(vc, g))
+				break;
+		if (!g)
+			return;
+		gpadl_teardown(vc, g);
+	}
+}
+
+static int gpadl_teardown(struct vmbus_conn *vc, struct vmbus_gpadl *g)
+{
 	struct vmbus_msg_gpadl_teardown m;
 	int err;
 

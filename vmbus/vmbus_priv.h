@@ -266,6 +266,7 @@ void vmbus_gpadl_on_torndown(struct vmbus_conn *vc, const struct vmbus_msg_gpadl
 bool vmbus_gpadl_any_live(struct vmbus_conn *vc, uint32_t relid);
 int vmbus_gpadl_teardown_all(struct vmbus_channel *c);
 void vmbus_gpadl_keep(struct vmbus_gpadl *g);
+void vmbus_gpadl_teardown_conn(struct vmbus_conn *vc);
 void vmbus_gpadl_free_all(struct vmbus_conn *vc);
 
 /* driver.c */
