@@ -23,7 +23,7 @@
 #define KEEL_GUEST_OS_ID (HV_GUEST_OS_ID_OPEN_SOURCE | (0x7Full << HV_GUEST_OS_ID_TYPE_SHIFT) | \
 			  (1ull << HV_GUEST_OS_ID_VERSION_SHIFT))
 
-/* Each required feature, named in the refusal (issue 5 item 1). */
+/* Each required feature, named in the refusal when it is missing. */
 struct hv_feature {
 	int reg;            /* 0 = EAX, 1 = EBX of 0x40000003 */
 	uint32_t bit;

@@ -1,8 +1,8 @@
 /*
  * Introspection: a boot listing like Linux's lsvmbus (class name, instance
  * GUID, relid, state, sub-channels), per-channel counters, connection
- * statistics, and the query API keelsim uses (devices, ready flags).
- * Issue 5 item 6.
+ * statistics, and the query API keelsim uses (devices, ready flags, the
+ * objects the core still holds).
  */
 #include <errno.h>
 #include <string.h>
