@@ -191,6 +191,14 @@ void blk_disk_remove(struct blk_disk *d)
 	blk_slot_transition(s, s->inflight ? BLK_SLOT_DRAINING : BLK_SLOT_FREE);
 }
 
+bool blk_disk_held(const struct blk_disk *d)
+{
+	for (int i = 0; i < BLK_MAX_DISKS; i++)
+		if (blk_slots[i].state != BLK_SLOT_FREE && blk_slots[i].disk == d)
+			return true;
+	return false;
+}
+
 bool blk_req_stale(const struct blk_req *r)
 {
 	return slot_live(r->b_handle) == NULL;

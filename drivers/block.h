@@ -146,6 +146,9 @@ int blk_disk_add(struct blk_disk *d);
  * to finish (blk_req_stale says which), and the slot is freed when the last
  * of them completes. */
 void blk_disk_remove(struct blk_disk *d);
+/* The registry still points at d (live, or removed with requests in
+ * flight): its driver must keep d's memory. */
+bool blk_disk_held(const struct blk_disk *d);
 /* r's disk was removed since r was submitted (the driver must not start
  * more of it). */
 bool blk_req_stale(const struct blk_req *r);

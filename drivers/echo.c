@@ -1,15 +1,19 @@
 /*
  * Guest driver for the simulator's echo device (include/hyperv/echo_wire.h):
- * the smallest driver that exercises the whole channel life cycle.
+ * the smallest driver that exercises the whole channel life cycle. A test
+ * device: built only with KEEL_TEST_HOOKS (keelsim, unit tests), never in
+ * keel.efi.
  *
  * probe (device queue): open the primary channel; optionally ask for
  * sub-channels and wait until the sub-channel callback has opened every
  * granted one; send echo requests on every open channel and check each
  * reply byte for byte; then report ready.
- * subchan_offer (vmbus_subchan queue, rule 2): open the sub-channel.
+ * subchan_offer (the device's sub-channel queue, rule 2): open the sub-channel.
  * event callback (vmbus_event queue, never waits): drain the ring, match
  * completions through the requestor table, verify, wake the probe.
+ * release (vmbus_chan, once every channel is released): free the state.
  */
+#ifdef KEEL_TEST_HOOKS
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,15 +41,18 @@ static const uint32_t echo_sizes[] = { 1, 64, 500, ECHO_MAX_PAYLOAD };
 
 struct echo_dev;
 
+/* A slot is taken (c set) before its open starts and stays taken if the
+ * open fails: an open that waits never shares its slot with another. */
 struct echo_chan {
 	struct vmbus_channel *c;
 	struct echo_dev *ed;
+	bool open;                      /* vmbus_chan_open succeeded */
 };
 
 struct echo_dev {
 	struct vmbus_device *dev;
 	struct echo_chan ch[ECHO_MAX_CHANNELS];
-	int nch;
+	int nch;                        /* slots taken (opening, open or failed) */
 	struct waitq wait;              /* woken by the event callback and sub-channel opens */
 	bool sub_answered;
 	uint32_t sub_status;
@@ -140,13 +147,12 @@ static int echo_open(struct echo_dev *ed, struct vmbus_channel *c)
 
 	if (ed->nch >= ECHO_MAX_CHANNELS)
 		return -ENOSPC;
-	ec = &ed->ch[ed->nch];
+	ec = &ed->ch[ed->nch++];        /* taken before the open waits */
 	ec->c = c;
 	ec->ed = ed;
 	a.cb_arg = ec;
 	err = vmbus_chan_open(c, &a);
-	if (!err)
-		ed->nch++;
+	ec->open = err == 0;
 	return err;
 }
 
@@ -155,8 +161,6 @@ static void echo_subchan_offer(struct vmbus_device *dev, struct vmbus_channel *s
 	struct echo_dev *ed = vmbus_device_priv(dev);
 	int err;
 
-	if (!ed)
-		return;
 	err = echo_open(ed, sc);
 	if (err) {
 		pr_err("echo: %s: sub-channel %u (relid %u) open failed (%d)\n",
@@ -174,7 +178,7 @@ static bool echo_gone(const struct echo_dev *ed)
 	for (int k = 0; k < ed->nch; k++)
 		if (vmbus_chan_rescinded(ed->ch[k].c))
 			return true;
-	return ed->nch == 0 || vmbus_chan_rescinded(ed->ch[0].c);
+	return ed->nch == 0 || !ed->ch[0].open;
 }
 static bool echo_sub_answered(void *arg)
 {
@@ -206,6 +210,12 @@ static int echo_subchannels(struct echo_dev *ed)
 	err = kmutex_lock(&echo_lock, ECHO_LOCK_TIMEOUT_NS);
 	if (err)
 		return err;
+	/* Offers the host sent before this (held by the core) arrive now. */
+	err = vmbus_device_request_subchannels(ed->dev);
+	if (err) {
+		kmutex_unlock(&echo_lock);
+		return err;
+	}
 	memset(&m, 0, sizeof(m));
 	m.hdr.type = ECHO_MSG_CREATE_SUBCHANNELS;
 	m.count = (uint16_t)echo_subchannels_wanted;
@@ -233,6 +243,8 @@ static int echo_send_all(struct echo_dev *ed)
 	int err;
 
 	for (int k = 0; k < ed->nch; k++) {
+		if (!ed->ch[k].open)
+			continue;
 		for (int j = 0; j < echo_packets_per_channel; j++, seq++) {
 			uint32_t len = echo_sizes[seq % 4];
 			uint64_t id;
@@ -256,14 +268,15 @@ static int echo_send_all(struct echo_dev *ed)
 /*
  * Waits in this driver: ed->wait is woken by echo_on_event (vmbus_event
  * queue: replies, rescinds, the last callback at close) and by
- * echo_subchan_offer (vmbus_subchan queue); echo_lock is released by its
+ * echo_subchan_offer (the device's sub-channel queue); echo_lock is released by its
  * holder. Each wait has a timeout, and echo_gone is its rescind path.
  */
 static void echo_close_all(struct echo_dev *ed)
 {
-	for (int k = ed->nch - 1; k >= 0; k--)
+	for (int k = ed->nch - 1; k >= 0; k--) {
 		vmbus_chan_close(ed->ch[k].c);
-	ed->nch = 0;
+		ed->ch[k].open = false;
+	}
 }
 
 static int echo_probe(struct vmbus_device *dev)
@@ -275,6 +288,8 @@ static int echo_probe(struct vmbus_device *dev)
 		return -ENOMEM;
 	ed->dev = dev;
 	waitq_init(&ed->wait, "echo");
+	/* The sub-channel opens that end the wait for them run there. */
+	waitq_set_completer(&ed->wait, vmbus_device_subchan_queue(dev));
 	vmbus_device_set_priv(dev, ed);
 	err = echo_open(ed, vmbus_device_channel(dev));
 	if (err)
@@ -307,10 +322,20 @@ static void echo_remove(struct vmbus_device *dev)
 		echo_close_all(ed);
 }
 
+/* Every channel is closed and released, the device's queues are idle. */
+static void echo_release(struct vmbus_device *dev)
+{
+	free(vmbus_device_priv(dev));
+	vmbus_device_set_priv(dev, NULL);
+}
+
 const struct vmbus_driver echo_driver = {
 	.class_id = ECHO_CLASS_GUID_INIT,
 	.name = "echo",
 	.probe = echo_probe,
 	.remove = echo_remove,
 	.subchan_offer = echo_subchan_offer,
+	.release = echo_release,
 };
+
+#endif /* KEEL_TEST_HOOKS */

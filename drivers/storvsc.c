@@ -197,6 +197,7 @@ static void storvsc_request_subchannels(struct storvsc_dev *sd)
 	/* The handler accepts indices 1..n from now on (§11.1: installed
 	 * before the request). */
 	sd->subs_requested = (uint16_t)n;
+	vmbus_device_request_subchannels(sd->dev);
 	req.sub_channel_count = (uint16_t)n;
 	err = storvsc_ctl(sd, STORVSC_OP_CREATE_SUB_CHANNELS, &req, sizeof(req), &res);
 	if (err)
@@ -246,6 +247,8 @@ fail:
 	return err;
 }
 
+static void storvsc_retired_gc(void);
+
 static int storvsc_probe(struct vmbus_device *dev)
 {
 	struct storvsc_dev *sd = calloc(1, sizeof(*sd));
@@ -253,6 +256,7 @@ static int storvsc_probe(struct vmbus_device *dev)
 
 	if (!sd)
 		return -ENOMEM;
+	storvsc_retired_gc();
 	sd->dev = dev;
 	sd->state = SD_INIT;
 	/* Until a version is accepted, packets have the pre-Win8 size (§3). */
@@ -306,7 +310,8 @@ fail:
 	return err;
 }
 
-/* vmbus_subchan queue: the only path that opens a sub-channel (§11.1). */
+/* The device's sub-channel queue: the only path that opens a sub-channel
+ * (§11.1); called only after vmbus_device_request_subchannels. */
 static void storvsc_subchan_offer(struct vmbus_device *dev, struct vmbus_channel *sc)
 {
 	struct storvsc_dev *sd = vmbus_device_priv(dev);
@@ -355,10 +360,70 @@ static void storvsc_remove(struct vmbus_device *dev)
 	sd->watchdog_on = false;
 }
 
+/*
+ * A released controller whose disks the block registry still points at
+ * (removed with requests in flight: their completions are on their way) is
+ * kept on this list and freed by a later probe or release once the
+ * registry lets go. With every channel closed that is at most a deferred
+ * completion away.
+ */
+static struct storvsc_dev *storvsc_retired;
+
+static bool storvsc_disks_held(const struct storvsc_dev *sd)
+{
+	for (int i = 0; i < STORVSC_MAX_LUNS; i++)
+		if (blk_disk_held(&sd->luns[i].disk))
+			return true;
+	return false;
+}
+
+static void storvsc_retired_gc(void)
+{
+	struct storvsc_dev **pp = &storvsc_retired;
+
+	while (*pp) {
+		struct storvsc_dev *sd = *pp;
+
+		if (storvsc_disks_held(sd)) {
+			pp = &sd->retired_next;
+			continue;
+		}
+		*pp = sd->retired_next;
+		free(sd);
+	}
+}
+
+/* vmbus_chan, once: remove has run (or the probe failed) and every channel
+ * is closed and released. Nothing of the controller may run afterwards:
+ * its timer, its kick and its own queue are stopped first. */
+static void storvsc_release(struct vmbus_device *dev)
+{
+	struct storvsc_dev *sd = vmbus_device_priv(dev);
+
+	if (!sd)
+		return;
+	storvsc_transition(sd, SEV_FAIL);
+	wq_cancel_delayed(&sd->w_kick);
+	if (sd->watchdog.fn)
+		timer_stop(&sd->watchdog);
+	sd->watchdog_on = false;
+	if (sd->q) {
+		wq_cancel(&sd->w_rescan);
+		wq_flush(sd->q, STORVSC_CTL_TIMEOUT_NS);
+		wq_destroy(sd->q);
+		sd->q = NULL;
+	}
+	vmbus_device_set_priv(dev, NULL);
+	sd->retired_next = storvsc_retired;
+	storvsc_retired = sd;
+	storvsc_retired_gc();
+}
+
 const struct vmbus_driver storvsc_driver = {
 	.class_id = VMBUS_CLASS_STORAGE,
 	.name = "storvsc",
 	.probe = storvsc_probe,
 	.remove = storvsc_remove,
 	.subchan_offer = storvsc_subchan_offer,
+	.release = storvsc_release,
 };

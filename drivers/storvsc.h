@@ -21,8 +21,8 @@
  *    queue and never waits: it validates completions, finishes requests and
  *    starts pending ones; completions that may wait are deferred to sd->q
  *    (rule 5) unless storvsc_inline_completions is set (pre-fix design);
- *  - the sub-channel callback runs on vmbus_subchan and is the only place
- *    sub-channels are opened (storvsc.md §11.1).
+ *  - the sub-channel callback runs on the device's sub-channel queue and is
+ *    the only place sub-channels are opened (storvsc.md §11.1).
  * One CPU, cooperative: code between waits runs alone, no locks needed.
  *
  * Memory the host may write (a request's data buffer, the scan buffer) is
@@ -242,6 +242,7 @@ struct storvsc_dev {
 	/* counters */
 	uint64_t n_bad_pkts, n_unknown_ids, n_enumerate, n_slow, n_deferred;
 	uint64_t n_rescans, n_resets;
+	struct storvsc_dev *retired_next;   /* released, kept for its disks */
 };
 
 /* storvsc.c */

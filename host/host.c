@@ -236,6 +236,12 @@ static void timed_run_due(struct host *h)
 		case HTE_STIMER:
 			stimer_fire(h);
 			break;
+		case HTE_OFFER:
+			host_offer(h, (int)t->arg);
+			break;
+		case HTE_RESCIND:
+			host_rescind(h, (int)t->arg, -1);
+			break;
 		case HTE_DEVICE: {
 			int di = (int)(t->arg >> 8), si = (int)(t->arg & 0xFF);
 			struct host_chan *c = di < h->ndevs && si <= 64 ? h->devs[di]->chan[si] : NULL;
@@ -388,6 +394,8 @@ int host_trigger_match(struct host *h, uint32_t key, struct host_chan *c, uint64
 			continue;
 		t->seen++;
 		if (act >= 0 || t->seen < t->nth || (!t->every && t->seen > t->nth))
+			continue;
+		if (t->max && t->fired >= t->max)
 			continue;
 		t->fired++;
 		*arg = t->arg;

@@ -136,6 +136,10 @@ enum host_trig_action {
 	HTA_STATUS,        /* handle it, answer with status arg */
 	HTA_NEVER_ANSWER,  /* handle it, send no answer */
 	HTA_INSUFFICIENT_BUFFERS, /* refuse the post with HV_STATUS_INSUFFICIENT_BUFFERS, arg times */
+	HTA_OFFER_SUBCHANNELS, /* handle it, and offer arg sub-channels of the device first
+				  (unasked: the guest did not request them) */
+	HTA_OFFER,         /* handle it, and offer the device again arg ns later */
+	HTA_RESCIND_AFTER, /* handle it, and rescind the whole device arg ns later */
 };
 
 struct host_trigger {
@@ -144,6 +148,7 @@ struct host_trigger {
 	int subidx;             /* channel sub index, -1 any */
 	uint32_t nth;           /* fire on the nth match (1-based) */
 	bool every;             /* fire on every match from nth on */
+	uint32_t max;           /* fire at most this often (0: no limit) */
 	int action;             /* enum host_trig_action */
 	uint64_t arg;
 	/* state */

@@ -38,6 +38,7 @@ struct host_profile {
 	uint32_t max_gpadls;      /* live GPADLs per connection (MU bound 256) */
 	bool host_masks_interrupts; /* host keeps interrupt_mask = 1 in the guest->host
 				       ring and polls it (the guest should not signal) */
+	bool strict_unload;       /* any guest post after UNLOAD is a violation */
 };
 
 /* ---- hypervisor (hv.c) ---- */
@@ -151,7 +152,8 @@ struct host_chan {
 };
 
 /* ---- timed events ---- */
-enum host_timed_kind { HTE_MSG, HTE_STIMER, HTE_DEVICE, HTE_OPEN_RESULT };
+enum host_timed_kind { HTE_MSG, HTE_STIMER, HTE_DEVICE, HTE_OPEN_RESULT, HTE_OFFER,
+		       HTE_RESCIND };
 
 struct host_timed {
 	struct host_timed *next;

@@ -160,6 +160,7 @@ static const struct profile_switch switches[] = {
 	SWB("sort-offers", sort_offers),
 	SWU("max-gpadls", max_gpadls),
 	SWB("host-masks-interrupts", host_masks_interrupts),
+	SWB("strict-unload", strict_unload),
 };
 
 int host_profile_switch(struct host_profile *p, const char *key, const char *val)

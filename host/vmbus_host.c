@@ -372,6 +372,20 @@ static bool apply_trigger(struct host *h, uint32_t type, struct host_chan *c)
 	case HTA_NEVER_ANSWER:
 		h->ans_never = true;
 		return true;
+	case HTA_OFFER_SUBCHANNELS:
+		if (c)
+			host_dev_offer_subchannels(c->dev, (int)arg);
+		return true;
+	case HTA_OFFER:
+		if (c)
+			host_timed_add(h, host_now(h) + arg, HTE_OFFER, (uint32_t)c->dev->index,
+				       NULL, 0);
+		return true;
+	case HTA_RESCIND_AFTER:
+		if (c)
+			host_timed_add(h, host_now(h) + arg, HTE_RESCIND, (uint32_t)c->dev->index,
+				       NULL, 0);
+		return true;
 	default:
 		return true;
 	}
@@ -397,6 +411,12 @@ void vmbus_host_handle(struct host *h, uint32_t conn, const uint8_t *msg, uint32
 	host_trace(h, HT_GUEST_MSG, hdr.msgtype, relid, size);
 	c = msg_chan(h, hdr.msgtype, msg, size);
 	host_answer_reset(h);
+	/* §4.9: after UNLOAD the guest may only contact the host anew. */
+	if (h->unloaded && h->prof.strict_unload && hdr.msgtype != VMBUS_MSG_INITIATE_CONTACT) {
+		host_violate(h, relid, "guest posted %s after UNLOAD (strict-unload)",
+			     host_msgtype_name(hdr.msgtype));
+		return;
+	}
 	if (!apply_trigger(h, hdr.msgtype, c))
 		return;
 	if (hdr.msgtype == VMBUS_MSG_INITIATE_CONTACT) {

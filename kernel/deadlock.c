@@ -266,7 +266,18 @@ static bool path_push(struct dl_search *s, const struct fiber *f, const struct w
 	return true;
 }
 
-/* Does g stay blocked until the origin moves? */
+static bool path_has(const struct dl_search *s, const struct fiber *g)
+{
+	for (int i = 0; i < s->npath; i++)
+		if (s->path[i].f == g)
+			return true;
+	return false;
+}
+
+/* Does g stay blocked until the origin moves? A fiber already on the path
+ * does (it waits, through the path, on the origin): a queue whose slots
+ * hold the origin and such a fiber is stuck. One visited and found free is
+ * not. */
 static bool fiber_leads(struct dl_search *s, const struct fiber *g)
 {
 	int saved = s->npath;
@@ -274,8 +285,10 @@ static bool fiber_leads(struct dl_search *s, const struct fiber *g)
 
 	if (g == s->origin)
 		return true;
-	if (g->f_state != FIBER_WAITING || g->f_mark == s->stamp)
+	if (g->f_state != FIBER_WAITING)
 		return false;
+	if (g->f_mark == s->stamp)
+		return path_has(s, g);   /* on the path: blocked while the cycle holds */
 	mg->f_mark = s->stamp;
 	if (!path_push(s, g, NULL))
 		return false;

@@ -47,10 +47,34 @@ static void keel_fini(void)
 	blk_reset();                    /* the disks went with the devices */
 	storvsc_knobs_reset();
 	vmbus_legacy_single_queue = false;
+	vmbus_test_subchan_on_device_queue = false;
+	vmbus_test_shared_device_queue = false;
 	echo_subchannels_wanted = 0;
 	echo_packets_per_channel = 4;
 	wq_init();                      /* drop queues and fibers of this seed */
 	timer_init();
+}
+
+/*
+ * The trace keeps queue names by pointer and prints them later, but a
+ * device's queues (and their names) are freed with the device: keep one
+ * copy of every name seen, in a static pool (not on the heap, whose size
+ * the churn scenarios compare with a baseline).
+ */
+static const char *name_keep(const char *name)
+{
+	static char pool[32 * 1024];
+	static size_t used;
+	size_t len = strlen(name) + 1;
+
+	for (size_t off = 0; off < used; off += strlen(pool + off) + 1)
+		if (!strcmp(pool + off, name))
+			return pool + off;
+	if (used + len > sizeof(pool))
+		return "(queue)";
+	memcpy(pool + used, name, len);
+	used += len;
+	return pool + used - len;
 }
 
 static int keel_runnable(void **q, const char **names, int max)
@@ -64,7 +88,7 @@ static int keel_runnable(void **q, const char **names, int max)
 		n = 64;
 	for (int i = 0; i < n; i++) {
 		q[i] = qs[i];
-		names[i] = wq_name(qs[i]);
+		names[i] = name_keep(wq_name(qs[i]));
 	}
 	return n;
 }
@@ -114,6 +138,14 @@ static int keel_switch(const char *name)
 		vmbus_legacy_single_queue = true;
 		return 0;
 	}
+	if (!strcmp(name, "subchan-on-device-queue")) {
+		vmbus_test_subchan_on_device_queue = true;
+		return 0;
+	}
+	if (!strcmp(name, "shared-device-queue")) {
+		vmbus_test_shared_device_queue = true;
+		return 0;
+	}
 	if (!strncmp(name, "echo-subchannels=", 17)) {
 		echo_subchannels_wanted = atoi(name + 17);
 		return 0;
@@ -125,6 +157,16 @@ static int keel_switch(const char *name)
 	if (!strncmp(name, "blkload", 7))
 		return blkload_switch(name);
 	return storvsc_guest_switch(name);     /* storvsc-* and disk-* (drivers/storvsc.h) */
+}
+
+static int keel_held(uint32_t *objects, uint64_t *freed)
+{
+	struct vmbus_stats st;
+
+	vmbus_get_stats(&st);
+	*objects = (uint32_t)(st.held_devices + st.held_channels + st.held_gpadls);
+	*freed = st.freed_devices;
+	return 0;
 }
 
 static unsigned keel_deadlocks(void)
@@ -156,4 +198,5 @@ const struct sim_guest_ops sim_guest_keel = {
 	.deadlocks = keel_deadlocks,
 	.deadlock_report = keel_report,
 	.stall_check = keel_stall,
+	.held = keel_held,
 };

@@ -136,6 +136,9 @@ static const struct { const char *name; int action; bool has_arg; } trig_actions
 	{ "duplicate", HTA_DUPLICATE, false },
 	{ "status", HTA_STATUS, true },
 	{ "never-answer", HTA_NEVER_ANSWER, false },
+	{ "offer-subchannels", HTA_OFFER_SUBCHANNELS, true },
+	{ "offer", HTA_OFFER, true },
+	{ "rescind-after", HTA_RESCIND_AFTER, true },
 };
 
 static const struct { const char *name; int kind; int nargs; } expect_kinds[] = {
@@ -158,6 +161,7 @@ static const struct { const char *name; int kind; int nargs; } expect_kinds[] = 
 	{ "masked-signals", SE_MASKED_SIGNALS, 2 },
 	{ "no-hang", SE_NO_HANG, 0 },
 	{ "no-violation", SE_NO_VIOLATION, 0 },
+	{ "baseline", SE_BASELINE, 0 },
 };
 
 /* ---- statements ---- */
@@ -302,7 +306,7 @@ static int st_on(struct ctx *c, char **t, int n)
 	size_t k;
 
 	if (n < 4)
-		return err(c, "usage: on MESSAGE DEV [sub N] [nth N] [every] ACTION [ARG]%s", "");
+		return err(c, "usage: on MESSAGE DEV [sub N] [nth N] [every] [max N] ACTION [ARG]%s", "");
 	if (sc->ntrigs >= SIM_MAX_TRIGGERS)
 		return err(c, "more than %s triggers", "64");
 	tg = &sc->trigs[sc->ntrigs];
@@ -332,6 +336,9 @@ static int st_on(struct ctx *c, char **t, int n)
 		} else if (!strcmp(t[i], "every")) {
 			tg->every = true;
 			i++;
+		} else if (!strcmp(t[i], "max") && i + 1 < n && parse_num(t[i + 1], &v) == 0) {
+			tg->max = (uint32_t)v;
+			i += 2;
 		} else {
 			break;
 		}
@@ -347,8 +354,10 @@ static int st_on(struct ctx *c, char **t, int n)
 	if (trig_actions[k].has_arg) {
 		if (i + 1 >= n)
 			return err(c, "action '%s' needs an argument", t[i]);
-		if (tg->action == HTA_DELAY ? parse_time(t[i + 1], &tg->arg) < 0
-					    : parse_num(t[i + 1], &tg->arg) < 0)
+		if (tg->action == HTA_DELAY || tg->action == HTA_OFFER ||
+		    tg->action == HTA_RESCIND_AFTER
+			    ? parse_time(t[i + 1], &tg->arg) < 0
+			    : parse_num(t[i + 1], &tg->arg) < 0)
 			return err(c, "bad argument '%s'", t[i + 1]);
 		i++;
 	}
@@ -877,7 +886,7 @@ int sim_scenario_apply(const struct sim_scenario *sc, struct host *h, int *devid
 		const struct sim_trigspec *t = &sc->trigs[i];
 		struct host_trigger ht = {
 			.msgtype = t->key, .dev = -1, .subidx = t->subidx, .nth = t->nth,
-			.every = t->every, .action = t->action, .arg = t->arg,
+			.every = t->every, .max = t->max, .action = t->action, .arg = t->arg,
 		};
 
 		if (strcmp(t->dev, "*")) {

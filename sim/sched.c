@@ -54,7 +54,15 @@ static struct {
 	char panic_msg[512];
 	struct sim_result *res;
 	bool failed;
+	/* expect baseline: the level after the first release, and checks made */
+	bool bl_set, opts_verbose;
+	uint64_t bl_freed;
+	size_t bl_heap, bl_pages, bl_heap_last;
+	uint64_t bl_checks;
 } S;
+
+/* ASan's heap counter (absent without ASan: pages only). */
+size_t __sanitizer_get_current_allocated_bytes(void) __attribute__((weak));
 
 /* ---- failure ---- */
 
@@ -356,6 +364,44 @@ static bool check_step(void)
 	return true;
 }
 
+/*
+ * expect baseline: at rest between two cycles (a device was freed, the host
+ * has its next event pending, the guest holds no VMBus object), guest pages
+ * and heap bytes (host included: at such a point its per-channel state is
+ * gone too, one timed event is pending) must equal what they were at the
+ * first such point. Anything a release leaves behind grows them cycle by
+ * cycle. The last rest (nothing pending) is left to the leak check at fini.
+ */
+static void check_baseline(void)
+{
+	uint32_t objects;
+	uint64_t freed;
+	size_t heap, pages = hosted_gmem_pages_in_use();
+
+	if (!expected(SE_BASELINE) || !S.g->held || S.g->held(&objects, &freed) < 0)
+		return;
+	if (objects || freed == S.bl_freed || !host_next_deadline(S.h))
+		return;
+	S.bl_freed = freed;
+	/* The captured guest log is the harness's heap, and grows with every
+	 * cycle's lines: keep only this cycle's (its buffer keeps its size). */
+	hosted_log_clear();
+	heap = __sanitizer_get_current_allocated_bytes ?
+	       __sanitizer_get_current_allocated_bytes() : 0;
+	if (!S.bl_set) {
+		S.bl_set = true;
+		S.bl_heap = S.bl_heap_last = heap;
+		S.bl_pages = pages;
+		return;
+	}
+	S.bl_checks++;
+	S.bl_heap_last = heap;
+	if (heap != S.bl_heap || pages != S.bl_pages)
+		fail("baseline: after %llu device(s) freed, %zu heap bytes and %zu guest pages in "
+		     "use; after the first: %zu bytes, %zu pages", (unsigned long long)freed, heap,
+		     pages, S.bl_heap, S.bl_pages);
+}
+
 /* Returns false when the run must stop. */
 static bool advance_time(bool *quiescent)
 {
@@ -393,6 +439,7 @@ static void run_loop(bool *quiescent)
 		n = collect(c);
 		if (n == 0) {
 			sample_ready();
+			check_baseline();
 			if (S.g->stall_check)
 				S.g->stall_check();
 			if (!check_step())
@@ -561,6 +608,14 @@ static void check_expect(const struct sim_expect *e, bool quiescent)
 	case SE_NO_HANG:
 	case SE_NO_VIOLATION:
 		break;                          /* checked for every run */
+	case SE_BASELINE:
+		if (!S.bl_checks)
+			fail("line %d: expect baseline: no device was freed twice at rest", e->line);
+		else if (S.opts_verbose)
+			printf("baseline: %llu checks, heap %zu bytes after the first release, %zu "
+			       "after the last; guest pages %zu\n", (unsigned long long)S.bl_checks,
+			       S.bl_heap, S.bl_heap_last, S.bl_pages);
+		break;
 	case SE_TRIGGERED:
 		for (int i = 0; i < S.sc->ntrigs; i++)
 			if (!host_trigger_fired(S.h, S.trig_index[i]))
@@ -638,6 +693,10 @@ void sim_run_seed(const struct sim_scenario *sc, uint64_t seed, const struct sim
 	S.res = res;
 	S.failed = false;
 	S.base_set = false;
+	S.bl_set = false;
+	S.bl_freed = 0;
+	S.bl_checks = 0;
+	S.opts_verbose = o->verbose;
 	S.h = NULL;
 	S.g = !strcmp(sc->guest, "test") || !sim_have_keel_guest ? &sim_guest_test
 								  : &sim_guest_keel;

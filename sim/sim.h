@@ -95,6 +95,7 @@ struct sim_trigspec {
 	int subidx;              /* -1 any */
 	uint32_t nth;
 	bool every;
+	uint32_t max;            /* fire at most this often (0: no limit) */
 	int action;              /* enum host_trig_action */
 	uint64_t arg;
 	int line;                /* in the scenario file */
@@ -120,6 +121,8 @@ enum sim_expect_kind {
 	SE_MASKED_SIGNALS, /* dev's channels signalled the host at most num times while masked */
 	SE_NO_HANG,        /* (always checked) no deadlock report, nothing stuck */
 	SE_NO_VIOLATION,   /* (always checked unless `expect violation`) */
+	SE_BASELINE,       /* at rest after every device release: no guest VMBus object
+			      left, guest pages and heap back at their level after the first */
 };
 
 #define SIM_EXPECT_TEXTS 8
@@ -210,6 +213,8 @@ struct sim_guest_ops {
 	const char *(*deadlock_report)(void);
 	bool (*stall_check)(void);
 	uint64_t (*next_deadline)(void);
+	/* VMBus objects the guest holds, and devices it freed so far. */
+	int (*held)(uint32_t *objects, uint64_t *freed);
 };
 
 extern const struct sim_guest_ops sim_guest_keel;

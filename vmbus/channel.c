@@ -7,10 +7,10 @@
  * (transaction ids, via vmbus/requestor.c). The state diagram is in
  * vmbus/vmbus_priv.h beside enum vmbus_chan_state.
  *
- * Who runs what: the message loop records (vmbus_chan_on_*); offer and
- * rescind work run on vmbus_chan (primary) or vmbus_subchan (sub-channel),
- * or both on vmbus_msg with vmbus_legacy_single_queue; open and close run
- * on the caller's queue and may wait; event callbacks run on vmbus_event.
+ * Who runs what: the message loop records (vmbus_chan_on_*); offer work runs
+ * on vmbus_chan; rescind work on vmbus_chan, or on the device's sub-channel
+ * queue for a bound sub-channel (vmbus_chan_queue); open and close run on
+ * the caller's queue and may wait; event callbacks run on vmbus_event.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -83,13 +83,25 @@ static int chan_transition(struct vmbus_channel *c, enum vmbus_chan_event ev)
 	return 0;
 }
 
+/* Where a channel's rescind work runs: a bound sub-channel's on its device's
+ * sub-channel queue, behind its open; everything else on vmbus_chan. */
 struct wq *vmbus_chan_queue(struct vmbus_channel *c)
 {
 	struct vmbus_conn *vc = c->conn;
 
+#ifdef KEEL_TEST_HOOKS
 	if (vmbus_legacy_single_queue)
 		return vc->q_msg;
-	return c->offer.sub_channel_index ? vc->q_subchan : vc->q_chan;
+#endif
+	if (c->offer.sub_channel_index && c->dev && c->dev->subq)
+		return c->dev->subq;
+	return vc->q_chan;
+}
+
+/* The connection may carry channel traffic (not once vmbus_stop began). */
+static bool chan_conn_up(const struct vmbus_channel *c)
+{
+	return c->conn->state == CONN_CONNECTED;
 }
 
 /* ---- offer and rescind ---- */
@@ -114,6 +126,7 @@ struct vmbus_channel *vmbus_chan_create(struct vmbus_conn *vc, const struct vmbu
 	waitq_set_completer(&c->wait, vc->q_msg);
 	work_init(&c->w_offer, chan_offer_work, "vmbus_offer");
 	work_init(&c->w_rescind, chan_rescind_work, "vmbus_rescind");
+	work_init(&c->w_subopen, NULL, "vmbus_subchan_open");
 	work_init(&c->w_event, chan_event_work, "vmbus_chan_event");
 	vc->relid_map[c->relid] = c;
 	for (pp = &vc->channels; *pp; pp = &(*pp)->next)
@@ -136,7 +149,9 @@ static struct vmbus_channel *chan_find_primary(struct vmbus_conn *vc,
 	return NULL;
 }
 
-/* vmbus_chan or vmbus_subchan: act on a recorded offer (§4.8 for subs). */
+/* vmbus_chan: act on a recorded offer (§4.8 for subs). Primaries and
+ * sub-channels share this ordered queue, so a sub-channel is always linked
+ * after its primary's device exists. */
 static void chan_offer_work(struct work *w)
 {
 	struct vmbus_channel *c = wq_container_of(w, struct vmbus_channel, w_offer);
@@ -218,7 +233,7 @@ void vmbus_chan_on_open_result(struct vmbus_conn *vc, const struct vmbus_msg_ope
 static bool chan_open_cond(void *arg)
 {
 	struct vmbus_channel *c = arg;
-	return c->open_answered || c->rescinded || c->conn->state >= CONN_UNLOADING;
+	return c->open_answered || c->rescinded || !chan_conn_up(c);
 }
 
 static bool chan_settled_cond(void *arg)
@@ -226,6 +241,31 @@ static bool chan_settled_cond(void *arg)
 	struct vmbus_channel *c = arg;
 	return (c->state != CHAN_GPADL && c->state != CHAN_OPENING &&
 		c->state != CHAN_CLOSING) || c->conn->state >= CONN_UNLOADING;
+}
+
+/*
+ * CLOSECHANNEL (§4.5). vmbus_post already retries a full host queue with
+ * backoff; one more round after a pause covers a longer burst. Returns 0
+ * when the host got it (or needs none: the connection is gone), -errno when
+ * the host may still consider the channel open.
+ */
+static int chan_post_close(struct vmbus_channel *c)
+{
+	struct vmbus_conn *vc = c->conn;
+	struct vmbus_msg_relid m = { .hdr.msgtype = VMBUS_MSG_CLOSECHANNEL,
+				     .child_relid = c->relid };
+	int err = -ENOTCONN;
+
+	for (int round = 0; round < 2; round++) {
+		if (vc->state != CONN_CONNECTED && vc->state != CONN_CLOSING)
+			return 0;       /* UNLOAD closes every channel (§4.9) */
+		err = vmbus_post(vc, &m, sizeof(m));
+		if (!err)
+			return 0;
+		if (wq_in_work())
+			wq_sleep(VMBUS_POST_RETRY_NS);
+	}
+	return err;
 }
 
 /*
@@ -247,10 +287,15 @@ static void chan_teardown(struct vmbus_channel *c, bool send_close)
 		c->closing_cb = false;
 	}
 	c->cb = NULL;
-	if (send_close && vc->state == CONN_CONNECTED) {
-		struct vmbus_msg_relid m = { .hdr.msgtype = VMBUS_MSG_CLOSECHANNEL,
-					     .child_relid = c->relid };
-		vmbus_post(vc, &m, sizeof(m));
+	if (send_close && chan_post_close(c)) {
+		/* The host may still write into the rings: tearing their GPADL
+		 * down now would hand pages it uses back to us. Keep them. */
+		vc->st.rings_leaked++;
+		pr_err("vmbus: relid %u: CLOSECHANNEL could not be sent; its ring (%zu pages) is "
+		       "kept, never reused\n", c->relid, c->ring_pages);
+		if (c->ring_gpadl)
+			vmbus_gpadl_keep(c->ring_gpadl);
+		c->ring_gpadl = NULL;
 	}
 	if (c->ring_gpadl) {
 		if (vmbus_gpadl_teardown(c, c->ring_gpadl) == 0 || vc->state >= CONN_UNLOADING)
@@ -273,7 +318,7 @@ int vmbus_chan_open(struct vmbus_channel *c, const struct vmbus_chan_open_args *
 
 	if (c->rescinded)
 		return -ENODEV;
-	if (vc->state != CONN_CONNECTED)
+	if (!chan_conn_up(c))
 		return -ENOTCONN;
 	if (c->state != CHAN_OFFERED)
 		return -EBUSY;
@@ -306,10 +351,12 @@ int vmbus_chan_open(struct vmbus_channel *c, const struct vmbus_chan_open_args *
 		return err;
 	}
 	c->ring_gpadl = g;
-	if (c->rescinded) {
+	/* Re-check after the wait: rescinded, or vmbus_stop began (no
+	 * OPENCHANNEL may follow, vmbus-core.md §4.9). */
+	if (c->rescinded || !chan_conn_up(c)) {
 		chan_transition(c, CEV_FAIL);
 		chan_teardown(c, false);
-		return -ENODEV;
+		return c->rescinded ? -ENODEV : -ENOTCONN;
 	}
 	chan_transition(c, CEV_GPADL_OK);
 
@@ -335,7 +382,7 @@ int vmbus_chan_open(struct vmbus_channel *c, const struct vmbus_chan_open_args *
 	}
 	/* §4.4 step 4: woken by the message loop (result) or a rescind. */
 	err = wq_wait_event(&c->wait, chan_open_cond, c, VMBUS_OPEN_TIMEOUT_NS);
-	if (c->rescinded || vc->state >= CONN_UNLOADING) {
+	if (c->rescinded || !chan_conn_up(c)) {
 		/* The host may have opened it before the rescind: close is
 		 * accepted silently on a revoked channel (§4.5, §8.8). */
 		chan_transition(c, CEV_FAIL);
@@ -359,7 +406,6 @@ int vmbus_chan_open(struct vmbus_channel *c, const struct vmbus_chan_open_args *
 		chan_teardown(c, false);
 		return -EIO;
 	}
-	c->host_pss = (c->in.ctl->feature_bits & VMBUS_RING_FEATURE_PENDING_SEND_SZ) != 0;
 	chan_transition(c, CEV_OPEN_OK);
 	/* Packets may have arrived before we were open: look once. */
 	if (c->cb)
@@ -370,7 +416,8 @@ int vmbus_chan_open(struct vmbus_channel *c, const struct vmbus_chan_open_args *
 /*
  * Close (§4.5). Waits for a concurrent open/close to settle first: that wait
  * is ended by chan_transition, called by the opener or closer on its own
- * queue (device queue or vmbus_subchan), or by an UNLOAD; the timeout covers
+ * queue (device queue or the device's sub-channel queue), or by an UNLOAD;
+ * the timeout covers
  * the longest open plus teardown.
  */
 void vmbus_chan_close(struct vmbus_channel *c)
@@ -402,12 +449,13 @@ void vmbus_chan_release(struct vmbus_channel *c)
 		       vmbus_chan_state_name(c->state));
 		return;
 	}
-	if (vc->state == CONN_CONNECTED && vmbus_gpadl_teardown_all(c)) {
+	if ((vc->state == CONN_CONNECTED || vc->state == CONN_CLOSING) &&
+	    vmbus_gpadl_teardown_all(c)) {
 		pr_err("vmbus: relid %u: a GPADL is still held; relid not released\n", c->relid);
 		return;
 	}
 	chan_transition(c, CEV_RELEASE);
-	if (vc->state == CONN_CONNECTED)
+	if (vc->state == CONN_CONNECTED || vc->state == CONN_CLOSING)
 		vmbus_post(vc, &m, sizeof(m));
 	vc->st.releases++;
 	if (vc->relid_map[c->relid] == c)
@@ -425,13 +473,16 @@ void vmbus_chan_release(struct vmbus_channel *c)
 		s->primary = NULL;
 	c->subs = NULL;
 	vc->st.nchannels--;
+	wq_queue(vc->q_chan, &vc->w_reap);      /* the object can be freed now */
 }
 
-/* vmbus_fini only: nothing runs any more. */
+/* The reaper (released channels) or vmbus_fini: nothing of c runs any more
+ * (its queues were flushed; a released channel has no callback left). */
 void vmbus_chan_free(struct vmbus_channel *c)
 {
 	/* Ring pages belong to the ring GPADL from vmbus_gpadl_establish on:
-	 * vmbus_gpadl_free_all frees them. */
+	 * the GPADL code frees them. */
+	wq_cancel(&c->w_event);
 	vmbus_rqst_fini(&c->rqst);
 	free(c);
 }
@@ -466,7 +517,7 @@ static int chan_write(struct vmbus_channel *c, uint16_t type, uint16_t flags, ui
 	bool sig;
 	int err;
 
-	if (c->rescinded)
+	if (c->rescinded || !chan_conn_up(c))
 		return -ENODEV;
 	if (c->state != CHAN_OPEN)
 		return -ENOTCONN;
@@ -597,9 +648,11 @@ bool vmbus_chan_recv_end(struct vmbus_channel *c, struct vmbus_ring_iter *it)
 /* ---- accessors ---- */
 
 bool vmbus_chan_is_open(const struct vmbus_channel *c) { return c->state == CHAN_OPEN; }
-bool vmbus_chan_rescinded(const struct vmbus_channel *c) { return c->rescinded; }
+/* Drivers treat both alike: the host revoked the channel, or vmbus_stop is
+ * taking the connection down; either way every wait on it must end. */
+bool vmbus_chan_rescinded(const struct vmbus_channel *c)
+{
+	return c->rescinded || !chan_conn_up(c);
+}
 uint32_t vmbus_chan_relid(const struct vmbus_channel *c) { return c->relid; }
 uint16_t vmbus_chan_subidx(const struct vmbus_channel *c) { return c->offer.sub_channel_index; }
-const struct vmbus_msg_offer *vmbus_chan_offer(const struct vmbus_channel *c) { return &c->offer; }
-void *vmbus_chan_priv(struct vmbus_channel *c) { return c->priv; }
-void vmbus_chan_set_priv(struct vmbus_channel *c, void *priv) { c->priv = priv; }

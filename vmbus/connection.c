@@ -8,9 +8,17 @@
  * gen2-platform.md §9 (state left by firmware or a previous kernel).
  *
  *   DOWN --hv ok--> HV_UP --post--> CONTACTING --accepted--> CONNECTED
- *     |                 ^  refused: next version |                |
- *     +--> FAILED <-----+------------------------+  vmbus_stop    v
- *                                              UNLOADED <-- UNLOADING
+ *     |               ^  ^  refused: next version |               | vmbus_stop
+ *     |               |  +--UNLOADING (stale)<----+               v
+ *     +--> FAILED <---+-------------------------+----------- CLOSING
+ *            |                                                    | devices removed,
+ *            v                                                    v GPADLs torn down
+ *         UNLOADED <------------------------------------------ UNLOADING (UNLOAD posted)
+ *
+ * CLOSING ends every wait on the connection (opens, GPADL creations, driver
+ * requests: vmbus_chan_rescinded is true) and lets only CLOSECHANNEL,
+ * GPADL_TEARDOWN and RELID_RELEASED out (hv.c); from UNLOADING on only
+ * UNLOAD itself is posted and nothing is signalled.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,7 +29,9 @@
 #include "vmbus/vmbus_priv.h"
 
 struct vmbus_conn *vmbus_conn;
+#ifdef KEEL_TEST_HOOKS
 bool vmbus_legacy_single_queue;
+#endif
 static uint32_t vmbus_starts;   /* survives vmbus_fini: see vmbus_generation */
 
 uint32_t vmbus_generation(void)
@@ -44,13 +54,13 @@ static const uint32_t vmbus_versions[] = {
 static const char *const conn_state_names[] = {
 	[CONN_DOWN] = "down", [CONN_HV_UP] = "hv-up",
 	[CONN_CONTACTING] = "contacting", [CONN_CONNECTED] = "connected",
-	[CONN_UNLOADING] = "unloading", [CONN_UNLOADED] = "unloaded",
+	[CONN_CLOSING] = "closing", [CONN_UNLOADING] = "unloading", [CONN_UNLOADED] = "unloaded",
 	[CONN_FAILED] = "failed",
 };
 
 const char *vmbus_conn_state_name(enum vmbus_conn_state s)
 {
-	return s <= CONN_FAILED ? conn_state_names[s] : "?";
+	return s < CONN_STATE_NR ? conn_state_names[s] : "?";
 }
 
 /* ---- message loop side: record, wake ---- */
@@ -101,10 +111,38 @@ static bool conn_unload_cond(void *arg)
 	return ((struct vmbus_conn *)arg)->unload_done;
 }
 
-static void conn_set_state(struct vmbus_conn *vc, enum vmbus_conn_state s)
+/* The one transition function (diagram at the top). An edge not drawn is a
+ * bug in this file: reported, state unchanged, -EINVAL. */
+static int conn_set_state(struct vmbus_conn *vc, enum vmbus_conn_state s)
 {
+	static const uint8_t allowed[CONN_STATE_NR] = {
+		[CONN_DOWN] = 1u << CONN_HV_UP | 1u << CONN_FAILED | 1u << CONN_UNLOADED,
+		[CONN_HV_UP] = 1u << CONN_CONTACTING | 1u << CONN_FAILED | 1u << CONN_UNLOADED,
+		[CONN_CONTACTING] = 1u << CONN_CONTACTING | 1u << CONN_CONNECTED |
+				    1u << CONN_UNLOADING | 1u << CONN_FAILED |
+				    1u << CONN_UNLOADED,
+		[CONN_CONNECTED] = 1u << CONN_CLOSING | 1u << CONN_FAILED,
+		[CONN_CLOSING] = 1u << CONN_UNLOADING,
+		[CONN_UNLOADING] = 1u << CONN_HV_UP | 1u << CONN_UNLOADED,
+		[CONN_UNLOADED] = 0,
+		[CONN_FAILED] = 1u << CONN_UNLOADED,
+	};
+
+	switch (vc->state) {
+	case CONN_DOWN: case CONN_HV_UP: case CONN_CONTACTING: case CONN_CONNECTED:
+	case CONN_CLOSING: case CONN_UNLOADING: case CONN_UNLOADED: case CONN_FAILED:
+		if (s < CONN_STATE_NR && (allowed[vc->state] & (1u << s)))
+			break;
+		pr_err("vmbus: BUG: connection transition %s -> %s\n",
+		       vmbus_conn_state_name(vc->state), vmbus_conn_state_name(s));
+		return -EINVAL;
+	default:
+		pr_err("vmbus: BUG: connection in unknown state %d\n", (int)vc->state);
+		return -EINVAL;
+	}
 	vc->state = s;
 	vc->st.conn_state = vmbus_conn_state_name(s);
+	return 0;
 }
 
 /*
@@ -231,6 +269,42 @@ fail:
 
 /* ---- unload work (vmbus_conn queue) ---- */
 
+static bool conn_devices_removed(void *arg)
+{
+	struct vmbus_conn *vc = arg;
+
+	for (struct vmbus_device *d = vc->devices; d; d = d->next)
+		if (d->state != DEV_GONE && d->queue)
+			return false;
+	return true;
+}
+
+/*
+ * CLOSING: end every wait, remove every device on its own queue (drivers
+ * close their channels: CLOSECHANNEL, ring GPADL teardown), wait for that,
+ * then tear down any GPADL still held. The removals are ended by the device
+ * queues (each waits at most for its own bounded teardowns).
+ */
+static void conn_close_all(struct vmbus_conn *vc)
+{
+	conn_set_state(vc, CONN_CLOSING);
+	for (struct vmbus_gpadl *g = vc->gpadls; g; g = g->next)
+		waitq_wake_all(&g->wait);
+	for (struct vmbus_channel *c = vc->channels; c; c = c->next) {
+		waitq_wake_all(&c->wait);
+		/* The driver's own waiters learn it from its callback. */
+		if (c->state == CHAN_OPEN && c->cb)
+			wq_queue(vc->q_event, &c->w_event);
+	}
+	for (struct vmbus_device *d = vc->devices; d; d = d->next)
+		if (d->queue && d->state != DEV_GONE)
+			wq_queue(d->queue, &d->w_remove);
+	if (wq_wait_event(&vc->wait_removed, conn_devices_removed, vc,
+			  VMBUS_UNLOAD_TIMEOUT_NS + VMBUS_OPEN_TIMEOUT_NS + VMBUS_GPADL_TIMEOUT_NS))
+		pr_err("vmbus: devices not removed in time; unloading anyway\n");
+	vmbus_gpadl_teardown_conn(vc);
+}
+
 static void conn_unload_work(struct work *w)
 {
 	struct vmbus_conn *vc = wq_container_of(w, struct vmbus_conn, w_unload);
@@ -238,11 +312,13 @@ static void conn_unload_work(struct work *w)
 	int err;
 
 	if (vc->state != CONN_CONNECTED) {
-		conn_set_state(vc, CONN_UNLOADED);
+		if (vc->state != CONN_UNLOADED)
+			conn_set_state(vc, CONN_UNLOADED);
 		return;
 	}
-	/* Waiters on channels see UNLOADING and give up (§4.9: the host
-	 * closes everything still open and tears down every GPADL). */
+	conn_close_all(vc);
+	/* §4.9: from here on only UNLOAD goes out; the host closes whatever
+	 * is still open and tears down every GPADL. */
 	conn_set_state(vc, CONN_UNLOADING);
 	vc->unload_done = false;
 	for (struct vmbus_channel *c = vc->channels; c; c = c->next)
@@ -283,21 +359,21 @@ int vmbus_start(void)
 	if (!vc)
 		return -ENOMEM;
 	vc->next_gpadl = 0x4B450000;    /* "KE": any non-zero start works (§3.8) */
-	conn_set_state(vc, CONN_DOWN);
+	vc->st.conn_state = vmbus_conn_state_name(CONN_DOWN);   /* calloc: DOWN */
 	vc->q_msg = wq_create("vmbus_msg", 1);
-	if (vmbus_legacy_single_queue) {
+	vc->q_chan = wq_create("vmbus_chan", 1);
+#ifdef KEEL_TEST_HOOKS
+	if (vmbus_legacy_single_queue)
 		vc->q_chan = vc->q_msg;
-		vc->q_subchan = vc->q_msg;
-	} else {
-		vc->q_chan = wq_create("vmbus_chan", 1);
-		vc->q_subchan = wq_create("vmbus_subchan", 1);
-	}
+#endif
 	vc->q_event = wq_create("vmbus_event", 1);
 	vc->q_conn = wq_create("vmbus_conn", 1);
-	if (!vc->q_msg || !vc->q_chan || !vc->q_subchan || !vc->q_event || !vc->q_conn)
+	if (!vc->q_msg || !vc->q_chan || !vc->q_event || !vc->q_conn)
 		goto fail;
 	waitq_init(&vc->wait, "vmbus_conn");
 	waitq_set_completer(&vc->wait, vc->q_msg);
+	waitq_init(&vc->wait_removed, "vmbus_removed");
+	work_init(&vc->w_reap, vmbus_reap_work, "vmbus_reap");
 	work_init(&vc->w_msg, vmbus_msg_work, "vmbus_msg");
 	work_init(&vc->w_events, vmbus_events_work, "vmbus_events");
 	work_init(&vc->w_connect, conn_connect_work, "vmbus_connect");

@@ -24,6 +24,55 @@
 #include "kernel/platform.h"
 #include "vmbus/vmbus_priv.h"
 
+/*
+ * The one transition function:
+ *
+ *   CREATING --CREATED 0--> CREATED --teardown--> TEARING --TORNDOWN--> GONE
+ *     |  |  +--status != 0--> FAILED                |  +--no answer--> LOST
+ *     |  +--no answer--> UNKNOWN --late CREATED--> CREATED / FAILED
+ *     |                     +--teardown--> TEARING
+ *     +--post failed--> LOST <--keep-- CREATED / UNKNOWN (CLOSECHANNEL not sent)
+ *
+ * FAILED and GONE are freed at once; LOST keeps its memory until vmbus_fini.
+ * An edge not drawn is a bug in this file: reported, state unchanged.
+ */
+static void gpadl_set_state(struct vmbus_gpadl *g, enum vmbus_gpadl_state to)
+{
+	static const uint8_t allowed[GPADL_STATE_NR] = {
+		[GPADL_CREATING] = 1u << GPADL_CREATED | 1u << GPADL_FAILED |
+				   1u << GPADL_UNKNOWN | 1u << GPADL_LOST,
+		[GPADL_CREATED] = 1u << GPADL_TEARING | 1u << GPADL_LOST,
+		[GPADL_FAILED] = 0,
+		[GPADL_TEARING] = 1u << GPADL_GONE | 1u << GPADL_LOST,
+		[GPADL_GONE] = 0,
+		[GPADL_UNKNOWN] = 1u << GPADL_CREATED | 1u << GPADL_FAILED |
+				  1u << GPADL_TEARING | 1u << GPADL_LOST,
+		[GPADL_LOST] = 0,
+	};
+
+	switch (g->state) {
+	case GPADL_CREATING: case GPADL_CREATED: case GPADL_FAILED: case GPADL_TEARING:
+	case GPADL_GONE: case GPADL_UNKNOWN: case GPADL_LOST:
+		if (to < GPADL_STATE_NR && (allowed[g->state] & (1u << to))) {
+			g->state = to;
+			return;
+		}
+		pr_err("vmbus: BUG: GPADL 0x%x: transition %d -> %d\n", g->handle,
+		       (int)g->state, (int)to);
+		return;
+	default:
+		pr_err("vmbus: BUG: GPADL 0x%x in unknown state %d\n", g->handle, (int)g->state);
+		return;
+	}
+}
+
+/* The host may still use g's pages (a CLOSECHANNEL that could not be sent):
+ * never tear it down, never reuse the memory. */
+void vmbus_gpadl_keep(struct vmbus_gpadl *g)
+{
+	gpadl_set_state(g, GPADL_LOST);
+}
+
 static void gpadl_unlink(struct vmbus_conn *vc, struct vmbus_gpadl *g)
 {
 	for (struct vmbus_gpadl **pp = &vc->gpadls; *pp; pp = &(*pp)->next) {
@@ -89,10 +138,16 @@ static int gpadl_post(struct vmbus_conn *vc, struct vmbus_gpadl *g)
 	return err;
 }
 
+/* A creation wait also ends when vmbus_stop begins (the GPADL is then
+ * UNKNOWN and torn down before UNLOAD); a teardown wait runs on, bounded,
+ * since UNLOAD must not be sent while a teardown is unanswered. */
 static bool gpadl_settled(void *arg)
 {
 	struct vmbus_gpadl *g = arg;
-	return g->state != GPADL_CREATING && g->state != GPADL_TEARING;
+
+	if (g->state == GPADL_CREATING)
+		return g->conn->state != CONN_CONNECTED;
+	return g->state != GPADL_TEARING || g->conn->state >= CONN_UNLOADING;
 }
 
 int vmbus_gpadl_establish(struct vmbus_channel *c, void *mem, size_t pages,
@@ -117,6 +172,7 @@ int vmbus_gpadl_establish(struct vmbus_channel *c, void *mem, size_t pages,
 		vc->next_gpadl = 1;     /* 0 means "no GPADL" (§3.8) */
 	g->handle = vc->next_gpadl;
 	g->relid = c->relid;
+	g->conn = vc;
 	g->state = GPADL_CREATING;
 	g->mem = mem;
 	g->pages = pages;
@@ -129,15 +185,19 @@ int vmbus_gpadl_establish(struct vmbus_channel *c, void *mem, size_t pages,
 	err = gpadl_post(vc, g);
 	if (err) {
 		/* Part of it may have reached the host: never reuse the memory. */
-		g->state = GPADL_LOST;
-		goto fail;
+		gpadl_set_state(g, GPADL_LOST);
+		return err;
 	}
 	err = wq_wait_event(&g->wait, gpadl_settled, g, VMBUS_GPADL_TIMEOUT_NS);
+	if (!err && g->state == GPADL_CREATING)
+		err = -ENOTCONN;        /* vmbus_stop began */
 	if (err) {
-		g->state = GPADL_UNKNOWN;
-		pr_err("vmbus: relid %u: GPADL 0x%x not answered (%d); its pages stay with the host\n",
-		       c->relid, g->handle, err);
-		goto fail;
+		gpadl_set_state(g, GPADL_UNKNOWN);
+		if (err == -ETIMEDOUT)
+			pr_err("vmbus: relid %u: GPADL 0x%x not answered (%d); its pages stay "
+			       "with the host\n", c->relid, g->handle, err);
+		/* Left on the list: the release or vmbus_stop tears it down. */
+		return err;
 	}
 	if (g->state == GPADL_FAILED) {
 		err = c->rescinded ? -ENODEV : -EIO;
@@ -149,8 +209,6 @@ int vmbus_gpadl_establish(struct vmbus_channel *c, void *mem, size_t pages,
 	}
 	*out = g;
 	return 0;
-fail:
-	return err;
 fail_early:
 	/* With owns_mem the memory is ours from the call on, whatever happens. */
 	if (owns_mem && mem)
@@ -164,7 +222,7 @@ void vmbus_gpadl_on_created(struct vmbus_conn *vc, const struct vmbus_msg_gpadl_
 		if (g->handle == m->gpadl && g->relid == m->child_relid &&
 		    (g->state == GPADL_CREATING || g->state == GPADL_UNKNOWN)) {
 			g->status = m->creation_status;
-			g->state = m->creation_status ? GPADL_FAILED : GPADL_CREATED;
+			gpadl_set_state(g, m->creation_status ? GPADL_FAILED : GPADL_CREATED);
 			waitq_wake_all(&g->wait);
 			return;
 		}
@@ -177,7 +235,7 @@ void vmbus_gpadl_on_torndown(struct vmbus_conn *vc, const struct vmbus_msg_gpadl
 {
 	for (struct vmbus_gpadl *g = vc->gpadls; g; g = g->next) {
 		if (g->handle == m->gpadl && g->state == GPADL_TEARING) {
-			g->state = GPADL_GONE;
+			gpadl_set_state(g, GPADL_GONE);
 			waitq_wake_all(&g->wait);
 			return;
 		}
@@ -189,9 +247,43 @@ void vmbus_gpadl_on_torndown(struct vmbus_conn *vc, const struct vmbus_msg_gpadl
  * GPADL_TEARDOWN and wait for GPADL_TORNDOWN (§4.6); frees g when the host
  * has let go. Returns 0, or -ETIMEDOUT/-EIO with g kept as LOST.
  */
+static int gpadl_teardown(struct vmbus_conn *vc, struct vmbus_gpadl *g);
+
 int vmbus_gpadl_teardown(struct vmbus_channel *c, struct vmbus_gpadl *g)
 {
-	struct vmbus_conn *vc = c->conn;
+	return gpadl_teardown(c->conn, g);
+}
+
+/* The ring of a channel still open (its device was not removed in time):
+ * left to UNLOAD, which closes the channel first (§4.9). */
+static bool gpadl_is_open_ring(const struct vmbus_conn *vc, const struct vmbus_gpadl *g)
+{
+	for (const struct vmbus_channel *c = vc->channels; c; c = c->next)
+		if (c->ring_gpadl == g)
+			return true;
+	return false;
+}
+
+/* vmbus_stop, before UNLOAD: tear down every other GPADL the host may hold.
+ * The list changes while a teardown waits, so the search starts over each
+ * time; each GPADL ends GONE (freed) or LOST, so this ends. */
+void vmbus_gpadl_teardown_conn(struct vmbus_conn *vc)
+{
+	while (vc->state == CONN_CLOSING) {
+		struct vmbus_gpadl *g;
+
+		for (g = vc->gpadls; g; g = g->next)
+			if ((g->state == GPADL_CREATED || g->state == GPADL_UNKNOWN) &&
+			    !gpadl_is_open_ring(vc, g))
+				break;
+		if (!g)
+			return;
+		gpadl_teardown(vc, g);
+	}
+}
+
+static int gpadl_teardown(struct vmbus_conn *vc, struct vmbus_gpadl *g)
+{
 	struct vmbus_msg_gpadl_teardown m;
 	int err;
 
@@ -202,18 +294,18 @@ int vmbus_gpadl_teardown(struct vmbus_channel *c, struct vmbus_gpadl *g)
 	/* UNKNOWN: the host may hold it although it never said so. */
 	if (g->state != GPADL_CREATED && g->state != GPADL_UNKNOWN)
 		return -EBUSY;
-	if (vc->state >= CONN_UNLOADING)
+	if (vc->state != CONN_CONNECTED && vc->state != CONN_CLOSING)
 		return -ENOTCONN;      /* UNLOAD tears every GPADL down (§4.9) */
 	memset(&m, 0, sizeof(m));
 	m.hdr.msgtype = VMBUS_MSG_GPADL_TEARDOWN;
 	m.child_relid = g->relid;
 	m.gpadl = g->handle;
-	g->state = GPADL_TEARING;
+	gpadl_set_state(g, GPADL_TEARING);
 	err = vmbus_post(vc, &m, sizeof(m));
 	if (!err)
 		err = wq_wait_event(&g->wait, gpadl_settled, g, VMBUS_GPADL_TIMEOUT_NS);
 	if (err || g->state != GPADL_GONE) {
-		g->state = GPADL_LOST;
+		gpadl_set_state(g, GPADL_LOST);
 		pr_err("vmbus: relid %u: GPADL 0x%x teardown not answered (%d)\n",
 		       g->relid, g->handle, err);
 		return err ? err : -EIO;
@@ -255,11 +347,8 @@ bool vmbus_gpadl_any_live(struct vmbus_conn *vc, uint32_t relid)
 
 void vmbus_gpadl_free_all(struct vmbus_conn *vc)
 {
-	while (vc->gpadls) {
-		struct vmbus_gpadl *g = vc->gpadls;
-		g->owns_mem = g->owns_mem && g->mem;
-		gpadl_free(vc, g);
-	}
+	while (vc->gpadls)
+		gpadl_free(vc, vc->gpadls);
 }
 
 /* ---- driver API: extra buffers (the driver owns the memory) ---- */

@@ -23,7 +23,7 @@
 #define KEEL_GUEST_OS_ID (HV_GUEST_OS_ID_OPEN_SOURCE | (0x7Full << HV_GUEST_OS_ID_TYPE_SHIFT) | \
 			  (1ull << HV_GUEST_OS_ID_VERSION_SHIFT))
 
-/* Each required feature, named in the refusal (issue 5 item 1). */
+/* Each required feature, named in the refusal when it is missing. */
 struct hv_feature {
 	int reg;            /* 0 = EAX, 1 = EBX of 0x40000003 */
 	uint32_t bit;
@@ -225,8 +225,30 @@ static bool post_transient(uint16_t st, bool initiate)
 }
 
 /*
+ * May this message go out in the connection's state? Once vmbus_stop began
+ * (CLOSING) only what closes channels and returns memory; once UNLOAD is
+ * posted (UNLOADING, §4.9) nothing but UNLOAD. Checked before every attempt:
+ * the state may change while a retry sleeps.
+ */
+static bool post_allowed(const struct vmbus_conn *vc, uint32_t msgtype)
+{
+	switch (vc->state) {
+	case CONN_CLOSING:
+		return msgtype == VMBUS_MSG_CLOSECHANNEL || msgtype == VMBUS_MSG_GPADL_TEARDOWN ||
+		       msgtype == VMBUS_MSG_GPADL_BODY || msgtype == VMBUS_MSG_RELID_RELEASED ||
+		       msgtype == VMBUS_MSG_UNLOAD;
+	case CONN_UNLOADING:
+	case CONN_UNLOADED:
+		return msgtype == VMBUS_MSG_UNLOAD;
+	default:
+		return true;
+	}
+}
+
+/*
  * Post one VMBus message (§1.5). The input block is refilled before every
  * attempt: another fiber may have posted while we slept. Returns 0,
+ * -ENOTCONN (the connection's state forbids it, post_allowed),
  * -ECONNREFUSED (INVALID_CONNECTION_ID on an INITIATE_CONTACT), -EAGAIN
  * (still busy after all attempts) or -EIO.
  */
@@ -240,6 +262,8 @@ int vmbus_post_msg(struct vmbus_conn *vc, uint32_t conn_id, const void *msg,
 	if (len == 0 || len > HV_MESSAGE_PAYLOAD_BYTES || !in)
 		return -EINVAL;
 	for (int i = 0; i < POST_MAX_ATTEMPTS; i++) {
+		if (!post_allowed(vc, ((const struct vmbus_msg_header *)msg)->msgtype))
+			return -ENOTCONN;
 		memset(in, 0, sizeof(*in));
 		in->connection_id = conn_id & HV_CONNECTION_ID_MASK;
 		in->message_type = HV_VMBUS_MESSAGE_TYPE;
@@ -273,7 +297,9 @@ int vmbus_post(struct vmbus_conn *vc, const void *msg, uint32_t len)
 /* HvSignalEvent as a fast call, flag 0 (§1.6). Linux ignores the status. */
 void vmbus_signal_event(struct vmbus_conn *vc, uint32_t conn_id)
 {
-	(void)vc;
+	/* After UNLOAD the host knows no channel: nothing to signal (§4.9). */
+	if (vc->state != CONN_CONNECTED && vc->state != CONN_CLOSING)
+		return;
 	plat_hypercall(HVCALL_SIGNAL_EVENT | HV_HYPERCALL_FAST,
 		       conn_id & HV_CONNECTION_ID_MASK, 0);
 }

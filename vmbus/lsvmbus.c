@@ -1,8 +1,8 @@
 /*
  * Introspection: a boot listing like Linux's lsvmbus (class name, instance
  * GUID, relid, state, sub-channels), per-channel counters, connection
- * statistics, and the query API keelsim uses (devices, ready flags).
- * Issue 5 item 6.
+ * statistics, and the query API keelsim uses (devices, ready flags, the
+ * objects the core still holds).
  */
 #include <errno.h>
 #include <string.h>
@@ -70,11 +70,20 @@ int vmbus_chan_info_get(uint32_t relid, struct vmbus_chan_info *out)
 
 void vmbus_get_stats(struct vmbus_stats *out)
 {
+	struct vmbus_conn *vc = vmbus_conn;
+
 	memset(out, 0, sizeof(*out));
-	if (vmbus_conn)
-		*out = vmbus_conn->st;
-	else
+	if (!vc) {
 		out->conn_state = "none";
+		return;
+	}
+	*out = vc->st;
+	for (struct vmbus_device *d = vc->devices; d; d = d->next)
+		out->held_devices++;
+	for (struct vmbus_channel *c = vc->channels; c; c = c->next)
+		out->held_channels++;
+	for (struct vmbus_gpadl *g = vc->gpadls; g; g = g->next)
+		out->held_gpadls++;
 }
 
 bool vmbus_all_ready(void)

@@ -9,7 +9,12 @@
  *    driver from the const table in vmbus/driver.c is matched on the class
  *    GUID bytes; its probe runs asynchronously on the device's own queue;
  *  - sub-channel offers are handed to the driver's subchan_offer callback on
- *    the vmbus_subchan queue, the only place sub-channels are opened (rule 2);
+ *    the device's own sub-channel queue, the only place sub-channels are
+ *    opened (rule 2), and only once the driver asked for them with
+ *    vmbus_device_request_subchannels (offers that come earlier are held);
+ *  - when the primary is rescinded the device is removed on its queue; once
+ *    every channel of it is released the driver's release frees its state
+ *    and the core frees the device, its channels and its queues;
  *  - channel event callbacks run on the vmbus_event queue and must not wait.
  */
 #ifndef KEEL_VMBUS_H
@@ -42,13 +47,22 @@ uint32_t vmbus_generation(void);
  * fibers belong to the work-queue core: call before wq_init()/wq_fini(). */
 void vmbus_fini(void);
 
+#ifdef KEEL_TEST_HOOKS
 /*
- * The pre-fix design switch (issue 5 item 7): when true before vmbus_start,
- * offer, rescind and sub-channel handling run on the single vmbus_msg queue.
- * The sub-channel open then waits inside the message loop for a reply only
- * that loop can deliver: the multi-NIC scenario ends in a deadlock report.
+ * Switches that restore broken designs, so scenarios can show that the rule
+ * they break is needed (docs/architecture.md "Queues"). Set before vmbus_start.
+ *  legacy_single_queue: offer, rescind and sub-channel work run on the single
+ *    vmbus_msg queue; a sub-channel open then waits inside the message loop
+ *    for a reply only that loop can deliver (rule 1).
+ *  subchan_on_device_queue: a device's sub-channel work runs on the device
+ *    queue, where its probe waits for the sub-channels (rule 2).
+ *  shared_device_queue: every device's work (probe, remove, sub-channel
+ *    opens) shares one two-slot queue (rule 3).
  */
 extern bool vmbus_legacy_single_queue;
+extern bool vmbus_test_subchan_on_device_queue;
+extern bool vmbus_test_shared_device_queue;
+#endif
 
 /* ---- drivers ---- */
 
@@ -59,8 +73,13 @@ struct vmbus_driver {
 	int (*probe)(struct vmbus_device *dev);
 	/* Device queue; may wait. Close every channel the driver opened. */
 	void (*remove)(struct vmbus_device *dev);
-	/* vmbus_subchan queue; may wait. The only place to open a sub-channel. */
+	/* The device's sub-channel queue; may wait. The only place to open a
+	 * sub-channel; called only after vmbus_device_request_subchannels. */
 	void (*subchan_offer)(struct vmbus_device *dev, struct vmbus_channel *sc);
+	/* vmbus_chan queue, once: remove has run and every channel of the
+	 * device is closed and released; free the driver's state (priv). The
+	 * device's queues are idle and destroyed right after. */
+	void (*release)(struct vmbus_device *dev);
 };
 
 /* The table (vmbus/driver.c). */
@@ -73,6 +92,13 @@ void vmbus_device_set_priv(struct vmbus_device *dev, void *priv);
 const char *vmbus_device_name(const struct vmbus_device *dev);
 /* The driver says the device is fully up (introspection's ready flag). */
 void vmbus_device_set_ready(struct vmbus_device *dev);
+/* The driver is about to ask the host for sub-channels (the primary must be
+ * open): from now on their offers, including those the host sent earlier,
+ * reach subchan_offer. Returns 0 or -ENOTCONN. */
+int vmbus_device_request_subchannels(struct vmbus_device *dev);
+/* The queue subchan_offer runs on (a waiter for sub-channels names it as
+ * its completer, for the deadlock check). */
+struct wq *vmbus_device_subchan_queue(struct vmbus_device *dev);
 /* Sub-channels offered so far for the device (open or not). */
 int vmbus_device_subchannels(struct vmbus_device *dev, struct vmbus_channel **out, int max);
 
@@ -106,9 +132,6 @@ bool vmbus_chan_is_open(const struct vmbus_channel *c);
 bool vmbus_chan_rescinded(const struct vmbus_channel *c);
 uint32_t vmbus_chan_relid(const struct vmbus_channel *c);
 uint16_t vmbus_chan_subidx(const struct vmbus_channel *c);
-const struct vmbus_msg_offer *vmbus_chan_offer(const struct vmbus_channel *c);
-void *vmbus_chan_priv(struct vmbus_channel *c);
-void vmbus_chan_set_priv(struct vmbus_channel *c, void *priv);
 
 /* In-band packet (§5.3). trans_id 0 and no completion unless flags say so. */
 int vmbus_chan_send(struct vmbus_channel *c, const void *data, uint32_t len,
@@ -173,7 +196,12 @@ struct vmbus_stats {
 	uint64_t drop_reason[8]; /* by enum vmbus_drop (vmbus_priv.h) */
 	uint64_t post_retries;  /* PostMessage retries (INSUFFICIENT_BUFFERS, ...) */
 	uint64_t open_timeouts, releases;
+	uint64_t subchan_held;  /* sub-channel offers held until the driver asked */
+	uint64_t rings_leaked;  /* rings kept because CLOSECHANNEL could not be sent */
+	uint64_t freed_devices; /* devices freed after their release */
 	int ndevices, nchannels;
+	/* Objects the core holds (also gone or released ones not yet freed). */
+	int held_devices, held_channels, held_gpadls;
 };
 
 /* Fill up to max devices in offer order; returns how many exist. */

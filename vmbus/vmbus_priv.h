@@ -6,9 +6,11 @@
  *  - the message loop (queue vmbus_msg, vmbus/msg.c) copies messages out of
  *    the SynIC slot, validates them and records results in the objects
  *    below; it completes waiters and queues work, it never waits (rule 1);
- *  - channel work (offer, rescind, release) runs on vmbus_chan (primary) or
- *    vmbus_subchan (sub-channels); open/close run on the caller's queue
- *    (device queue for primaries, vmbus_subchan for sub-channels);
+ *  - channel work (offers, the rescind of an unbound channel, freeing what
+ *    was released) runs on vmbus_chan; a bound sub-channel's open (the
+ *    driver's callback) and its rescind run on its device's sub-channel
+ *    queue; open/close run on the caller's queue (device queue for
+ *    primaries, the device's sub-channel queue for sub-channels);
  *  - interrupt context only queues the message and event work items.
  */
 #ifndef KEEL_VMBUS_PRIV_H
@@ -24,6 +26,9 @@
 #define VMBUS_GPADL_TIMEOUT_NS    (2000ull * WQ_NS_PER_MS)
 #define VMBUS_OPEN_TIMEOUT_NS     (2000ull * WQ_NS_PER_MS)
 #define VMBUS_UNLOAD_TIMEOUT_NS   (2000ull * WQ_NS_PER_MS)
+/* A CLOSECHANNEL that vmbus_post could not send is tried once more after
+ * this pause (vmbus-core.md §1.5: the host's queue drains). */
+#define VMBUS_POST_RETRY_NS       (10ull * WQ_NS_PER_MS)
 
 #define VMBUS_IRQ_VECTOR 0xF3   /* SINT2's vector (gen2-platform.md §8) */
 
@@ -88,12 +93,15 @@ enum vmbus_gpadl_state {
 	GPADL_GONE,        /* torn down: memory may be reused */
 	GPADL_UNKNOWN,     /* creation not answered in time: may exist; a late
 			    * GPADL_CREATED still counts, release tears it down */
-	GPADL_LOST,        /* teardown not answered: memory kept until fini */
+	GPADL_LOST,        /* teardown not answered, or the host may still use
+			    * it (CLOSECHANNEL not sent): memory kept until fini */
+	GPADL_STATE_NR,
 };
 
 struct vmbus_conn;
 
 struct vmbus_gpadl {
+	struct vmbus_conn *conn;
 	uint32_t handle;
 	uint32_t relid;
 	enum vmbus_gpadl_state state;
@@ -111,7 +119,6 @@ struct vmbus_channel {
 	uint32_t relid;
 	enum vmbus_chan_state state;
 	bool rescinded;                      /* set by the message loop */
-	bool release_queued;
 	struct vmbus_device *dev;            /* owning device (primary and subs) */
 	struct vmbus_channel *primary;       /* NULL for a primary */
 	struct vmbus_channel *next;          /* conn->channels, offer order */
@@ -127,20 +134,22 @@ struct vmbus_channel {
 	void *ring_mem;
 	size_t ring_pages;
 	struct vmbus_ring out, in;
-	bool host_pss;                       /* host honours our pending_send_sz */
 	struct vmbus_requestor rqst;
 	vmbus_chan_cb cb;
 	void *cb_arg;
 	bool closing_cb;                     /* the last callback, at close */
-	void *priv;
 
-	struct work w_offer;                 /* vmbus_chan / vmbus_subchan */
-	struct work w_rescind;
+	bool sub_held;                       /* offered before the driver asked */
+
+	struct work w_offer;                 /* vmbus_chan */
+	struct work w_rescind;               /* vmbus_chan_queue(c) */
+	struct work w_subopen;               /* device's sub-channel queue */
 	struct work w_event;                 /* vmbus_event: runs cb */
 	struct vmbus_chan_counters n;
 	char name[24];
 };
 
+/* Device states: the diagram and the one transition function are in driver.c. */
 enum vmbus_dev_state {
 	DEV_NEW,           /* created, probe queued */
 	DEV_NO_DRIVER,
@@ -148,7 +157,8 @@ enum vmbus_dev_state {
 	DEV_BOUND,
 	DEV_PROBE_FAILED,
 	DEV_REMOVING,
-	DEV_GONE,
+	DEV_GONE,          /* removed; freed once every channel is released */
+	DEV_STATE_NR,
 };
 
 struct vmbus_device {
@@ -157,13 +167,17 @@ struct vmbus_device {
 	const struct vmbus_driver *drv;
 	enum vmbus_dev_state state;
 	bool ready;
-	struct wq *queue;                    /* per-device queue */
-	struct work w_probe, w_remove, w_free;
+	bool subs_requested;                 /* vmbus_device_request_subchannels called */
+	bool owns_queues;                    /* queue/subq are this device's own */
+	struct wq *queue;                    /* per-device queue: probe, remove (rule 3) */
+	struct wq *subq;                     /* per-device sub-channel queue (rule 2) */
+	struct work w_probe, w_remove;
 	void *priv;
 	struct vmbus_guid class_id, instance;
 	uint32_t relid;                      /* primary relid at offer */
 	struct vmbus_device *next;           /* conn->devices, offer order */
 	char name[32];                       /* also the queue's name */
+	char subq_name[40];
 };
 
 enum vmbus_conn_state {
@@ -171,9 +185,11 @@ enum vmbus_conn_state {
 	CONN_HV_UP,        /* hypervisor and SynIC set up */
 	CONN_CONTACTING,   /* INITIATE_CONTACT posted */
 	CONN_CONNECTED,    /* version agreed, offers requested */
-	CONN_UNLOADING,
+	CONN_CLOSING,      /* vmbus_stop: devices removed, GPADLs torn down */
+	CONN_UNLOADING,    /* UNLOAD posted: nothing else goes out */
 	CONN_UNLOADED,
 	CONN_FAILED,
+	CONN_STATE_NR,
 };
 
 /* The connection: every piece of vmbus state hangs off this one object. */
@@ -190,11 +206,13 @@ struct vmbus_conn {
 	void *hypercall_page;                /* only if we enabled it */
 	void *int_page, *monitor1, *monitor2;
 
-	struct wq *q_msg, *q_chan, *q_subchan, *q_event, *q_conn;
+	struct wq *q_msg, *q_chan, *q_event, *q_conn;
 	struct work w_msg, w_events, w_connect, w_unload;
+	struct work w_reap;                  /* vmbus_chan: frees released objects */
 
 	/* negotiation: recorded by the message loop */
 	struct waitq wait;
+	struct waitq wait_removed;           /* a device reached GONE (vmbus_stop) */
 	bool vresp_valid;
 	struct vmbus_msg_version_response vresp;
 	bool unload_done;
@@ -247,6 +265,8 @@ void vmbus_gpadl_on_created(struct vmbus_conn *vc, const struct vmbus_msg_gpadl_
 void vmbus_gpadl_on_torndown(struct vmbus_conn *vc, const struct vmbus_msg_gpadl_torndown *m);
 bool vmbus_gpadl_any_live(struct vmbus_conn *vc, uint32_t relid);
 int vmbus_gpadl_teardown_all(struct vmbus_channel *c);
+void vmbus_gpadl_keep(struct vmbus_gpadl *g);
+void vmbus_gpadl_teardown_conn(struct vmbus_conn *vc);
 void vmbus_gpadl_free_all(struct vmbus_conn *vc);
 
 /* driver.c */
@@ -254,6 +274,7 @@ void vmbus_device_offer(struct vmbus_channel *c);
 void vmbus_device_rescind(struct vmbus_channel *c);
 void vmbus_subchan_offer(struct vmbus_channel *sc);
 void vmbus_device_free_all(struct vmbus_conn *vc);
+void vmbus_reap_work(struct work *w);
 const char *vmbus_dev_state_name(enum vmbus_dev_state s);
 
 /* connection.c */

@@ -27,6 +27,7 @@
 #define blk_disk_add     bt_blk_disk_add
 #define blk_disk_remove  bt_blk_disk_remove
 #define blk_req_stale    bt_blk_req_stale
+#define blk_disk_held    bt_blk_disk_held
 #define blk_disk_info    bt_blk_disk_info
 #define blk_disk_find    bt_blk_disk_find
 #define blk_disk_list    bt_blk_disk_list

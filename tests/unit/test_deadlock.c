@@ -294,6 +294,52 @@ static int t_completer_free_slot_clean(void)
 	return 0;
 }
 
+/* Two slots: the first item takes a lock and waits for a reply whose
+ * completer is its own queue (a free slot then: no cycle yet); the second
+ * starts and waits for the lock. Now both slots wait, the first through the
+ * queue on itself: the second's wait must see the cycle. */
+static struct kmutex slot_lock;
+static int slot_first_result = 1, slot_second_result = 1;
+
+static void slot_first_fn(struct work *w)
+{
+	(void)w;
+	kmutex_lock(&slot_lock, 5000 * MS);
+	slot_first_result = completion_wait(&own_c, 5000 * MS);
+	kmutex_unlock(&slot_lock);
+}
+
+static void slot_second_fn(struct work *w)
+{
+	(void)w;
+	slot_second_result = kmutex_lock(&slot_lock, 5000 * MS);
+	if (slot_second_result == 0)
+		kmutex_unlock(&slot_lock);
+}
+
+static int t_cycle_through_both_slots(void)
+{
+	struct wq *q = wq_create("pair", 2);
+	struct work first, second;
+
+	t_expect_deadlock();
+	kmutex_init(&slot_lock, "pair_lock");
+	completion_init(&own_c, "reply");
+	completion_set_completer(&own_c, q);
+	work_init(&first, slot_first_fn, "first");
+	work_init(&second, slot_second_fn, "second");
+	wq_queue(q, &first);
+	t_run();                      /* first waits; a slot is still free */
+	CHECK_EQ(wq_deadlock_count(), 0);
+	wq_queue(q, &second);
+	t_run();
+	CHECK_EQ(slot_second_result, -EDEADLK);
+	CHECK_EQ(wq_deadlock_count(), 1);
+	CHECK(report_has("all 2 slots hold waiting items"));
+	CHECK(report_has("pair_lock"));
+	return 0;
+}
+
 /* In production (LOG) the report goes to the log, one line per message. */
 static int t_report_logged(void)
 {
@@ -328,6 +374,7 @@ const struct unit_test deadlock_tests[] = {
 	{ "deadlock_self_flush", t_self_flush, QUICK },
 	{ "deadlock_completer_cycle", t_completer_cycle, QUICK },
 	{ "deadlock_completer_free_slot_clean", t_completer_free_slot_clean, QUICK },
+	{ "deadlock_cycle_through_both_slots", t_cycle_through_both_slots, QUICK },
 	{ "deadlock_report_logged", t_report_logged, QUICK },
 	{ NULL, NULL, QUICK },
 };
