@@ -11,6 +11,7 @@
 
 #include "kernel/console.h"
 #include "kernel/log.h"
+#include "net/net.h"
 
 #define CMDLINE_MAX 512
 #define CMDLINE_MAX_PROBLEMS 8
@@ -96,6 +97,17 @@ static bool opt_vmbus(const char *v)
 	return true;
 }
 
+/* net/config.c checks ip= and net= (the hosted unit tests call it too). */
+static bool opt_ip(const char *v)
+{
+	return net_config_set_ip(v) == 0;
+}
+
+static bool opt_net(const char *v)
+{
+	return net_config_set_net(v) == 0;
+}
+
 static const struct {
 	const char *name;
 	bool (*set)(const char *value);
@@ -105,6 +117,8 @@ static const struct {
 	{ "on_ready", opt_on_ready },
 	{ "test", opt_test },
 	{ "vmbus", opt_vmbus },
+	{ "ip", opt_ip },
+	{ "net", opt_net },
 };
 
 static void parse_word(char *word)

@@ -24,9 +24,12 @@
 #include "kernel/timer_event.h"
 #include "kernel/wq.h"
 #include "kernel/x86/platform_ivshmem.h"
+#include "net/net.h"
 #include "vmbus/vmbus.h"
 
 #define VMBUS_BOOT_WAIT_NS (10ull * 1000000000ull)
+/* How long the boot waits for DHCP before it lists the interfaces. */
+#define NET_BOOT_WAIT_NS (5ull * 1000000000ull)
 
 /* A VMBus platform answers the hypervisor vendor leaf as Hyper-V does
  * (vmbus-core.md §1.1); plain x86 under QEMU does not. */
@@ -65,10 +68,21 @@ static void run_until(bool (*done)(void), uint64_t timeout_ns)
 	}
 }
 
+/* Interfaces appeared with their drivers; give DHCP a moment, then list. */
+static void start_network(void)
+{
+	if (net_wq() == NULL)
+		return;
+	run_until(net_configured, NET_BOOT_WAIT_NS);
+	net_log_interfaces();
+}
+
 void kernel_start_services(void)
 {
 	wq_init();
 	timer_init();
+	if (net_start() < 0)
+		pr_err("services: no memory for the network stack");
 	if (!have_vmbus())
 		return;
 	/* keel-host passes its scenario's guest switches (storvsc-*, disk-*) */
@@ -82,6 +96,7 @@ void kernel_start_services(void)
 		pr_warn("services: VMBus devices not all ready after %llu s",
 			VMBUS_BOOT_WAIT_NS / 1000000000ull);
 	vmbus_lsvmbus();
+	start_network();
 }
 
 void kernel_run(void)

@@ -17,7 +17,7 @@
 # 10 KiB that nothing reads; backtraces use .ksyms, debuggers keel.elf).
 
 # For experiments: other folders, sources added or left out.
-KERNEL_DIRS       ?= kernel vmbus drivers lib
+KERNEL_DIRS       ?= kernel vmbus drivers lib net apps
 EXTRA_KERNEL_SRCS ?=
 EXCLUDE_SRCS      ?=
 
@@ -71,7 +71,8 @@ $(BUILD)/obj/%.S.o: %.S $(BUILD)/gen/cflags $(NEWLIB_DIR)/built
 	@$(say) AS $<
 	$(Q)$(CC) $(KERNEL_CFLAGS) $(NOFP_CFLAGS) -c $< -o $@
 
-KEEL_LINK_INPUTS := $(EFI_CRT0) $(KEEL_OBJS) $(NEWLIB_LIBS)
+# KERNEL_LIBS: libraries other fragments build for the image (mk/lwip.mk).
+KEEL_LINK_INPUTS = $(EFI_CRT0) $(KEEL_OBJS) $(KERNEL_LIBS) $(NEWLIB_LIBS)
 
 $(BUILD)/keel.pass1.elf: $(KEEL_OBJS) linker.ld $(BUILD)/gen/ldflags $(NEWLIB_DIR)/built
 	@$(say) LD "$@ (pass 1)"

@@ -44,6 +44,8 @@ BENCH_LIB  := $(BUILD)/bench-obj/libkeel-bench.a
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_BIN  := $(BUILD)/tests/unit-tests
+# Other fragments add objects and libraries to the runner (mk/lwip.mk).
+UNIT_EXTRA_LINK ?=
 BENCH_WQ_SRCS := tests/bench/bench_wq.c
 BENCH_WQ_BIN  := $(BUILD)/tests/bench-wq
 
@@ -72,7 +74,7 @@ $(BENCH_LIB): $(BENCH_CORE_OBJS)
 
 $(UNIT_BIN): $(UNIT_OBJS) $(HOSTED_LIB)
 	@mkdir -p $(@D)
-	$(HQ)$(HOSTED_CC) $(HOSTED_LDFLAGS) $(UNIT_OBJS) $(HOSTED_LIB) -o $@
+	$(HQ)$(HOSTED_CC) $(HOSTED_LDFLAGS) $(UNIT_OBJS) $(UNIT_EXTRA_LINK) $(HOSTED_LIB) -o $@
 
 $(BENCH_WQ_BIN): $(BENCH_WQ_OBJS) $(BENCH_LIB)
 	@mkdir -p $(@D)
