@@ -11,6 +11,7 @@
 
 #include "kernel/console.h"
 #include "kernel/log.h"
+#include "apps/conn.h"
 #include "net/net.h"
 
 #define CMDLINE_MAX 512
@@ -108,6 +109,11 @@ static bool opt_net(const char *v)
 	return net_config_set_net(v) == 0;
 }
 
+static bool opt_app(const char *v)
+{
+	return app_select(v) == 0;
+}
+
 static const struct {
 	const char *name;
 	bool (*set)(const char *value);
@@ -119,6 +125,7 @@ static const struct {
 	{ "vmbus", opt_vmbus },
 	{ "ip", opt_ip },
 	{ "net", opt_net },
+	{ "app", opt_app },
 };
 
 static void parse_word(char *word)
@@ -130,6 +137,14 @@ static void parse_word(char *word)
 		return;
 	}
 	*eq = '\0';
+	/* app.NAME.KEY=VALUE: the application's own options (apps/conn.h) */
+	if (strncmp(word, "app.", 4) == 0) {
+		if (app_set_option(word + 4, eq + 1) < 0) {
+			*eq = '=';
+			problem("bad application option", word);
+		}
+		return;
+	}
 	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
 		if (strcmp(options[i].name, word) != 0)
 			continue;

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "apps/conn.h"
 #include "drivers/storvsc.h"
 #include "include/hyperv/hv_wire.h"
 #include "kernel/log.h"
@@ -75,6 +76,8 @@ static void start_network(void)
 		return;
 	run_until(net_configured, NET_BOOT_WAIT_NS);
 	net_log_interfaces();
+	if (app_start_selected() < 0)
+		pr_err("services: the application did not start");
 }
 
 void kernel_start_services(void)

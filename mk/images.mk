@@ -3,9 +3,12 @@
 #   $(BUILD)/keel.img        raw GPT disk, ESP with BOOTX64.EFI + keel.cfg
 #   $(BUILD)/keel.vhdx       the same for Hyper-V (dynamic VHDX)
 #   $(BUILD)/keel-azure.vhd  the same for Azure (fixed VHD, size in MiB)
-# CMDLINE is keel.cfg's line: `make run CMDLINE="console=serial test=heap"`.
+# CMDLINE is keel.cfg's line: `make run CMDLINE="console=serial test=heap"`;
+# APP=NAME adds app=NAME to it (`make run APP=httpd`, apps/conn.h).
 
 CMDLINE   ?= console=both
+APP       ?=
+KEEL_CFG  := $(strip $(CMDLINE) $(if $(APP),app=$(APP)))
 IMAGE_MIB ?= 64
 # `make run QEMU_ARGS="..."` passes more arguments to QEMU; RUN_OPTS to
 # scripts/run-qemu.sh (e.g. --display, --timeout 60).
@@ -13,11 +16,11 @@ QEMU_ARGS ?=
 RUN_OPTS  ?=
 
 $(BUILD)/gen/cmdline: FORCE
-	$(call write-if-changed,'$(CMDLINE) $(IMAGE_MIB)')
+	$(call write-if-changed,'$(KEEL_CFG) $(IMAGE_MIB)')
 
 $(BUILD)/keel.img: $(BUILD)/keel.efi $(BUILD)/gen/cmdline test-images/mkimg.sh
 	@$(say) IMG $@
-	$(Q)test-images/mkimg.sh $@ $< '$(CMDLINE)' $(IMAGE_MIB)
+	$(Q)test-images/mkimg.sh $@ $< '$(KEEL_CFG)' $(IMAGE_MIB)
 
 $(BUILD)/keel.vhdx: $(BUILD)/keel.img test-images/convert.sh
 	@$(say) VHDX $@

@@ -1,0 +1,131 @@
+/*
+ * tests/unit/net_dhcp_test.c: ip=dhcp (the default) against a scripted
+ * DHCP server (RFC 2131): DISCOVER -> OFFER -> REQUEST -> ACK, after which
+ * the interface has the offered address, netmask, gateway and DNS server.
+ */
+#include <string.h>
+
+#include "lwip/dns.h"
+#include "net/net.h"
+#include "tests/unit/harness.h"
+#include "tests/unit/net_fake.h"
+
+#define BOOTP_XID     4
+#define BOOTP_YIADDR  16
+#define BOOTP_CHADDR  28
+#define BOOTP_COOKIE  236
+#define BOOTP_OPTIONS 240
+#define OFFERED       0x0a000032u   /* 10.0.0.50 */
+#define DNS_SERVER    0x0a000035u   /* 10.0.0.53 */
+
+static struct fake_nic nic;
+
+/* The next DHCP message the stack sent (UDP 68 -> 67); its BOOTP part. */
+static const uint8_t *take_dhcp(uint8_t *f, size_t *len)
+{
+	size_t n;
+
+	while ((n = fake_take(&nic, f)) != 0) {
+		const uint8_t *ip = f + ETH_HDR;
+
+		if (n < ETH_HDR + IP_HDR + 8 + BOOTP_OPTIONS || be16(f + 12) != 0x0800 ||
+		    ip[9] != 17 || be16(ip + IP_HDR + 2) != 67)
+			continue;
+		*len = n - ETH_HDR - IP_HDR - 8;
+		return ip + IP_HDR + 8;
+	}
+	return NULL;
+}
+
+/* Option `code` of a DHCP message: its value, or NULL. */
+static const uint8_t *dhcp_opt(const uint8_t *m, size_t len, uint8_t code)
+{
+	for (size_t i = BOOTP_OPTIONS; i + 1 < len && m[i] != 255; ) {
+		if (m[i] == 0) {
+			i++;
+			continue;
+		}
+		if (m[i] == code)
+			return m + i + 2;
+		i += 2u + m[i + 1];
+	}
+	return NULL;
+}
+
+static void give_reply(uint32_t xid, uint8_t type)
+{
+	uint8_t m[300], f[FAKE_FRAME_MAX], *o = m + BOOTP_OPTIONS;
+
+	memset(m, 0, sizeof(m));
+	m[0] = 2;                           /* BOOTREPLY */
+	m[1] = 1;
+	m[2] = 6;
+	put32(m + BOOTP_XID, xid);
+	put32(m + BOOTP_YIADDR, OFFERED);
+	memcpy(m + BOOTP_CHADDR, nic.mac, 6);
+	put32(m + BOOTP_COOKIE, 0x63825363);
+	*o++ = 53; *o++ = 1; *o++ = type;
+	*o++ = 54; *o++ = 4; put32(o, FAKE_PEER_IP); o += 4;
+	*o++ = 51; *o++ = 4; put32(o, 3600); o += 4;
+	*o++ = 1;  *o++ = 4; put32(o, 0xffffff00); o += 4;
+	*o++ = 3;  *o++ = 4; put32(o, FAKE_PEER_IP); o += 4;
+	*o++ = 6;  *o++ = 4; put32(o, DNS_SERVER); o += 4;
+	*o++ = 255;
+	fake_give(&nic, f, fake_udp(f, nic.mac, FAKE_PEER_IP, 0xffffffffu, 67, 68,
+				    m, sizeof(m)));
+}
+
+static int net_dhcp_exchange(void)
+{
+	uint8_t f[FAKE_FRAME_MAX];
+	const uint8_t *m, *o;
+	char text[1024];
+	uint32_t xid;
+	size_t len;
+
+	CHECK(fake_start(&nic) == 0);
+	CHECK(!net_configured());
+	m = take_dhcp(f, &len);
+	CHECK(m != NULL);
+	CHECK_EQ(m[0], 1);                                  /* BOOTREQUEST */
+	CHECK(memcmp(m + BOOTP_CHADDR, nic.mac, 6) == 0);
+	CHECK((o = dhcp_opt(m, len, 53)) != NULL && o[0] == 1); /* DISCOVER */
+	xid = be32(m + BOOTP_XID);
+	give_reply(xid, 2);                                 /* OFFER */
+	m = take_dhcp(f, &len);
+	CHECK(m != NULL);
+	CHECK_EQ(be32(m + BOOTP_XID), xid);
+	CHECK((o = dhcp_opt(m, len, 53)) != NULL && o[0] == 3); /* REQUEST */
+	CHECK((o = dhcp_opt(m, len, 50)) != NULL && be32(o) == OFFERED);
+	CHECK((o = dhcp_opt(m, len, 54)) != NULL && be32(o) == FAKE_PEER_IP);
+	CHECK(!net_configured());
+	give_reply(xid, 5);                                 /* ACK */
+	t_run_for(100 * MS);
+	CHECK(net_configured());
+	net_format_interfaces(text, sizeof(text));
+	CHECK(strstr(text, "inet 10.0.0.50/24 gateway 10.0.0.1 (dhcp)") != NULL);
+	CHECK_EQ(lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(dns_getserver(0)))), DNS_SERVER);
+	return 0;
+}
+
+/* An answer with another transaction id is not ours: still unconfigured. */
+static int net_dhcp_wrong_xid(void)
+{
+	uint8_t f[FAKE_FRAME_MAX];
+	const uint8_t *m;
+	size_t len;
+
+	CHECK(fake_start(&nic) == 0);
+	m = take_dhcp(f, &len);
+	CHECK(m != NULL);
+	give_reply(be32(m + BOOTP_XID) ^ 1, 2);
+	CHECK(take_dhcp(f, &len) == NULL);                  /* no REQUEST */
+	CHECK(!net_configured());
+	return 0;
+}
+
+const struct unit_test net_dhcp_tests[] = {
+	{ "net_dhcp_exchange", net_dhcp_exchange, QUICK },
+	{ "net_dhcp_wrong_xid", net_dhcp_wrong_xid, QUICK },
+	{ NULL, NULL, QUICK },
+};

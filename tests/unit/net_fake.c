@@ -1,0 +1,168 @@
+/*
+ * tests/unit/net_fake.c: the fake NIC and frame builders of net_fake.h.
+ */
+#include "tests/unit/net_fake.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "net/net.h"
+#include "tests/unit/harness.h"
+
+const uint8_t fake_peer_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+
+static int fake_xmit(void *drv, const void *frame, size_t len)
+{
+	struct fake_nic *f = drv;
+	unsigned at;
+
+	if (f->count == FAKE_FRAMES || len > FAKE_FRAME_MAX) {
+		f->dropped++;
+		return -EAGAIN;
+	}
+	at = (f->head + f->count) % FAKE_FRAMES;
+	memcpy(f->frames[at], frame, len);
+	f->lens[at] = len;
+	f->count++;
+	return 0;
+}
+
+static const struct netdev_ops fake_ops = { .xmit = fake_xmit };
+
+int fake_start(struct fake_nic *f)
+{
+	struct netdev_info info = { .mtu = 1500, .nchannels = 1 };
+	static const uint8_t mac[6] = { 0x00, 0x15, 0x5d, 0x00, 0x00, 0x02 };
+
+	memcpy(f->mac, mac, 6);
+	memcpy(info.mac, mac, 6);
+	if (net_start() < 0)
+		return -1;
+	f->nd = netdev_attach(&info, &fake_ops, f);
+	if (f->nd == NULL)
+		return -1;
+	netdev_link(f->nd, true);
+	t_run();
+	return 0;
+}
+
+size_t fake_take(struct fake_nic *f, uint8_t *buf)
+{
+	size_t len;
+
+	if (f->count == 0)
+		return 0;
+	len = f->lens[f->head];
+	memcpy(buf, f->frames[f->head], len);
+	f->head = (f->head + 1) % FAKE_FRAMES;
+	f->count--;
+	return len;
+}
+
+void fake_give(struct fake_nic *f, const uint8_t *frame, size_t len)
+{
+	netdev_input(f->nd, frame, len);
+	t_run();
+}
+
+uint16_t fake_csum(const uint8_t *data, size_t len, uint32_t sum)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += be16(data + i);
+	if (len & 1)
+		sum += (uint32_t)data[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static size_t fake_eth(uint8_t *buf, const uint8_t *dst, uint16_t type)
+{
+	memcpy(buf, dst, 6);
+	memcpy(buf + 6, fake_peer_mac, 6);
+	put16(buf + 12, type);
+	return ETH_HDR;
+}
+
+size_t fake_arp_request(uint8_t *buf, uint32_t sender_ip, uint32_t target_ip)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	uint8_t *a = buf + fake_eth(buf, bcast, 0x0806);
+
+	put16(a, 1);                    /* Ethernet */
+	put16(a + 2, 0x0800);           /* IPv4 */
+	a[4] = 6;
+	a[5] = 4;
+	put16(a + 6, 1);                /* request */
+	memcpy(a + 8, fake_peer_mac, 6);
+	put32(a + 14, sender_ip);
+	memset(a + 18, 0, 6);
+	put32(a + 24, target_ip);
+	return ETH_HDR + 28;
+}
+
+size_t fake_ipv4(uint8_t *buf, const uint8_t *dst_mac, uint32_t src, uint32_t dst,
+		 uint8_t proto, const uint8_t *payload, size_t len)
+{
+	uint8_t *ip = buf + fake_eth(buf, dst_mac, 0x0800);
+
+	memset(ip, 0, IP_HDR);
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(IP_HDR + len));
+	ip[8] = 64;
+	ip[9] = proto;
+	put32(ip + 12, src);
+	put32(ip + 16, dst);
+	put16(ip + 10, fake_csum(ip, IP_HDR, 0));
+	memcpy(ip + IP_HDR, payload, len);
+	return ETH_HDR + IP_HDR + len;
+}
+
+/* The TCP/UDP pseudo-header sum (RFC 793, RFC 768). */
+static uint32_t pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, size_t len)
+{
+	return (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) +
+	       proto + (uint32_t)len;
+}
+
+size_t fake_udp(uint8_t *buf, const uint8_t *dst_mac, uint32_t src, uint32_t dst,
+		uint16_t sport, uint16_t dport, const uint8_t *payload, size_t len)
+{
+	uint8_t seg[FAKE_FRAME_MAX];
+	uint16_t sum;
+
+	put16(seg, sport);
+	put16(seg + 2, dport);
+	put16(seg + 4, (uint16_t)(8 + len));
+	put16(seg + 6, 0);
+	memcpy(seg + 8, payload, len);
+	sum = fake_csum(seg, 8 + len, pseudo_sum(src, dst, 17, 8 + len));
+	put16(seg + 6, sum ? sum : 0xffff);
+	return fake_ipv4(buf, dst_mac, src, dst, 17, seg, 8 + len);
+}
+
+size_t fake_tcp(uint8_t *buf, const uint8_t *dst_mac, uint32_t src, uint32_t dst,
+		uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+		uint8_t flags, const uint8_t *payload, size_t len)
+{
+	uint8_t seg[FAKE_FRAME_MAX];
+	size_t hl = (flags & TCP_SYN) ? 24 : 20;
+
+	memset(seg, 0, hl);
+	put16(seg, sport);
+	put16(seg + 2, dport);
+	put32(seg + 4, seq);
+	put32(seg + 8, ack);
+	seg[12] = (uint8_t)((hl / 4) << 4);
+	seg[13] = flags;
+	put16(seg + 14, 65535);         /* window */
+	if (flags & TCP_SYN) {          /* MSS option: 1460 */
+		seg[20] = 2;
+		seg[21] = 4;
+		put16(seg + 22, 1460);
+	}
+	if (len > 0)
+		memcpy(seg + hl, payload, len);
+	put16(seg + 16, fake_csum(seg, hl + len, pseudo_sum(src, dst, 6, hl + len)));
+	return fake_ipv4(buf, dst_mac, src, dst, 6, seg, hl + len);
+}
