@@ -8,7 +8,10 @@
  *     keel-host through the ivshmem transport), VMBus: its bring-up runs on
  *     the work queues, which run here until every offered device is ready
  *     (or VMBUS_BOOT_WAIT_NS passes), so the ready line comes after the
- *     lsvmbus listing.
+ *     lsvmbus listing. The network stack (net/net.h) starts before VMBus so
+ *     NIC drivers find it; after the devices are ready the boot waits up to
+ *     NET_BOOT_WAIT_NS for DHCP, lists the interfaces and starts the
+ *     application chosen by app= (apps/conn.h).
  *   - kernel_run: the work queues' scheduler loop; never returns.
  */
 #include "kernel/services.h"
@@ -80,12 +83,8 @@ static void start_network(void)
 		pr_err("services: the application did not start");
 }
 
-void kernel_start_services(void)
+static void start_vmbus(void)
 {
-	wq_init();
-	timer_init();
-	if (net_start() < 0)
-		pr_err("services: no memory for the network stack");
 	if (!have_vmbus())
 		return;
 	/* keel-host passes its scenario's guest switches (storvsc-*, disk-*) */
@@ -99,6 +98,15 @@ void kernel_start_services(void)
 		pr_warn("services: VMBus devices not all ready after %llu s",
 			VMBUS_BOOT_WAIT_NS / 1000000000ull);
 	vmbus_lsvmbus();
+}
+
+void kernel_start_services(void)
+{
+	wq_init();
+	timer_init();
+	if (net_start() < 0)
+		pr_err("services: no memory for the network stack");
+	start_vmbus();
 	start_network();
 }
 
