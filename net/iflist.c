@@ -33,6 +33,15 @@ static void put(struct out *o, const char *fmt, ...)
 		o->used += (size_t)n;
 }
 
+/* lwIP writes hex digits in upper case; RFC 5952 section 4.3 asks for lower. */
+void net_ip6_str(const ip6_addr_t *a, char *buf, size_t len)
+{
+	ip6addr_ntoa_r(a, buf, (int)len);
+	for (char *p = buf; *p; p++)
+		if (*p >= 'A' && *p <= 'F')
+			*p = (char)(*p - 'A' + 'a');
+}
+
 static void put_addrs(struct out *o, struct netif *netif)
 {
 	char a[IP6ADDR_STRLEN_MAX];
@@ -54,7 +63,7 @@ static void put_addrs(struct out *o, struct netif *netif)
 
 		if (ip6_addr_isinvalid(st))
 			continue;
-		ip6addr_ntoa_r(netif_ip6_addr(netif, i), a, sizeof(a));
+		net_ip6_str(netif_ip6_addr(netif, i), a, sizeof(a));
 		put(o, "    inet6 %s/64 %s\n", a,
 		    ip6_addr_istentative(st) ? "tentative" :
 		    ip6_addr_ispreferred(st) ? "preferred" : "deprecated");

@@ -53,6 +53,9 @@ struct netdev {
 /* Every attached interface, in attach order (the one list of the stack). */
 extern struct netdev *net_ifaces;
 
+/* An IPv6 address as text, hex digits in lower case (net/iflist.c). */
+void net_ip6_str(const ip6_addr_t *a, char *buf, size_t len);
+
 /* Stir bytes (a MAC) into lwIP's random numbers (net/stack.c). */
 void net_rand_mix(const uint8_t *bytes, size_t n);
 

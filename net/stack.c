@@ -126,8 +126,8 @@ static void net_ext_status(struct netif *netif, netif_nsc_reason_t reason,
 	}
 	if ((reason & LWIP_NSC_IPV6_ADDR_STATE_CHANGED) &&
 	    ip6_addr_ispreferred(netif_ip6_addr_state(netif, args->ipv6_addr_state_changed.addr_index))) {
-		ip6addr_ntoa_r(netif_ip6_addr(netif, args->ipv6_addr_state_changed.addr_index),
-			       a, sizeof(a));
+		net_ip6_str(netif_ip6_addr(netif, args->ipv6_addr_state_changed.addr_index),
+			    a, sizeof(a));
 		pr_info("net: %s: inet6 %s", netif_label(netif), a);
 	}
 }

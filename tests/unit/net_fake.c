@@ -166,3 +166,25 @@ size_t fake_tcp(uint8_t *buf, const uint8_t *dst_mac, uint32_t src, uint32_t dst
 	put16(seg + 16, fake_csum(seg, hl + len, pseudo_sum(src, dst, 6, hl + len)));
 	return fake_ipv4(buf, dst_mac, src, dst, 6, seg, hl + len);
 }
+
+size_t fake_icmp6(uint8_t *buf, const uint8_t *dst_mac, const uint8_t src[16],
+		  const uint8_t dst[16], uint8_t *icmp, size_t len)
+{
+	uint8_t *ip = buf + fake_eth(buf, dst_mac, 0x86dd);
+	uint32_t sum = 0;
+
+	memset(ip, 0, 40);
+	ip[0] = 0x60;
+	put16(ip + 4, (uint16_t)len);
+	ip[6] = 58;                     /* ICMPv6 */
+	ip[7] = 255;
+	memcpy(ip + 8, src, 16);
+	memcpy(ip + 24, dst, 16);
+	for (int i = 0; i < 32; i += 2)
+		sum += be16(ip + 8 + i);
+	sum += (uint32_t)len + 58;
+	put16(icmp + 2, 0);
+	put16(icmp + 2, fake_csum(icmp, len, sum));
+	memcpy(ip + 40, icmp, len);
+	return ETH_HDR + 40 + len;
+}

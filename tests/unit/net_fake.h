@@ -45,6 +45,11 @@ size_t fake_tcp(uint8_t *buf, const uint8_t *dst_mac, uint32_t src, uint32_t dst
 		uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
 		uint8_t flags, const uint8_t *payload, size_t len);
 
+/* IPv6 with an ICMPv6 payload whose checksum field (offset 2) is filled in
+ * here (RFC 4443 pseudo-header); hop limit 255 as ND requires. */
+size_t fake_icmp6(uint8_t *buf, const uint8_t *dst_mac, const uint8_t src[16],
+		  const uint8_t dst[16], uint8_t *icmp, size_t len);
+
 /* Accessors on a received frame (big-endian fields). */
 static inline uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static inline uint32_t be32(const uint8_t *p)
