@@ -95,3 +95,23 @@ UNIT_EXTRA_LINK += $(NET_HOSTED_OBJS) $(LWIP_HOSTED_LIB)
 
 .PHONY: lwip
 lwip: $(LWIP_KERNEL_LIB) $(LWIP_HOSTED_LIB)
+
+# ---- bench-net: the stack's CPU cost per MiB (tests/bench/bench_net.c) -----
+BENCH_NET_SRCS := tests/bench/bench_net.c tests/unit/net_fake.c
+BENCH_NET_OBJS := $(BENCH_NET_SRCS:%=$(BENCH_OBJ)/%.o)
+BENCH_NET_BIN  := $(BUILD)/tests/bench-net
+
+$(BENCH_NET_OBJS): BENCH_CFLAGS += $(LWIP_INC)
+$(BENCH_NET_OBJS): | $(LWIP_FETCHED)
+
+$(BENCH_NET_BIN): $(BENCH_NET_OBJS) $(NET_BENCH_OBJS) $(LWIP_BENCH_LIB) $(BENCH_LIB)
+	@mkdir -p $(@D)
+	$(HQ)$(HOSTED_CC) $(BENCH_NET_OBJS) $(NET_BENCH_OBJS) $(LWIP_BENCH_LIB) $(BENCH_LIB) -o $@
+
+-include $(BENCH_NET_OBJS:.o=.d)
+
+.PHONY: bench-net
+bench-net: $(BENCH_NET_BIN)
+	@$(BENCH_NET_BIN)
+
+BENCH_TARGETS += bench-net

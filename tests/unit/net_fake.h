@@ -50,6 +50,19 @@ size_t fake_tcp(uint8_t *buf, const uint8_t *dst_mac, uint32_t src, uint32_t dst
 size_t fake_icmp6(uint8_t *buf, const uint8_t *dst_mac, const uint8_t src[16],
 		  const uint8_t dst[16], uint8_t *icmp, size_t len);
 
+/* A TCP client played by hand-built segments: connects from 10.0.0.1:40000
+ * to port 80 of 10.0.0.2, sends `request`, acknowledges everything in order
+ * and collects the answer (the first resp_max bytes; total counts all)
+ * until the server's FIN. 0, or -1 (reset, bad checksum, no answer). */
+struct fake_client {
+	uint32_t snd_nxt, rcv_nxt;
+	int fin;
+	uint8_t *resp;
+	size_t resp_max, resp_len;
+	uint64_t total, segments;
+};
+int fake_http_get(struct fake_nic *f, struct fake_client *cl, const char *request);
+
 /* Accessors on a received frame (big-endian fields). */
 static inline uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static inline uint32_t be32(const uint8_t *p)
