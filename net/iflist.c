@@ -111,7 +111,7 @@ size_t net_format_interfaces(char *buf, size_t len)
 
 void net_log_interfaces(void)
 {
-	static char text[2048];
+	static char text[4096];
 	char *line = text;
 
 	net_format_interfaces(text, sizeof(text));

@@ -211,9 +211,10 @@ void netdev_detach(struct netdev *nd)
 	if (wq_cancel_sync(&nd->nd_rx_work, NETDEV_DETACH_TIMEOUT_NS) < 0 ||
 	    wq_cancel_sync(&nd->nd_cfg_work, NETDEV_DETACH_TIMEOUT_NS) < 0)
 		pr_err("net: %s: its work did not finish", nd->nd_name);
-	dhcp_stop(&nd->nd_netif);
+	dhcp_release_and_stop(&nd->nd_netif);
 	netif_set_down(&nd->nd_netif);
 	netif_remove(&nd->nd_netif);
+	dhcp_cleanup(&nd->nd_netif);
 	for (pp = &net_ifaces; *pp != NULL; pp = &(*pp)->nd_next) {
 		if (*pp == nd) {
 			*pp = nd->nd_next;

@@ -108,6 +108,42 @@ static int net_dhcp_exchange(void)
 	return 0;
 }
 
+static void detach_work(struct work *w)
+{
+	(void)w;
+	netdev_detach(nic.nd);
+}
+
+/* After a lease, detaching stops transmission before lwIP tears down: its
+ * DHCPRELEASE never reaches the (gone) driver, and the lease state is freed
+ * (LeakSanitizer checks at exit). */
+static int net_dhcp_detach(void)
+{
+	struct wq *driver_wq = wq_create("driver", 1);
+	uint8_t f[FAKE_FRAME_MAX];
+	const uint8_t *m;
+	struct work remove;
+	size_t len;
+
+	CHECK(driver_wq != NULL);
+	CHECK(fake_start(&nic) == 0);
+	m = take_dhcp(f, &len);
+	CHECK(m != NULL);
+	give_reply(be32(m + BOOTP_XID), 2);
+	m = take_dhcp(f, &len);
+	CHECK(m != NULL);
+	give_reply(be32(m + BOOTP_XID), 5);
+	t_run_for(100 * MS);
+	CHECK(net_configured());
+	while (fake_take(&nic, f) != 0)
+		;
+	work_init(&remove, detach_work, "remove");
+	wq_queue(driver_wq, &remove);
+	t_run_for(100 * MS);
+	CHECK_EQ(nic.count, 0);
+	return 0;
+}
+
 /* An answer with another transaction id is not ours: still unconfigured. */
 static int net_dhcp_wrong_xid(void)
 {
@@ -127,5 +163,6 @@ static int net_dhcp_wrong_xid(void)
 const struct unit_test net_dhcp_tests[] = {
 	{ "net_dhcp_exchange", net_dhcp_exchange, QUICK },
 	{ "net_dhcp_wrong_xid", net_dhcp_wrong_xid, QUICK },
+	{ "net_dhcp_detach", net_dhcp_detach, QUICK },
 	{ NULL, NULL, QUICK },
 };

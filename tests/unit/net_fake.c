@@ -248,7 +248,7 @@ static int client_recv(struct fake_nic *f, struct fake_client *cl, uint32_t *syn
 	return segs;
 }
 
-int fake_http_get(struct fake_nic *f, struct fake_client *cl, const char *request)
+int fake_tcp_connect(struct fake_nic *f, struct fake_client *cl)
 {
 	uint32_t syn_seq = 0;
 
@@ -258,6 +258,15 @@ int fake_http_get(struct fake_nic *f, struct fake_client *cl, const char *reques
 	if (client_recv(f, cl, &syn_seq) < 1)
 		return -1;
 	cl->rcv_nxt = syn_seq + 1;
+	return 0;
+}
+
+int fake_http_get(struct fake_nic *f, struct fake_client *cl, const char *request)
+{
+	uint32_t syn_seq = 0;
+
+	if (fake_tcp_connect(f, cl) < 0)
+		return -1;
 	client_send(f, cl, TCP_ACK | TCP_PSH, request, strlen(request));
 	/* one acknowledgement per millisecond of virtual time; a stalled
 	 * server gives up after 5000 rounds */

@@ -62,6 +62,8 @@ struct fake_client {
 	uint64_t total, segments;
 };
 int fake_http_get(struct fake_nic *f, struct fake_client *cl, const char *request);
+/* The handshake alone (SYN, SYN-ACK; the ACK rides on the next segment). */
+int fake_tcp_connect(struct fake_nic *f, struct fake_client *cl);
 
 /* Accessors on a received frame (big-endian fields). */
 static inline uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }

@@ -89,7 +89,49 @@ out:
 	return 0;
 }
 
+/* A driver detaches in its remove work item (net/netdev.h). */
+static void detach_work(struct work *w)
+{
+	(void)w;
+	netdev_detach(nic.nd);
+}
+
+/* Detaching the NIC under an open connection: the stack sends nothing more
+ * through it, the connection is reset, its handler's read fails, and the
+ * connection and the interface are freed (LeakSanitizer checks at exit). */
+static int net_detach_open_conn(void)
+{
+	uint8_t f[FAKE_FRAME_MAX];
+	struct fake_client cl = { .resp = f, .resp_max = sizeof(f) };
+	struct wq *driver_wq = wq_create("driver", 1);
+	struct conn_stats cs;
+	struct work remove;
+	char text[256];
+
+	CHECK(start_httpd() == 0);
+	CHECK(fake_tcp_connect(&nic, &cl) == 0);
+	/* the ACK completes the handshake; the handler now waits in conn_read */
+	fake_give(&nic, f, fake_tcp(f, nic.mac, FAKE_PEER_IP, FAKE_OUR_IP, 40000, 80,
+				    cl.snd_nxt, cl.rcv_nxt, TCP_ACK, NULL, 0));
+	conn_get_stats(&cs);
+	CHECK_EQ(cs.active, 1);
+	while (fake_take(&nic, f) != 0)
+		;
+	work_init(&remove, detach_work, "remove");
+	CHECK(driver_wq != NULL);
+	wq_queue(driver_wq, &remove);
+	t_run_for(100 * MS);
+	CHECK_EQ(nic.count, 0);                     /* no RST reached the driver */
+	conn_get_stats(&cs);
+	CHECK_EQ(cs.reset, 1);
+	CHECK_EQ(cs.active, 0);
+	net_format_interfaces(text, sizeof(text));
+	CHECK(strcmp(text, "no network interfaces\n") == 0);
+	return 0;
+}
+
 const struct unit_test net_httpd_tests[] = {
+	{ "net_detach_open_conn", net_detach_open_conn, QUICK },
 	{ "net_httpd_download", net_httpd_download, QUICK },
 	{ "net_httpd_stats", net_httpd_stats, QUICK },
 	{ NULL, NULL, QUICK },
