@@ -12,14 +12,15 @@
  *
  * Connection states, changed only on the net queue (conn_transition):
  *
- *            handler returned                tx empty, tcp_close done
+ *         conn_close / handler returned      tx empty, tcp_close done
  *   OPEN -----------------------> DRAINING -----------------------------> DONE
  *     |                             |  pcb gone (reset) or 20 s without   ^
  *     | pcb gone (reset, abort)     +-- the peer taking the data (abort) -+
  *     v                                                                   |
- *   RESET ---------------------- handler returned -----------------------+
+ *   RESET ----------- conn_close / handler returned ----------------------+
  *
- * DONE frees the connection from c_net_work, the last item to touch it.
+ * c_net_work frees the connection once it is DONE and the handler has
+ * returned; it is the last item to touch it.
  */
 #include "apps/conn.h"
 
@@ -44,7 +45,7 @@
 #define CONN_CLOSE_POLLS 10
 
 enum conn_state { CONN_OPEN, CONN_DRAINING, CONN_RESET, CONN_DONE };
-enum conn_event { CONN_EV_APP_DONE, CONN_EV_PCB_GONE, CONN_EV_CLOSED };
+enum conn_event { CONN_EV_APP_CLOSE, CONN_EV_PCB_GONE, CONN_EV_CLOSED };
 
 struct conn_listener {
 	struct app *l_app;
@@ -69,7 +70,8 @@ struct conn {
 	bool c_eof;
 	int c_err;                     /* 0 or -ECONNRESET */
 	/* written by the app side, read by the net side */
-	bool c_app_done;
+	bool c_app_closed;             /* conn_close, or the handler returned */
+	bool c_app_done;               /* the handler returned */
 	size_t c_rx_consumed;          /* read, not yet given back to the window */
 	/* rings: the net side fills c_rx and drains c_tx, the app the reverse */
 	size_t c_rx_head, c_rx_len;
@@ -89,7 +91,7 @@ static void conn_transition(struct conn *c, enum conn_event ev)
 {
 	switch (c->c_state) {
 	case CONN_OPEN:
-		if (ev == CONN_EV_APP_DONE)
+		if (ev == CONN_EV_APP_CLOSE)
 			c->c_state = CONN_DRAINING;
 		else if (ev == CONN_EV_PCB_GONE)
 			c->c_state = CONN_RESET;
@@ -99,7 +101,7 @@ static void conn_transition(struct conn *c, enum conn_event ev)
 			c->c_state = CONN_DONE;
 		break;
 	case CONN_RESET:
-		if (ev == CONN_EV_APP_DONE)
+		if (ev == CONN_EV_APP_CLOSE)
 			c->c_state = CONN_DONE;
 		break;
 	case CONN_DONE:
@@ -154,8 +156,8 @@ static void conn_net_work(struct work *w)
 		}
 		conn_push(c);
 	}
-	if (c->c_app_done)
-		conn_transition(c, CONN_EV_APP_DONE);
+	if (c->c_app_closed)
+		conn_transition(c, CONN_EV_APP_CLOSE);
 	if (c->c_state == CONN_DRAINING && c->c_tx_len == 0) {
 		struct tcp_pcb *pcb = c->c_pcb;
 
@@ -169,7 +171,7 @@ static void conn_net_work(struct work *w)
 	}
 	waitq_wake_all(&c->c_waiters);
 	net_timers_rearm();
-	if (c->c_state == CONN_DONE) {
+	if (c->c_state == CONN_DONE && c->c_app_done) {
 		wq_cancel(&c->c_net_work);      /* a pending repeat, if any */
 		conn_stats.active--;
 		free(c);            /* nothing else refers to it any more */
@@ -254,6 +256,7 @@ static void conn_app_work(struct work *w)
 	struct conn *c = wq_container_of(w, struct conn, c_app_work);
 
 	c->c_l->l_fn(c, c->c_l->l_arg);
+	c->c_app_closed = true;
 	c->c_app_done = true;
 	conn_queue_net(c);          /* c may be freed from here on */
 }
@@ -347,7 +350,7 @@ static bool conn_readable(void *arg)
 {
 	const struct conn *c = arg;
 
-	return c->c_rx_len > 0 || c->c_eof || c->c_err != 0;
+	return c->c_rx_len > 0 || c->c_eof || c->c_err != 0 || c->c_app_closed;
 }
 
 int conn_read(struct conn *c, void *buf, size_t len, uint64_t timeout_ns)
@@ -360,7 +363,7 @@ int conn_read(struct conn *c, void *buf, size_t len, uint64_t timeout_ns)
 	if (rc < 0)
 		return rc;
 	if (c->c_rx_len == 0)
-		return c->c_eof ? 0 : c->c_err;
+		return c->c_err != 0 && !c->c_eof ? c->c_err : 0;
 	n = len < c->c_rx_len ? len : c->c_rx_len;
 	if (n > 0x7fffffff)
 		n = 0x7fffffff;
@@ -376,6 +379,28 @@ int conn_read(struct conn *c, void *buf, size_t len, uint64_t timeout_ns)
 	return (int)n;
 }
 
+static bool conn_finished(void *arg)
+{
+	const struct conn *c = arg;
+
+	return c->c_state == CONN_DONE;
+}
+
+int conn_close(struct conn *c, uint64_t timeout_ns)
+{
+	int rc;
+
+	if (!c->c_app_closed) {
+		c->c_app_closed = true;
+		conn_queue_net(c);
+	}
+	/* woken by the net side: conn_net_work, conn_err_cb */
+	rc = wq_wait_event(&c->c_waiters, conn_finished, c, timeout_ns);
+	if (rc < 0)
+		return rc;
+	return c->c_err;
+}
+
 static bool conn_writable(void *arg)
 {
 	const struct conn *c = arg;
@@ -388,6 +413,8 @@ int conn_write(struct conn *c, const void *buf, size_t len, uint64_t timeout_ns)
 	const uint8_t *p = buf;
 	uint64_t start = plat_now_ns();
 
+	if (c->c_app_closed)
+		return -EPIPE;
 	while (len > 0) {
 		uint64_t spent = plat_now_ns() - start;
 		size_t n, at, first;

@@ -58,8 +58,9 @@ const char *app_option(const struct app *app, const char *key);
 /* ---- TCP connections -------------------------------------------------- */
 
 /* A connection's handler: runs as an item on the app's queue and may wait.
- * The connection is closed (after its queued data is sent) when the
- * handler returns; the handler must not keep `c`. */
+ * The connection is closed (after its queued data is sent) by conn_close
+ * or, at the latest, when the handler returns; the handler must not keep
+ * `c` after it returns. */
 typedef void (*conn_handler_fn)(struct conn *c, void *arg);
 
 /* Listen on a TCP port (IPv4 and IPv6); each accepted connection runs
@@ -72,8 +73,15 @@ int conn_listen(struct app *app, uint16_t port, conn_handler_fn handler,
  * -ETIMEDOUT nothing arrived in time, -ECONNRESET the connection is gone. */
 int conn_read(struct conn *c, void *buf, size_t len, uint64_t timeout_ns);
 /* Queue all len bytes for sending, waiting for room as needed:
- * 0, -ETIMEDOUT (some bytes may have been queued), -ECONNRESET. */
+ * 0, -ETIMEDOUT (some bytes may have been queued), -ECONNRESET, -EPIPE
+ * (after conn_close). */
 int conn_write(struct conn *c, const void *buf, size_t len, uint64_t timeout_ns);
+
+/* Close: send what is queued, then FIN; waits until lwIP has taken the
+ * close (or the connection was reset). 0, -ETIMEDOUT (the close goes on
+ * without the caller), -ECONNRESET. Later conn_write calls fail (-EPIPE);
+ * conn_read returns what had already arrived, then 0. */
+int conn_close(struct conn *c, uint64_t timeout_ns);
 
 /* Counters for status pages. */
 struct conn_stats {

@@ -174,8 +174,8 @@ static void httpd_serve(struct conn *c, void *arg)
 	if (method == NULL || path == NULL || version == NULL ||
 	    strncmp(version, "HTTP/1.", 7) != 0)
 		httpd_send_text(c, 400, "Bad Request", "text/plain", "bad request\n", 12);
-	else
-		httpd_route(c, method, path);
+	else if (httpd_route(c, method, path) == 0 && conn_close(c, HTTPD_TIMEOUT_NS) < 0)
+		pr_debug("httpd: %s: the close did not finish", path);
 out:
 	free(head);
 }

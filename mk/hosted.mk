@@ -1,6 +1,7 @@
 # mk/hosted.mk: the hosted build (portable code as a Linux program), its unit
 # tests and the work-queue bench. Included by the top-level Makefile; also
-# usable alone: make -f mk/hosted.mk BUILD=build-x test-unit
+# usable alone with the network stack's fragment, which the unit tests link:
+# make -f mk/hosted.mk -f mk/lwip.mk BUILD=build-x test-unit
 #
 #   $(HOSTED_LIB)              the work-queue core + hosted platform, built
 #                              with ASan+UBSan (other fragments link it:

@@ -10,6 +10,13 @@
 # Configuration: net/lwipopts.h; port: net/arch/cc.h. lwIP's own sources are
 # compiled without -Werror (their warnings are not ours to fix).
 
+# Also usable with mk/hosted.mk alone (make -f mk/hosted.mk -f mk/lwip.mk
+# test-unit), without mk/config.mk's quiet-mode helpers.
+say ?= printf '  %-7s %s\n'
+# No built-in rules (the top-level Makefile says the same); alone, make
+# would try to remake the included .d files from them.
+.SUFFIXES:
+
 LWIP_DIR     := $(BUILD)/lwip
 LWIP_SRC     := $(LWIP_DIR)/lwip/src
 LWIP_FETCHED := $(LWIP_DIR)/fetched
