@@ -11,7 +11,7 @@
 # compiled without -Werror (their warnings are not ours to fix).
 
 # Also usable with mk/hosted.mk alone (make -f mk/hosted.mk -f mk/lwip.mk
-# test-unit), without mk/config.mk's quiet-mode helpers.
+# test-unit), without mk/config.mk's quiet-mode variables.
 say ?= printf '  %-7s %s\n'
 # No built-in rules (the top-level Makefile says the same); alone, make
 # would try to remake the included .d files from them.
