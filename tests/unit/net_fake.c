@@ -248,6 +248,13 @@ static int client_recv(struct fake_nic *f, struct fake_client *cl, uint32_t *syn
 	return segs;
 }
 
+int fake_tcp_recv(struct fake_nic *f, struct fake_client *cl)
+{
+	uint32_t syn_seq = 0;
+
+	return client_recv(f, cl, &syn_seq);
+}
+
 int fake_tcp_connect(struct fake_nic *f, struct fake_client *cl)
 {
 	uint32_t syn_seq = 0;

@@ -64,6 +64,8 @@ struct fake_client {
 int fake_http_get(struct fake_nic *f, struct fake_client *cl, const char *request);
 /* The handshake alone (SYN, SYN-ACK; the ACK rides on the next segment). */
 int fake_tcp_connect(struct fake_nic *f, struct fake_client *cl);
+/* Take the server's segments as fake_http_get does: how many, or -1. */
+int fake_tcp_recv(struct fake_nic *f, struct fake_client *cl);
 
 /* Accessors on a received frame (big-endian fields). */
 static inline uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }

@@ -130,7 +130,32 @@ static int net_detach_open_conn(void)
 	return 0;
 }
 
+/* A client that connects and says nothing: httpd's conn_read times out
+ * after 10 s and the server closes (FIN, no data, no reset). */
+static int net_httpd_idle_timeout(void)
+{
+	uint8_t f[FAKE_FRAME_MAX];
+	struct fake_client cl = { .resp = f, .resp_max = sizeof(f) };
+	struct conn_stats cs;
+
+	CHECK(start_httpd() == 0);
+	CHECK(fake_tcp_connect(&nic, &cl) == 0);
+	fake_give(&nic, f, fake_tcp(f, nic.mac, FAKE_PEER_IP, FAKE_OUR_IP, 40000, 80,
+				    cl.snd_nxt, cl.rcv_nxt, TCP_ACK, NULL, 0));
+	t_run_for(9000 * MS);
+	CHECK(fake_tcp_recv(&nic, &cl) >= 0);
+	CHECK(!cl.fin);                             /* still waiting */
+	t_run_for(2000 * MS);
+	CHECK(fake_tcp_recv(&nic, &cl) >= 0);
+	CHECK(cl.fin);
+	CHECK_EQ(cl.total, 0);
+	conn_get_stats(&cs);
+	CHECK_EQ(cs.reset, 0);
+	return 0;
+}
+
 const struct unit_test net_httpd_tests[] = {
+	{ "net_httpd_idle_timeout", net_httpd_idle_timeout, QUICK },
 	{ "net_detach_open_conn", net_detach_open_conn, QUICK },
 	{ "net_httpd_download", net_httpd_download, QUICK },
 	{ "net_httpd_stats", net_httpd_stats, QUICK },
