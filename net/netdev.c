@@ -29,6 +29,12 @@
 
 /* Ethernet header, plus room for one VLAN tag a host may leave on. */
 #define NETDEV_HDR_MAX (SIZEOF_ETH_HDR + 4)
+/* The shortest Ethernet frame without FCS (IEEE 802.3 minimum, 64 bytes
+ * with FCS). Shorter frames are zero-padded to it, as the wire would: lwIP
+ * 2.1's etharp_input reads a whole ARP header without checking the length
+ * (net_fuzz_frames found it), and IPv4/IPv6 trim padding by their own
+ * length fields. */
+#define NETDEV_FRAME_MIN 60
 #define NETDEV_DETACH_TIMEOUT_NS (5 * WQ_NS_PER_S)
 
 struct netdev *net_ifaces;
@@ -234,12 +240,15 @@ void netdev_input(struct netdev *nd, const void *frame, size_t len)
 		nd->nd_stats.rx_drops++;
 		return;
 	}
-	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+	p = pbuf_alloc(PBUF_RAW, (u16_t)(len < NETDEV_FRAME_MIN ? NETDEV_FRAME_MIN : len),
+		       PBUF_RAM);
 	if (p == NULL) {
 		nd->nd_stats.rx_drops++;
 		return;
 	}
 	memcpy(p->payload, frame, len);
+	if (len < NETDEV_FRAME_MIN)
+		memset((uint8_t *)p->payload + len, 0, NETDEV_FRAME_MIN - len);
 	if (nd->nd_rxq_tail != NULL)
 		nd->nd_rxq_tail->next = p;
 	else
