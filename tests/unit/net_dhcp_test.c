@@ -10,31 +10,14 @@
 #include "tests/unit/harness.h"
 #include "tests/unit/net_fake.h"
 
-#define BOOTP_XID     4
-#define BOOTP_YIADDR  16
-#define BOOTP_CHADDR  28
-#define BOOTP_COOKIE  236
-#define BOOTP_OPTIONS 240
-#define OFFERED       0x0a000032u   /* 10.0.0.50 */
-#define DNS_SERVER    0x0a000035u   /* 10.0.0.53 */
+#define OFFERED    FAKE_OFFERED
+#define DNS_SERVER FAKE_DNS_SERVER
 
 static struct fake_nic nic;
 
-/* The next DHCP message the stack sent (UDP 68 -> 67); its BOOTP part. */
 static const uint8_t *take_dhcp(uint8_t *f, size_t *len)
 {
-	size_t n;
-
-	while ((n = fake_take(&nic, f)) != 0) {
-		const uint8_t *ip = f + ETH_HDR;
-
-		if (n < ETH_HDR + IP_HDR + 8 + BOOTP_OPTIONS || be16(f + 12) != 0x0800 ||
-		    ip[9] != 17 || be16(ip + IP_HDR + 2) != 67)
-			continue;
-		*len = n - ETH_HDR - IP_HDR - 8;
-		return ip + IP_HDR + 8;
-	}
-	return NULL;
+	return fake_dhcp_take(&nic, f, len);
 }
 
 /* Option `code` of a DHCP message: its value, or NULL. */
@@ -54,25 +37,10 @@ static const uint8_t *dhcp_opt(const uint8_t *m, size_t len, uint8_t code)
 
 static void give_reply(uint32_t xid, uint8_t type)
 {
-	uint8_t m[300], f[FAKE_FRAME_MAX], *o = m + BOOTP_OPTIONS;
+	uint8_t m[FAKE_DHCP_LEN], f[FAKE_FRAME_MAX];
 
-	memset(m, 0, sizeof(m));
-	m[0] = 2;                           /* BOOTREPLY */
-	m[1] = 1;
-	m[2] = 6;
-	put32(m + BOOTP_XID, xid);
-	put32(m + BOOTP_YIADDR, OFFERED);
-	memcpy(m + BOOTP_CHADDR, nic.mac, 6);
-	put32(m + BOOTP_COOKIE, 0x63825363);
-	*o++ = 53; *o++ = 1; *o++ = type;
-	*o++ = 54; *o++ = 4; put32(o, FAKE_PEER_IP); o += 4;
-	*o++ = 51; *o++ = 4; put32(o, 3600); o += 4;
-	*o++ = 1;  *o++ = 4; put32(o, 0xffffff00); o += 4;
-	*o++ = 3;  *o++ = 4; put32(o, FAKE_PEER_IP); o += 4;
-	*o++ = 6;  *o++ = 4; put32(o, DNS_SERVER); o += 4;
-	*o++ = 255;
-	fake_give(&nic, f, fake_udp(f, nic.mac, FAKE_PEER_IP, 0xffffffffu, 67, 68,
-				    m, sizeof(m)));
+	fake_dhcp_reply(&nic, m, xid, type);
+	fake_give(&nic, f, fake_dhcp_frame(&nic, f, m, sizeof(m)));
 }
 
 static int net_dhcp_exchange(void)

@@ -294,3 +294,46 @@ int fake_http_get(struct fake_nic *f, struct fake_client *cl, const char *reques
 	t_run_for(10 * MS);
 	return 0;
 }
+
+const uint8_t *fake_dhcp_take(struct fake_nic *f, uint8_t *buf, size_t *len)
+{
+	size_t n;
+
+	while ((n = fake_take(f, buf)) != 0) {
+		const uint8_t *ip = buf + ETH_HDR;
+
+		if (n < ETH_HDR + IP_HDR + 8 + BOOTP_OPTIONS || be16(buf + 12) != 0x0800 ||
+		    ip[9] != 17 || be16(ip + IP_HDR + 2) != 67)
+			continue;
+		*len = n - ETH_HDR - IP_HDR - 8;
+		return ip + IP_HDR + 8;
+	}
+	return NULL;
+}
+
+void fake_dhcp_reply(const struct fake_nic *f, uint8_t m[FAKE_DHCP_LEN], uint32_t xid,
+		     uint8_t type)
+{
+	uint8_t *o = m + BOOTP_OPTIONS;
+
+	memset(m, 0, FAKE_DHCP_LEN);
+	m[0] = 2;                           /* BOOTREPLY */
+	m[1] = 1;
+	m[2] = 6;
+	put32(m + BOOTP_XID, xid);
+	put32(m + BOOTP_YIADDR, FAKE_OFFERED);
+	memcpy(m + BOOTP_CHADDR, f->mac, 6);
+	put32(m + BOOTP_COOKIE, 0x63825363);
+	*o++ = 53; *o++ = 1; *o++ = type;
+	*o++ = 54; *o++ = 4; put32(o, FAKE_PEER_IP); o += 4;
+	*o++ = 51; *o++ = 4; put32(o, 3600); o += 4;
+	*o++ = 1;  *o++ = 4; put32(o, 0xffffff00); o += 4;
+	*o++ = 3;  *o++ = 4; put32(o, FAKE_PEER_IP); o += 4;
+	*o++ = 6;  *o++ = 4; put32(o, FAKE_DNS_SERVER); o += 4;
+	*o++ = 255;
+}
+
+size_t fake_dhcp_frame(const struct fake_nic *f, uint8_t *frame, const uint8_t *m, size_t len)
+{
+	return fake_udp(frame, f->mac, FAKE_PEER_IP, 0xffffffffu, 67, 68, m, len);
+}

@@ -67,6 +67,25 @@ int fake_tcp_connect(struct fake_nic *f, struct fake_client *cl);
 /* Take the server's segments as fake_http_get does: how many, or -1. */
 int fake_tcp_recv(struct fake_nic *f, struct fake_client *cl);
 
+/* DHCP (RFC 2131): the BOOTP offsets, what the scripted server offers
+ * (10.0.0.50/24, router and server 10.0.0.1, DNS 10.0.0.53, 1 h lease). */
+#define BOOTP_XID     4
+#define BOOTP_YIADDR  16
+#define BOOTP_CHADDR  28
+#define BOOTP_COOKIE  236
+#define BOOTP_OPTIONS 240
+#define FAKE_DHCP_LEN 300
+#define FAKE_OFFERED    0x0a000032u
+#define FAKE_DNS_SERVER 0x0a000035u
+/* The next DHCP message the stack sent (UDP 68 -> 67): its BOOTP part
+ * inside buf, or NULL; *len its length. */
+const uint8_t *fake_dhcp_take(struct fake_nic *f, uint8_t *buf, size_t *len);
+/* A server reply of DHCP message type `type` (2 OFFER, 5 ACK) into m. */
+void fake_dhcp_reply(const struct fake_nic *f, uint8_t m[FAKE_DHCP_LEN], uint32_t xid,
+		     uint8_t type);
+/* m as a broadcast UDP frame from the server, 67 -> 68. */
+size_t fake_dhcp_frame(const struct fake_nic *f, uint8_t *frame, const uint8_t *m, size_t len);
+
 /* Accessors on a received frame (big-endian fields). */
 static inline uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static inline uint32_t be32(const uint8_t *p)
