@@ -83,6 +83,19 @@ int conn_write(struct conn *c, const void *buf, size_t len, uint64_t timeout_ns)
  * conn_read returns what had already arrived, then 0. */
 int conn_close(struct conn *c, uint64_t timeout_ns);
 
+/* ---- names ------------------------------------------------------------- */
+
+struct conn_addr {
+	int family;                /* 4 or 6 */
+	uint8_t bytes[16];         /* network byte order; IPv4 in the first 4 */
+};
+
+/* Resolve a host name (or an address literal) with lwIP's DNS client and
+ * the servers DHCP gave: IPv4 first, IPv6 when there is no IPv4 answer.
+ * From a work item. 0, -EINVAL (bad name), -ENOENT (no answer, no server),
+ * -ENETDOWN, -ENOMEM, -ETIMEDOUT. */
+int conn_resolve(const char *name, struct conn_addr *out, uint64_t timeout_ns);
+
 /* Counters for status pages. */
 struct conn_stats {
 	uint64_t accepted, active, reset, refused;

@@ -44,6 +44,7 @@ extern const struct unit_test net_ipv6_tests[];  /* net_ipv6_test.c: SLAAC */
 extern const struct unit_test net_httpd_tests[]; /* net_httpd_test.c: TCP + HTTP */
 extern const struct unit_test net_config_tests[]; /* net_config_test.c: ip=, net=, app= */
 extern const struct unit_test net_fuzz_tests[];  /* net_fuzz_test.c: mutated frames */
+extern const struct unit_test net_dns_tests[];   /* net_dns_test.c: conn_resolve */
 
 #define MS (1000ull * 1000ull)
 
