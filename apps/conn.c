@@ -111,6 +111,8 @@ static void conn_transition(struct conn *c, enum conn_event ev)
 	}
 }
 
+static void conn_attach_pcb(struct conn *c, struct tcp_pcb *pcb);
+
 /* lwIP no longer calls us for this pcb. */
 static void conn_forget_pcb(struct conn *c)
 {
@@ -161,13 +163,19 @@ static void conn_net_work(struct work *w)
 	if (c->c_state == CONN_DRAINING && c->c_tx_len == 0) {
 		struct tcp_pcb *pcb = c->c_pcb;
 
-		conn_forget_pcb(c);
-		if (tcp_close(pcb) == ERR_OK) {
-			conn_transition(c, CONN_EV_CLOSED);
-		} else {            /* out of memory for the FIN: poll retries */
-			c->c_pcb = pcb;
-			tcp_arg(pcb, c);
+		/* Unread data is taken off the window: lwIP answers a close
+		 * with unread data by a reset, which can cost the peer the end
+		 * of our answer. */
+		if (c->c_rx_len > 0) {
+			tcp_recved(pcb, (u16_t)c->c_rx_len);
+			c->c_rx_len = 0;
 		}
+		/* callbacks off first: tcp_close may free the pcb at once */
+		conn_forget_pcb(c);
+		if (tcp_close(pcb) == ERR_OK)
+			conn_transition(c, CONN_EV_CLOSED);
+		else                /* out of memory for the FIN: poll retries */
+			conn_attach_pcb(c, pcb);
 	}
 	waitq_wake_all(&c->c_waiters);
 	net_timers_rearm();
@@ -251,6 +259,16 @@ static err_t conn_poll_cb(void *arg, struct tcp_pcb *pcb)
 	return ERR_OK;
 }
 
+static void conn_attach_pcb(struct conn *c, struct tcp_pcb *pcb)
+{
+	c->c_pcb = pcb;
+	tcp_arg(pcb, c);
+	tcp_recv(pcb, conn_recv_cb);
+	tcp_sent(pcb, conn_sent_cb);
+	tcp_err(pcb, conn_err_cb);
+	tcp_poll(pcb, conn_poll_cb, CONN_POLL_TICKS);
+}
+
 static void conn_app_work(struct work *w)
 {
 	struct conn *c = wq_container_of(w, struct conn, c_app_work);
@@ -274,17 +292,12 @@ static err_t conn_accept_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 		return ERR_MEM;             /* lwIP aborts the new pcb */
 	}
 	c->c_state = CONN_OPEN;
-	c->c_pcb = pcb;
 	c->c_l = l;
 	work_init(&c->c_app_work, conn_app_work, "conn-app");
 	work_init(&c->c_net_work, conn_net_work, "conn-net");
 	waitq_init(&c->c_waiters, "conn");
 	waitq_set_completer(&c->c_waiters, net_wq());
-	tcp_arg(pcb, c);
-	tcp_recv(pcb, conn_recv_cb);
-	tcp_sent(pcb, conn_sent_cb);
-	tcp_err(pcb, conn_err_cb);
-	tcp_poll(pcb, conn_poll_cb, CONN_POLL_TICKS);
+	conn_attach_pcb(c, pcb);
 	conn_stats.accepted++;
 	conn_stats.active++;
 	wq_queue(app_wq(l->l_app), &c->c_app_work);

@@ -275,6 +275,8 @@ int fake_http_get(struct fake_nic *f, struct fake_client *cl, const char *reques
 	if (fake_tcp_connect(f, cl) < 0)
 		return -1;
 	client_send(f, cl, TCP_ACK | TCP_PSH, request, strlen(request));
+	if (cl->extra != NULL)
+		client_send(f, cl, TCP_ACK | TCP_PSH, cl->extra, strlen(cl->extra));
 	/* one acknowledgement per millisecond of virtual time; a stalled
 	 * server gives up after 5000 rounds */
 	for (unsigned idle = 0; !cl->fin && idle < 5000; idle++) {

@@ -60,6 +60,7 @@ struct fake_client {
 	uint8_t *resp;
 	size_t resp_max, resp_len;
 	uint64_t total, segments;
+	const char *extra;          /* sent right after the request, if set */
 };
 int fake_http_get(struct fake_nic *f, struct fake_client *cl, const char *request);
 /* The handshake alone (SYN, SYN-ACK; the ACK rides on the next segment). */

@@ -154,7 +154,25 @@ static int net_httpd_idle_timeout(void)
 	return 0;
 }
 
+/* Bytes the handler never reads (sent while it answers) do not turn the
+ * close into a reset: the whole answer and a FIN arrive. */
+static int net_httpd_unread_data(void)
+{
+	struct fake_client cl = { .resp = malloc(RESP_MAX), .resp_max = RESP_MAX,
+				  .extra = "GET /stats HTTP/1.1\r\n\r\n" };
+	int rc = -1;
+
+	if (cl.resp != NULL && start_httpd() == 0)
+		rc = fake_http_get(&nic, &cl, "GET /download/1 HTTP/1.1\r\n\r\n");
+	free(cl.resp);
+	CHECK_EQ(rc, 0);
+	CHECK(cl.fin);
+	CHECK(cl.total > (1u << 20));
+	return 0;
+}
+
 const struct unit_test net_httpd_tests[] = {
+	{ "net_httpd_unread_data", net_httpd_unread_data, QUICK },
 	{ "net_httpd_idle_timeout", net_httpd_idle_timeout, QUICK },
 	{ "net_detach_open_conn", net_detach_open_conn, QUICK },
 	{ "net_httpd_download", net_httpd_download, QUICK },
