@@ -141,6 +141,11 @@ int app_start(const char *name, struct app **out)
 	return 0;
 }
 
+const char *app_selected_name(void)
+{
+	return app_selected[0] != '\0' ? app_selected : NULL;
+}
+
 int app_start_selected(void)
 {
 	if (app_selected[0] == '\0')

@@ -47,6 +47,8 @@ int app_set_option(const char *name_key, const char *value);
 /* The selected application's start queued on its own queue; 0 when none
  * is selected. Boot code, after net_start. */
 int app_start_selected(void);
+/* The app= choice, or NULL. */
+const char *app_selected_name(void);
 /* Look up by name and start one (tests, and app_start_selected). */
 int app_start(const char *name, struct app **out);
 

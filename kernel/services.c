@@ -75,8 +75,12 @@ static void run_until(bool (*done)(void), uint64_t timeout_ns)
 /* Interfaces appeared with their drivers; give DHCP a moment, then list. */
 static void start_network(void)
 {
-	if (net_wq() == NULL)
+	if (net_wq() == NULL) {
+		if (app_selected_name() != NULL)
+			pr_warn("services: app=%s not started: networking is off",
+				app_selected_name());
 		return;
+	}
 	run_until(net_configured, NET_BOOT_WAIT_NS);
 	net_log_interfaces();
 	if (app_start_selected() < 0)
