@@ -10,7 +10,11 @@
  *   conn_write copy out of / into those rings, wait on c_waiters (woken by
  *   the net side) with timeouts, and queue c_net_work.
  *
- * Connection states, changed only on the net queue (conn_transition):
+ * Connection states, changed only on the net queue (conn_transition). An
+ * accepted connection starts OPEN; conn_connect's starts CONNECTING:
+ *
+ *   CONNECTING --- connected ---> OPEN      CONNECTING --- reset, refused,
+ *                                           timed out, abandoned ---> RESET
  *
  *         conn_close / handler returned      tx empty, tcp_close done
  *   OPEN -----------------------> DRAINING -----------------------------> DONE
@@ -19,8 +23,9 @@
  *     v                                                                   |
  *   RESET ----------- conn_close / handler returned ----------------------+
  *
- * c_net_work frees the connection once it is DONE and the handler has
- * returned; it is the last item to touch it.
+ * c_net_work frees the connection once it is DONE and the application has
+ * let go of it (its handler returned, or conn_close on an outbound one); it
+ * is the last item to touch it.
  */
 #include "apps/conn.h"
 
@@ -44,8 +49,8 @@
 /* Polls a draining connection may make no progress before it is aborted. */
 #define CONN_CLOSE_POLLS 10
 
-enum conn_state { CONN_OPEN, CONN_DRAINING, CONN_RESET, CONN_DONE };
-enum conn_event { CONN_EV_APP_CLOSE, CONN_EV_PCB_GONE, CONN_EV_CLOSED };
+enum conn_state { CONN_CONNECTING, CONN_OPEN, CONN_DRAINING, CONN_RESET, CONN_DONE };
+enum conn_event { CONN_EV_CONNECTED, CONN_EV_APP_CLOSE, CONN_EV_PCB_GONE, CONN_EV_CLOSED };
 
 struct conn_listener {
 	struct app *l_app;
@@ -62,7 +67,11 @@ struct conn {
 	enum conn_state c_state;
 	struct tcp_pcb *c_pcb;         /* ours while OPEN or DRAINING */
 	int c_close_polls;
-	struct conn_listener *c_l;
+	struct conn_listener *c_l;     /* accepted: whose handler runs it */
+	bool c_outbound;               /* conn_connect's */
+	bool c_connect_started;
+	ip_addr_t c_peer;              /* conn_connect's destination */
+	u16_t c_peer_port;
 	struct work c_app_work;        /* runs the handler (app queue) */
 	struct work c_net_work;        /* recved, send, close (net queue) */
 	struct waitq c_waiters;        /* app side waits, net side wakes */
@@ -90,6 +99,12 @@ void conn_get_stats(struct conn_stats *out)
 static void conn_transition(struct conn *c, enum conn_event ev)
 {
 	switch (c->c_state) {
+	case CONN_CONNECTING:
+		if (ev == CONN_EV_CONNECTED)
+			c->c_state = CONN_OPEN;
+		else if (ev == CONN_EV_PCB_GONE)
+			c->c_state = CONN_RESET;
+		break;
 	case CONN_OPEN:
 		if (ev == CONN_EV_APP_CLOSE)
 			c->c_state = CONN_DRAINING;
@@ -147,10 +162,19 @@ static void conn_push(struct conn *c)
 	tcp_output(c->c_pcb);
 }
 
+static void conn_start_connect(struct conn *c);
+static void conn_stop_connect(struct conn *c);
+
 static void conn_net_work(struct work *w)
 {
 	struct conn *c = wq_container_of(w, struct conn, c_net_work);
 
+	if (c->c_state == CONN_CONNECTING) {
+		if (c->c_app_closed)
+			conn_stop_connect(c);
+		else if (!c->c_connect_started)
+			conn_start_connect(c);
+	}
 	if (c->c_pcb != NULL) {
 		if (c->c_rx_consumed > 0) {
 			tcp_recved(c->c_pcb, (u16_t)c->c_rx_consumed);
@@ -267,6 +291,50 @@ static void conn_attach_pcb(struct conn *c, struct tcp_pcb *pcb)
 	tcp_sent(pcb, conn_sent_cb);
 	tcp_err(pcb, conn_err_cb);
 	tcp_poll(pcb, conn_poll_cb, CONN_POLL_TICKS);
+}
+
+static err_t conn_connected_cb(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct conn *c = arg;
+
+	(void)pcb;
+	(void)err;
+	conn_transition(c, CONN_EV_CONNECTED);
+	waitq_wake_all(&c->c_waiters);
+	return ERR_OK;
+}
+
+static void conn_start_connect(struct conn *c)
+{
+	struct tcp_pcb *pcb = tcp_new_ip_type(IP_GET_TYPE(&c->c_peer));
+	err_t err;
+
+	c->c_connect_started = true;
+	if (pcb == NULL) {
+		c->c_err = -ENOMEM;
+		conn_transition(c, CONN_EV_PCB_GONE);
+		return;
+	}
+	conn_attach_pcb(c, pcb);
+	err = tcp_connect(pcb, &c->c_peer, c->c_peer_port, conn_connected_cb);
+	if (err != ERR_OK) {
+		conn_forget_pcb(c);
+		tcp_abort(pcb);
+		c->c_err = err == ERR_RTE ? -ENETUNREACH : -ENOMEM;
+		conn_transition(c, CONN_EV_PCB_GONE);
+	}
+}
+
+/* The application gave up before the connection was made. */
+static void conn_stop_connect(struct conn *c)
+{
+	struct tcp_pcb *pcb = c->c_pcb;
+
+	if (pcb != NULL) {
+		conn_forget_pcb(c);
+		tcp_abort(pcb);
+	}
+	conn_transition(c, CONN_EV_PCB_GONE);
 }
 
 static void conn_app_work(struct work *w)
@@ -409,9 +477,67 @@ int conn_close(struct conn *c, uint64_t timeout_ns)
 	}
 	/* woken by the net side: conn_net_work, conn_err_cb */
 	rc = wq_wait_event(&c->c_waiters, conn_finished, c, timeout_ns);
-	if (rc < 0)
-		return rc;
-	return c->c_err;
+	if (rc == 0)
+		rc = c->c_err;
+	if (c->c_outbound) {          /* the caller lets go of it: freed when DONE */
+		c->c_app_done = true;
+		conn_queue_net(c);
+	}
+	return rc;
+}
+
+static bool conn_connect_done(void *arg)
+{
+	const struct conn *c = arg;
+
+	return c->c_state != CONN_CONNECTING;
+}
+
+static void conn_peer(struct conn *c, const struct conn_addr *a)
+{
+	if (a->family == 6) {
+		IP_SET_TYPE_VAL(c->c_peer, IPADDR_TYPE_V6);
+		memcpy(ip_2_ip6(&c->c_peer)->addr, a->bytes, 16);
+		ip6_addr_clear_zone(ip_2_ip6(&c->c_peer));
+	} else {
+		IP_ADDR4(&c->c_peer, a->bytes[0], a->bytes[1], a->bytes[2], a->bytes[3]);
+	}
+}
+
+int conn_connect(const struct conn_addr *addr, uint16_t port, struct conn **out,
+		 uint64_t timeout_ns)
+{
+	struct conn *c;
+	int rc;
+
+	if (net_wq() == NULL)
+		return -ENETDOWN;
+	if (addr->family != 4 && addr->family != 6)
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return -ENOMEM;
+	c->c_state = CONN_CONNECTING;
+	c->c_outbound = true;
+	conn_peer(c, addr);
+	c->c_peer_port = port;
+	work_init(&c->c_net_work, conn_net_work, "conn-net");
+	waitq_init(&c->c_waiters, "conn");
+	waitq_set_completer(&c->c_waiters, net_wq());
+	conn_stats.active++;
+	conn_queue_net(c);
+	/* woken by the net side: conn_connected_cb, conn_err_cb, conn_net_work */
+	rc = wq_wait_event(&c->c_waiters, conn_connect_done, c, timeout_ns);
+	if (rc == 0 && c->c_state == CONN_OPEN) {
+		*out = c;
+		return 0;
+	}
+	if (rc == 0)
+		rc = c->c_err == -ENOMEM || c->c_err == -ENETUNREACH ? c->c_err : -ECONNREFUSED;
+	c->c_app_closed = true;        /* abandon the attempt; freed when DONE */
+	c->c_app_done = true;
+	conn_queue_net(c);
+	return rc;
 }
 
 static bool conn_writable(void *arg)

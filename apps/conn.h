@@ -59,6 +59,13 @@ const char *app_option(const struct app *app, const char *key);
 
 /* ---- TCP connections -------------------------------------------------- */
 
+/* An IPv4 or IPv6 address (conn_connect, conn_resolve). */
+struct conn_addr {
+	int family;                /* 4 or 6 */
+	uint8_t bytes[16];         /* network byte order; IPv4 in the first 4 */
+};
+
+
 /* A connection's handler: runs as an item on the app's queue and may wait.
  * The connection is closed (after its queued data is sent) by conn_close
  * or, at the latest, when the handler returns; the handler must not keep
@@ -79,6 +86,14 @@ int conn_read(struct conn *c, void *buf, size_t len, uint64_t timeout_ns);
  * (after conn_close). */
 int conn_write(struct conn *c, const void *buf, size_t len, uint64_t timeout_ns);
 
+/* Connect to a TCP server; from a work item. 0 and *out, or -ENETDOWN,
+ * -EINVAL, -ENOMEM, -ENETUNREACH (no route), -ECONNREFUSED (reset or
+ * lwIP's own SYN retries exhausted), -ETIMEDOUT (the attempt is dropped).
+ * The caller owns the connection until conn_close, which also releases
+ * it: `c` is not used after conn_close. */
+int conn_connect(const struct conn_addr *addr, uint16_t port, struct conn **out,
+		 uint64_t timeout_ns);
+
 /* Close: send what is queued, then FIN; waits until lwIP has taken the
  * close (or the connection was reset). 0, -ETIMEDOUT (the close goes on
  * without the caller), -ECONNRESET. Later conn_write calls fail (-EPIPE);
@@ -86,11 +101,6 @@ int conn_write(struct conn *c, const void *buf, size_t len, uint64_t timeout_ns)
 int conn_close(struct conn *c, uint64_t timeout_ns);
 
 /* ---- names ------------------------------------------------------------- */
-
-struct conn_addr {
-	int family;                /* 4 or 6 */
-	uint8_t bytes[16];         /* network byte order; IPv4 in the first 4 */
-};
 
 /* Resolve a host name (or an address literal) with lwIP's DNS client and
  * the servers DHCP gave: IPv4 first, IPv6 when there is no IPv4 answer.

@@ -45,6 +45,7 @@ extern const struct unit_test net_httpd_tests[]; /* net_httpd_test.c: TCP + HTTP
 extern const struct unit_test net_config_tests[]; /* net_config_test.c: ip=, net=, app= */
 extern const struct unit_test net_fuzz_tests[];  /* net_fuzz_test.c: mutated frames */
 extern const struct unit_test net_dns_tests[];   /* net_dns_test.c: conn_resolve */
+extern const struct unit_test net_conn_tests[];  /* net_conn_test.c: conn_connect */
 
 #define MS (1000ull * 1000ull)
 
