@@ -17,9 +17,12 @@ say ?= printf '  %-7s %s\n'
 # would try to remake the included .d files from them.
 .SUFFIXES:
 
-LWIP_DIR     := $(BUILD)/lwip
-LWIP_SRC     := $(LWIP_DIR)/lwip/src
-LWIP_FETCHED := $(LWIP_DIR)/fetched
+# LWIP_FETCH_DIR holds the fetched source; the test image's tree
+# ($(BUILD)/testhooks, mk/efi.mk) shares its parent's, as it shares newlib.
+LWIP_DIR       := $(BUILD)/lwip
+LWIP_FETCH_DIR ?= $(LWIP_DIR)
+LWIP_SRC       := $(LWIP_FETCH_DIR)/lwip/src
+LWIP_FETCHED   := $(LWIP_FETCH_DIR)/fetched
 LWIP_INC     := -Inet -I$(LWIP_SRC)/include
 
 # lwIP 2.1's core, IPv4, IPv6 and Ethernet files (its Filelists.mk
@@ -38,11 +41,11 @@ LWIP_FILES := core/init.c core/def.c core/dns.c core/inet_chksum.c core/ip.c \
 
 $(LWIP_FETCHED):
 	@$(say) FETCH "lwip (apt-get source, once per build tree)"
-	$(Q)scripts/deps.sh lwip-source $(LWIP_DIR)
+	$(Q)scripts/deps.sh lwip-source $(LWIP_FETCH_DIR)
 	$(Q)touch $@
 
 # lwIP's sources exist once it is fetched; never delete them as intermediates.
-$(LWIP_SRC)/%.c: $(LWIP_FETCHED) ;
+$(LWIP_SRC)/%.c: | $(LWIP_FETCHED) ;
 .PRECIOUS: $(LWIP_SRC)/%.c
 
 LWIP_THIRD_PARTY := -Wno-error -w
@@ -65,6 +68,8 @@ KERNEL_NET_OBJS := $(filter $(BUILD)/obj/net/% $(BUILD)/obj/apps/%,$(KERNEL_OBJS
 $(KERNEL_NET_OBJS): KERNEL_CFLAGS += $(LWIP_INC)
 $(KERNEL_NET_OBJS): | $(LWIP_FETCHED)
 $(BUILD)/keel.pass1.elf: $(LWIP_KERNEL_LIB)
+# fetched once, by the parent, before the test image's sub-make needs it
+$(TESTHOOKS_BUILD)/keel.img: $(LWIP_FETCHED)
 KERNEL_LIBS += $(LWIP_KERNEL_LIB)
 
 # ---- hosted (unit tests) and bench -----------------------------------------
