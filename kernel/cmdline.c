@@ -11,6 +11,8 @@
 
 #include "kernel/console.h"
 #include "kernel/log.h"
+#include "apps/conn.h"
+#include "net/net.h"
 
 #define CMDLINE_MAX 512
 #define CMDLINE_MAX_PROBLEMS 8
@@ -96,6 +98,22 @@ static bool opt_vmbus(const char *v)
 	return true;
 }
 
+/* net/config.c checks ip= and net= (the hosted unit tests call it too). */
+static bool opt_ip(const char *v)
+{
+	return net_config_set_ip(v) == 0;
+}
+
+static bool opt_net(const char *v)
+{
+	return net_config_set_net(v) == 0;
+}
+
+static bool opt_app(const char *v)
+{
+	return app_select(v) == 0;
+}
+
 static const struct {
 	const char *name;
 	bool (*set)(const char *value);
@@ -105,6 +123,9 @@ static const struct {
 	{ "on_ready", opt_on_ready },
 	{ "test", opt_test },
 	{ "vmbus", opt_vmbus },
+	{ "ip", opt_ip },
+	{ "net", opt_net },
+	{ "app", opt_app },
 };
 
 static void parse_word(char *word)
@@ -116,6 +137,14 @@ static void parse_word(char *word)
 		return;
 	}
 	*eq = '\0';
+	/* app.NAME.KEY=VALUE: the application's own options (apps/conn.h) */
+	if (strncmp(word, "app.", 4) == 0) {
+		if (app_set_option(word + 4, eq + 1) < 0) {
+			*eq = '=';
+			problem("bad application option", word);
+		}
+		return;
+	}
 	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
 		if (strcmp(options[i].name, word) != 0)
 			continue;

@@ -1,7 +1,8 @@
 /*
  * The kernel command line (issue 2 §4): `console=serial|fb|both`,
  * `loglevel=0..7`, `on_ready=idle|halt|poweroff`, `test=NAME`,
- * `vmbus=auto|required`.
+ * `vmbus=auto|required`, `net=on|off`, `ip=dhcp|ADDR/PREFIX,GATEWAY`
+ * (net/net.h), `app=NAME` and `app.NAME.KEY=VALUE` (apps/conn.h).
  * Words are separated by spaces; unknown words are reported by name.
  */
 #ifndef KEEL_CMDLINE_H

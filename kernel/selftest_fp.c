@@ -5,7 +5,7 @@
  * saves it (trap.S).
  *
  * The kernel's newlib is built without floating-point I/O (mk/newlib.mk,
- * --disable-newlib-io-float) to keep keel.efi under its 128 KiB budget:
+ * --disable-newlib-io-float) to keep keel.efi under its size budget:
  * printf has no %f/%e/%g. Nothing can pass a double to printf by mistake:
  * outside *_fp.c files the compiler rejects floating point outright. So
  * results are formatted as scaled integers, as here.

@@ -8,7 +8,10 @@
  *     keel-host through the ivshmem transport), VMBus: its bring-up runs on
  *     the work queues, which run here until every offered device is ready
  *     (or VMBUS_BOOT_WAIT_NS passes), so the ready line comes after the
- *     lsvmbus listing.
+ *     lsvmbus listing. The network stack (net/net.h) starts before VMBus so
+ *     NIC drivers find it; after the devices are ready the boot waits up to
+ *     NET_BOOT_WAIT_NS for DHCP, lists the interfaces and starts the
+ *     application chosen by app= (apps/conn.h).
  *   - kernel_run: the work queues' scheduler loop; never returns.
  *
  * Guest switches (scenario `guest-switch` lines that keel-host passes in its
@@ -22,6 +25,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "apps/conn.h"
 #include "drivers/storvsc.h"
 #include "include/hyperv/hv_wire.h"
 #include "kernel/log.h"
@@ -30,9 +34,12 @@
 #include "kernel/timer_event.h"
 #include "kernel/wq.h"
 #include "kernel/x86/platform_ivshmem.h"
+#include "net/net.h"
 #include "vmbus/vmbus.h"
 
 #define VMBUS_BOOT_WAIT_NS (10ull * 1000000000ull)
+/* How long the boot waits for DHCP before it lists the interfaces. */
+#define NET_BOOT_WAIT_NS (5ull * 1000000000ull)
 
 /* A VMBus platform answers the hypervisor vendor leaf as Hyper-V does
  * (vmbus-core.md §1.1); plain x86 under QEMU does not. */
@@ -97,10 +104,23 @@ static void apply_guest_switches(void)
 }
 #endif
 
-void kernel_start_services(void)
+/* Interfaces appeared with their drivers; give DHCP a moment, then list. */
+static void start_network(void)
 {
-	wq_init();
-	timer_init();
+	if (net_wq() == NULL) {
+		if (app_selected_name() != NULL)
+			pr_warn("services: app=%s not started: networking is off",
+				app_selected_name());
+		return;
+	}
+	run_until(net_configured, NET_BOOT_WAIT_NS);
+	net_log_interfaces();
+	if (app_start_selected() < 0)
+		pr_err("services: the application did not start");
+}
+
+static void start_vmbus(void)
+{
 	if (!have_vmbus())
 		return;
 	apply_guest_switches();
@@ -111,6 +131,16 @@ void kernel_start_services(void)
 		pr_warn("services: VMBus devices not all ready after %llu s",
 			VMBUS_BOOT_WAIT_NS / 1000000000ull);
 	vmbus_lsvmbus();
+}
+
+void kernel_start_services(void)
+{
+	wq_init();
+	timer_init();
+	if (net_start() < 0)
+		pr_err("services: no memory for the network stack");
+	start_vmbus();
+	start_network();
 }
 
 void kernel_run(void)

@@ -46,7 +46,7 @@ endif
 # -D__LINUX_ERRNO_EXTENSIONS__: newlib's full errno set (ESHUTDOWN, ...).
 KERNEL_TARGET := --target=x86_64-unknown-none-elf
 WARNFLAGS     := -Wall -Wextra -Werror
-# keel.efi has a 128 KiB budget (issue 2): -Oz, function/data sections with
+# keel.efi has a size budget (README "Size"): -Oz, function/data sections with
 # --gc-sections and --icf=all, newlib's nano malloc and no float printf
 # and 8-byte symbol entries keep it there; -O2 without them made 161 KiB.
 # Speed is measured in the hosted build (make bench), which uses -O2.
@@ -88,7 +88,7 @@ BOOT_CFLAGS  := $(BASE_CFLAGS) -fno-stack-protector -fshort-wchar \
 # --exclude-libs=ALL: newlib's symbols stay out of .dynsym.
 # --gc-sections: drops what nothing reaches from _start (roots: the entry,
 # .dynsym, KEEP() in linker.ld). -z norelro: .dynamic may follow .bss.
-# --icf=all folds identical functions (keel.efi's 128 KiB budget).
+# --icf=all folds identical functions (keel.efi's size budget).
 LDFLAGS := --icf=all -nostdlib -znocombreloc -shared -Bsymbolic --no-undefined \
 	   --apply-dynamic-relocs --pack-dyn-relocs=relr \
 	   --exclude-libs=ALL --gc-sections --hash-style=sysv \

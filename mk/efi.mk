@@ -35,10 +35,11 @@ endif
 testhooks: $(TESTHOOKS_BUILD)/keel.img
 $(TESTHOOKS_BUILD)/keel.img: $(NEWLIB_DIR)/built FORCE
 	+@$(MAKE) --no-print-directory BUILD=$(TESTHOOKS_BUILD) NEWLIB_DIR=$(NEWLIB_DIR) \
+	  LWIP_FETCH_DIR=$(LWIP_FETCH_DIR) \
 	  TEST_HOOKS_CFLAGS=-DKEEL_TEST_HOOKS=1 $@
 
 # For experiments: other folders, sources added or left out.
-KERNEL_DIRS       ?= kernel vmbus drivers lib
+KERNEL_DIRS       ?= kernel vmbus drivers lib net apps
 EXTRA_KERNEL_SRCS ?=
 EXCLUDE_SRCS      ?=
 
@@ -86,7 +87,8 @@ $(BUILD)/obj/%.S.o: %.S $(BUILD)/gen/cflags $(NEWLIB_DIR)/built
 	@$(say) AS $<
 	$(Q)$(CC) $(KERNEL_CFLAGS) $(NOFP_CFLAGS) -c $< -o $@
 
-KEEL_LINK_INPUTS := $(EFI_CRT0) $(KEEL_OBJS) $(NEWLIB_LIBS)
+# KERNEL_LIBS: libraries other fragments build for the image (mk/lwip.mk).
+KEEL_LINK_INPUTS = $(EFI_CRT0) $(KEEL_OBJS) $(KERNEL_LIBS) $(NEWLIB_LIBS)
 
 $(BUILD)/keel.pass1.elf: $(KEEL_OBJS) linker.ld $(BUILD)/gen/ldflags $(NEWLIB_DIR)/built
 	@$(say) LD "$@ (pass 1)"

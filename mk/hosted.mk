@@ -1,6 +1,7 @@
 # mk/hosted.mk: the hosted build (portable code as a Linux program), its unit
 # tests and the work-queue bench. Included by the top-level Makefile; also
-# usable alone: make -f mk/hosted.mk BUILD=build-x test-unit
+# usable alone with the network stack's fragment, which the unit tests link:
+# make -f mk/hosted.mk -f mk/lwip.mk BUILD=build-x test-unit
 #
 #   $(HOSTED_LIB)              the work-queue core + hosted platform, built
 #                              with ASan+UBSan (other fragments link it:
@@ -44,6 +45,8 @@ BENCH_LIB  := $(BUILD)/bench-obj/libkeel-bench.a
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_BIN  := $(BUILD)/tests/unit-tests
+# Other fragments add objects and libraries to the runner (mk/lwip.mk).
+UNIT_EXTRA_LINK ?=
 BENCH_WQ_SRCS := tests/bench/bench_wq.c
 BENCH_WQ_BIN  := $(BUILD)/tests/bench-wq
 
@@ -72,7 +75,7 @@ $(BENCH_LIB): $(BENCH_CORE_OBJS)
 
 $(UNIT_BIN): $(UNIT_OBJS) $(HOSTED_LIB)
 	@mkdir -p $(@D)
-	$(HQ)$(HOSTED_CC) $(HOSTED_LDFLAGS) $(UNIT_OBJS) $(HOSTED_LIB) -o $@
+	$(HQ)$(HOSTED_CC) $(HOSTED_LDFLAGS) $(UNIT_OBJS) $(UNIT_EXTRA_LINK) $(HOSTED_LIB) -o $@
 
 $(BENCH_WQ_BIN): $(BENCH_WQ_OBJS) $(BENCH_LIB)
 	@mkdir -p $(@D)

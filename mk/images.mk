@@ -6,10 +6,14 @@
 #   $(BUILD)/run/keel.img    what `make run` boots: keel.img with CMDLINE as
 #                            its keel.cfg line, so that
 #                            `make run CMDLINE="console=serial test=heap"`
-#                            leaves keel.img (and the tests using it) alone
+#                            leaves keel.img (and the tests using it) alone;
+#                            APP=NAME adds app=NAME to that line
+#                            (`make run APP=httpd`, apps/conn.h)
 
 IMAGE_CMDLINE ?= console=both
 CMDLINE       ?= $(IMAGE_CMDLINE)
+APP           ?=
+RUN_CMDLINE   := $(strip $(CMDLINE) $(if $(APP),app=$(APP)))
 IMAGE_MIB     ?= 64
 RUN_IMG       := $(BUILD)/run/keel.img
 # `make run QEMU_ARGS="..."` passes more arguments to QEMU; RUN_OPTS to
@@ -18,7 +22,7 @@ QEMU_ARGS ?=
 RUN_OPTS  ?=
 
 GEN_IMAGE := $(IMAGE_CMDLINE) $(IMAGE_MIB)
-GEN_RUN   := $(CMDLINE)
+GEN_RUN   := $(RUN_CMDLINE)
 $(eval $(call gen-file,$(BUILD)/gen/cmdline,GEN_IMAGE))
 $(eval $(call gen-file,$(BUILD)/gen/run-cmdline,GEN_RUN))
 
@@ -28,8 +32,8 @@ $(BUILD)/keel.img: $(BUILD)/keel.efi $(BUILD)/gen/cmdline test-images/mkimg.sh
 
 $(RUN_IMG): $(BUILD)/keel.img $(BUILD)/gen/run-cmdline test-images/setcfg.sh
 	@mkdir -p $(@D)
-	@$(say) IMG "$@ ($(CMDLINE))"
-	$(Q)test-images/setcfg.sh $< $@ '$(CMDLINE)'
+	@$(say) IMG "$@ ($(RUN_CMDLINE))"
+	$(Q)test-images/setcfg.sh $< $@ '$(RUN_CMDLINE)'
 
 $(BUILD)/keel.vhdx: $(BUILD)/keel.img test-images/convert.sh
 	@$(say) VHDX $@

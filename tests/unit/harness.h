@@ -38,6 +38,14 @@ extern const struct unit_test gpt_tests[];       /* gpt_test.c */
 extern const struct unit_test storvsc_io_tests[]; /* storvsc_io_test.c */
 extern const struct unit_test block_tests[];     /* block_test.c */
 extern const struct unit_test storvsc_arena_tests[]; /* storvsc_arena_test.c */
+extern const struct unit_test net_ipv4_tests[];  /* net_ipv4_test.c: ARP, ICMP */
+extern const struct unit_test net_dhcp_tests[];  /* net_dhcp_test.c */
+extern const struct unit_test net_ipv6_tests[];  /* net_ipv6_test.c: SLAAC */
+extern const struct unit_test net_httpd_tests[]; /* net_httpd_test.c: TCP + HTTP */
+extern const struct unit_test net_config_tests[]; /* net_config_test.c: ip=, net=, app= */
+extern const struct unit_test net_fuzz_tests[];  /* net_fuzz_test.c: mutated frames */
+extern const struct unit_test net_dns_tests[];   /* net_dns_test.c: conn_resolve */
+extern const struct unit_test net_conn_tests[];  /* net_conn_test.c: conn_connect */
 
 #define MS (1000ull * 1000ull)
 

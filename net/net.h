@@ -1,0 +1,53 @@
+/*
+ * net/net.h: the network stack as the rest of Keel sees it (lwIP underneath;
+ * the driver side is net/netdev.h, the application side apps/conn.h).
+ *
+ *   net_config_*   keel.cfg's `net=` and `ip=` (parsed by kernel/cmdline.c)
+ *   net_start      create the `net` work queue and start lwIP (boot code)
+ *   net_wq         that queue: every lwIP call runs in one of its items
+ *   net_configured every interface with a link has an IPv4 address
+ *   net_format_interfaces   the `ip addr`-like listing, for the boot log
+ *                  and the httpd /stats page
+ */
+#ifndef KEEL_NET_NET_H
+#define KEEL_NET_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ip=dhcp (default) or ip=ADDR/PREFIX,GATEWAY (IPv4; applies to eth0, other
+ * interfaces use DHCP). net=on (default) or net=off (no interfaces at all). */
+struct net_config {
+	bool nc_off;
+	bool nc_static;
+	uint32_t nc_addr;          /* network byte order, when nc_static */
+	uint32_t nc_netmask;
+	uint32_t nc_gateway;
+	uint8_t nc_prefix;
+};
+
+/* The one configuration, written by the command line before net_start. */
+extern struct net_config net_config;
+
+/* Parse a value of ip= / net= into net_config. 0, or -EINVAL (net_config
+ * unchanged). */
+int net_config_set_ip(const char *value);
+int net_config_set_net(const char *value);
+
+/* Boot code, after timer_init(): 0, -ENOMEM. With net=off it does nothing. */
+int net_start(void);
+struct wq *net_wq(void);
+bool net_configured(void);
+
+/* Write the listing of every interface into buf (always NUL-terminated);
+ * returns the length it needed, as snprintf does. */
+size_t net_format_interfaces(char *buf, size_t len);
+/* Print that listing to the log, one line at a time. */
+void net_log_interfaces(void);
+
+/* For lwIP's timeouts: queue the `net` tick for lwIP's next deadline. Net
+ * queue items call it after every lwIP call. */
+void net_timers_rearm(void);
+
+#endif
