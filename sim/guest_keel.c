@@ -11,6 +11,7 @@
 #include "kernel/timer.h"
 #include "kernel/wq.h"
 #include "drivers/echo.h"
+#include "drivers/netvsc.h"
 #include "drivers/storvsc.h"
 #include "sim/blkload.h"
 #include "sim/sim.h"
@@ -43,6 +44,7 @@ static void keel_fini(void)
 	vmbus_fini();
 	blkload_fini();
 	storvsc_knobs_reset();
+	netvsc_knobs_reset();
 	vmbus_legacy_single_queue = false;
 	echo_subchannels_wanted = 0;
 	echo_packets_per_channel = 4;
@@ -121,6 +123,8 @@ static int keel_switch(const char *name)
 	}
 	if (!strncmp(name, "blkload", 7))
 		return blkload_switch(name);
+	if (!strncmp(name, "netvsc-", 7))
+		return netvsc_guest_switch(name);      /* drivers/netvsc.h */
 	return storvsc_guest_switch(name);     /* storvsc-* and disk-* (drivers/storvsc.h) */
 }
 

@@ -113,6 +113,10 @@ void vmbus_chan_set_priv(struct vmbus_channel *c, void *priv);
 /* In-band packet (§5.3). trans_id 0 and no completion unless flags say so. */
 int vmbus_chan_send(struct vmbus_channel *c, const void *data, uint32_t len,
 		    uint64_t trans_id, uint16_t flags);
+/* A completion packet (type 11) answering the host's packet trans_id, e.g.
+ * netvsc's receive completions (§5.3). */
+int vmbus_chan_send_comp(struct vmbus_channel *c, const void *data, uint32_t len,
+			 uint64_t trans_id);
 /* In-band request with a completion: the id comes from the requestor table
  * and maps back to ctx (§5.8, §7.4). */
 int vmbus_chan_send_request(struct vmbus_channel *c, const void *data, uint32_t len,
