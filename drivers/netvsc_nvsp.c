@@ -154,21 +154,21 @@ static int nvsp_ndis(struct netvsc_dev *nd)
 	return err;
 }
 
+/* The GPADL owns the pages from here on (vmbus_gpadl_create_owned): they
+ * are freed only once the host can no longer write them. */
 static int buf_alloc(struct netvsc_dev *nd, uint8_t **mem, uint32_t pages, uint32_t *handle,
 		     bool *live)
 {
+	uint8_t *p = plat_page_alloc(pages);
 	int err;
 
-	*mem = plat_page_alloc(pages);
-	if (!*mem)
+	if (!p)
 		return -ENOMEM;
-	memset(*mem, 0, (size_t)pages * PLAT_PAGE_SIZE);
-	err = vmbus_gpadl_create(primary(nd), *mem, pages, handle);
-	if (err) {
-		plat_page_free(*mem, pages);
-		*mem = NULL;
+	memset(p, 0, (size_t)pages * PLAT_PAGE_SIZE);
+	err = vmbus_gpadl_create_owned(primary(nd), p, pages, handle);
+	if (err)
 		return err;
-	}
+	*mem = p;
 	*live = true;
 	return 0;
 }
@@ -257,23 +257,19 @@ void netvsc_nvsp_revoke(struct netvsc_dev *nd)
 	nd->rx_sent = nd->tx_sent = false;
 }
 
-/* After the channels are closed: the GPADL first, then the memory. A GPADL
- * the host never let go of keeps its memory for good (it may still write). */
-static void buf_free(struct netvsc_dev *nd, uint8_t **mem, uint32_t pages, uint32_t handle,
-		     bool *live)
+/* After the channels are closed (Linux netvsc_device_remove on VMBus 4.0
+ * and later): tear the buffer GPADLs down; vmbus frees their pages when
+ * the host has let go (or at UNLOAD), never before. */
+static void buf_free(struct netvsc_dev *nd, uint8_t **mem, uint32_t handle, bool *live)
 {
 	if (*live) {
 		int err = vmbus_gpadl_destroy(primary(nd), handle);
 
-		if (err && err != -ENOENT) {
-			pr_err("netvsc: %s: GPADL 0x%x not torn down (%d); its memory is kept\n",
-			       netvsc_name(nd), handle, err);
-			return;
-		}
+		if (err && err != -ENOENT && err != -ENOTCONN)
+			pr_err("netvsc: %s: GPADL 0x%x not torn down (%d); its pages stay with "
+			       "vmbus\n", netvsc_name(nd), handle, err);
 		*live = false;
 	}
-	if (*mem)
-		plat_page_free(*mem, pages);
 	*mem = NULL;
 }
 
@@ -281,6 +277,6 @@ void netvsc_buffers_free(struct netvsc_dev *nd)
 {
 	if (!primary(nd))
 		return;
-	buf_free(nd, &nd->rx_buf, NETVSC_RX_PAGES, nd->rx_gpadl, &nd->rx_gpadl_live);
-	buf_free(nd, &nd->tx_buf, NETVSC_TX_PAGES, nd->tx_gpadl, &nd->tx_gpadl_live);
+	buf_free(nd, &nd->rx_buf, nd->rx_gpadl, &nd->rx_gpadl_live);
+	buf_free(nd, &nd->tx_buf, nd->tx_gpadl, &nd->tx_gpadl_live);
 }

@@ -139,6 +139,12 @@ bool vmbus_chan_recv_end(struct vmbus_channel *c, struct vmbus_ring_iter *it);
 /* Extra GPADLs for device buffers (§4.3, §4.6). May wait. */
 int vmbus_gpadl_create(struct vmbus_channel *c, void *mem, size_t pages, uint32_t *handle);
 int vmbus_gpadl_destroy(struct vmbus_channel *c, uint32_t handle);
+/* The same, but the GPADL owns mem (from plat_page_alloc) from the call on,
+ * whatever the result: the pages are freed when the GPADL is gone (teardown
+ * answered, rescind release, UNLOAD, vmbus_fini), never while the host may
+ * still write them. */
+int vmbus_gpadl_create_owned(struct vmbus_channel *c, void *mem, size_t pages,
+			     uint32_t *handle);
 
 /* ---- introspection (lsvmbus, keelsim) ---- */
 
