@@ -14,6 +14,9 @@
 #include "drivers/netvsc.h"
 #include "drivers/storvsc.h"
 #include "sim/blkload.h"
+#ifdef KEEL_SIM_NETDEV
+#include "sim/netdev_sim.h"
+#endif
 #include "sim/sim.h"
 #include "vmbus/vmbus.h"
 
@@ -45,6 +48,9 @@ static void keel_fini(void)
 	blkload_fini();
 	storvsc_knobs_reset();
 	netvsc_knobs_reset();
+#ifdef KEEL_SIM_NETDEV
+	netdev_sim_reset();
+#endif
 	vmbus_legacy_single_queue = false;
 	echo_subchannels_wanted = 0;
 	echo_packets_per_channel = 4;
@@ -125,6 +131,10 @@ static int keel_switch(const char *name)
 		return blkload_switch(name);
 	if (!strncmp(name, "netvsc-", 7))
 		return netvsc_guest_switch(name);      /* drivers/netvsc.h */
+#ifdef KEEL_SIM_NETDEV
+	if (!strncmp(name, "net-", 4))
+		return netdev_sim_switch(name);        /* sim/netdev_sim.h */
+#endif
 	return storvsc_guest_switch(name);     /* storvsc-* and disk-* (drivers/storvsc.h) */
 }
 
