@@ -339,7 +339,8 @@ static int st_expect(struct ctx *c, char **t, int n)
 		i = 3;
 		break;
 	case SE_VIOLATION:
-		/* the rest of the line: a substring the violation must contain */
+	case SE_DEADLOCK:
+		/* the rest of the line: a substring the report must contain */
 		for (int k = 2; k < n; k++) {
 			size_t L = strlen(e->text);
 

@@ -523,6 +523,9 @@ static void check_expect(const struct sim_expect *e, bool quiescent)
 	case SE_DEADLOCK:
 		if (!S.g->deadlocks || !S.g->deadlocks())
 			fail("line %d: expected a deadlock report, none came", e->line);
+		else if (e->text[0] && !strstr(S.g->deadlock_report(), e->text))
+			fail("line %d: the deadlock report lacks \"%s\":\n%s", e->line, e->text,
+			     S.g->deadlock_report());
 		break;
 	case SE_VIOLATION:
 		if (!host_violation(S.h))
