@@ -77,8 +77,12 @@ static void chan_fail(struct netvsc_chan *ch, const char *why)
 		return;
 	netvsc_chan_transition(ch, NCH_FAILED);
 	pr_err("netvsc: %s: channel %u: %s; channel failed\n", netvsc_name(nd), ch->subidx, why);
-	if (ch->subidx == 0)
+	if (ch->subidx == 0) {
+		/* No answer can come any more: end the probe's waits now. */
 		netvsc_fail(nd);
+		netvsc_ctl_abort(nd, -EIO);
+		netvsc_rndis_abort(nd, -EIO);
+	}
 }
 
 /* One RNDIS message at [off, off + count) of the receive buffer. */
