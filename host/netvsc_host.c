@@ -247,6 +247,7 @@ static int send_xfer(struct host_dev *d, struct host_chan *c, const struct nvh_i
 	n->xfer_seq++;
 	n->slot_id[slot] = id;
 	n->slot_bad[slot] = bad;
+	n->bad_pending = n->bad_pending || bad;
 	if (it->chantype == NVSP_RNDIS_CHANNEL_DATA)
 		n->frames_out++;
 	host_dev_trace(d, c, NVSP_MSG1_SEND_RNDIS_PKT, id);
@@ -585,8 +586,10 @@ static void on_guest_comp(struct host_dev *d, struct host_chan *c, uint64_t id, 
 				   "receive buffer as a success");
 		return;
 	}
-	if (n->slot_bad[slot])
+	if (n->slot_bad[slot]) {
 		n->bad_completions++;
+		n->bad_pending = false;
+	}
 	n->slot_id[slot] = 0;
 	n->slot_bad[slot] = false;
 }
@@ -727,6 +730,8 @@ static void nvh_reset(struct host_dev *d)
 	n->table_sent = false;
 	memset(n->slot_id, 0, sizeof(n->slot_id));
 	memset(n->slot_bad, 0, sizeof(n->slot_bad));
+	/* A close may overtake a completion already in the ring. */
+	n->bad_pending = false;
 }
 
 static uint32_t nvh_open(struct host_dev *d, struct host_chan *c)
@@ -772,9 +777,9 @@ static int nvh_check_final(struct host_dev *d, char *why, size_t cap)
 			 d->name, (unsigned long long)n->peer.pings, n->pings_wanted);
 		return -1;
 	}
-	if (n->bad_range && n->xfer_seq >= n->bad_range && n->bad_completions == 0) {
-		snprintf(why, cap, "device %s: the packet with the bad range was never completed",
-			 d->name);
+	if (n->bad_pending) {
+		snprintf(why, cap, "device %s: the packet with the bad range was never completed "
+			 "on the open channel", d->name);
 		return -1;
 	}
 	return 0;

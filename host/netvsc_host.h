@@ -61,6 +61,7 @@ struct nvh_dev {
 	/* receive sub-allocations in the guest's hands, by slot */
 	uint64_t slot_id[NVH_MAX_SLOTS];     /* trans_id of the packet using it, 0 free */
 	bool slot_bad[NVH_MAX_SLOTS];        /* it carried a bad range */
+	bool bad_pending;                    /* that packet is not completed yet */
 	uint64_t xfer_seq;
 	struct netpeer peer;
 	/* counters */

@@ -170,10 +170,12 @@ void netdev_link(struct netdev *nd, bool up)
 {
 	nd->up = up;
 	pr_info("net: %s: link %s\n", nd->name, up ? "up" : "down");
-	if (up && sim_ping && nd->step == PS_IDLE) {
+	if (!up || !sim_ping || nd->step == PS_DONE)
+		return;
+	/* Start, or resend the step a link loss may have cut short. */
+	if (nd->step == PS_IDLE)
 		nd->step = PS_ARP;
-		wq_queue(sim_net_q, &nd->w_tx);
-	}
+	wq_queue(sim_net_q, &nd->w_tx);
 }
 
 void netdev_input(struct netdev *nd, const void *frame, size_t len)
