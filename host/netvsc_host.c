@@ -132,6 +132,9 @@ static int nvh_param(struct host_dev *d, const char *key, const char *val)
 		return parse_u32(val, 1u << 30, &n->bad_range);
 	if (!strcmp(key, "query-delay"))
 		return host_parse_ns(val, &n->query_delay);
+	if (!strcmp(key, "dup-frames"))
+		return parse_u32(val, NVH_BATCH, &n->dup_frames) ? -EINVAL :
+		       (n->dup_frames ? 0 : -EINVAL);
 	if (!strcmp(key, "pings"))
 		return parse_u32(val, 1u << 30, &n->pings_wanted);
 	return -EINVAL;
@@ -148,6 +151,7 @@ static int nvh_init_defaults(struct host_dev *d)
 	n->link_up = true;
 	n->speed = 100000000u;                  /* 10 Gbit/s in 100 bit/s units */
 	n->max_sub = 4;
+	n->dup_frames = 1;
 	n->mac[0] = 0x00;
 	n->mac[1] = 0x15;
 	n->mac[2] = 0x5d;
@@ -197,61 +201,125 @@ void nvh_queue(struct host_dev *d, uint32_t chantype, const void *msg, uint32_t 
 	q_add(d, NVH_XFER, 0, chantype, msg, len, delay);
 }
 
-static int free_slot(struct nvh_dev *n)
+static int free_slot(struct nvh_dev *n, uint32_t from)
 {
-	for (uint32_t i = 0; i < n->nslots && i < NVH_MAX_SLOTS; i++)
+	for (uint32_t i = from; i < n->nslots && i < NVH_MAX_SLOTS; i++)
 		if (!n->slot_id[i])
 			return (int)i;
 	return -1;
 }
 
-/* One RNDIS message into a free sub-allocation, announced by a type-7
- * packet with one range. 0 sent, -EAGAIN not now. */
-static int send_xfer(struct host_dev *d, struct host_chan *c, const struct nvh_item *it)
+/*
+ * A received frame in its sub-allocation as OpenVMM writes it (buffers.rs
+ * write_header): RNDIS header and rndis_packet, a checksum PPI right after
+ * it, the frame at +256; msg_len and the range are the whole sub-allocation,
+ * only data_len says how long the frame is.
+ */
+static uint32_t data_layout(const struct nvh_dev *n, const struct nvh_item *it, uint8_t *out)
+{
+	struct rndis_hdr h = { RNDIS_MSG_PACKET, n->sub_alloc };
+	struct rndis_packet p = {
+		.data_offset = NVH_FRAME_OFFSET - RNDIS_HDR_SIZE, .data_len = it->len,
+		.per_pkt_info_offset = sizeof(p), .per_pkt_info_len = NVH_PPI_SIZE,
+	};
+	struct rndis_ppi ppi = { NVH_PPI_SIZE, RNDIS_PPI_CHECKSUM, sizeof(ppi) };
+	uint32_t csum = 0x28;                   /* TCP and IP checksums good, as offload reports */
+
+	memset(out, 0, n->sub_alloc);
+	memcpy(out, &h, sizeof(h));
+	memcpy(out + sizeof(h), &p, sizeof(p));
+	memcpy(out + sizeof(h) + sizeof(p), &ppi, sizeof(ppi));
+	memcpy(out + sizeof(h) + sizeof(p) + sizeof(ppi), &csum, sizeof(csum));
+	memcpy(out + NVH_FRAME_OFFSET, it->data, it->len);
+	return n->sub_alloc;
+}
+
+/*
+ * Deliver k queued messages in one transfer-page packet, one range and one
+ * free sub-allocation each (OpenVMM batches data frames this way; control
+ * messages go one per packet). The bad-range fault bends the first range of
+ * the Nth packet outside the buffer. 0 sent, -EAGAIN not now.
+ */
+static int send_xfer(struct host_dev *d, struct host_chan *c, struct nvh_item *const *its,
+		     uint32_t k)
 {
 	struct nvh_dev *n = nvh(d);
 	struct {
 		struct nvsp_xfer_hdr h;
-		struct nvsp_xfer_range r;
+		struct nvsp_xfer_range r[NVH_BATCH];
 		struct nvsp_rndis_pkt m;
 	} __attribute__((packed)) pkt;
+	static uint8_t buf[4096];
 	struct host_gpadl *g = gpadl_find(d->h, n->rx_gpadl);
-	int slot = free_slot(n);
+	int slots[NVH_BATCH];
+	uint32_t hdr = (uint32_t)(sizeof(pkt.h) + k * sizeof(pkt.r[0])), from = 0;
+	bool bad = n->bad_range && n->xfer_seq + 1 == n->bad_range;
 	uint64_t id;
-	bool bad;
 	int err;
 
-	if (slot < 0)
-		return -EAGAIN;
-	if (!g || g->state != HG_CREATED || it->len > n->sub_alloc)
+	if (!g || g->state != HG_CREATED || n->sub_alloc > sizeof(buf))
 		return -EPIPE;
-	bad = n->bad_range && n->xfer_seq + 1 == n->bad_range;
+	for (uint32_t i = 0; i < k; i++) {
+		slots[i] = free_slot(n, from);
+		if (slots[i] < 0)
+			return -EAGAIN;
+		from = (uint32_t)slots[i] + 1;
+	}
 	memset(&pkt, 0, sizeof(pkt));
 	pkt.h.xfer_pageset_id = n->rx_id;
-	pkt.h.range_cnt = 1;
-	pkt.r.byte_count = it->len;
-	pkt.r.byte_offset = (uint32_t)slot * n->sub_alloc;
+	pkt.h.range_cnt = k;
+	for (uint32_t i = 0; i < k; i++) {
+		uint32_t len = its[i]->len;
+		const void *msg = its[i]->data;
+
+		if (its[i]->chantype == NVSP_RNDIS_CHANNEL_DATA) {
+			len = data_layout(n, its[i], buf);
+			msg = buf;
+		}
+		if (len > n->sub_alloc)
+			return -EPIPE;
+		pkt.r[i].byte_count = len;
+		pkt.r[i].byte_offset = (uint32_t)slots[i] * n->sub_alloc;
+		if (gpadl_copy(d->h, g, pkt.r[i].byte_offset, (void *)msg, len, true))
+			return -EPIPE;
+	}
 	if (bad)
-		pkt.r.byte_offset = n->rx_size + 4096;      /* outside the buffer */
-	pkt.m.msg_type = NVSP_MSG1_SEND_RNDIS_PKT;
-	pkt.m.channel_type = it->chantype;
-	pkt.m.section_index = NVSP_SECTION_NONE;
-	if (!bad && gpadl_copy(d->h, g, pkt.r.byte_offset, (void *)it->data, it->len, true))
-		return -EPIPE;
-	id = (n->xfer_seq + 1) << 16 | (uint64_t)slot;
+		pkt.r[0].byte_offset = n->rx_size + 4096;      /* outside the buffer */
+	/* The NVSP message follows the ranges actually used. */
+	memcpy((uint8_t *)&pkt + hdr, &(struct nvsp_rndis_pkt){ NVSP_MSG1_SEND_RNDIS_PKT,
+	       its[0]->chantype, NVSP_SECTION_NONE, 0 }, sizeof(pkt.m));
+	id = (n->xfer_seq + 1) << 16 | (uint64_t)slots[0];
 	err = host_dev_send_hdr(c, VMBUS_PKT_DATA_USING_XFER_PAGES,
-				VMBUS_PKT_FLAG_COMPLETION_REQUESTED, id,
-				(uint32_t)(sizeof(pkt.h) + sizeof(pkt.r)), &pkt, sizeof(pkt));
+				VMBUS_PKT_FLAG_COMPLETION_REQUESTED, id, hdr,
+				&pkt, hdr + (uint32_t)sizeof(pkt.m));
 	if (err)
 		return err;
 	n->xfer_seq++;
-	n->slot_id[slot] = id;
-	n->slot_bad[slot] = bad;
+	for (uint32_t i = 0; i < k; i++) {
+		n->slot_id[slots[i]] = id;
+		n->slot_bad[slots[i]] = bad;
+		if (its[i]->chantype == NVSP_RNDIS_CHANNEL_DATA)
+			n->frames_out++;
+	}
 	n->bad_pending = n->bad_pending || bad;
-	if (it->chantype == NVSP_RNDIS_CHANNEL_DATA)
-		n->frames_out++;
 	host_dev_trace(d, c, NVSP_MSG1_SEND_RNDIS_PKT, id);
 	return 0;
+}
+
+/* Data frames due now, up to NVH_BATCH, go in one packet. */
+static uint32_t batch(struct nvh_item *first, uint64_t now, struct nvh_item **its)
+{
+	uint32_t k = 0;
+
+	for (struct nvh_item *it = first; it && k < NVH_BATCH; it = it->next) {
+		if (it->due > now || it->kind != NVH_XFER ||
+		    it->chantype != NVSP_RNDIS_CHANNEL_DATA || (k && first->chantype != it->chantype))
+			break;
+		its[k++] = it;
+	}
+	if (k == 0)
+		its[k++] = first;
+	return k;
 }
 
 /* Send what is due, in order, until something has to wait. */
@@ -263,27 +331,33 @@ static void q_flush(struct host_dev *d)
 	uint64_t now = host_now(d->h);
 
 	while (c && s->q) {
-		struct nvh_item *it = s->q;
+		struct nvh_item *it = s->q, *its[NVH_BATCH];
+		uint32_t k = 1;
 		int err;
 
 		if (it->due > now) {
 			host_dev_tick_after(c, it->due - now);
 			return;
 		}
-		if (it->kind == NVH_COMP)
+		if (it->kind == NVH_COMP) {
 			err = host_dev_send(c, VMBUS_PKT_COMP, 0, it->trans_id, it->data, it->len);
-		else if (it->kind == NVH_INBAND)
+		} else if (it->kind == NVH_INBAND) {
 			err = host_dev_send(c, VMBUS_PKT_DATA_INBAND, 0, 0, it->data, it->len);
-		else if (!n->rx_known || n->rx_revoked)
+		} else if (!n->rx_known || n->rx_revoked) {
 			err = -EPIPE;           /* nowhere to put it: dropped */
-		else if (it->chantype == NVSP_RNDIS_CHANNEL_DATA && n->filter == 0)
+		} else if (it->chantype == NVSP_RNDIS_CHANNEL_DATA && n->filter == 0) {
 			return;                 /* held until the guest sets a filter */
-		else
-			err = send_xfer(d, c, it);
+		} else {
+			k = batch(it, now, its);
+			err = send_xfer(d, c, its, k);
+		}
 		if (err == -EAGAIN)
 			return;                 /* ring full or no sub-allocation: later */
-		s->q = it->next;
-		free(it);
+		while (k--) {
+			it = s->q;
+			s->q = it->next;
+			free(it);
+		}
 	}
 }
 
@@ -452,11 +526,7 @@ static uint32_t guest_frame(struct host_dev *d, const uint8_t *msg, uint32_t len
 {
 	struct nvh_dev *n = nvh(d);
 	struct rndis_packet rp;
-	struct {
-		struct rndis_hdr h;
-		struct rndis_packet p;
-		uint8_t frame[1514];
-	} __attribute__((packed)) out;
+	uint8_t frame[1514];
 	uint32_t blen, flen;
 
 	if (len < RNDIS_HDR_SIZE + sizeof(rp) || rd32(msg + 4) > len)
@@ -468,15 +538,9 @@ static uint32_t guest_frame(struct host_dev *d, const uint8_t *msg, uint32_t len
 		return NVSP_STAT_FAIL;              /* OpenVMM handle_rndis_packet_message */
 	n->frames_in++;
 	flen = netpeer_input(&n->peer, msg + RNDIS_HDR_SIZE + rp.data_offset, rp.data_len,
-			     out.frame, sizeof(out.frame));
-	if (flen) {
-		memset(&out.h, 0, sizeof(out.h) + sizeof(out.p));
-		out.h.msg_type = RNDIS_MSG_PACKET;
-		out.h.msg_len = (uint32_t)(sizeof(out.h) + sizeof(out.p)) + flen;
-		out.p.data_offset = sizeof(out.p);
-		out.p.data_len = flen;
-		nvh_queue(d, NVSP_RNDIS_CHANNEL_DATA, &out, out.h.msg_len, 0);
-	}
+			     frame, sizeof(frame));
+	for (uint32_t i = 0; flen && i < n->dup_frames; i++)
+		nvh_queue(d, NVSP_RNDIS_CHANNEL_DATA, frame, flen, 0);
 	return NVSP_STAT_SUCCESS;
 }
 
@@ -590,8 +654,14 @@ static void on_guest_comp(struct host_dev *d, struct host_chan *c, uint64_t id, 
 		n->bad_completions++;
 		n->bad_pending = false;
 	}
-	n->slot_id[slot] = 0;
-	n->slot_bad[slot] = false;
+	/* Every sub-allocation of that packet comes back (OpenVMM
+	 * release_recv_buffers). */
+	for (uint32_t i = slot; i < n->nslots && i < NVH_MAX_SLOTS; i++) {
+		if (n->slot_id[i] == id) {
+			n->slot_id[i] = 0;
+			n->slot_bad[i] = false;
+		}
+	}
 }
 
 /* {type, minimum length, needs a completion flag} (STYLE.md §4). */

@@ -16,6 +16,9 @@
 #define NVH_MAX_LINK_EV   8
 #define NVH_SECTION       6144u     /* send-buffer section (OpenVMM) */
 #define NVH_MAX_SLOTS     512       /* receive sub-allocations tracked */
+#define NVH_BATCH         8         /* data frames per transfer-page packet */
+#define NVH_FRAME_OFFSET  256u      /* a frame's place in its sub-allocation (OpenVMM) */
+#define NVH_PPI_SIZE      16u       /* the checksum PPI: header + u32 */
 
 /*
  * Init state of the primary (OpenVMM initialize; one transition function,
@@ -43,6 +46,7 @@ struct nvh_dev {
 	uint32_t bad_range;            /* the Nth transfer-page packet gets a bad range */
 	uint64_t query_delay;          /* QUERY answers after init come this late */
 	uint32_t pings_wanted;         /* end-of-run check */
+	uint32_t dup_frames;           /* each answer of the peer delivered this often */
 	struct nvh_link_ev link[NVH_MAX_LINK_EV];
 	int nlink;
 	/* protocol state (primary) */
