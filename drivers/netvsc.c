@@ -187,7 +187,6 @@ static struct netvsc_dev *netvsc_alloc(struct vmbus_device *dev)
 	completion_init(&nd->rreq.done, "netvsc rndis reply");
 	timer_setup(&nd->watchdog, netvsc_watchdog, "netvsc_watchdog");
 	work_init(&nd->w_link, netvsc_link_work, "netvsc link");
-	waitq_init(&nd->wait, "netvsc");
 	return nd;
 }
 

@@ -191,7 +191,6 @@ struct netvsc_dev {
 	bool link_event;              /* a change is waiting for w_link */
 	bool link_event_up;
 	bool dying;                   /* remove started: no new interface work */
-	struct waitq wait;            /* sub-channel opens */
 	/* counters */
 	uint64_t n_tx, n_tx_full, n_tx_done, n_tx_fail, n_unknown_ids, n_bad_comps;
 	uint64_t n_rx_drop, n_link_events;

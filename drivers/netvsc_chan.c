@@ -141,5 +141,4 @@ void netvsc_subchan_offer(struct vmbus_device *dev, struct vmbus_channel *sc)
 	else
 		pr_info("netvsc: %s: sub-channel %u open (%d channels)\n", netvsc_name(nd), idx,
 			netvsc_open_channels(nd));
-	waitq_wake_all(&nd->wait);
 }

@@ -15,7 +15,8 @@
  * Every transfer-page packet is completed exactly once, after all of its
  * ranges were handled (SEND_RNDIS_PKT_COMPLETE with its trans_id). When the
  * ring has no room the completion waits in a small queue, sent before
- * anything else on the next callback. A packet with a range outside the
+ * anything else on the next callback; while that queue is full no packet is
+ * read. A packet with a range outside the
  * receive buffer fails the channel: it and every later packet are completed
  * with status FAIL and not looked at; the NIC's link goes down. The kernel
  * carries on.
@@ -50,17 +51,14 @@ static bool comp_flush(struct netvsc_chan *ch)
 	return true;
 }
 
+/* The drain loop reads a transfer-page packet only while this queue has
+ * room, so a completion is never lost. */
 static void comp_owe(struct netvsc_chan *ch, uint64_t id, uint32_t status)
 {
 	uint32_t i;
 
 	if (comp_flush(ch) && comp_send(ch, id, status) != -EAGAIN)
 		return;
-	if (ch->comp_n >= NETVSC_PENDING_COMPS) {
-		/* More owed than the host can have outstanding: it is broken. */
-		ch->n_bad_pkts++;
-		return;
-	}
 	i = (ch->comp_head + ch->comp_n) % NETVSC_PENDING_COMPS;
 	ch->comp_id[i] = id;
 	ch->comp_status[i] = status;
@@ -202,8 +200,9 @@ static void rx_inband(struct netvsc_chan *ch, const struct vmbus_pkt *p)
 		rx_send_table(ch->nd, p);
 	/* VF association and data-path switches are not for us (no SR-IOV
 	 * advertised), but a requested completion is still owed. */
-	if (p->flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED)
-		vmbus_chan_send_comp(ch->c, &type, sizeof(type), p->trans_id);
+	if ((p->flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED) &&
+	    vmbus_chan_send_comp(ch->c, &type, sizeof(type), p->trans_id))
+		ch->n_bad_pkts++;                       /* ring full: the host may retry */
 }
 
 static void rx_gone(struct netvsc_chan *ch)
@@ -218,7 +217,6 @@ static void rx_gone(struct netvsc_chan *ch)
 		netvsc_ctl_abort(nd, -ENODEV);
 		netvsc_rndis_abort(nd, -ENODEV);
 	}
-	waitq_wake_all(&nd->wait);
 }
 
 void netvsc_on_channel(struct vmbus_channel *c, void *arg)
@@ -233,9 +231,13 @@ void netvsc_on_channel(struct vmbus_channel *c, void *arg)
 		return;
 	}
 	comp_flush(ch);
-	do {
+	/* Back-pressure: with NETVSC_PENDING_COMPS completions owed (our ring
+	 * to the host is full) stop reading; the host's signal that it made
+	 * room (pending_send_sz) brings us back here. */
+	for (bool more = true; more && ch->comp_n < NETVSC_PENDING_COMPS;) {
 		vmbus_chan_recv_begin(c, &it);
-		while ((r = vmbus_chan_recv_next(c, &it, ch->pkt, sizeof(ch->pkt), &p)) != 0) {
+		while (ch->comp_n < NETVSC_PENDING_COMPS &&
+		       (r = vmbus_chan_recv_next(c, &it, ch->pkt, sizeof(ch->pkt), &p)) != 0) {
 			if (r < 0) {
 				ch->n_bad_pkts++;
 				if (r == -EMSGSIZE)
@@ -251,6 +253,7 @@ void netvsc_on_channel(struct vmbus_channel *c, void *arg)
 			else
 				ch->n_bad_pkts++;
 		}
-	} while (vmbus_chan_recv_end(c, &it));
+		more = vmbus_chan_recv_end(c, &it);
+	}
 	netvsc_tx_kick(ch->nd);
 }
