@@ -37,6 +37,7 @@ extern const struct unit_test storvsc_lib_tests[]; /* storvsc_lib_test.c: crc32,
 extern const struct unit_test gpt_tests[];       /* gpt_test.c */
 extern const struct unit_test storvsc_io_tests[]; /* storvsc_io_test.c */
 extern const struct unit_test netvsc_parse_tests[]; /* netvsc_parse_test.c */
+extern const struct unit_test netvsc_tx_tests[];    /* netvsc_tx_test.c */
 
 #define MS (1000ull * 1000ull)
 
