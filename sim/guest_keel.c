@@ -10,6 +10,7 @@
 
 #include "kernel/timer.h"
 #include "kernel/wq.h"
+#include "drivers/block.h"
 #include "drivers/echo.h"
 #include "drivers/netvsc.h"
 #include "drivers/storvsc.h"
@@ -32,6 +33,7 @@ static int keel_start(void)
 	wq_set_deadlock_action(WQ_DEADLOCK_RECORD);
 	wq_set_may_wake(sim_may_wake, NULL);
 	stopped_called = false;
+	blk_reset();                    /* a seed that panicked had no keel_fini */
 	blkload_start();                /* storage load generator, if switched on */
 	return vmbus_start();
 }
@@ -46,6 +48,7 @@ static void keel_fini(void)
 {
 	vmbus_fini();
 	blkload_fini();
+	blk_reset();                    /* the disks went with the devices */
 	storvsc_knobs_reset();
 	netvsc_knobs_reset();
 #ifdef KEEL_SIM_NETDEV

@@ -36,6 +36,8 @@ extern const struct unit_test storvsc_tests[];   /* storvsc_scsi_test.c (storvsc
 extern const struct unit_test storvsc_lib_tests[]; /* storvsc_lib_test.c: crc32, sha256 */
 extern const struct unit_test gpt_tests[];       /* gpt_test.c */
 extern const struct unit_test storvsc_io_tests[]; /* storvsc_io_test.c */
+extern const struct unit_test block_tests[];     /* block_test.c */
+extern const struct unit_test storvsc_arena_tests[]; /* storvsc_arena_test.c */
 extern const struct unit_test netvsc_parse_tests[]; /* netvsc_parse_test.c */
 extern const struct unit_test netvsc_tx_tests[];    /* netvsc_tx_test.c */
 

@@ -22,8 +22,8 @@
 
 static const struct unit_test *const suites[] = {
 	wq_tests, sync_tests, timer_tests, deadlock_tests, hosted_tests, vmbus_tests,
-	storvsc_tests, storvsc_lib_tests, gpt_tests, storvsc_io_tests, netvsc_parse_tests,
-	netvsc_tx_tests,
+	storvsc_tests, storvsc_lib_tests, gpt_tests, storvsc_io_tests, block_tests,
+	storvsc_arena_tests, netvsc_parse_tests, netvsc_tx_tests,
 };
 
 int t_events[64];
