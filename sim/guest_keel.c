@@ -15,9 +15,7 @@
 #include "drivers/netvsc.h"
 #include "drivers/storvsc.h"
 #include "sim/blkload.h"
-#ifdef KEEL_SIM_NETDEV
 #include "sim/netdev_sim.h"
-#endif
 #include "sim/sim.h"
 #include "vmbus/vmbus.h"
 
@@ -51,9 +49,7 @@ static void keel_fini(void)
 	blk_reset();                    /* the disks went with the devices */
 	storvsc_knobs_reset();
 	netvsc_knobs_reset();
-#ifdef KEEL_SIM_NETDEV
 	netdev_sim_reset();
-#endif
 	vmbus_legacy_single_queue = false;
 	echo_subchannels_wanted = 0;
 	echo_packets_per_channel = 4;
@@ -134,10 +130,8 @@ static int keel_switch(const char *name)
 		return blkload_switch(name);
 	if (!strncmp(name, "netvsc-", 7))
 		return netvsc_guest_switch(name);      /* drivers/netvsc.h */
-#ifdef KEEL_SIM_NETDEV
 	if (!strncmp(name, "net-", 4))
 		return netdev_sim_switch(name);        /* sim/netdev_sim.h */
-#endif
 	return storvsc_guest_switch(name);     /* storvsc-* and disk-* (drivers/storvsc.h) */
 }
 

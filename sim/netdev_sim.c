@@ -1,6 +1,6 @@
 /*
- * A stand-in for the network stack behind net/netdev.h, for keelsim runs
- * while the stack itself is not linked: it keeps the interfaces NIC drivers
+ * A stand-in for the network stack behind net/netdev.h in keelsim, which
+ * does not link the stack itself: it keeps the interfaces NIC drivers
  * attach, counts what they deliver, and with the guest switch "net-ping"
  * pings the simulated L2 peer (host/netpeer.c) from each interface that
  * comes up: ARP for 10.0.0.1, then three ICMP echo requests, each sent when

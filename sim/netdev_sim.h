@@ -1,6 +1,6 @@
 /*
- * The network stack's stand-in under keelsim while net/ has no netdev.c
- * (sim/netdev_sim.c). Built only then (mk/sim.mk defines KEEL_SIM_NETDEV).
+ * The network stack's stand-in under keelsim, which does not link the stack
+ * itself (sim/netdev_sim.c).
  */
 #ifndef KEEL_SIM_NETDEV_SIM_H
 #define KEEL_SIM_NETDEV_SIM_H
