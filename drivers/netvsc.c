@@ -111,6 +111,7 @@ void netvsc_link_event(struct netvsc_dev *nd, bool up)
 		return;
 	nd->link_event = true;
 	nd->link_event_up = up;
+	nd->link_down_seen = nd->link_down_seen || !up;
 	wq_queue(nd->q, &nd->w_link);     /* queueing twice is harmless: one pass sees the last state */
 }
 
@@ -120,18 +121,23 @@ static void netvsc_link_work(struct work *w)
 {
 	struct netvsc_dev *nd = wq_container_of(w, struct netvsc_dev, w_link);
 	uint32_t speed;
-	bool up;
+	bool up, bounce;
 
 	if (nd->dying || !nd->link_event)
 		return;
 	nd->link_event = false;
 	up = nd->link_event_up && nd->state == NV_RUNNING;
+	bounce = nd->link_down_seen && up;  /* down and up again since the last pass */
+	nd->link_down_seen = false;
 	if (up && !netvsc_rndis_query(nd, RNDIS_OID_GEN_LINK_SPEED, &speed, sizeof(speed)))
 		nd->speed_bps = (uint64_t)speed * 100;
 	if (kmutex_lock(&netvsc_cfg_lock, NETVSC_CTL_TIMEOUT_NS))
 		return;
-	if (nd->nd_stack && !nd->dying)
+	if (nd->nd_stack && !nd->dying) {
+		if (bounce)
+			netdev_link(nd->nd_stack, false);   /* the stack renews its address */
 		netdev_link(nd->nd_stack, up);
+	}
 	kmutex_unlock(&netvsc_cfg_lock);
 }
 

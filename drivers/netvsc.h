@@ -190,6 +190,7 @@ struct netvsc_dev {
 	struct work w_link;
 	bool link_event;              /* a change is waiting for w_link */
 	bool link_event_up;
+	bool link_down_seen;          /* a down came since the last pass (a bounce) */
 	bool dying;                   /* remove started: no new interface work */
 	/* counters */
 	uint64_t n_tx, n_tx_full, n_tx_done, n_tx_fail, n_unknown_ids, n_bad_comps;

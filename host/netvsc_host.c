@@ -249,7 +249,7 @@ static int send_xfer(struct host_dev *d, struct host_chan *c, struct nvh_item *c
 		struct nvsp_xfer_range r[NVH_BATCH];
 		struct nvsp_rndis_pkt m;
 	} __attribute__((packed)) pkt;
-	static uint8_t buf[4096];
+	static uint8_t buf[256 + 9216 + 36];   /* the largest sub-allocation (9216-byte frames) */
 	struct host_gpadl *g = gpadl_find(d->h, n->rx_gpadl);
 	int slots[NVH_BATCH];
 	uint32_t hdr = (uint32_t)(sizeof(pkt.h) + k * sizeof(pkt.r[0])), from = 0;
