@@ -100,13 +100,13 @@ static int parse_u32(const char *val, uint32_t max, uint32_t *out)
 	return 0;
 }
 
-static int add_link_event(struct nvh_dev *n, const char *val, bool up)
+static int add_link_event(struct nvh_dev *n, const char *val, uint32_t status)
 {
 	uint64_t at;
 
 	if (n->nlink >= NVH_MAX_LINK_EV || host_parse_ns(val, &at))
 		return -EINVAL;
-	n->link[n->nlink++] = (struct nvh_link_ev){ .at = at, .up = up };
+	n->link[n->nlink++] = (struct nvh_link_ev){ .at = at, .status = status };
 	return 0;
 }
 
@@ -123,9 +123,11 @@ static int nvh_param(struct host_dev *d, const char *key, const char *val)
 		return 0;
 	}
 	if (!strcmp(key, "link-down"))
-		return add_link_event(n, val, false);
+		return add_link_event(n, val, RNDIS_STATUS_MEDIA_DISCONNECT);
 	if (!strcmp(key, "link-up"))
-		return add_link_event(n, val, true);
+		return add_link_event(n, val, RNDIS_STATUS_MEDIA_CONNECT);
+	if (!strcmp(key, "network-change"))
+		return add_link_event(n, val, RNDIS_STATUS_NETWORK_CHANGE);
 	if (!strcmp(key, "max-subchannels"))
 		return parse_u32(val, 64, &n->max_sub);
 	if (!strcmp(key, "bad-range"))
@@ -397,11 +399,12 @@ static void link_events(struct host_dev *d)
 			continue;
 		}
 		e->done = true;
-		n->link_up = e->up;
+		if (e->status != RNDIS_STATUS_NETWORK_CHANGE)
+			n->link_up = e->status == RNDIS_STATUS_MEDIA_CONNECT;
 		memset(&m, 0, sizeof(m));
 		m.h.msg_type = RNDIS_MSG_INDICATE;
 		m.h.msg_len = sizeof(m);
-		m.s.status = e->up ? RNDIS_STATUS_MEDIA_CONNECT : RNDIS_STATUS_MEDIA_DISCONNECT;
+		m.s.status = e->status;
 		nvh_queue(d, NVSP_RNDIS_CHANNEL_CONTROL, &m, sizeof(m), 0);
 	}
 	if (next && d->chan[0])

@@ -31,7 +31,7 @@ enum nvh_init { NVH_WAIT_INIT, NVH_WAIT_BUFFERS, NVH_READY };
 
 struct nvh_link_ev {
 	uint64_t at;
-	bool up;
+	uint32_t status;               /* RNDIS_STATUS_MEDIA_* or NETWORK_CHANGE */
 	bool done;
 };
 

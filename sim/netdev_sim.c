@@ -4,7 +4,8 @@
  * attach, counts what they deliver, and with the guest switch "net-ping"
  * pings the simulated L2 peer (host/netpeer.c) from each interface that
  * comes up: ARP for 10.0.0.1, then three ICMP echo requests, each sent when
- * the previous reply arrived. Frames go out through ops->xmit from this
+ * the previous reply arrived; after the link went down and up again, once
+ * more (as a stack renews its address after a link bounce). Frames go out through ops->xmit from this
  * stand-in's own work queue, as the seam requires.
  */
 #include <stdio.h>
@@ -170,6 +171,10 @@ void netdev_link(struct netdev *nd, bool up)
 {
 	nd->up = up;
 	pr_info("net: %s: link %s\n", nd->name, up ? "up" : "down");
+	if (!up && nd->step == PS_DONE) {
+		nd->step = PS_IDLE;             /* a new link: ping again when it is up */
+		nd->seq = 0;
+	}
 	if (!up || !sim_ping || nd->step == PS_DONE)
 		return;
 	/* Start, or resend the step a link loss may have cut short. */
