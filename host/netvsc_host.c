@@ -433,7 +433,6 @@ static void on_init(struct host_dev *d, struct host_chan *c, uint64_t id, const 
 	struct nvsp_init_complete ic = { .msg_type = NVSP_MSG_INIT_COMPLETE,
 					 .max_mdl_chain_len = 34 };
 
-	(void)c;
 	memcpy(&req, p, sizeof(req));
 	if (n->init != NVH_WAIT_INIT) {
 		host_dev_violation(d, c, "NVSP INIT after a version was accepted");
