@@ -76,20 +76,17 @@ enum netvsc_event { NEV_UP, NEV_FAIL };
 
 static void netvsc_transition(struct netvsc_dev *nd, enum netvsc_event ev)
 {
-	enum netvsc_state from = nd->state;
-
 	switch (ev) {
 	case NEV_UP:
-		if (from == NV_PROBING) {
-			nd->state = NV_RUNNING;
-			return;
-		}
-		break;
+		if (nd->state != NV_PROBING)
+			break;
+		nd->state = NV_RUNNING;
+		return;
 	case NEV_FAIL:
 		nd->state = NV_DEAD;
 		return;
 	}
-	pr_err("netvsc: bug: event %d in state %d\n", ev, from);
+	pr_err("netvsc: bug: event %d in state %d\n", ev, nd->state);
 }
 
 void netvsc_fail(struct netvsc_dev *nd)
@@ -141,20 +138,6 @@ static void netvsc_link_work(struct work *w)
 	kmutex_unlock(&netvsc_cfg_lock);
 }
 
-/* ---- watchdog: ends control waits the host never answers ---- */
-
-static uint64_t netvsc_watchdog(struct timer *t)
-{
-	struct netvsc_dev *nd = wq_container_of(t, struct netvsc_dev, watchdog);
-	uint64_t now = plat_now_ns();
-
-	if (now < nd->ctl_deadline)
-		return nd->ctl_deadline - now;
-	netvsc_ctl_abort(nd, -ETIMEDOUT);
-	netvsc_rndis_abort(nd, -ETIMEDOUT);
-	return 0;
-}
-
 /* ---- probe and remove ---- */
 
 static int netvsc_queue_create(struct netvsc_dev *nd)
@@ -189,9 +172,8 @@ static struct netvsc_dev *netvsc_alloc(struct vmbus_device *dev)
 	nd->state = NV_PROBING;
 	nd->mtu = NETVSC_MTU;
 	nd->next_req_id = 1;
-	completion_init(&nd->ctl.done, "netvsc nvsp reply");
-	completion_init(&nd->rreq.done, "netvsc rndis reply");
-	timer_setup(&nd->watchdog, netvsc_watchdog, "netvsc_watchdog");
+	completion_init(&nd->ctl.done, "netvsc reply");
+	completion_init(&nd->rreq.done, "netvsc reply");
 	work_init(&nd->w_link, netvsc_link_work, "netvsc link");
 	return nd;
 }
@@ -250,7 +232,6 @@ static void netvsc_teardown(struct netvsc_dev *nd)
 	netvsc_nvsp_revoke(nd);
 	netvsc_tx_abort(nd);
 	netvsc_chan_close_all(nd);
-	timer_stop(&nd->watchdog);
 	netvsc_buffers_free(nd);
 	if (nd->own_q) {
 		wq_destroy(nd->q);
@@ -295,15 +276,13 @@ static int netvsc_probe(struct vmbus_device *dev)
 	err = netvsc_attach(nd);
 	if (err)
 		goto fail;
-	pr_info("netvsc: %s: NVSP 0x%x, MAC %02x:%02x:%02x:%02x:%02x:%02x, MTU %u, link %s, "
-		"%d channel(s)\n", netvsc_name(nd), nd->nvsp_ver, nd->mac[0], nd->mac[1],
-		nd->mac[2], nd->mac[3], nd->mac[4], nd->mac[5], nd->mtu,
-		nd->link_up ? "up" : "down", netvsc_open_channels(nd));
+	pr_info("netvsc: %s: MAC %02x:%02x:%02x:%02x:%02x:%02x, NVSP %x\n", netvsc_name(nd),
+		nd->mac[0], nd->mac[1], nd->mac[2], nd->mac[3], nd->mac[4], nd->mac[5],
+		nd->nvsp_ver);
 	vmbus_device_set_ready(dev);
 	return 0;
 fail:
-	pr_err("netvsc: %s: probe failed (%d)\n", netvsc_name(nd), err);
-	netvsc_teardown(nd);
+	netvsc_teardown(nd);                    /* vmbus reports the failure */
 	return err;
 }
 

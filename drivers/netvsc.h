@@ -179,13 +179,9 @@ struct netvsc_dev {
 	struct netvsc_ctl ctl;
 	struct netvsc_rreq rreq;
 	uint32_t next_req_id;
-	struct timer watchdog;        /* ends control waits the host never answers */
-	uint64_t ctl_deadline;
 	/* channels: [0] is the primary */
 	struct netvsc_chan ch[NETVSC_MAX_CHANNELS];
 	uint16_t subs_requested;
-	uint32_t send_table[NVSP_SEND_TABLE_ENTRIES];
-	bool send_table_set;
 	/* link changes: recorded by the callback, applied by w_link */
 	struct work w_link;
 	bool link_event;              /* a change is waiting for w_link */

@@ -16,29 +16,20 @@
 #include "drivers/netvsc.h"
 #include "kernel/log.h"
 
+/* The moves of the diagram in netvsc.h: for each target, the states it may
+ * be reached from. */
+static const uint8_t netvsc_chan_from[] = {
+	[NCH_FREE] = 0,
+	[NCH_OPENING] = 1u << NCH_FREE,
+	[NCH_OPEN] = 1u << NCH_OPENING,
+	[NCH_FAILED] = 1u << NCH_OPEN,
+	[NCH_DEAD] = 1u << NCH_OPENING | 1u << NCH_OPEN | 1u << NCH_FAILED | 1u << NCH_DEAD,
+};
+
 void netvsc_chan_transition(struct netvsc_chan *ch, enum netvsc_chan_state to)
 {
-	enum netvsc_chan_state from = ch->state;
-	bool ok = false;
-
-	switch (to) {
-	case NCH_OPENING:
-		ok = from == NCH_FREE;
-		break;
-	case NCH_OPEN:
-		ok = from == NCH_OPENING;
-		break;
-	case NCH_FAILED:
-		ok = from == NCH_OPEN;
-		break;
-	case NCH_DEAD:
-		ok = from != NCH_FREE;
-		break;
-	case NCH_FREE:
-		break;
-	}
-	if (!ok) {
-		pr_err("netvsc: bug: channel %u state %d -> %d\n", ch->subidx, from, to);
+	if (!(netvsc_chan_from[to] & (1u << ch->state))) {
+		pr_err("netvsc: bug: channel %u state %d -> %d\n", ch->subidx, ch->state, to);
 		return;
 	}
 	ch->state = to;
@@ -103,18 +94,11 @@ void netvsc_request_subchannels(struct netvsc_dev *nd)
 	nd->subs_requested = (uint16_t)n;      /* the offer callback accepts 1..n from now */
 	req.num_subchannels = (uint32_t)n;
 	err = netvsc_ctl_call(nd, &req, sizeof(req), NVSP_MSG5_SUBCHANNEL);
-	if (err) {
-		pr_err("netvsc: %s: SUBCHANNEL(%d) failed (%d); single queue\n", netvsc_name(nd),
-		       n, err);
-		return;
-	}
 	memcpy(&rep, nd->ctl.reply, sizeof(rep));
-	if (rep.op_or_status != NVSP_STAT_SUCCESS || rep.num_subchannels > (uint32_t)n) {
-		pr_err("netvsc: %s: SUBCHANNEL answer refused (status %u, %u channels)\n",
-		       netvsc_name(nd), rep.op_or_status, rep.num_subchannels);
-		return;
-	}
-	pr_info("netvsc: %s: host grants %u sub-channel(s)\n", netvsc_name(nd), rep.num_subchannels);
+	/* Refused, or more than asked for: stay on the primary (offers that
+	 * came anyway are opened; nothing waits for them). */
+	if (err || rep.op_or_status != NVSP_STAT_SUCCESS || rep.num_subchannels > (uint32_t)n)
+		pr_err("netvsc: %s: SUBCHANNEL refused (%d)\n", netvsc_name(nd), err);
 }
 
 /* vmbus_subchan queue: the only place a sub-channel is opened. */
@@ -122,23 +106,14 @@ void netvsc_subchan_offer(struct vmbus_device *dev, struct vmbus_channel *sc)
 {
 	struct netvsc_dev *nd = vmbus_device_priv(dev);
 	uint16_t idx = vmbus_chan_subidx(sc);
-	int err;
 
 	if (!nd || nd->dying || nd->state == NV_DEAD)
 		return;
-	if (idx == 0 || idx > nd->subs_requested || idx > NETVSC_MAX_SUBCHANNELS) {
-		pr_err("netvsc: %s: unexpected sub-channel index %u (asked for %u); ignored\n",
-		       netvsc_name(nd), idx, nd->subs_requested);
+	/* Only indices we asked for, each once. */
+	if (idx == 0 || idx > nd->subs_requested || idx > NETVSC_MAX_SUBCHANNELS ||
+	    nd->ch[idx].state != NCH_FREE) {
+		pr_err("netvsc: %s: sub-channel %u ignored\n", netvsc_name(nd), idx);
 		return;
 	}
-	if (nd->ch[idx].state != NCH_FREE) {
-		pr_err("netvsc: %s: duplicate sub-channel %u ignored\n", netvsc_name(nd), idx);
-		return;
-	}
-	err = netvsc_chan_open(nd, &nd->ch[idx], sc);
-	if (err)
-		pr_err("netvsc: %s: sub-channel %u open failed (%d)\n", netvsc_name(nd), idx, err);
-	else
-		pr_info("netvsc: %s: sub-channel %u open (%d channels)\n", netvsc_name(nd), idx,
-			netvsc_open_channels(nd));
+	netvsc_chan_open(nd, &nd->ch[idx], sc);         /* vmbus reports a failure */
 }

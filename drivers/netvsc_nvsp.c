@@ -11,8 +11,9 @@
  * section size of at least 68 bytes.
  *
  * One control request is outstanding at a time (probe is sequential). Its
- * waiter is woken by the channel callback (netvsc_ctl_done), by the
- * watchdog when the host never answers, or by a rescind (netvsc_ctl_abort).
+ * waiter is woken by the channel callback (netvsc_ctl_done) or by a rescind
+ * or a failed channel (netvsc_ctl_abort); a host that never answers ends it
+ * by the wait's timeout.
  */
 #include <errno.h>
 #include <string.h>
@@ -64,13 +65,9 @@ int netvsc_ctl_call(struct netvsc_dev *nd, const void *req, uint32_t len, uint32
 		ctl->waiting = false;
 		return err;
 	}
-	/* Completed by netvsc_ctl_done (vmbus_event), the watchdog (timer
-	 * queue) or netvsc_ctl_abort on a rescind. The wait's own timeout is
-	 * a backstop behind the watchdog. */
-	nd->ctl_deadline = plat_now_ns() + NETVSC_CTL_TIMEOUT_NS;
-	timer_start(&nd->watchdog, NETVSC_CTL_TIMEOUT_NS);
-	err = completion_wait(&ctl->done, 2 * NETVSC_CTL_TIMEOUT_NS);
-	timer_stop(&nd->watchdog);
+	/* Completed by netvsc_ctl_done (vmbus_event) or netvsc_ctl_abort (a
+	 * rescind, a failed channel, teardown); else the timeout ends it. */
+	err = completion_wait(&ctl->done, NETVSC_CTL_TIMEOUT_NS);
 	ctl->waiting = false;
 	return err ? err : ctl->err;
 }
@@ -125,11 +122,8 @@ int netvsc_nvsp_negotiate(struct netvsc_dev *nd)
 			nd->nvsp_ver = netvsc_versions[i];
 			return 0;
 		}
-		pr_debug("netvsc: %s: NVSP 0x%x refused (%u)\n", netvsc_name(nd),
-			 netvsc_versions[i], ic.status);
 	}
-	pr_err("netvsc: %s: the host accepts none of our NVSP versions\n", netvsc_name(nd));
-	return -EPROTONOSUPPORT;
+	return -EPROTONOSUPPORT;                /* none of ours */
 }
 
 /* NDIS config (v2+) and NDIS version: no completion requested (Linux). */
@@ -193,9 +187,7 @@ static int nvsp_recv_buf(struct netvsc_dev *nd)
 	if (rc.status != NVSP_STAT_SUCCESS || rc.num_sections != 1 || s->offset != 0 ||
 	    s->sub_alloc_size < NETVSC_MIN_SECTION ||
 	    (uint64_t)s->sub_alloc_size * s->num_sub_allocs > nd->rx_size) {
-		pr_err("netvsc: %s: receive buffer refused or malformed answer (status %u, "
-		       "%u sections)\n", netvsc_name(nd), rc.status, rc.num_sections);
-		return -EPROTO;
+		return -EPROTO;                 /* vmbus reports the probe's failure */
 	}
 	nd->rx_sub_alloc = s->sub_alloc_size;
 	return 0;
@@ -220,8 +212,6 @@ static int nvsp_send_buf(struct netvsc_dev *nd)
 	memcpy(&sc, nd->ctl.reply, sizeof(sc));
 	if (sc.status != NVSP_STAT_SUCCESS || sc.section_size < NETVSC_MIN_SECTION ||
 	    sc.section_size > nd->tx_size) {
-		pr_err("netvsc: %s: send buffer refused (status %u, section %u)\n",
-		       netvsc_name(nd), sc.status, sc.section_size);
 		return -EPROTO;
 	}
 	n = nd->tx_size / sc.section_size;
@@ -259,17 +249,13 @@ void netvsc_nvsp_revoke(struct netvsc_dev *nd)
 
 /* After the channels are closed (Linux netvsc_device_remove on VMBus 4.0
  * and later): tear the buffer GPADLs down; vmbus frees their pages when
- * the host has let go (or at UNLOAD), never before. */
+ * the host has let go (or at UNLOAD), never before, and reports a teardown
+ * the host does not answer. */
 static void buf_free(struct netvsc_dev *nd, uint8_t **mem, uint32_t handle, bool *live)
 {
-	if (*live) {
-		int err = vmbus_gpadl_destroy(primary(nd), handle);
-
-		if (err && err != -ENOENT && err != -ENOTCONN)
-			pr_err("netvsc: %s: GPADL 0x%x not torn down (%d); its pages stay with "
-			       "vmbus\n", netvsc_name(nd), handle, err);
-		*live = false;
-	}
+	if (*live)
+		vmbus_gpadl_destroy(primary(nd), handle);
+	*live = false;
 	*mem = NULL;
 }
 

@@ -22,8 +22,8 @@ static uint32_t rd32(const uint8_t *p)
 /* ---- NVSP completions (Linux netvsc_send_completion length checks) ---- */
 
 static const struct {
-	uint32_t type;
-	uint32_t min_len;
+	uint8_t type;                   /* every type here is below 256 */
+	uint8_t min_len;
 } nvsp_comp_len[] = {
 	{ NVSP_MSG_INIT_COMPLETE, sizeof(struct nvsp_init_complete) },
 	{ NVSP_MSG1_SEND_RECV_BUF_COMPLETE, sizeof(struct nvsp_recv_buf_complete) },

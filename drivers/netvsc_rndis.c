@@ -19,8 +19,9 @@
 #include "kernel/platform.h"
 
 /* Send msg (its req_id already set) and wait for the response of type
- * `expect`. Woken by netvsc_rndis_control (vmbus_event), the watchdog, or
- * netvsc_rndis_abort on a rescind or teardown. */
+ * `expect`. Woken by netvsc_rndis_control (vmbus_event) or
+ * netvsc_rndis_abort (a rescind, a failed channel, teardown); else the
+ * timeout ends it. */
 static int rndis_call(struct netvsc_dev *nd, const void *msg, uint32_t len, uint32_t req_id,
 		      uint32_t expect)
 {
@@ -39,10 +40,7 @@ static int rndis_call(struct netvsc_dev *nd, const void *msg, uint32_t len, uint
 		r->req_id = 0;
 		return err;
 	}
-	nd->ctl_deadline = plat_now_ns() + NETVSC_CTL_TIMEOUT_NS;
-	timer_start(&nd->watchdog, NETVSC_CTL_TIMEOUT_NS);
-	err = completion_wait(&r->done, 2 * NETVSC_CTL_TIMEOUT_NS);
-	timer_stop(&nd->watchdog);
+	err = completion_wait(&r->done, NETVSC_CTL_TIMEOUT_NS);
 	r->req_id = 0;
 	return err ? err : r->err;
 }

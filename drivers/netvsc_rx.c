@@ -67,14 +67,15 @@ static void comp_owe(struct netvsc_chan *ch, uint64_t id, uint32_t status)
 
 /* ---- transfer-page packets ---- */
 
-static void chan_fail(struct netvsc_chan *ch, const char *why)
+static void chan_fail(struct netvsc_chan *ch)
 {
 	struct netvsc_dev *nd = ch->nd;
 
 	if (ch->state != NCH_OPEN)
 		return;
 	netvsc_chan_transition(ch, NCH_FAILED);
-	pr_err("netvsc: %s: channel %u: %s; channel failed\n", netvsc_name(nd), ch->subidx, why);
+	pr_err("netvsc: %s: bad transfer-page packet, channel %u failed\n", netvsc_name(nd),
+	       ch->subidx);
 	if (ch->subidx == 0) {
 		/* No answer can come any more: end the probe's waits now. */
 		netvsc_fail(nd);
@@ -124,7 +125,7 @@ static void rx_xfer(struct netvsc_chan *ch, const struct vmbus_pkt *p)
 	if (netvsc_parse_xfer(p->raw, p->raw_len, (uint32_t)(p->data - p->raw), NETVSC_RX_ID, &x)) {
 		ch->n_bad_pkts++;
 		status = NVSP_STAT_FAIL;
-		chan_fail(ch, "malformed transfer-page packet");
+		chan_fail(ch);
 		goto complete;
 	}
 	/* Every range is checked before any is used. */
@@ -133,7 +134,7 @@ static void rx_xfer(struct netvsc_chan *ch, const struct vmbus_pkt *p)
 				     NETVSC_RX_COPY_MAX)) {
 			ch->n_bad_ranges++;
 			status = NVSP_STAT_FAIL;
-			chan_fail(ch, "transfer-page range outside the receive buffer");
+			chan_fail(ch);
 			goto complete;
 		}
 	}
@@ -172,23 +173,6 @@ static void rx_comp(struct netvsc_chan *ch, const struct vmbus_pkt *p)
 	netvsc_tx_done(nd, ctx, rc.status);     /* the section is free either way */
 }
 
-/* SEND_INDIRECTION_TABLE (Linux netvsc_send_table): kept when well formed. */
-static void rx_send_table(struct netvsc_dev *nd, const struct vmbus_pkt *p)
-{
-	struct nvsp_indirection_table t;
-
-	if (p->data_len < sizeof(t))
-		return;
-	memcpy(&t, p->data, sizeof(t));
-	if (t.count != NVSP_SEND_TABLE_ENTRIES || t.offset > p->data_len ||
-	    p->data_len - t.offset < sizeof(nd->send_table)) {
-		nd->n_bad_comps++;
-		return;
-	}
-	memcpy(nd->send_table, p->data + t.offset, sizeof(nd->send_table));
-	nd->send_table_set = true;
-}
-
 static void rx_inband(struct netvsc_chan *ch, const struct vmbus_pkt *p)
 {
 	uint32_t type;
@@ -196,10 +180,9 @@ static void rx_inband(struct netvsc_chan *ch, const struct vmbus_pkt *p)
 	if (p->data_len < sizeof(type))
 		return;
 	memcpy(&type, p->data, sizeof(type));
-	if (type == NVSP_MSG5_SEND_INDIRECTION_TABLE)
-		rx_send_table(ch->nd, p);
-	/* VF association and data-path switches are not for us (no SR-IOV
-	 * advertised), but a requested completion is still owed. */
+	/* The send table is not read: frames go out on the primary. VF
+	 * association and data-path switches are not for us (no SR-IOV
+	 * advertised). A requested completion is still owed. */
 	if ((p->flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED) &&
 	    vmbus_chan_send_comp(ch->c, &type, sizeof(type), p->trans_id))
 		ch->n_bad_pkts++;                       /* ring full: the host may retry */
