@@ -50,17 +50,21 @@ void netvsc_knobs_reset(void)
 #endif
 }
 
+/* Guest switches (keelsim `guest-switch`): KEEL_TEST_HOOKS builds only;
+ * keel.efi keeps the defaults. */
 int netvsc_guest_switch(const char *name)
 {
+#ifdef KEEL_TEST_HOOKS
 	if (!strncmp(name, "netvsc-subchannels=", 19)) {
 		netvsc_subchannels_wanted = atoi(name + 19);
 		return 0;
 	}
-#ifdef KEEL_TEST_HOOKS
 	if (!strcmp(name, "netvsc-shared-queue")) {
 		netvsc_shared_queue = true;
 		return 0;
 	}
+#else
+	(void)name;
 #endif
 	return -1;
 }

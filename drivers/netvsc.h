@@ -25,10 +25,11 @@
  * except netvsc_cfg_lock, which orders changes of interfaces towards the
  * stack (the role of Linux's RTNL).
  *
- * Guest switches (keelsim `guest-switch`; reset by netvsc_knobs_reset):
+ * Guest switches (keelsim `guest-switch`, KEEL_TEST_HOOKS builds only; reset
+ * by netvsc_knobs_reset):
  *   netvsc-subchannels=N   sub-channels to ask for (default 0)
  *   netvsc-shared-queue    every interface's work on one queue (the pre-fix
- *                          design; test builds only, KEEL_TEST_HOOKS)
+ *                          design)
  */
 #ifndef KEEL_DRIVERS_NETVSC_H
 #define KEEL_DRIVERS_NETVSC_H
