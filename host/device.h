@@ -46,6 +46,8 @@ struct host_dev_ops {
 	/* Ring space freed or a timed event fired: retry pending sends. */
 	void (*tick)(struct host_dev *d, struct host_chan *c);
 	void (*destroy)(struct host_dev *d);
+	/* End of a run: 0, or -1 with the reason in why (optional). */
+	int (*check_final)(struct host_dev *d, char *why, size_t cap);
 };
 
 struct host_dev {
@@ -70,6 +72,10 @@ struct host_dev {
  * (the device is ticked when space appears), -EPIPE when not open. */
 int host_dev_send(struct host_chan *c, uint16_t type, uint16_t flags,
 		  uint64_t trans_id, const void *payload, uint32_t len);
+/* The same, the first hdr_len payload bytes lying before the packet's data
+ * offset (a transfer-page packet's header and ranges). */
+int host_dev_send_hdr(struct host_chan *c, uint16_t type, uint16_t flags, uint64_t trans_id,
+		      uint32_t hdr_len, const void *payload, uint32_t len);
 /* Offer n sub-channels of d (indices nsub+1..); returns how many. */
 int host_dev_offer_subchannels(struct host_dev *d, int n);
 /* Ask for a tick on channel c after delay_ns. */
@@ -91,5 +97,6 @@ bool host_dev_subchan_offers_first(const struct host_dev *d);
 /* The device types (device table in vmbus_host.c). */
 extern const struct host_dev_ops echo_dev_ops;
 extern const struct host_dev_ops storvsc_dev_ops;   /* host/storvsc_host.c */
+extern const struct host_dev_ops netvsc_dev_ops;    /* host/netvsc_host.c */
 
 #endif

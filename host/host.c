@@ -420,6 +420,7 @@ void host_set_insufficient_buffers(struct host *h, uint32_t n)
 static const struct host_dev_ops *const dev_types[] = {
 	&echo_dev_ops,
 	&storvsc_dev_ops,
+	&netvsc_dev_ops,
 };
 
 static const struct host_dev_ops *dev_type_find(const char *type)
@@ -643,6 +644,8 @@ static int check_final(struct host *h, char *why, size_t cap)
 	for (int i = 0; i < h->ndevs; i++) {
 		struct host_dev *d = h->devs[i];
 
+		if (d->ops->check_final && d->ops->check_final(d, why, cap))
+			return -1;
 		for (int s = 0; s <= d->nsub; s++) {
 			struct host_chan *c = d->chan[s];
 

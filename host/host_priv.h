@@ -263,6 +263,10 @@ int ring_host_init(struct host_ring *r, struct host *h, const struct host_gpadl 
 		   uint32_t first_page, uint32_t npages);
 int ring_host_recv(struct host_ring *r, uint32_t relid, uint8_t *buf, uint32_t cap,
 		   uint32_t *len);
+/* The same with the first hdr_len payload bytes before the data offset
+ * (offset8), e.g. a transfer-page packet's header and ranges. */
+int ring_host_send_hdr(struct host_ring *r, uint32_t relid, uint16_t type, uint16_t flags,
+		       uint64_t trans_id, uint32_t hdr_len, const void *payload, uint32_t len);
 int ring_host_send(struct host_ring *r, uint32_t relid, uint16_t type, uint16_t flags,
 		   uint64_t trans_id, const void *payload, uint32_t len);
 void ring_host_open(struct host_chan *c);

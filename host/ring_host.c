@@ -171,12 +171,18 @@ int ring_host_recv(struct host_ring *r, uint32_t relid, uint8_t *buf, uint32_t c
 int ring_host_send(struct host_ring *r, uint32_t relid, uint16_t type, uint16_t flags,
 		   uint64_t trans_id, const void *payload, uint32_t len)
 {
+	return ring_host_send_hdr(r, relid, type, flags, trans_id, 0, payload, len);
+}
+
+int ring_host_send_hdr(struct host_ring *r, uint32_t relid, uint16_t type, uint16_t flags,
+		       uint64_t trans_id, uint32_t hdr_len, const void *payload, uint32_t len)
+{
 	uint8_t pkt[sizeof(struct vmbus_pkt_desc) + 4096 + 16];
 	struct vmbus_pkt_desc d;
 	uint32_t rd, free, plen, total, old = r->priv_write;
 	uint64_t trailer;
 
-	if (len > 4096)
+	if (len > 4096 || hdr_len > len || (hdr_len & 7))
 		return -EMSGSIZE;
 	if (ring_index(r, relid, RC_READ_INDEX, "read_index", &rd) < 0)
 		return -EINVAL;
@@ -189,7 +195,7 @@ int ring_host_send(struct host_ring *r, uint32_t relid, uint16_t type, uint16_t 
 		return -EAGAIN;
 	}
 	d.type = type;
-	d.offset8 = sizeof(d) / 8;
+	d.offset8 = (uint16_t)((sizeof(d) + hdr_len) / 8);
 	d.len8 = (uint16_t)(plen / 8);
 	d.flags = flags;
 	d.trans_id = trans_id;

@@ -409,6 +409,19 @@ int host_dev_send(struct host_chan *c, uint16_t type, uint16_t flags, uint64_t t
 	return r;
 }
 
+int host_dev_send_hdr(struct host_chan *c, uint16_t type, uint16_t flags, uint64_t trans_id,
+		      uint32_t hdr_len, const void *payload, uint32_t len)
+{
+	int r;
+
+	if (c->state != HCS_OPEN)
+		return -EPIPE;
+	r = ring_host_send_hdr(&c->out, c->relid, type, flags, trans_id, hdr_len, payload, len);
+	if (r == -EAGAIN)
+		c->blocked = true;
+	return r;
+}
+
 int host_dev_offer_subchannels(struct host_dev *d, int n)
 {
 	struct host *h = d->h;

@@ -12,8 +12,10 @@
 #include "kernel/wq.h"
 #include "drivers/block.h"
 #include "drivers/echo.h"
+#include "drivers/netvsc.h"
 #include "drivers/storvsc.h"
 #include "sim/blkload.h"
+#include "sim/netdev_sim.h"
 #include "sim/sim.h"
 #include "vmbus/vmbus.h"
 
@@ -46,6 +48,8 @@ static void keel_fini(void)
 	blkload_fini();
 	blk_reset();                    /* the disks went with the devices */
 	storvsc_knobs_reset();
+	netvsc_knobs_reset();
+	netdev_sim_reset();
 	vmbus_legacy_single_queue = false;
 	vmbus_test_subchan_on_device_queue = false;
 	vmbus_test_shared_device_queue = false;
@@ -156,6 +160,10 @@ static int keel_switch(const char *name)
 	}
 	if (!strncmp(name, "blkload", 7))
 		return blkload_switch(name);
+	if (!strncmp(name, "netvsc-", 7))
+		return netvsc_guest_switch(name);      /* drivers/netvsc.h */
+	if (!strncmp(name, "net-", 4))
+		return netdev_sim_switch(name);        /* sim/netdev_sim.h */
 	return storvsc_guest_switch(name);     /* storvsc-* and disk-* (drivers/storvsc.h) */
 }
 

@@ -539,6 +539,12 @@ int vmbus_chan_send(struct vmbus_channel *c, const void *data, uint32_t len,
 	return chan_write(c, VMBUS_PKT_DATA_INBAND, flags, trans_id, NULL, 0, data, len);
 }
 
+int vmbus_chan_send_comp(struct vmbus_channel *c, const void *data, uint32_t len,
+			 uint64_t trans_id)
+{
+	return chan_write(c, VMBUS_PKT_COMP, 0, trans_id, NULL, 0, data, len);
+}
+
 int vmbus_chan_send_request(struct vmbus_channel *c, const void *data, uint32_t len,
 			    uint64_t ctx, uint64_t *trans_id)
 {

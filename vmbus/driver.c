@@ -27,12 +27,14 @@
 extern const struct vmbus_driver echo_driver;        /* drivers/echo.c, tests only */
 #endif
 extern const struct vmbus_driver storvsc_driver;     /* drivers/storvsc.c */
+extern const struct vmbus_driver netvsc_driver;      /* drivers/netvsc.c */
 
 const struct vmbus_driver *const vmbus_drivers[] = {
 #ifdef KEEL_TEST_HOOKS
 	&echo_driver,
 #endif
 	&storvsc_driver,
+	&netvsc_driver,
 };
 const unsigned vmbus_ndrivers = sizeof(vmbus_drivers) / sizeof(vmbus_drivers[0]);
 

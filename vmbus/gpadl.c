@@ -366,6 +366,22 @@ int vmbus_gpadl_create(struct vmbus_channel *c, void *mem, size_t pages, uint32_
 	return err;
 }
 
+int vmbus_gpadl_create_owned(struct vmbus_channel *c, void *mem, size_t pages,
+			     uint32_t *handle)
+{
+	struct vmbus_gpadl *g;
+	int err;
+
+	if (c->rescinded) {
+		plat_page_free(mem, pages);
+		return -ENODEV;
+	}
+	err = vmbus_gpadl_establish(c, mem, pages, true, &g);
+	if (!err)
+		*handle = g->handle;
+	return err;
+}
+
 int vmbus_gpadl_destroy(struct vmbus_channel *c, uint32_t handle)
 {
 	for (struct vmbus_gpadl *g = c->conn->gpadls; g; g = g->next)

@@ -136,6 +136,10 @@ uint16_t vmbus_chan_subidx(const struct vmbus_channel *c);
 /* In-band packet (§5.3). trans_id 0 and no completion unless flags say so. */
 int vmbus_chan_send(struct vmbus_channel *c, const void *data, uint32_t len,
 		    uint64_t trans_id, uint16_t flags);
+/* A completion packet (type 11) answering the host's packet trans_id, e.g.
+ * netvsc's receive completions (§5.3). */
+int vmbus_chan_send_comp(struct vmbus_channel *c, const void *data, uint32_t len,
+			 uint64_t trans_id);
 /* In-band request with a completion: the id comes from the requestor table
  * and maps back to ctx (§5.8, §7.4). */
 int vmbus_chan_send_request(struct vmbus_channel *c, const void *data, uint32_t len,
@@ -158,6 +162,12 @@ bool vmbus_chan_recv_end(struct vmbus_channel *c, struct vmbus_ring_iter *it);
 /* Extra GPADLs for device buffers (§4.3, §4.6). May wait. */
 int vmbus_gpadl_create(struct vmbus_channel *c, void *mem, size_t pages, uint32_t *handle);
 int vmbus_gpadl_destroy(struct vmbus_channel *c, uint32_t handle);
+/* The same, but the GPADL owns mem (from plat_page_alloc) from the call on,
+ * whatever the result: the pages are freed when the GPADL is gone (teardown
+ * answered, rescind release, UNLOAD, vmbus_fini), never while the host may
+ * still write them. */
+int vmbus_gpadl_create_owned(struct vmbus_channel *c, void *mem, size_t pages,
+			     uint32_t *handle);
 
 /* ---- introspection (lsvmbus, keelsim) ---- */
 

@@ -46,6 +46,8 @@ extern const struct unit_test net_config_tests[]; /* net_config_test.c: ip=, net
 extern const struct unit_test net_fuzz_tests[];  /* net_fuzz_test.c: mutated frames */
 extern const struct unit_test net_dns_tests[];   /* net_dns_test.c: conn_resolve */
 extern const struct unit_test net_conn_tests[];  /* net_conn_test.c: conn_connect */
+extern const struct unit_test netvsc_parse_tests[]; /* netvsc_parse_test.c */
+extern const struct unit_test netvsc_tx_tests[];    /* netvsc_tx_test.c */
 
 #define MS (1000ull * 1000ull)
 

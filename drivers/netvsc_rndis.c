@@ -1,0 +1,194 @@
+/*
+ * RNDIS on the synthetic NIC: INITIALIZE, QUERY and SET requests and their
+ * responses, and status indications (link up and down, network change,
+ * link speed). Follows Linux rndis_filter_init_device,
+ * rndis_filter_query_device, rndis_filter_set_packet_filter,
+ * rndis_filter_receive_response and netvsc_linkstatus_callback.
+ *
+ * Requests go out in a send-buffer section with channel type "control"
+ * (netvsc_tx.c); responses arrive in the receive buffer and reach
+ * netvsc_rndis_control after netvsc_rx.c copied and netvsc_parse_rndis
+ * checked them. One request is outstanding at a time; a response is taken
+ * only when its request id and type match it.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "drivers/netvsc.h"
+#include "kernel/log.h"
+#include "kernel/platform.h"
+
+/* Send msg (its req_id already set) and wait for the response of type
+ * `expect`. Woken by netvsc_rndis_control (vmbus_event) or
+ * netvsc_rndis_abort (a rescind, a failed channel, teardown); else the
+ * timeout ends it. */
+static int rndis_call(struct netvsc_dev *nd, const void *msg, uint32_t len, uint32_t req_id,
+		      uint32_t expect)
+{
+	struct netvsc_rreq *r = &nd->rreq;
+	int err;
+
+	if (r->req_id || nd->dying)
+		return -EBUSY;
+	completion_reinit(&r->done);
+	r->req_id = req_id;
+	r->expect = expect;
+	r->err = -ETIMEDOUT;
+	r->len = 0;
+	err = netvsc_tx_rndis(nd, msg, len, NVSP_RNDIS_CHANNEL_CONTROL);
+	if (err) {
+		r->req_id = 0;
+		return err;
+	}
+	err = completion_wait(&r->done, NETVSC_CTL_TIMEOUT_NS);
+	r->req_id = 0;
+	return err ? err : r->err;
+}
+
+static uint32_t next_id(struct netvsc_dev *nd)
+{
+	uint32_t id = nd->next_req_id++;
+
+	if (nd->next_req_id == 0)
+		nd->next_req_id = 1;     /* 0 means "none outstanding" */
+	return id;
+}
+
+void netvsc_rndis_abort(struct netvsc_dev *nd, int err)
+{
+	if (!nd->rreq.req_id)
+		return;
+	nd->rreq.req_id = 0;
+	nd->rreq.err = err;
+	complete_one(&nd->rreq.done);
+}
+
+int netvsc_rndis_init(struct netvsc_dev *nd)
+{
+	struct {
+		struct rndis_hdr h;
+		struct rndis_init_req b;
+	} RNDIS_PACKED m = {
+		{ RNDIS_MSG_INIT, sizeof(m) },
+		{ .major_ver = 1, .minor_ver = 0, .max_xfer_size = 0x4000 },
+	};
+	uint32_t media = RNDIS_MEDIA_DISCONNECTED, frame = 0, speed = 0;
+	int err;
+
+	m.b.req_id = next_id(nd);
+	err = rndis_call(nd, &m, sizeof(m), m.b.req_id, RNDIS_MSG_INIT_C);
+	if (err)
+		return err;
+	err = netvsc_rndis_query(nd, RNDIS_OID_802_3_PERMANENT_ADDRESS, nd->mac, NETDEV_MAC_LEN);
+	if (err)
+		return err;
+	/* Optional answers: a host that refuses them leaves the defaults. */
+	if (!netvsc_rndis_query(nd, RNDIS_OID_GEN_MAXIMUM_FRAME_SIZE, &frame, sizeof(frame)) &&
+	    frame >= 68 && frame < nd->mtu)
+		nd->mtu = frame;                /* Linux lowers its MTU to it */
+	if (!netvsc_rndis_query(nd, RNDIS_OID_GEN_LINK_SPEED, &speed, sizeof(speed)))
+		nd->speed_bps = (uint64_t)speed * 100;
+	err = netvsc_rndis_query(nd, RNDIS_OID_GEN_MEDIA_CONNECT_STATUS, &media, sizeof(media));
+	if (err == -ENODEV || err == -ETIMEDOUT)
+		return err;
+	nd->link_up = media == RNDIS_MEDIA_CONNECTED;
+	return 0;
+}
+
+/* QUERY: `len` bytes of answer, exactly (a MAC is 6 bytes, a value 4). */
+int netvsc_rndis_query(struct netvsc_dev *nd, uint32_t oid, void *out, uint32_t len)
+{
+	struct {
+		struct rndis_hdr h;
+		struct rndis_oid_req b;
+	} RNDIS_PACKED m = {
+		{ RNDIS_MSG_QUERY, sizeof(m) },
+		{ .oid = oid, .info_buf_offset = sizeof(struct rndis_oid_req) },
+	};
+	int err;
+
+	m.b.req_id = next_id(nd);
+	err = rndis_call(nd, &m, sizeof(m), m.b.req_id, RNDIS_MSG_QUERY_C);
+	if (err)
+		return err;
+	if (nd->rreq.len != len)
+		return -EPROTO;
+	memcpy(out, nd->rreq.resp, len);
+	return 0;
+}
+
+int netvsc_rndis_set(struct netvsc_dev *nd, uint32_t oid, const void *val, uint32_t len)
+{
+	struct {
+		struct rndis_hdr h;
+		struct rndis_oid_req b;
+		uint8_t v[16];
+	} RNDIS_PACKED m = {
+		{ RNDIS_MSG_SET, 0 },
+		{ .oid = oid, .info_buflen = len, .info_buf_offset = sizeof(struct rndis_oid_req) },
+		{ 0 },
+	};
+	uint32_t size = (uint32_t)(sizeof(m.h) + sizeof(m.b)) + len;
+
+	if (len > sizeof(m.v))
+		return -EINVAL;
+	memcpy(m.v, val, len);
+	m.h.msg_len = size;
+	m.b.req_id = next_id(nd);
+	return rndis_call(nd, &m, size, m.b.req_id, RNDIS_MSG_SET_C);
+}
+
+/* INDICATE_STATUS (Linux netvsc_linkstatus_callback). */
+static void rndis_indicate(struct netvsc_dev *nd, const uint8_t *msg,
+			   const struct netvsc_rndis_msg *m)
+{
+	uint32_t speed;
+
+	switch (m->status) {
+	case RNDIS_STATUS_MEDIA_CONNECT:
+		netvsc_link_event(nd, true);
+		break;
+	case RNDIS_STATUS_MEDIA_DISCONNECT:
+		netvsc_link_event(nd, false);
+		break;
+	case RNDIS_STATUS_NETWORK_CHANGE:
+		/* Bounce the link so the stack renews its address (Linux). */
+		netvsc_link_event(nd, false);
+		netvsc_link_event(nd, true);
+		break;
+	case RNDIS_STATUS_LINK_SPEED_CHANGE:
+		if (m->data_len >= sizeof(speed)) {
+			memcpy(&speed, msg + m->data_off, sizeof(speed));
+			nd->speed_bps = (uint64_t)speed * 100;
+		}
+		break;
+	default:
+		break;                          /* offload config and others: ignored */
+	}
+}
+
+void netvsc_rndis_control(struct netvsc_dev *nd, const uint8_t *msg,
+			  const struct netvsc_rndis_msg *m)
+{
+	struct netvsc_rreq *r = &nd->rreq;
+
+	if (m->type == RNDIS_MSG_INDICATE) {
+		rndis_indicate(nd, msg, m);
+		return;
+	}
+	if (!r->req_id || m->req_id != r->req_id || m->type != r->expect) {
+		nd->n_unknown_ids++;            /* late, duplicate or never asked */
+		return;
+	}
+	if (m->status != RNDIS_STATUS_SUCCESS) {
+		r->err = -EIO;
+	} else if (m->data_len > sizeof(r->resp)) {
+		r->err = -EMSGSIZE;
+	} else {
+		memcpy(r->resp, msg + m->data_off, m->data_len);
+		r->len = m->data_len;
+		r->err = 0;
+	}
+	r->req_id = 0;
+	complete_one(&r->done);
+}

@@ -1,0 +1,190 @@
+/*
+ * Sending on the synthetic NIC: every RNDIS message (a frame's PACKET_MSG or
+ * a control request) is copied into one send-buffer section and announced
+ * with an in-band SEND_RNDIS_PKT naming the section (Linux netvsc_send,
+ * netvsc_copy_to_send_buf). The section comes back with the host's
+ * SEND_RNDIS_PKT_COMPLETE, matched through the request id whose context
+ * carries the section and its generation, so a late duplicate cannot free a
+ * reused section.
+ *
+ * Ring full: the ring has asked the host to signal once there is room
+ * (pending_send_sz); the section waits in the backlog, in order, and
+ * netvsc_tx_kick sends it from the channel callback. Nothing is dropped
+ * silently: a frame that finds no free section is refused with -EAGAIN
+ * (the stack counts it), and a frame that can never be sent is counted
+ * with netdev_count_tx_drop.
+ *
+ * Frames go out on the primary channel.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "drivers/netvsc.h"
+#include "kernel/log.h"
+
+void netvsc_tx_init(struct netvsc_dev *nd)
+{
+	nd->tx_busy = 0;
+	nd->backlog_n = 0;
+	nd->backlog_head = 0;
+}
+
+static int section_get(struct netvsc_dev *nd)
+{
+	for (uint32_t i = 0; i < nd->tx_nsections; i++) {
+		if (!(nd->tx_busy & (1ull << i))) {
+			nd->tx_busy |= 1ull << i;
+			nd->tx_gen[i]++;
+			return (int)i;
+		}
+	}
+	return -EAGAIN;
+}
+
+static void section_put(struct netvsc_dev *nd, uint32_t s)
+{
+	nd->tx_busy &= ~(1ull << s);
+}
+
+static int section_send(struct netvsc_dev *nd, uint32_t s)
+{
+	struct nvsp_rndis_pkt p = {
+		.msg_type = NVSP_MSG1_SEND_RNDIS_PKT,
+		.channel_type = nd->tx_chantype[s],
+		.section_index = s,
+		.section_size = nd->tx_len[s],
+	};
+	uint8_t buf[NVSP_REQ_SIZE] = { 0 };
+	uint64_t id;
+
+	if (nd->ch[0].state != NCH_OPEN)
+		return -ENODEV;
+	memcpy(buf, &p, sizeof(p));
+	return vmbus_chan_send_request(nd->ch[0].c, buf, sizeof(buf),
+				       NETVSC_CTX(NETVSC_CTX_TX, nd->tx_gen[s], s), &id);
+}
+
+/* Send section s, or keep it in the backlog when the ring is full (or the
+ * backlog is not empty: order is kept). */
+static int section_submit(struct netvsc_dev *nd, uint32_t s)
+{
+	int err;
+
+	if (nd->backlog_n == 0) {
+		err = section_send(nd, s);
+		if (err != -EAGAIN)
+			return err;
+		nd->n_tx_full++;
+	}
+	if (nd->backlog_n >= NETVSC_TX_BACKLOG)
+		return -EAGAIN;                 /* cannot happen: one entry per section */
+	nd->backlog[(nd->backlog_head + nd->backlog_n) % NETVSC_TX_BACKLOG] = (uint8_t)s;
+	nd->backlog_n++;
+	return 0;
+}
+
+int netvsc_tx_rndis(struct netvsc_dev *nd, const void *msg, uint32_t len, uint32_t chantype)
+{
+	int s, err;
+
+	if (!nd->tx_buf || len > nd->tx_section_size)
+		return -EMSGSIZE;
+	s = section_get(nd);
+	if (s < 0)
+		return s;
+	memcpy(nd->tx_buf + (size_t)s * nd->tx_section_size, msg, len);
+	nd->tx_len[s] = len;
+	nd->tx_chantype[s] = (uint8_t)chantype;
+	err = section_submit(nd, (uint32_t)s);
+	if (err)
+		section_put(nd, (uint32_t)s);
+	return err;
+}
+
+/* netdev_ops.xmit: the stack's queue; never waits. */
+int netvsc_xmit(void *drv, const void *frame, size_t len)
+{
+	struct netvsc_dev *nd = drv;
+	struct {
+		struct rndis_hdr h;
+		struct rndis_packet p;
+	} RNDIS_PACKED hdr;
+	uint8_t *sec;
+	int s, err;
+
+	if (nd->state != NV_RUNNING || nd->dying)
+		return -ENODEV;
+	if (len == 0 || len > nd->tx_section_size - sizeof(hdr)) {
+		if (nd->nd_stack)
+			netdev_count_tx_drop(nd->nd_stack);
+		return -EMSGSIZE;
+	}
+	s = section_get(nd);
+	if (s < 0)
+		return s;                       /* -EAGAIN: the stack counts the drop */
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.h.msg_type = RNDIS_MSG_PACKET;
+	hdr.h.msg_len = (uint32_t)(sizeof(hdr) + len);
+	hdr.p.data_offset = sizeof(hdr.p);
+	hdr.p.data_len = (uint32_t)len;
+	sec = nd->tx_buf + (size_t)s * nd->tx_section_size;
+	memcpy(sec, &hdr, sizeof(hdr));
+	memcpy(sec + sizeof(hdr), frame, len);
+	nd->tx_len[s] = hdr.h.msg_len;
+	nd->tx_chantype[s] = NVSP_RNDIS_CHANNEL_DATA;
+	err = section_submit(nd, (uint32_t)s);
+	if (err) {
+		section_put(nd, (uint32_t)s);
+		return err;
+	}
+	nd->n_tx++;
+	return 0;
+}
+
+/* SEND_RNDIS_PKT_COMPLETE for section ctx (vmbus_event). */
+void netvsc_tx_done(struct netvsc_dev *nd, uint64_t ctx, uint32_t status)
+{
+	uint32_t s = NETVSC_CTX_SLOT(ctx);
+
+	if (s >= nd->tx_nsections || !(nd->tx_busy & (1ull << s)) ||
+	    NETVSC_CTX_GEN(ctx) != (nd->tx_gen[s] & 0x3FFFFFFFu)) {
+		nd->n_unknown_ids++;
+		return;
+	}
+	section_put(nd, s);
+	nd->n_tx_done++;
+	if (status != NVSP_STAT_SUCCESS)
+		nd->n_tx_fail++;                /* Linux logs it and frees the section too */
+}
+
+void netvsc_tx_kick(struct netvsc_dev *nd)
+{
+	while (nd->backlog_n) {
+		uint32_t s = nd->backlog[nd->backlog_head];
+		int err = section_send(nd, s);
+
+		if (err == -EAGAIN)
+			return;                 /* still full: the host signals again */
+		nd->backlog_head = (nd->backlog_head + 1) % NETVSC_TX_BACKLOG;
+		nd->backlog_n--;
+		if (err) {
+			section_put(nd, s);
+			if (nd->nd_stack && nd->tx_chantype[s] == NVSP_RNDIS_CHANNEL_DATA)
+				netdev_count_tx_drop(nd->nd_stack);
+		}
+	}
+}
+
+/* The channel is gone or closing: nothing in flight will complete. */
+void netvsc_tx_abort(struct netvsc_dev *nd)
+{
+	while (nd->backlog_n) {
+		uint32_t s = nd->backlog[nd->backlog_head];
+
+		if (nd->nd_stack && nd->tx_chantype[s] == NVSP_RNDIS_CHANNEL_DATA)
+			netdev_count_tx_drop(nd->nd_stack);
+		nd->backlog_head = (nd->backlog_head + 1) % NETVSC_TX_BACKLOG;
+		nd->backlog_n--;
+	}
+	nd->tx_busy = 0;
+}
