@@ -1,0 +1,183 @@
+/*
+ * The orderly shutdown sequence (drivers/shutdown.h has the state diagram).
+ *
+ * It runs as one work item on its own ordered queue "shutdown", never on a
+ * device queue: closing the channels removes every VMBus device, the
+ * shutdown IC's own too, and a device's queue must be free for that.
+ * Every step waits at most until the one deadline; a step that overruns
+ * names what did not quiesce and the sequence moves on, so a stuck disk
+ * never keeps the machine running.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "drivers/block.h"
+#include "drivers/shutdown.h"
+#include "kernel/log.h"
+#include "kernel/platform.h"
+#include "lib/guid.h"
+#include "vmbus/vmbus.h"
+
+enum sd_state { SD_IDLE, SD_APPS, SD_FLUSH, SD_UNLOAD, SD_POWER, SD_DONE };
+
+/*
+ * The one shutdown of the machine: a named singleton. Re-initialised when
+ * VMBus was started again (a new keelsim run), recognised by the generation.
+ * Touched only by shutdown_start (any work item) and the shutdown work.
+ */
+static struct {
+	uint32_t gen;
+	struct wq *q;
+	struct work w;
+	enum sd_state state;
+	enum shutdown_action action;
+	uint64_t deadline;            /* plat_now_ns() value */
+	struct shutdown_app *apps;
+	void (*power)(enum shutdown_action a);
+} sd;
+
+/* Poll period of the UNLOAD wait: vmbus_stop has no completion to wait on. */
+#define SD_POLL_NS (10ull * WQ_NS_PER_MS)
+
+static const char *const sd_state_names[] = {
+	[SD_IDLE] = "idle", [SD_APPS] = "apps", [SD_FLUSH] = "flush",
+	[SD_UNLOAD] = "unload", [SD_POWER] = "power", [SD_DONE] = "done",
+};
+
+static void sd_work(struct work *w);
+
+static void sd_renew(void)
+{
+	if (sd.gen == vmbus_generation() && sd.q)
+		return;
+	sd.gen = vmbus_generation();
+	sd.q = NULL;
+	sd.state = SD_IDLE;
+	work_init(&sd.w, sd_work, "shutdown");
+}
+
+void shutdown_register_app(struct shutdown_app *app)
+{
+	app->next = sd.apps;
+	sd.apps = app;
+}
+
+void shutdown_set_power_handler(void (*fn)(enum shutdown_action a))
+{
+	sd.power = fn;
+}
+
+bool shutdown_in_progress(void)
+{
+	return sd.gen == vmbus_generation() && sd.state != SD_IDLE;
+}
+
+static uint64_t sd_left(void)
+{
+	uint64_t now = plat_now_ns();
+
+	return now >= sd.deadline ? 0 : sd.deadline - now;
+}
+
+/* FLUSH: every disk, each bounded by what is left of the deadline. */
+static void sd_flush_disks(void)
+{
+	struct blk_handle h[BLK_MAX_DISKS];
+	int n = blk_disk_list(h, BLK_MAX_DISKS);
+
+	for (int i = 0; i < n && i < BLK_MAX_DISKS; i++) {
+		struct blk_info info;
+		uint64_t left = sd_left();
+		int err;
+
+		if (blk_disk_info(h[i], &info))
+			continue;
+		err = left ? blk_rw_sync(h[i], BLK_OP_FLUSH, 0, 0, 0, NULL, left) : -ETIMEDOUT;
+		if (err == -ETIMEDOUT)
+			pr_err("shutdown: disk %s did not quiesce before the deadline\n", info.name);
+		else if (err)
+			pr_err("shutdown: disk %s flush failed (%s)\n", info.name, blk_strerror(err));
+		else
+			pr_info("shutdown: disk %s flushed\n", info.name);
+	}
+}
+
+/* UNLOAD: close every channel; name the devices still there at the deadline. */
+static void sd_unload(void)
+{
+	static struct vmbus_dev_info info[64];
+	char g[GUID_STR_LEN];
+	int n;
+
+	vmbus_stop();
+	/* vmbus_stop's work completes it; polled, bounded by the deadline */
+	while (!vmbus_stopped() && sd_left())
+		wq_sleep(SD_POLL_NS < sd_left() ? SD_POLL_NS : sd_left());
+	if (vmbus_stopped())
+		return;
+	n = vmbus_list_devices(info, 64);
+	for (int i = 0; i < n && i < 64; i++)
+		pr_err("shutdown: device %s {%s} (relid %u, %s) did not quiesce before the "
+		       "deadline\n", info[i].class_name, guid_format(&info[i].instance, g),
+		       info[i].relid, info[i].state);
+	pr_err("shutdown: VMBus did not unload before the deadline; powering off anyway\n");
+}
+
+/* The one transition function: do the state's step, return the next state. */
+static enum sd_state sd_step(enum sd_state s)
+{
+	switch (s) {
+	case SD_APPS:
+		for (struct shutdown_app *a = sd.apps; a; a = a->next) {
+			pr_info("shutdown: stopping %s\n", a->name);
+			a->stop(a->arg);
+		}
+		return SD_FLUSH;
+	case SD_FLUSH:
+		sd_flush_disks();
+		return SD_UNLOAD;
+	case SD_UNLOAD:
+		sd_unload();
+		return SD_POWER;
+	case SD_POWER:
+		klog(LOG_NOTICE, "shutdown: %s\n", sd.action == SHUTDOWN_RESTART ?
+		     "restarting" : "powering off");
+		if (sd.power)
+			sd.power(sd.action);
+		else
+			pr_err("shutdown: no platform power handler\n");
+		return SD_DONE;
+	default:
+		pr_err("shutdown: bug: step in state %s\n",
+		       s <= SD_DONE ? sd_state_names[s] : "?");
+		return SD_DONE;
+	}
+}
+
+static void sd_work(struct work *w)
+{
+	(void)w;
+	while (sd.state != SD_DONE && sd.state != SD_IDLE)
+		sd.state = sd_step(sd.state);
+}
+
+int shutdown_start(enum shutdown_action a, uint64_t deadline_ns)
+{
+	sd_renew();
+	if (sd.state != SD_IDLE)
+		return -EALREADY;
+	if (!sd.q)
+		sd.q = wq_create("shutdown", 1);
+	if (!sd.q)
+		return -ENOMEM;
+	if (!deadline_ns)
+		deadline_ns = SHUTDOWN_DEADLINE_NS;
+	if (deadline_ns > SHUTDOWN_DEADLINE_MAX_NS)
+		deadline_ns = SHUTDOWN_DEADLINE_MAX_NS;
+	sd.action = a;
+	sd.deadline = plat_now_ns() + deadline_ns;
+	sd.state = SD_APPS;
+	wq_queue(sd.q, &sd.w);
+	return 0;
+}
