@@ -92,8 +92,12 @@ const char *ic_name(const struct ic_dev *ic)
 	return ic->svc->name;
 }
 
-/* NEGOTIATE: body rewritten to the answer; returns its length. */
-static uint32_t ic_on_negotiate(struct ic_dev *ic, uint8_t *body, uint32_t len)
+/*
+ * NEGOTIATE: a reset of the service (docs/protocols/ic.md "Negotiation").
+ * The body is rewritten to the answer; returns its length, or -EINVAL for
+ * a malformed NEGOTIATE, which is dropped and leaves the state as it was.
+ */
+static int ic_on_negotiate(struct ic_dev *ic, uint8_t *body, uint32_t len)
 {
 	struct ic_negotiate_resp r;
 	int err;
@@ -102,16 +106,13 @@ static uint32_t ic_on_negotiate(struct ic_dev *ic, uint8_t *body, uint32_t len)
 	err = ic_negotiate_pick(body, len, ic_fw_versions, ic_nfw_versions,
 				ic->svc->versions, ic->svc->nversions, &r.fw, &r.msg);
 	if (err == -EINVAL || len < sizeof(r)) {
-		ic->n.malformed++;
-		pr_warn("ic: %s: malformed NEGOTIATE (%u bytes) answered with no version\n",
-			ic_name(ic), len);
-		err = -EINVAL;
-	} else if (err == -ENOTSUP) {
-		pr_warn("ic: %s: the host offers no version Keel speaks\n", ic_name(ic));
+		pr_warn("ic: %s: malformed NEGOTIATE (%u bytes) dropped\n", ic_name(ic), len);
+		return -EINVAL;
 	}
 	ic->negotiated = err == 0;
 	if (err) {
 		/* Linux's answer to "nothing in common": both counts 0. */
+		pr_warn("ic: %s: the host offers no version Keel speaks\n", ic_name(ic));
 		memset(&r, 0, sizeof(r));
 	} else {
 		r.n.fw_count = 1;
@@ -124,11 +125,8 @@ static uint32_t ic_on_negotiate(struct ic_dev *ic, uint8_t *body, uint32_t len)
 	}
 	if (ic->svc->reset)
 		ic->svc->reset(ic);
-	/* len >= 16 unless malformed; a short body gets no answer bytes */
-	if (len < sizeof(r))
-		return 0;
 	memcpy(body, &r, sizeof(r));
-	return err ? 0 : sizeof(r);
+	return err ? (int)sizeof(r.n) : (int)sizeof(r);
 }
 
 static void ic_reply(struct ic_dev *ic, struct ic_msg *m, uint32_t body_len,
@@ -164,7 +162,13 @@ static void ic_on_packet(struct ic_dev *ic, uint32_t len, uint64_t trans_id)
 	}
 	out_len = body_len;
 	if (m->ic.type == IC_MSG_NEGOTIATE) {
-		out_len = ic_on_negotiate(ic, body, body_len);
+		int r = ic_on_negotiate(ic, body, body_len);
+
+		if (r < 0) {
+			ic->n.malformed++;
+			return;
+		}
+		out_len = (uint32_t)r;
 		m->ic.status = IC_S_OK;
 	} else if (m->ic.type != ic->svc->msg_type || !ic->negotiated) {
 		ic->n.unexpected++;

@@ -181,6 +181,8 @@ int vmbus_list_devices(struct vmbus_dev_info *out, int max);
 /* Channel counters by relid; -ENOENT if none. */
 int vmbus_chan_info_get(uint32_t relid, struct vmbus_chan_info *out);
 void vmbus_get_stats(struct vmbus_stats *out);
+/* The class's name as Linux's lsvmbus prints it (vmbus/classes.c). */
+const char *vmbus_class_name(const struct vmbus_guid *class_id);
 /* Print the lsvmbus-style listing (klog). */
 void vmbus_lsvmbus(void);
 /* All offered devices that have a driver are ready. */
