@@ -16,6 +16,7 @@
 #include "drivers/shutdown.h"
 #include "include/hyperv/vmbus_guids.h"
 #include "kernel/log.h"
+#include "kernel/wq.h"
 #include "vmbus/vmbus.h"
 
 static const struct ic_version sd_versions[] = {
@@ -77,7 +78,7 @@ static int64_t sd_handle(struct ic_dev *ic, uint8_t *body, uint32_t len, uint32_
 		pr_warn("ic: shutdown: %s requested while shutting down: refused\n", what);
 		return IC_E_FAIL;
 	}
-	klog(LOG_NOTICE, "ic: shutdown: host asks to %s (reason 0x%08x, \"%s\")\n", what,
+	klog(LOG_NOTICE, "ic: shutdown: host asks to %s (reason 0x%08x, '%s')\n", what,
 	     m.reason, text);
 	s->timeout_s = m.timeout_s;
 	s->pending = true;
@@ -115,16 +116,52 @@ static const struct ic_service ic_shutdown = {
 
 /* One shutdown IC per machine: its request state is a named singleton. */
 static struct ic_sd ic_sd_state;
+static struct vmbus_channel *ic_sd_chan;     /* set by probe, cleared by remove */
+
+/*
+ * The first step of the shutdown: our answer is in the ring, but the host
+ * reads it on its own time; closing the channel first would lose it.
+ * Wait (polled: the host's read index has no interrupt of its own) until
+ * the host has read it, at most IC_SD_DRAIN_NS.
+ */
+#define IC_SD_DRAIN_NS (1000ull * WQ_NS_PER_MS)
+#define IC_SD_POLL_NS (1ull * WQ_NS_PER_MS)
+
+static void sd_drain(void *arg)
+{
+	uint64_t waited = 0;
+
+	(void)arg;
+	while (ic_sd_chan && !vmbus_chan_out_drained(ic_sd_chan) && waited < IC_SD_DRAIN_NS) {
+		wq_sleep(IC_SD_POLL_NS);
+		waited += IC_SD_POLL_NS;
+	}
+}
+
+static struct shutdown_app ic_sd_app = { .name = "the shutdown IC's answer", .stop = sd_drain };
 
 static int sd_probe(struct vmbus_device *dev)
 {
+	int err;
+
 	memset(&ic_sd_state, 0, sizeof(ic_sd_state));
-	return ic_probe(dev, &ic_shutdown, &ic_sd_state);
+	err = ic_probe(dev, &ic_shutdown, &ic_sd_state);
+	if (!err) {
+		ic_sd_chan = vmbus_device_channel(dev);
+		shutdown_register_app(&ic_sd_app);
+	}
+	return err;
+}
+
+static void sd_remove(struct vmbus_device *dev)
+{
+	ic_sd_chan = NULL;
+	ic_remove(dev);
 }
 
 const struct vmbus_driver ic_shutdown_driver = {
 	.class_id = VMBUS_CLASS_SHUTDOWN,
 	.name = "shutdown",
 	.probe = sd_probe,
-	.remove = ic_remove,
+	.remove = sd_remove,
 };

@@ -32,7 +32,8 @@ static struct {
 	struct work w;
 	enum sd_state state;
 	enum shutdown_action action;
-	uint64_t deadline;            /* plat_now_ns() value */
+	uint64_t deadline;            /* plat_now_ns() value: power off by then */
+	uint64_t flush_deadline;      /* the disks get 3/4 of it, UNLOAD the rest */
 	struct shutdown_app *apps;
 	void (*power)(enum shutdown_action a);
 } sd;
@@ -59,6 +60,9 @@ static void sd_renew(void)
 
 void shutdown_register_app(struct shutdown_app *app)
 {
+	for (struct shutdown_app *a = sd.apps; a; a = a->next)
+		if (a == app)
+			return;                 /* registering twice is harmless */
 	app->next = sd.apps;
 	sd.apps = app;
 }
@@ -73,11 +77,16 @@ bool shutdown_in_progress(void)
 	return sd.gen == vmbus_generation() && sd.state != SD_IDLE;
 }
 
-static uint64_t sd_left(void)
+static uint64_t sd_left_until(uint64_t end)
 {
 	uint64_t now = plat_now_ns();
 
-	return now >= sd.deadline ? 0 : sd.deadline - now;
+	return now >= end ? 0 : end - now;
+}
+
+static uint64_t sd_left(void)
+{
+	return sd_left_until(sd.deadline);
 }
 
 /* FLUSH: every disk, each bounded by what is left of the deadline. */
@@ -88,7 +97,7 @@ static void sd_flush_disks(void)
 
 	for (int i = 0; i < n && i < BLK_MAX_DISKS; i++) {
 		struct blk_info info;
-		uint64_t left = sd_left();
+		uint64_t left = sd_left_until(sd.flush_deadline);
 		int err;
 
 		if (blk_disk_info(h[i], &info))
@@ -177,6 +186,7 @@ int shutdown_start(enum shutdown_action a, uint64_t deadline_ns)
 		deadline_ns = SHUTDOWN_DEADLINE_MAX_NS;
 	sd.action = a;
 	sd.deadline = plat_now_ns() + deadline_ns;
+	sd.flush_deadline = sd.deadline - deadline_ns / 4;
 	sd.state = SD_APPS;
 	wq_queue(sd.q, &sd.w);
 	return 0;

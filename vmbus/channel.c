@@ -598,6 +598,16 @@ bool vmbus_chan_recv_end(struct vmbus_channel *c, struct vmbus_ring_iter *it)
 
 bool vmbus_chan_is_open(const struct vmbus_channel *c) { return c->state == CHAN_OPEN; }
 bool vmbus_chan_rescinded(const struct vmbus_channel *c) { return c->rescinded; }
+
+bool vmbus_chan_out_drained(struct vmbus_channel *c)
+{
+	int64_t f;
+
+	if (!vmbus_chan_is_open(c))
+		return true;
+	f = vmbus_ring_free(&c->out);
+	return f < 0 || (uint64_t)f == c->out.data_size;
+}
 uint32_t vmbus_chan_relid(const struct vmbus_channel *c) { return c->relid; }
 uint16_t vmbus_chan_subidx(const struct vmbus_channel *c) { return c->offer.sub_channel_index; }
 const struct vmbus_msg_offer *vmbus_chan_offer(const struct vmbus_channel *c) { return &c->offer; }

@@ -104,6 +104,9 @@ void vmbus_chan_close(struct vmbus_channel *c);
 
 bool vmbus_chan_is_open(const struct vmbus_channel *c);
 bool vmbus_chan_rescinded(const struct vmbus_channel *c);
+/* The host has read everything we sent (or the channel is not open):
+ * a last answer has reached it before the channel closes. */
+bool vmbus_chan_out_drained(struct vmbus_channel *c);
 uint32_t vmbus_chan_relid(const struct vmbus_channel *c);
 uint16_t vmbus_chan_subidx(const struct vmbus_channel *c);
 const struct vmbus_msg_offer *vmbus_chan_offer(const struct vmbus_channel *c);
