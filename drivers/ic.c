@@ -157,7 +157,9 @@ static void ic_on_packet(struct ic_dev *ic, uint32_t len, uint64_t trans_id)
 		return;
 	}
 	if (!(m->ic.flags & IC_FLAG_REQUEST) || (m->ic.flags & IC_FLAG_RESPONSE)) {
-		ic->n.unexpected++;          /* not a host request: nothing to answer */
+		ic->n.malformed++;           /* not a host request: nothing to answer */
+		pr_warn("ic: %s: malformed message (flags 0x%x, not a request) dropped\n",
+			ic_name(ic), m->ic.flags);
 		return;
 	}
 	out_len = body_len;

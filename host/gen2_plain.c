@@ -34,7 +34,7 @@ const struct host_dev_ops gen2_plain_types[] = {
 	PLAIN("gen2-network", VMBUS_CLASS_NETWORK),
 	PLAIN("gen2-mouse", VMBUS_CLASS_MOUSE),
 	PLAIN("gen2-keyboard", VMBUS_CLASS_KEYBOARD),
-	PLAIN("gen2-framebuffer", VMBUS_CLASS_FRAMEBUFFER),
+	PLAIN("gen2-video", VMBUS_CLASS_FRAMEBUFFER),
 	PLAIN("gen2-dynmem", VMBUS_CLASS_DYNMEM),
 	PLAIN("gen2-vss", VMBUS_CLASS_VSS),
 	PLAIN("gen2-fcopy", VMBUS_CLASS_FCOPY),

@@ -331,6 +331,8 @@ static uint32_t ich_open(struct host_dev *d, struct host_chan *c)
 	x->state = ICH_NEGOTIATING;
 	x->neg_due = true;
 	host_dev_tick_after(c, 0);
+	if (x->at)              /* a service request due, negotiated or not */
+		ich_wake_at(x, x->at);
 	return 0;
 }
 

@@ -238,7 +238,7 @@ static const struct { const char *type, *name; bool ic; } gen2_default[] = {
 	{ "timesync", "ts", true }, { "kvp", "kvp", true },
 	{ "gen2-vss", "vss", false }, { "gen2-fcopy", "fcopy", false },
 	{ "gen2-dynmem", "dynmem", false }, { "gen2-mouse", "mouse", false },
-	{ "gen2-keyboard", "kbd", false }, { "gen2-framebuffer", "fb", false },
+	{ "gen2-keyboard", "kbd", false }, { "gen2-video", "fb", false },
 	{ "gen2-rdv", "rdv", false },
 };
 
