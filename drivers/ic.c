@@ -105,10 +105,8 @@ static int ic_on_negotiate(struct ic_dev *ic, uint8_t *body, uint32_t len)
 	memset(&r, 0, sizeof(r));
 	err = ic_negotiate_pick(body, len, ic_fw_versions, ic_nfw_versions,
 				ic->svc->versions, ic->svc->nversions, &r.fw, &r.msg);
-	if (err == -EINVAL || len < sizeof(r)) {
-		pr_warn("ic: %s: malformed NEGOTIATE (%u bytes) dropped\n", ic_name(ic), len);
+	if (err == -EINVAL || len < sizeof(r))
 		return -EINVAL;
-	}
 	ic->negotiated = err == 0;
 	if (err) {
 		/* Linux's answer to "nothing in common": both counts 0. */
@@ -127,6 +125,15 @@ static int ic_on_negotiate(struct ic_dev *ic, uint8_t *body, uint32_t len)
 		ic->svc->reset(ic);
 	memcpy(body, &r, sizeof(r));
 	return err ? (int)sizeof(r.n) : (int)sizeof(r);
+}
+
+/* Count a bad input; log the first one only (a hostile host could flood
+ * the log otherwise). */
+static void ic_malformed(struct ic_dev *ic, const char *what, uint32_t val)
+{
+	if (ic->n.malformed++ == 0)
+		pr_warn("ic: %s: malformed %s (%u) dropped or refused; further ones are "
+			"counted only\n", ic_name(ic), what, val);
 }
 
 static void ic_reply(struct ic_dev *ic, struct ic_msg *m, uint32_t body_len,
@@ -152,22 +159,20 @@ static void ic_on_packet(struct ic_dev *ic, uint32_t len, uint64_t trans_id)
 	int64_t st;
 
 	if (ic_msg_check(p, len, &body_len)) {
-		ic->n.malformed++;
-		pr_warn("ic: %s: malformed message (%u bytes) dropped\n", ic_name(ic), len);
+		ic_malformed(ic, "pipe or IC header, packet bytes", len);
 		return;
 	}
 	if (!(m->ic.flags & IC_FLAG_REQUEST) || (m->ic.flags & IC_FLAG_RESPONSE)) {
-		ic->n.malformed++;           /* not a host request: nothing to answer */
-		pr_warn("ic: %s: malformed message (flags 0x%x, not a request) dropped\n",
-			ic_name(ic), m->ic.flags);
+		/* not a host request: nothing to answer */
+		ic_malformed(ic, "message that is not a request, flags", m->ic.flags);
 		return;
 	}
 	out_len = body_len;
 	if (m->ic.type == IC_MSG_NEGOTIATE) {
 		int r = ic_on_negotiate(ic, body, body_len);
 
-		if (r < 0) {
-			ic->n.malformed++;
+		if (r < 0) {                 /* dropped; the agreed versions stay */
+			ic_malformed(ic, "NEGOTIATE version lists, body bytes", body_len);
 			return;
 		}
 		out_len = (uint32_t)r;
@@ -178,9 +183,7 @@ static void ic_on_packet(struct ic_dev *ic, uint32_t len, uint64_t trans_id)
 	} else {
 		st = ic->svc->handle(ic, body, body_len, &out_len);
 		if (st < 0) {
-			ic->n.malformed++;
-			pr_warn("ic: %s: malformed message body (%u bytes) refused\n",
-				ic_name(ic), body_len);
+			ic_malformed(ic, "message body, bytes", body_len);
 			st = IC_E_FAIL;
 			out_len = body_len;
 		}
@@ -202,7 +205,8 @@ static void ic_on_event(struct vmbus_channel *c, void *arg)
 		vmbus_chan_recv_begin(c, &it);
 		while ((r = vmbus_chan_recv_next(c, &it, ic->buf, sizeof(ic->buf), &pkt)) != 0) {
 			if (r < 0) {
-				ic->n.malformed++;     /* too long for one page, or a bad ring */
+				/* too long for one page, or a bad ring */
+				ic_malformed(ic, "packet (ring read), error", (uint32_t)-r);
 				if (r == -EIO)
 					break;
 				continue;

@@ -37,6 +37,8 @@ extern const struct unit_test storvsc_lib_tests[]; /* storvsc_lib_test.c: crc32,
 extern const struct unit_test gpt_tests[];       /* gpt_test.c */
 extern const struct unit_test storvsc_io_tests[]; /* storvsc_io_test.c */
 extern const struct unit_test block_tests[];     /* block_test.c */
+extern const struct unit_test ic_msg_tests[];    /* ic_msg_test.c */
+extern const struct unit_test ic_kvp_tests[];    /* ic_kvp_test.c */
 
 #define MS (1000ull * 1000ull)
 
