@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "drivers/shutdown.h"
 #include "drivers/storvsc.h"
 #include "include/hyperv/hv_wire.h"
 #include "kernel/log.h"
@@ -24,6 +25,7 @@
 #include "kernel/timer_event.h"
 #include "kernel/wq.h"
 #include "kernel/x86/platform_ivshmem.h"
+#include "kernel/x86/power.h"
 #include "vmbus/vmbus.h"
 
 #define VMBUS_BOOT_WAIT_NS (10ull * 1000000000ull)
@@ -65,10 +67,21 @@ static void run_until(bool (*done)(void), uint64_t timeout_ns)
 	}
 }
 
+/* The end of an orderly shutdown (drivers/shutdown.c): ACPI S5 or the
+ * FADT reset register; each returns only when it failed. */
+static void services_power(enum shutdown_action a)
+{
+	if (a == SHUTDOWN_RESTART)
+		power_reset();
+	else
+		power_off();
+}
+
 void kernel_start_services(void)
 {
 	wq_init();
 	timer_init();
+	shutdown_set_power_handler(services_power);
 	if (!have_vmbus())
 		return;
 	/* keel-host passes its scenario's guest switches (storvsc-*, disk-*) */
