@@ -67,7 +67,7 @@ static const char *const ich_counter_names[ICC_COUNT] = {
 	[ICC_AUTO_ITEMS] = "auto-items",
 };
 
-/* ---- helpers for the services ---- */
+/* ---- what the service code uses ---- */
 
 uint64_t ich_now(const struct ich *x)
 {

@@ -1,6 +1,6 @@
 /*
  * Unit tests of the KVP service (drivers/ic_kvp.c) and the UTF-8/UTF-16
- * helpers (lib/utf16.c) with hostile input: every operation on every pool,
+ * conversions (lib/utf16.c) with hostile input: every operation on every pool,
  * the record's sizes at and past their limits, full pools, the intrinsic
  * items, the application API (kvp_get, kvp_guest_set), and a fuzz loop of
  * mutated requests (STYLE.md §15).

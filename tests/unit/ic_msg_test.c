@@ -127,7 +127,7 @@ int shutdown_start(enum shutdown_action a, uint64_t deadline_ns)
 bool shutdown_in_progress(void) { return fk_sd_started > 0; }
 void shutdown_register_app(struct shutdown_app *app) { (void)app; }
 
-/* ---- helpers ---- */
+/* ---- building and delivering requests ---- */
 
 static struct ic_dev fk_ic;
 
