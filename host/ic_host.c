@@ -21,6 +21,8 @@
  *                        neg-overflow, unknown-type, short-body,
  *                        not-request, or all of them
  *   malformed-at=TIME    not before this virtual time
+ *   renegotiate-at=TIME  NEGOTIATE again once (a host restarting the
+ *                        service): the guest must answer and go on
  * Faults on answers use the scenario's triggers: "on packet DEV drop" makes
  * the host ignore the guest's answer (a guest that never answers).
  */
@@ -217,6 +219,8 @@ static void ich_on_negotiate(struct ich *x, const uint8_t *body, uint32_t len)
 		x->svc->start(x);
 	if (x->malformed[0])
 		ich_wake_at(x, x->malformed_at);
+	if (x->renegotiate_at && !x->renegotiated)
+		ich_wake_at(x, x->renegotiate_at);
 }
 
 /* ---- faults: malformed host messages ---- */
@@ -305,6 +309,8 @@ static int ich_param(struct host_dev *d, const char *key, const char *val)
 		return host_parse_ns(val, &x->timeout);
 	if (!strcmp(key, "malformed-at"))
 		return host_parse_ns(val, &x->malformed_at);
+	if (!strcmp(key, "renegotiate-at"))
+		return host_parse_ns(val, &x->renegotiate_at);
 	if (!strcmp(key, "malformed")) {
 		bool ok = !strcmp(val, "all");
 
@@ -436,6 +442,12 @@ static void ich_tick(struct host_dev *d, struct host_chan *c)
 		}
 	}
 	ich_malformed_due(x);
+	if (x->renegotiate_at && !x->renegotiated && x->state == ICH_READY && !x->outstanding &&
+	    ich_now(x) >= x->renegotiate_at) {
+		x->renegotiated = true;
+		ich_negotiate(x);
+		return;
+	}
 	if (x->svc->tick)
 		x->svc->tick(x);
 }

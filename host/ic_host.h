@@ -61,6 +61,7 @@ struct ich {
 	uint64_t timeout;              /* answer timeout of every request */
 	char malformed[16];            /* fault kind sent once after negotiation */
 	uint64_t malformed_at;
+	uint64_t renegotiate_at;       /* NEGOTIATE once more at this time (0: never) */
 	/* state */
 	enum ich_state state;
 	struct ic_version fw_chosen, msg_chosen;
@@ -69,6 +70,7 @@ struct ich {
 	uint64_t out_deadline;
 	bool malformed_done;
 	bool neg_due;                  /* NEGOTIATE to send at the next tick */
+	bool renegotiated;
 	uint64_t counters[ICC_COUNT];
 	/* the service's configuration and state */
 	uint64_t interval, at, again_at, latency, start_s;
