@@ -110,7 +110,7 @@ static int ic_on_negotiate(struct ic_dev *ic, uint8_t *body, uint32_t len)
 	ic->negotiated = err == 0;
 	if (err) {
 		/* Linux's answer to "nothing in common": both counts 0. */
-		pr_warn("ic: %s: the host offers no version Keel speaks\n", ic_name(ic));
+		pr_warn("ic: %s: no common version\n", ic_name(ic));
 		memset(&r, 0, sizeof(r));
 	} else {
 		r.n.fw_count = 1;
@@ -118,7 +118,7 @@ static int ic_on_negotiate(struct ic_dev *ic, uint8_t *body, uint32_t len)
 		ic->fw = r.fw;
 		ic->msg = r.msg;
 		ic->n.negotiations++;
-		pr_info("ic: %s: framework %u.%u, message version %u.%u\n", ic_name(ic),
+		pr_info("ic: %s: fw %u.%u, msg %u.%u\n", ic_name(ic),
 			r.fw.major, r.fw.minor, r.msg.major, r.msg.minor);
 	}
 	if (ic->svc->reset)
@@ -132,8 +132,7 @@ static int ic_on_negotiate(struct ic_dev *ic, uint8_t *body, uint32_t len)
 static void ic_malformed(struct ic_dev *ic, const char *what, uint32_t val)
 {
 	if (ic->n.malformed++ == 0)
-		pr_warn("ic: %s: malformed %s (%u) dropped or refused; further ones are "
-			"counted only\n", ic_name(ic), what, val);
+		pr_warn("ic: %s: malformed %s (%u)\n", ic_name(ic), what, val);
 }
 
 static void ic_reply(struct ic_dev *ic, struct ic_msg *m, uint32_t body_len,
@@ -159,12 +158,12 @@ static void ic_on_packet(struct ic_dev *ic, uint32_t len, uint64_t trans_id)
 	int64_t st;
 
 	if (ic_msg_check(p, len, &body_len)) {
-		ic_malformed(ic, "pipe or IC header, packet bytes", len);
+		ic_malformed(ic, "header", len);
 		return;
 	}
 	if (!(m->ic.flags & IC_FLAG_REQUEST) || (m->ic.flags & IC_FLAG_RESPONSE)) {
 		/* not a host request: nothing to answer */
-		ic_malformed(ic, "message that is not a request, flags", m->ic.flags);
+		ic_malformed(ic, "flags", m->ic.flags);
 		return;
 	}
 	out_len = body_len;
@@ -172,7 +171,7 @@ static void ic_on_packet(struct ic_dev *ic, uint32_t len, uint64_t trans_id)
 		int r = ic_on_negotiate(ic, body, body_len);
 
 		if (r < 0) {                 /* dropped; the agreed versions stay */
-			ic_malformed(ic, "NEGOTIATE version lists, body bytes", body_len);
+			ic_malformed(ic, "NEGOTIATE", body_len);
 			return;
 		}
 		out_len = (uint32_t)r;
@@ -183,7 +182,7 @@ static void ic_on_packet(struct ic_dev *ic, uint32_t len, uint64_t trans_id)
 	} else {
 		st = ic->svc->handle(ic, body, body_len, &out_len);
 		if (st < 0) {
-			ic_malformed(ic, "message body, bytes", body_len);
+			ic_malformed(ic, "body", body_len);
 			st = IC_E_FAIL;
 			out_len = body_len;
 		}
@@ -206,7 +205,7 @@ static void ic_on_event(struct vmbus_channel *c, void *arg)
 		while ((r = vmbus_chan_recv_next(c, &it, ic->buf, sizeof(ic->buf), &pkt)) != 0) {
 			if (r < 0) {
 				/* too long for one page, or a bad ring */
-				ic_malformed(ic, "packet (ring read), error", (uint32_t)-r);
+				ic_malformed(ic, "packet", (uint32_t)-r);
 				if (r == -EIO)
 					break;
 				continue;

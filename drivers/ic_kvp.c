@@ -2,8 +2,9 @@
  * The KVP ("data exchange") IC (docs/protocols/ic.md "KVP"). The host
  * asks, the guest answers, one request at a time:
  *   SET / DELETE    on the external and guest pools (the host's values);
- *   GET             on the external, guest and auto pools;
- *   ENUMERATE i     the ith item of a pool; past the end NO_MORE_ITEMS.
+ *   GET             on the external and guest pools (E_FAIL elsewhere);
+ *   ENUMERATE i     the ith item of a pool; past the end NO_MORE_ITEMS
+ *                   (the auto pool's intrinsic items are read this way).
  * The auto pool is computed on demand (the intrinsic items), never stored.
  *
  * The request is copied into st->scratch (copy, then check, then use):
@@ -104,20 +105,34 @@ static const char *kvp_auto_value(unsigned i, char *buf, size_t cap)
 	return buf;
 }
 
-/* Fill a record with a UTF-8 key and string value; -E2BIG when too long. */
-static int kvp_fill_str(struct ic_kvp_value *v, const char *key, const char *val)
+/* ASCII into UTF-16 units with the terminator: the intrinsic items' keys
+ * and values are ASCII (and this keeps the UTF-8 decoder out of the image
+ * when no application publishes values). Returns bytes, terminator
+ * included, or 0 when it does not fit. */
+static uint32_t kvp_widen(uint16_t *out, const char *s, size_t max_units)
+{
+	size_t n = strlen(s);
+
+	if (n + 1 > max_units)
+		return 0;
+	for (size_t i = 0; i <= n; i++)
+		out[i] = (uint8_t)s[i];
+	return 2u * ((uint32_t)n + 1);
+}
+
+/* An intrinsic item into a record: IC_S_OK, or IC_E_FAIL when too long. */
+static int64_t kvp_fill_auto(struct ic_kvp_value *v, unsigned i)
 {
 	uint16_t tmp[IC_KVP_VAL_BYTES / 2];
-	int k = utf8_to_utf16(key, v->key, IC_KVP_KEY_BYTES / 2);
-	int n = utf8_to_utf16(val, tmp, IC_KVP_VAL_BYTES / 2);
+	char buf[256];
 
-	if (k < 0 || n < 0)
-		return -E2BIG;
 	v->type = IC_KVP_REG_SZ;
-	v->key_size = 2u * ((uint32_t)k + 1);
-	v->value_size = 2u * ((uint32_t)n + 1);
+	v->key_size = kvp_widen(v->key, kvp_auto_keys[i], IC_KVP_KEY_BYTES / 2);
+	v->value_size = kvp_widen(tmp, kvp_auto_value(i, buf, sizeof(buf)), IC_KVP_VAL_BYTES / 2);
+	if (!v->key_size || !v->value_size)
+		return IC_E_FAIL;
 	memcpy(v->value, tmp, v->value_size);
-	return 0;
+	return IC_S_OK;
 }
 
 static void kvp_fill_item(struct ic_kvp_value *v, const struct kvp_item *it)
@@ -161,19 +176,8 @@ static int64_t kvp_op_get(struct kvp_store *st, struct ic_kvp_getset *m)
 {
 	struct kvp_pool *p = kvp_pool(st, m->h.pool);
 	int units = kvp_key_units(m->v.key, m->v.key_size), i;
-	char key[IC_KVP_KEY_BYTES * 2], buf[256];
-
 	if (units < 0)
 		return -EINVAL;
-	if (m->h.pool == IC_KVP_POOL_AUTO) {
-		utf16_to_utf8(m->v.key, (size_t)units, key, sizeof(key));
-		for (unsigned a = 0; a < KVP_NAUTO; a++)
-			if (!strcmp(key, kvp_auto_keys[a]))
-				return kvp_fill_str(&m->v, kvp_auto_keys[a],
-						    kvp_auto_value(a, buf, sizeof(buf))) ?
-				       IC_E_FAIL : IC_S_OK;
-		return IC_E_NOT_FOUND;
-	}
 	if (!p)
 		return IC_E_FAIL;
 	i = kvp_find(p, m->v.key, (uint32_t)units);
@@ -202,15 +206,12 @@ static int64_t kvp_op_delete(struct kvp_store *st, struct ic_kvp_delete *m)
 static int64_t kvp_op_enumerate(struct kvp_store *st, struct ic_kvp_enumerate *m)
 {
 	struct kvp_pool *p = kvp_pool(st, m->h.pool);
-	char buf[256];
 
 	memset(&m->v, 0, sizeof(m->v));
 	if (m->h.pool == IC_KVP_POOL_AUTO) {
 		if (m->index >= KVP_NAUTO)
 			return IC_E_NO_MORE_ITEMS;
-		return kvp_fill_str(&m->v, kvp_auto_keys[m->index],
-				    kvp_auto_value(m->index, buf, sizeof(buf))) ?
-		       IC_E_FAIL : IC_S_OK;
+		return kvp_fill_auto(&m->v, m->index);
 	}
 	if (!p || m->index >= (uint32_t)p->n)
 		return IC_E_NO_MORE_ITEMS;
@@ -295,23 +296,23 @@ int kvp_get(const char *key, char *out, size_t cap)
 int kvp_guest_set(const char *key, const char *value)
 {
 	struct kvp_pool *p = &kvp_main.pools[1];
-	struct ic_kvp_value v;
-	int units, i;
+	uint16_t k[IC_KVP_KEY_BYTES / 2], v[IC_KVP_VAL_BYTES / 2];
+	int units = utf8_to_utf16(key, k, IC_KVP_KEY_BYTES / 2);
+	int vn = utf8_to_utf16(value, v, IC_KVP_VAL_BYTES / 2), i;
 
-	if (kvp_fill_str(&v, key, value))
+	if (units <= 0 || vn < 0)
 		return -E2BIG;
-	units = (int)(v.key_size / 2 - 1);
-	i = kvp_find(p, v.key, (uint32_t)units);
+	i = kvp_find(p, k, (uint32_t)units);
 	if (i < 0) {
 		if (p->n >= KVP_MAX_ITEMS)
 			return -ENOSPC;
 		i = p->n++;
 	}
-	p->items[i].type = v.type;
+	p->items[i].type = IC_KVP_REG_SZ;
 	p->items[i].key_units = (uint32_t)units;
-	memcpy(p->items[i].key, v.key, v.key_size);
-	p->items[i].value_size = v.value_size;
-	memcpy(p->items[i].value, v.value, v.value_size);
+	memcpy(p->items[i].key, k, (size_t)units * 2u);
+	p->items[i].value_size = 2u * ((uint32_t)vn + 1);
+	memcpy(p->items[i].value, v, p->items[i].value_size);
 	return 0;
 }
 

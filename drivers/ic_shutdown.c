@@ -67,18 +67,16 @@ static int64_t sd_handle(struct ic_dev *ic, uint8_t *body, uint32_t len, uint32_
 		s->action = SHUTDOWN_RESTART;
 		what = "restart";
 		break;
-	case IC_SHUTDOWN_HIBERNATE: case IC_SHUTDOWN_HIBERNATE | IC_SHUTDOWN_FORCE:
-		pr_warn("ic: shutdown: hibernate requested: not supported, refused\n");
-		return IC_E_FAIL;
-	default:
-		pr_warn("ic: shutdown: unknown flags 0x%x refused\n", m.flags);
+	default:        /* hibernate (Keel cannot) and unknown flags */
+		what = NULL;
+		break;
+	}
+	if (!what || s->pending || shutdown_in_progress()) {
+		/* the flags, or a shutdown already running */
+		pr_warn("ic: shutdown: 0x%x refused\n", m.flags);
 		return IC_E_FAIL;
 	}
-	if (s->pending || shutdown_in_progress()) {
-		pr_warn("ic: shutdown: %s requested while shutting down: refused\n", what);
-		return IC_E_FAIL;
-	}
-	klog(LOG_NOTICE, "ic: shutdown: host asks to %s (reason 0x%08x, '%s')\n", what,
+	klog(LOG_NOTICE, "ic: shutdown: %s (reason 0x%08x, '%s')\n", what,
 	     m.reason, text);
 	s->timeout_s = m.timeout_s;
 	s->pending = true;
@@ -93,8 +91,8 @@ static void sd_after_reply(struct ic_dev *ic)
 	if (!s->pending)
 		return;
 	s->pending = false;
-	if (shutdown_start(s->action, (uint64_t)s->timeout_s * 1000000000ull))
-		pr_err("ic: shutdown: could not start the shutdown\n");
+	/* cannot fail: nothing runs yet (checked before the answer) */
+	shutdown_start(s->action, (uint64_t)s->timeout_s * 1000000000ull);
 }
 
 static void sd_reset(struct ic_dev *ic)
@@ -138,7 +136,7 @@ static void sd_drain(void *arg)
 	}
 }
 
-static struct shutdown_app ic_sd_app = { .name = "the shutdown IC's answer", .stop = sd_drain };
+static struct shutdown_app ic_sd_app = { .name = "IC answer", .stop = sd_drain };
 
 static int sd_probe(struct vmbus_device *dev)
 {

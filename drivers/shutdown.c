@@ -16,7 +16,6 @@
 #include "drivers/shutdown.h"
 #include "kernel/log.h"
 #include "kernel/platform.h"
-#include "lib/guid.h"
 #include "vmbus/vmbus.h"
 
 enum sd_state { SD_IDLE, SD_APPS, SD_FLUSH, SD_UNLOAD, SD_POWER, SD_DONE };
@@ -40,11 +39,6 @@ static struct {
 
 /* Poll period of the UNLOAD wait: vmbus_stop has no completion to wait on. */
 #define SD_POLL_NS (10ull * WQ_NS_PER_MS)
-
-static const char *const sd_state_names[] = {
-	[SD_IDLE] = "idle", [SD_APPS] = "apps", [SD_FLUSH] = "flush",
-	[SD_UNLOAD] = "unload", [SD_POWER] = "power", [SD_DONE] = "done",
-};
 
 static void sd_work(struct work *w);
 
@@ -104,33 +98,26 @@ static void sd_flush_disks(void)
 			continue;
 		err = left ? blk_rw_sync(h[i], BLK_OP_FLUSH, 0, 0, 0, NULL, left) : -ETIMEDOUT;
 		if (err == -ETIMEDOUT)
-			pr_err("shutdown: disk %s did not quiesce before the deadline\n", info.name);
+			pr_err("shutdown: %s not quiesced\n", info.name);
 		else if (err)
-			pr_err("shutdown: disk %s flush failed (%s)\n", info.name, blk_strerror(err));
+			pr_err("shutdown: %s flush: %s\n", info.name, blk_strerror(err));
 		else
-			pr_info("shutdown: disk %s flushed\n", info.name);
+			pr_info("shutdown: %s flushed\n", info.name);
 	}
 }
 
-/* UNLOAD: close every channel; name the devices still there at the deadline. */
+/* UNLOAD: close every channel; at the deadline the listing names the
+ * devices still there. */
 static void sd_unload(void)
 {
-	static struct vmbus_dev_info info[64];
-	char g[GUID_STR_LEN];
-	int n;
-
 	vmbus_stop();
 	/* vmbus_stop's work completes it; polled, bounded by the deadline */
 	while (!vmbus_stopped() && sd_left())
 		wq_sleep(SD_POLL_NS < sd_left() ? SD_POLL_NS : sd_left());
 	if (vmbus_stopped())
 		return;
-	n = vmbus_list_devices(info, 64);
-	for (int i = 0; i < n && i < 64; i++)
-		pr_err("shutdown: device %s {%s} (relid %u, %s) did not quiesce before the "
-		       "deadline\n", info[i].class_name, guid_format(&info[i].instance, g),
-		       info[i].relid, info[i].state);
-	pr_err("shutdown: VMBus did not unload before the deadline; powering off anyway\n");
+	pr_err("shutdown: UNLOAD timed out\n");
+	vmbus_lsvmbus();
 }
 
 /* The one transition function: do the state's step, return the next state. */
@@ -138,10 +125,8 @@ static enum sd_state sd_step(enum sd_state s)
 {
 	switch (s) {
 	case SD_APPS:
-		for (struct shutdown_app *a = sd.apps; a; a = a->next) {
-			pr_info("shutdown: stopping %s\n", a->name);
+		for (struct shutdown_app *a = sd.apps; a; a = a->next)
 			a->stop(a->arg);
-		}
 		return SD_FLUSH;
 	case SD_FLUSH:
 		sd_flush_disks();
@@ -154,12 +139,9 @@ static enum sd_state sd_step(enum sd_state s)
 		     "restarting" : "powering off");
 		if (sd.power)
 			sd.power(sd.action);
-		else
-			pr_err("shutdown: no platform power handler\n");
 		return SD_DONE;
 	default:
-		pr_err("shutdown: bug: step in state %s\n",
-		       s <= SD_DONE ? sd_state_names[s] : "?");
+		pr_err("shutdown: bug: state %d\n", (int)s);
 		return SD_DONE;
 	}
 }

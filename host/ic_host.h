@@ -79,6 +79,7 @@ struct ich {
 	uint64_t seq, next_at, sent_at;
 	int step;
 	bool sent_first, sent_again;
+	bool os_seen;                  /* kvp: the auto pool listed OSName = Keel */
 };
 
 /* Framework services to the service code (host/ic_host.c). */

@@ -285,7 +285,7 @@ static const struct kvp_step {
 	{ KS_ENUM, IC_KVP_ENUMERATE, IC_KVP_POOL_EXTERNAL, "Motto", NULL, 1, IC_S_OK },
 	{ KS_ENUM, IC_KVP_ENUMERATE, IC_KVP_POOL_EXTERNAL, NULL, NULL, 2, IC_E_NO_MORE_ITEMS },
 	{ KS_ENUM_AUTO, IC_KVP_ENUMERATE, IC_KVP_POOL_AUTO, NULL, NULL, 0, IC_S_OK },
-	{ KS_GET, IC_KVP_GET, IC_KVP_POOL_AUTO, "OSName", "Keel", 0, IC_S_OK },
+	{ KS_GET, IC_KVP_GET, IC_KVP_POOL_AUTO, "OSName", NULL, 0, IC_E_FAIL },
 	{ KS_DELETE, IC_KVP_DELETE, IC_KVP_POOL_EXTERNAL, "Motto", NULL, 0, IC_S_OK },
 	{ KS_GET, IC_KVP_GET, IC_KVP_POOL_EXTERNAL, "Motto", NULL, 0, IC_E_NOT_FOUND },
 	{ KS_SET, IC_KVP_SET, IC_KVP_POOL_AUTO, "OSName", "Other", 0, IC_E_FAIL },
@@ -320,6 +320,7 @@ static uint32_t kvp_u16(uint16_t *dst, const char *ascii)
 static void kvp_start(struct ich *x)
 {
 	x->step = 0;
+	x->os_seen = false;
 	x->seq = 0;                  /* auto-pool enumeration index */
 	if (x->limit)
 		ich_wake_at(x, x->at);
@@ -396,6 +397,10 @@ static void kvp_reply(struct ich *x, const struct ic_hdr *h, const uint8_t *body
 							  : &((struct ic_kvp_getset *)&m)->v;
 	if (s->kind == KS_ENUM_AUTO) {
 		if (h->status == IC_E_NO_MORE_ITEMS && x->seq > 0) {
+			if (!x->os_seen) {
+				ich_violation(x, "KVP auto pool without OSName = Keel");
+				return;
+			}
 			x->step++;               /* the whole auto pool was listed */
 			ich_wake_at(x, ich_now(x));
 			return;
@@ -405,6 +410,8 @@ static void kvp_reply(struct ich *x, const struct ic_hdr *h, const uint8_t *body
 			return;
 		}
 		x->counters[ICC_AUTO_ITEMS]++;
+		if (kvp_key_is(v, "OSName") && kvp_value_is(v, "Keel"))
+			x->os_seen = true;
 		x->seq++;
 		ich_wake_at(x, ich_now(x));
 		return;

@@ -141,18 +141,27 @@ static int t_kvp_auto_pool(void)
 		CHECK(n <= 64);
 	}
 	CHECK_EQ(n, 10);
-	CHECK_EQ(run(&st, mk_req(IC_KVP_GET, IC_KVP_POOL_AUTO, "OSName", NULL, 0)), IC_S_OK);
-	CHECK(!strcmp(value_utf8(false, buf, sizeof(buf)), "Keel"));
-	CHECK_EQ(run(&st, mk_req(IC_KVP_GET, IC_KVP_POOL_AUTO, "FullyQualifiedDomainName", NULL,
-				 0)), IC_S_OK);
-	CHECK(!strcmp(value_utf8(false, buf, sizeof(buf)), "vm1.example.com"));
-	CHECK_EQ(run(&st, mk_req(IC_KVP_GET, IC_KVP_POOL_AUTO, "NetworkAddressIPv4", NULL, 0)),
-		 IC_S_OK);
-	CHECK(!strcmp(value_utf8(false, buf, sizeof(buf)), "10.0.0.5;192.168.1.9"));
-	CHECK_EQ(run(&st, mk_req(IC_KVP_GET, IC_KVP_POOL_AUTO, "ProcessorArchitecture", NULL, 0)),
-		 IC_S_OK);
-	CHECK(!strcmp(value_utf8(false, buf, sizeof(buf)), "x86_64"));
-	CHECK_EQ(run(&st, mk_req(IC_KVP_GET, IC_KVP_POOL_AUTO, "Nope", NULL, 0)), IC_E_NOT_FOUND);
+	/* the items by index, in kvp_auto_keys order */
+	static const struct { unsigned i; const char *key, *val; } want[] = {
+		{ 0, "FullyQualifiedDomainName", "vm1.example.com" },
+		{ 2, "NetworkAddressIPv4", "10.0.0.5;192.168.1.9" },
+		{ 3, "NetworkAddressIPv6", "fe80::1" },
+		{ 5, "OSName", "Keel" },
+		{ 9, "ProcessorArchitecture", "x86_64" },
+	};
+	for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+		uint16_t u[256];
+		char key[64];
+
+		CHECK_EQ(run(&st, mk_req(IC_KVP_ENUMERATE, IC_KVP_POOL_AUTO, NULL, NULL, want[k].i)),
+			 IC_S_OK);
+		memcpy(u, req.v.key, sizeof(u));
+		utf16_to_utf8(u, req.v.key_size / 2, key, sizeof(key));
+		CHECK(!strcmp(key, want[k].key));
+		CHECK(!strcmp(value_utf8(true, buf, sizeof(buf)), want[k].val));
+	}
+	/* the auto pool is read by ENUMERATE only: GET, SET, DELETE refused */
+	CHECK_EQ(run(&st, mk_req(IC_KVP_GET, IC_KVP_POOL_AUTO, "OSName", NULL, 0)), IC_E_FAIL);
 	kvp_reset();
 	return 0;
 }
