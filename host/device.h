@@ -48,6 +48,9 @@ struct host_dev_ops {
 	void (*destroy)(struct host_dev *d);
 	/* End of a run: 0, or -1 with the reason in why (optional). */
 	int (*check_final)(struct host_dev *d, char *why, size_t cap);
+	/* A named counter for scenario expectations (expect host DEV KEY N);
+	 * -ENOENT for unknown keys. May be NULL. */
+	int (*counter)(struct host_dev *d, const char *key, uint64_t *out);
 };
 
 struct host_dev {
@@ -98,5 +101,10 @@ bool host_dev_subchan_offers_first(const struct host_dev *d);
 extern const struct host_dev_ops echo_dev_ops;
 extern const struct host_dev_ops storvsc_dev_ops;   /* host/storvsc_host.c */
 extern const struct host_dev_ops netvsc_dev_ops;    /* host/netvsc_host.c */
+extern const struct host_dev_ops ic_heartbeat_dev_ops, ic_shutdown_dev_ops,
+	ic_timesync_dev_ops, ic_kvp_dev_ops;         /* host/ic_host.c */
+/* Offered, never driven: gen2-network, gen2-mouse, ... (host/gen2_plain.c) */
+extern const struct host_dev_ops gen2_plain_types[];
+extern const unsigned gen2_plain_ntypes;
 
 #endif

@@ -421,6 +421,10 @@ static const struct host_dev_ops *const dev_types[] = {
 	&echo_dev_ops,
 	&storvsc_dev_ops,
 	&netvsc_dev_ops,
+	&ic_heartbeat_dev_ops,
+	&ic_shutdown_dev_ops,
+	&ic_timesync_dev_ops,
+	&ic_kvp_dev_ops,
 };
 
 static const struct host_dev_ops *dev_type_find(const char *type)
@@ -428,7 +432,20 @@ static const struct host_dev_ops *dev_type_find(const char *type)
 	for (size_t i = 0; i < sizeof(dev_types) / sizeof(dev_types[0]); i++)
 		if (!strcmp(dev_types[i]->type, type))
 			return dev_types[i];
+	for (unsigned i = 0; i < gen2_plain_ntypes; i++)
+		if (!strcmp(gen2_plain_types[i].type, type))
+			return &gen2_plain_types[i];
 	return NULL;
+}
+
+int host_device_counter(struct host *h, int dev, const char *key, uint64_t *out)
+{
+	struct host_dev *d;
+
+	if (dev < 0 || dev >= h->ndevs)
+		return -EINVAL;
+	d = h->devs[dev];
+	return d->ops->counter ? d->ops->counter(d, key, out) : -ENOENT;
 }
 
 bool host_device_type_valid(const char *type)

@@ -112,6 +112,8 @@ int host_device_add(struct host *h, const char *type, const char *name);
 /* Set a device parameter (key=value from the scenario); 0 or -EINVAL. */
 int host_device_param(struct host *h, int dev, const char *key, const char *val);
 int host_device_count(const struct host *h);
+/* A device host's named counter (expect host DEV KEY N): 0, -ENOENT. */
+int host_device_counter(struct host *h, int dev, const char *key, uint64_t *out);
 int host_device_find(const struct host *h, const char *name);
 const char *host_device_name(const struct host *h, int dev);
 /* The instance GUID the device's offers carry. */

@@ -1267,6 +1267,28 @@ static void stor_destroy(struct host_dev *d)
 	free(s->buf);
 }
 
+/* expect host DEV flushes N: SYNCHRONIZE CACHE commands that reached the
+ * stores (every LUN); srbs: EXECUTE_SRB requests handled. */
+static int stor_counter(struct host_dev *d, const char *key, uint64_t *out)
+{
+	struct stor_dev *s = d->priv;
+	struct backing_stats bs;
+
+	if (!strcmp(key, "srbs")) {
+		*out = s->st.srbs;
+		return 0;
+	}
+	if (strcmp(key, "flushes"))
+		return -ENOENT;
+	*out = 0;
+	for (int l = 0; l < STOR_MAX_LUNS; l++)
+		if (s->lun[l]) {
+			backing_get_stats(s->lun[l]->b, &bs);
+			*out += bs.flushes;
+		}
+	return 0;
+}
+
 const struct host_dev_ops storvsc_dev_ops = {
 	.type = "storage",
 	.class_guid = VMBUS_CLASS_STORAGE,
@@ -1279,6 +1301,7 @@ const struct host_dev_ops storvsc_dev_ops = {
 	.on_rescind = stor_rescind,
 	.tick = stor_tick,
 	.destroy = stor_destroy,
+	.counter = stor_counter,
 };
 
 /* ---- queries (host/storvsc_host.h) ---- */

@@ -13,12 +13,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include "kernel/console.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
+#include "kernel/wallclock.h"
 #include "kernel/x86/heap.h"
 
 #define KEEL_PID 1
@@ -102,6 +104,20 @@ int kill(pid_t pid, int sig)
 }
 
 pid_t getpid(void) { return KEEL_PID; }
+
+/* time() and gettimeofday(): the wall clock the time-sync IC sets (UTC);
+ * no time zones. */
+int gettimeofday(struct timeval *restrict tv, void *restrict tz)
+{
+	uint64_t ns = wallclock_now();
+
+	(void)tz;
+	if (tv) {
+		tv->tv_sec = (time_t)(ns / 1000000000ull);
+		tv->tv_usec = (suseconds_t)(ns / 1000ull % 1000000ull);
+	}
+	return 0;
+}
 
 void _exit(int status)
 {

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "apps/conn.h"
+#include "drivers/shutdown.h"
 #include "drivers/storvsc.h"
 #include "include/hyperv/hv_wire.h"
 #include "kernel/log.h"
@@ -34,6 +35,7 @@
 #include "kernel/timer_event.h"
 #include "kernel/wq.h"
 #include "kernel/x86/platform_ivshmem.h"
+#include "kernel/x86/power.h"
 #include "net/net.h"
 #include "vmbus/vmbus.h"
 
@@ -119,6 +121,16 @@ static void start_network(void)
 		pr_err("services: the application did not start");
 }
 
+/* The end of an orderly shutdown (drivers/shutdown.c): ACPI S5 or the
+ * FADT reset register; each returns only when it failed. */
+static void services_power(enum shutdown_action a)
+{
+	if (a == SHUTDOWN_RESTART)
+		power_reset();
+	else
+		power_off();
+}
+
 static void start_vmbus(void)
 {
 	if (!have_vmbus())
@@ -137,6 +149,7 @@ void kernel_start_services(void)
 {
 	wq_init();
 	timer_init();
+	shutdown_set_power_handler(services_power);
 	if (net_start() < 0)
 		pr_err("services: no memory for the network stack");
 	start_vmbus();

@@ -23,7 +23,7 @@ endif
 # fault modes, test drivers) is compiled only where it is defined: the hosted
 # builds here, never keel.efi (mk/config.mk refuses it in EXTRA_CFLAGS).
 # Same sources as the kernel image; only the platform/log/stack files differ.
-WQ_SRCS := kernel/wq.c kernel/wait.c kernel/flush.c kernel/completion.c \
+WQ_SRCS := kernel/wq.c kernel/wait.c kernel/flush.c kernel/completion.c kernel/wallclock.c \
 	   kernel/mutex.c kernel/deadlock.c kernel/timer.c kernel/fiber.c \
 	   kernel/fiber_switch.S
 HOSTED_PLATFORM_SRCS := hosted/platform_hosted.c hosted/log.c hosted/stack.c

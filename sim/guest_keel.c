@@ -13,6 +13,9 @@
 #include "drivers/block.h"
 #include "drivers/echo.h"
 #include "drivers/netvsc.h"
+#include "drivers/kvp.h"
+#include "drivers/shutdown.h"
+#include "kernel/wallclock.h"
 #include "drivers/storvsc.h"
 #include "sim/blkload.h"
 #include "sim/netdev_sim.h"
@@ -22,6 +25,13 @@
 bool sim_have_keel_guest = true;
 
 static bool stopped_called;
+static bool want_lsvmbus, listed;      /* guest switch "lsvmbus" */
+
+/* The platform power-off and reset as keelsim sees them (drivers/shutdown.h). */
+static void keel_power(enum shutdown_action a)
+{
+	sim_guest_power = a == SHUTDOWN_RESTART ? SIM_POWER_RESET : SIM_POWER_OFF;
+}
 
 static int keel_start(void)
 {
@@ -31,6 +41,10 @@ static int keel_start(void)
 	wq_set_deadlock_action(WQ_DEADLOCK_RECORD);
 	wq_set_may_wake(sim_may_wake, NULL);
 	stopped_called = false;
+	listed = false;
+	shutdown_set_power_handler(keel_power);
+	wallclock_reset();
+	kvp_reset();
 	blk_reset();                    /* a seed that panicked had no keel_fini */
 	blkload_start();                /* storage load generator, if switched on */
 	return vmbus_start();
@@ -55,6 +69,7 @@ static void keel_fini(void)
 	vmbus_test_shared_device_queue = false;
 	echo_subchannels_wanted = 0;
 	echo_packets_per_channel = 4;
+	want_lsvmbus = false;
 	wq_init();                      /* drop queues and fibers of this seed */
 	timer_init();
 }
@@ -84,7 +99,14 @@ static const char *name_keep(const char *name)
 static int keel_runnable(void **q, const char **names, int max)
 {
 	struct wq *qs[64];
-	int n = wq_runnable(qs, max < 64 ? max : 64);
+	int n;
+
+	/* as keel.efi prints it at boot: once every offered device is up */
+	if (want_lsvmbus && !listed && vmbus_all_ready()) {
+		listed = true;
+		vmbus_lsvmbus();
+	}
+	n = wq_runnable(qs, max < 64 ? max : 64);
 
 	if (n > max)
 		n = max;
@@ -156,6 +178,10 @@ static int keel_switch(const char *name)
 	}
 	if (!strncmp(name, "echo-packets=", 13)) {
 		echo_packets_per_channel = atoi(name + 13);
+		return 0;
+	}
+	if (!strcmp(name, "lsvmbus")) {
+		want_lsvmbus = true;
 		return 0;
 	}
 	if (!strncmp(name, "blkload", 7))

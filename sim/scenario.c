@@ -162,6 +162,10 @@ static const struct { const char *name; int kind; int nargs; } expect_kinds[] = 
 	{ "no-hang", SE_NO_HANG, 0 },
 	{ "no-violation", SE_NO_VIOLATION, 0 },
 	{ "baseline", SE_BASELINE, 0 },
+	{ "host", SE_HOST_COUNTER, 3 },
+	{ "log", SE_LOG, 1 },
+	{ "power-off", SE_POWER_OFF, 0 },
+	{ "reset", SE_RESET, 0 },
 };
 
 /* ---- statements ---- */
@@ -222,6 +226,44 @@ static int st_device(struct ctx *c, char **t, int n)
 		if (dev_find(sc, d->name) >= 0)
 			return err(c, "device '%s' is declared twice", d->name);
 		sc->ndevs++;
+	}
+	return 0;
+}
+
+/*
+ * "offers gen2-default [KEY=VALUE...]": the device list of a Generation 2
+ * VM with the default settings (storage, network, the integration
+ * services, input, video, dynamic memory and the services Keel has no
+ * driver for). The key=value words go to the four IC devices (release=).
+ */
+static const struct { const char *type, *name; bool ic; } gen2_default[] = {
+	{ "storage", "scsi0", false }, { "network", "net0", false },
+	{ "heartbeat", "hb", true }, { "shutdown", "sd", true },
+	{ "timesync", "ts", true }, { "kvp", "kvp", true },
+	{ "gen2-vss", "vss", false }, { "gen2-fcopy", "fcopy", false },
+	{ "gen2-dynmem", "dynmem", false }, { "gen2-mouse", "mouse", false },
+	{ "gen2-keyboard", "kbd", false }, { "gen2-video", "fb", false },
+	{ "gen2-rdv", "rdv", false },
+};
+
+static int st_offers(struct ctx *c, char **t, int n)
+{
+	char *w[16];
+	int r;
+
+	if (n < 2 || strcmp(t[1], "gen2-default") || n > 14)
+		return err(c, "usage: offers gen2-default [key=value...]%s", "");
+	for (size_t k = 0; k < sizeof(gen2_default) / sizeof(gen2_default[0]); k++) {
+		int m = 3;
+
+		w[0] = "device";
+		w[1] = (char *)gen2_default[k].type;
+		w[2] = (char *)gen2_default[k].name;
+		for (int i = 2; gen2_default[k].ic && i < n; i++)
+			w[m++] = t[i];
+		r = st_device(c, w, m);
+		if (r)
+			return r;
 	}
 	return 0;
 }
@@ -407,6 +449,21 @@ static int st_expect(struct ctx *c, char **t, int n)
 				return err(c, "expect %s DEV N: bad N", t[1]);
 			i = 4;
 		}
+		break;
+	case SE_HOST_COUNTER:
+		/* host DEV KEY N: the device host's counter KEY is at least N */
+		if (n < 5 || parse_num(t[4], &e->num) < 0 || strlen(t[3]) >= sizeof(e->text))
+			return err(c, "expect host DEV KEY N%s", "");
+		snprintf(e->dev, sizeof(e->dev), "%s", t[2]);
+		snprintf(e->text, sizeof(e->text), "%s", t[3]);
+		i = 5;
+		break;
+	case SE_LOG:
+		/* log "TEXT": a guest log line (info and up) contains TEXT */
+		if (n < 3 || !c->quoted[2] || !t[2][0] || strlen(t[2]) >= sizeof(e->text))
+			return err(c, "expect log \"TEXT\" (one text in double quotes)%s", "");
+		snprintf(e->text, sizeof(e->text), "%s", t[2]);
+		i = 3;
 		break;
 	case SE_VERSION:
 		if (n < 3 || parse_version(t[2], &e->num) < 0)
@@ -608,6 +665,8 @@ static int parse_line(struct ctx *c, char *line)
 		return st_on(c, t, n);
 	if (!strcmp(t[0], "expect"))
 		return st_expect(c, t, n);
+	if (!strcmp(t[0], "offers"))
+		return st_offers(c, t, n);
 	if (!strcmp(t[0], "param"))
 		return 0;                       /* handled before */
 	return st_simple(c, t, n);

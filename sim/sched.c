@@ -336,6 +336,8 @@ static void run_cand(const struct cand *c)
 	}
 }
 
+int sim_guest_power;
+
 static bool expected(int kind)
 {
 	for (int i = 0; i < S.sc->nexps; i++)
@@ -616,6 +618,29 @@ static void check_expect(const struct sim_expect *e, bool quiescent)
 			       "after the last; guest pages %zu\n", (unsigned long long)S.bl_checks,
 			       S.bl_heap, S.bl_heap_last, S.bl_pages);
 		break;
+	case SE_HOST_COUNTER: {
+		uint64_t v = 0;
+
+		if (host_device_counter(S.h, di, e->text, &v) < 0)
+			fail("line %d: device %s has no counter '%s'", e->line, e->dev, e->text);
+		else if (v < e->num)
+			fail("line %d: device %s: %s = %llu, expected >= %llu", e->line, e->dev,
+			     e->text, (unsigned long long)v, (unsigned long long)e->num);
+		break;
+	}
+	case SE_LOG:
+		if (!strstr(hosted_log_captured(), e->text))
+			fail("line %d: the guest never logged \"%s\"", e->line, e->text);
+		break;
+	case SE_POWER_OFF:
+	case SE_RESET: {
+		int want = e->kind == SE_POWER_OFF ? SIM_POWER_OFF : SIM_POWER_RESET;
+
+		if (sim_guest_power != want)
+			fail("line %d: the guest did not %s the machine", e->line,
+			     want == SIM_POWER_OFF ? "power off" : "reset");
+		break;
+	}
 	case SE_TRIGGERED:
 		for (int i = 0; i < S.sc->ntrigs; i++)
 			if (!host_trigger_fired(S.h, S.trig_index[i]))
@@ -703,8 +728,11 @@ void sim_run_seed(const struct sim_scenario *sc, uint64_t seed, const struct sim
 	sim_rng_seed(&S.rng, seed);
 	sim_trace_reset(o->trace);
 	hosted_log_set_echo(o->trace || o->verbose);
-	log_set_level(o->trace || o->verbose ? LOG_DEBUG : LOG_WARNING);
-	hosted_log_capture(!(o->trace || o->verbose));
+	/* expect log reads info lines too: capture them whatever the options */
+	log_set_level(o->trace || o->verbose ? LOG_DEBUG :
+		      expected(SE_LOG) ? LOG_INFO : LOG_WARNING);
+	hosted_log_capture(!(o->trace || o->verbose) || expected(SE_LOG));
+	sim_guest_power = SIM_POWER_ON;
 	hosted_log_clear();
 	if (hosted_init(sc->ram) < 0) {
 		fail("hosted_init failed");

@@ -123,6 +123,10 @@ enum sim_expect_kind {
 	SE_NO_VIOLATION,   /* (always checked unless `expect violation`) */
 	SE_BASELINE,       /* at rest after every device release: no guest VMBus object
 			      left, guest pages and heap back at their level after the first */
+	SE_HOST_COUNTER,   /* the device host's counter `text` of dev >= num */
+	SE_LOG,            /* the guest's log (info and up) contains `text` */
+	SE_POWER_OFF,      /* the guest powered the machine off */
+	SE_RESET,          /* the guest reset the machine */
 };
 
 #define SIM_EXPECT_TEXTS 8
@@ -220,6 +224,10 @@ struct sim_guest_ops {
 extern const struct sim_guest_ops sim_guest_keel;
 extern const struct sim_guest_ops sim_guest_test;
 extern bool sim_have_keel_guest;
+/* The machine's power as the guest last set it (its platform power-off or
+ * reset); reset to SIM_POWER_ON at the start of every seed (sched.c). */
+enum { SIM_POWER_ON, SIM_POWER_OFF, SIM_POWER_RESET };
+extern int sim_guest_power;
 
 /* ---- running (sched.c) ---- */
 

@@ -660,5 +660,16 @@ bool vmbus_chan_rescinded(const struct vmbus_channel *c)
 {
 	return c->rescinded || !chan_conn_up(c);
 }
+
+bool vmbus_chan_out_drained(struct vmbus_channel *c)
+{
+	int64_t f;
+
+	if (!vmbus_chan_is_open(c))
+		return true;
+	f = vmbus_ring_free(&c->out);
+	return f < 0 || (uint64_t)f == c->out.data_size;
+}
+
 uint32_t vmbus_chan_relid(const struct vmbus_channel *c) { return c->relid; }
 uint16_t vmbus_chan_subidx(const struct vmbus_channel *c) { return c->offer.sub_channel_index; }

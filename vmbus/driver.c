@@ -28,6 +28,10 @@ extern const struct vmbus_driver echo_driver;        /* drivers/echo.c, tests on
 #endif
 extern const struct vmbus_driver storvsc_driver;     /* drivers/storvsc.c */
 extern const struct vmbus_driver netvsc_driver;      /* drivers/netvsc.c */
+extern const struct vmbus_driver ic_heartbeat_driver;  /* drivers/ic_heartbeat.c */
+extern const struct vmbus_driver ic_shutdown_driver;   /* drivers/ic_shutdown.c */
+extern const struct vmbus_driver ic_timesync_driver;   /* drivers/ic_timesync.c */
+extern const struct vmbus_driver ic_kvp_driver;        /* drivers/ic_kvp.c */
 
 const struct vmbus_driver *const vmbus_drivers[] = {
 #ifdef KEEL_TEST_HOOKS
@@ -35,6 +39,10 @@ const struct vmbus_driver *const vmbus_drivers[] = {
 #endif
 	&storvsc_driver,
 	&netvsc_driver,
+	&ic_heartbeat_driver,
+	&ic_shutdown_driver,
+	&ic_timesync_driver,
+	&ic_kvp_driver,
 };
 const unsigned vmbus_ndrivers = sizeof(vmbus_drivers) / sizeof(vmbus_drivers[0]);
 

@@ -118,9 +118,10 @@ void vmbus_lsvmbus(void)
 			continue;
 		int nsub = c ? vmbus_device_subchannels(d, NULL, 0) : 0;
 
-		pr_info("VMBUS ID %3u: Class_ID = {%s} - %s%s\n", d->relid,
-			guid_format(&d->class_id, g), d->drv ? d->drv->name : "unknown",
-			d->ready ? " (ready)" : "");
+		/* "Class name: driver (ready)", or "Class name: no driver" */
+		pr_info("VMBUS ID %3u: Class_ID = {%s} - %s: %s%s\n", d->relid,
+			guid_format(&d->class_id, g), vmbus_class_name(&d->class_id),
+			d->drv ? d->drv->name : "no driver", d->ready ? " (ready)" : "");
 		pr_info("\tDevice_ID = {%s}  state %s, channel %s, %d sub-channel(s)\n",
 			guid_format(&d->instance, g), vmbus_dev_state_name(d->state),
 			c ? vmbus_chan_state_name(c->state) : "released", nsub);

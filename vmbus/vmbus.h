@@ -130,6 +130,9 @@ void vmbus_chan_close(struct vmbus_channel *c);
 
 bool vmbus_chan_is_open(const struct vmbus_channel *c);
 bool vmbus_chan_rescinded(const struct vmbus_channel *c);
+/* The host has read everything we sent (or the channel is not open):
+ * a last answer has reached it before the channel closes. */
+bool vmbus_chan_out_drained(struct vmbus_channel *c);
 uint32_t vmbus_chan_relid(const struct vmbus_channel *c);
 uint16_t vmbus_chan_subidx(const struct vmbus_channel *c);
 
@@ -219,6 +222,8 @@ int vmbus_list_devices(struct vmbus_dev_info *out, int max);
 /* Channel counters by relid; -ENOENT if none. */
 int vmbus_chan_info_get(uint32_t relid, struct vmbus_chan_info *out);
 void vmbus_get_stats(struct vmbus_stats *out);
+/* The class's name as Linux's lsvmbus prints it (vmbus/classes.c). */
+const char *vmbus_class_name(const struct vmbus_guid *class_id);
 /* Print the lsvmbus-style listing (klog). */
 void vmbus_lsvmbus(void);
 /* All offered devices that have a driver are ready. */
