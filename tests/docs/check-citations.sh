@@ -129,7 +129,7 @@ for path in files:
         same_line = [r for r in refs if line_start <= r[0] < m.start()]
         attrib = None
         if prev is not None and JOINER.match(masked[prev[0]:m.start()]) and "\n\n" not in masked[prev[0]:m.start()]:
-            attrib = prev[1]                              # "§4.1-§4.5", "§2, §3"
+            attrib = prev[1]                              # a range or list: "4.1-4.5", "2, 3"
         elif same_line:
             last = same_line[-1]
             between = masked[last[1]:m.start()]
