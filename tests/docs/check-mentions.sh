@@ -1,0 +1,27 @@
+#!/bin/sh
+# Code and documents say the thing itself: no file outside docs/protocols/
+# speaks of issue numbers ("issue 2", "issue #7"), "the lead" or "the brief".
+# A comment that needs a source cites docs/protocols/ or a public name
+# (docs/style.md, rule 13). Run from anywhere: tests/docs/check-mentions.sh [repo]
+# Prints each offending line as FILE:LINE:TEXT; exit 0 when there is none,
+# 1 otherwise. The patterns are written with [ ] so this file does not match
+# itself.
+set -eu
+root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
+cd "$root"
+
+pattern='\bissues?[ ]#?[0-9]|\bthe[ ]lead\b|\bthe[ ]brief\b'
+
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	hits=$(git grep -n -I -i -E "$pattern" -- . ':!docs/protocols' || true)
+else
+	hits=$(grep -rn -I -i -E "$pattern" --exclude-dir=.git \
+		--exclude-dir='build*' --exclude-dir=protocols . || true)
+fi
+
+if [ -n "$hits" ]; then
+	printf '%s\n' "$hits"
+	echo "check-mentions: $(printf '%s\n' "$hits" | wc -l) lines mention an issue, the lead or the brief"
+	exit 1
+fi
+echo "check-mentions: no file mentions an issue, the lead or the brief"
