@@ -1,11 +1,12 @@
 #!/bin/sh
 # Code and documents say the thing itself: no file outside docs/protocols/
-# speaks of issue numbers ("issue 2", "issue #7"), "the lead" or "the brief".
+# speaks of numbered issues, of who leads the work or of what was asked of it
+# (the patterns below).
 # A comment that needs a source cites docs/protocols/ or a public name
 # (docs/style.md, rule 13). Run from anywhere: tests/docs/check-mentions.sh [repo]
 # Prints each offending line as FILE:LINE:TEXT; exit 0 when there is none,
-# 1 otherwise. The patterns are written with [ ] so this file does not match
-# itself.
+# 1 otherwise. The patterns are written with [ ] so they do not match
+# themselves; this file's prose avoids the phrases.
 set -eu
 root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$root"
@@ -21,7 +22,7 @@ fi
 
 if [ -n "$hits" ]; then
 	printf '%s\n' "$hits"
-	echo "check-mentions: $(printf '%s\n' "$hits" | wc -l) lines mention an issue, the lead or the brief"
+	echo "check-mentions: $(printf '%s\n' "$hits" | wc -l) lines match $pattern"
 	exit 1
 fi
-echo "check-mentions: no file mentions an issue, the lead or the brief"
+echo "check-mentions: no tracked file matches $pattern"
