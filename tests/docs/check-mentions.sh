@@ -22,7 +22,7 @@ fi
 
 if [ -n "$hits" ]; then
 	printf '%s\n' "$hits"
-	echo "check-mentions: $(printf '%s\n' "$hits" | wc -l) lines match $pattern"
+	printf "check-mentions: %s lines match %s\n" "$(printf "%s\n" "$hits" | wc -l)" "$pattern"
 	exit 1
 fi
-echo "check-mentions: no tracked file matches $pattern"
+printf "check-mentions: no tracked file matches %s\n" "$pattern"
