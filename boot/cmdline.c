@@ -1,7 +1,7 @@
 /*
  * The kernel command line: the first line of keel.cfg in the directory the
  * image was loaded from (EFI/BOOT/ on the ESP), then the image's load options
- * (UCS-2, converted to ASCII) appended after a space. Issue 2 item 2.
+ * (UCS-2, converted to ASCII) appended after a space.
  * Load options that are not printable text (some boot managers store binary
  * data there) are ignored with a message; the UEFI shell's argv[0] (the
  * image path) is dropped.

@@ -3,7 +3,7 @@
  * a raw image file through pread/pwrite with an fsync policy, zeroed
  * memory, or a memory snapshot of an image file.
  *
- * Durability rule (issue 6 item 3): backing_write returns only after the
+ * Durability rule: backing_write returns only after the
  * data is in the file (pwrite done; fdatasync too when the policy or FUA
  * asks), and the storage host sends the write's completion only after
  * backing_write returned 0.

@@ -4,7 +4,7 @@
  * loaded from an image: a snapshot whose writes never reach the file).
  *
  * The storage host calls backing_write before it acknowledges a write, so
- * an acknowledged write is in the file (issue 6 item 3); the sync policy
+ * an acknowledged write is in the file; the sync policy
  * says when it is also made durable (fdatasync).
  *
  * Host-only code (host/), used by host/scsi_disk.c. Single-threaded; the

@@ -651,7 +651,7 @@ uint32_t host_version(const struct host *h) { return h->version; }
 bool host_unloaded(const struct host *h) { return h->unloaded; }
 bool host_contacted(const struct host *h) { return h->contacted; }
 
-/* End-of-run invariants the host can judge (§8.8, issue 4 item 5). */
+/* End-of-run invariants the host can judge (§8.8). */
 static int check_final(struct host *h, char *why, size_t cap)
 {
 	if (h->violated) {

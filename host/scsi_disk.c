@@ -342,7 +342,7 @@ static void do_write(struct scsi_disk *d, struct scsi_cmd *c, uint64_t lba, uint
 		return;
 	}
 	bytes = count * d->cfg.block_size;
-	/* The data is in the store before the completion is built (issue 6 item 3). */
+	/* The data is in the store before the completion is built. */
 	if (backing_write(d->b, lba * d->cfg.block_size, c->buf, bytes, fua) < 0) {
 		rw_media_error(c, true);
 		return;

@@ -43,7 +43,7 @@ static struct {
 	uint8_t *used;              /* per page: 1 = allocated */
 	size_t in_use;
 	size_t cursor;              /* next-fit start */
-	size_t hiwater;             /* pages [0, hiwater) may be dirty (sim-helper) */
+	size_t hiwater;             /* pages [0, hiwater) may be dirty (keeps reuse cheap) */
 	unsigned long bad_frees;
 	uint64_t now;
 	uint64_t deadline;          /* armed timer, 0 = none */
@@ -354,7 +354,7 @@ int hosted_init(size_t guest_ram_bytes)
 		hosted_fini();
 	if (hs.ram) {
 		/*
-		 * Reuse. Zero only what was ever handed out (sim-helper: madvise
+		 * Reuse. Zero only what was ever handed out (dropping pages with madvise
 		 * made every seed fault its pages in again, which capped keelsim
 		 * near 800 seeds/s); past the high-water mark pages are still zero.
 		 */

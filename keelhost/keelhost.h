@@ -1,7 +1,7 @@
 /*
  * keel-host: the simulated Hyper-V host (host/) as its own Linux process,
- * serving the real keel.efi booted by OVMF in QEMU (issue 7;
- * shared/reference/qemu-ivshmem.md; wire format include/keelhost/mailbox.h).
+ * serving the real keel.efi booted by OVMF in QEMU (wire
+ * format include/keelhost/mailbox.h).
  *
  * Files, one concept each:
  *   main.c      command line, set-up and tear-down, the final report

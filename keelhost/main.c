@@ -1,5 +1,5 @@
 /*
- * keel-host: the simulated Hyper-V host as a process (issue 7). Start it
+ * keel-host: the simulated Hyper-V host as a process. Start it
  * first, then QEMU (scripts/run-stack.sh does both):
  *
  *   keel-host --socket SOCK --ram FILE [--ram-size 512M]

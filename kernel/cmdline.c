@@ -1,5 +1,5 @@
 /*
- * Kernel command line parser (issue 2 §4). One const table maps option names
+ * Kernel command line parser. One const table maps option names
  * to handlers; each handler validates its value. Nothing is silently ignored:
  * an unknown option or a bad value is remembered and logged by name.
  */

@@ -1,5 +1,5 @@
 /*
- * The kernel command line (issue 2 §4): `console=serial|fb|both`,
+ * The kernel command line: `console=serial|fb|both`,
  * `loglevel=0..7`, `on_ready=idle|halt|poweroff`, `test=NAME`,
  * `vmbus=auto|required`, `net=on|off`, `ip=dhcp|ADDR/PREFIX,GATEWAY`
  * (net/net.h), `app=NAME` and `app.NAME.KEY=VALUE` (apps/conn.h).
@@ -16,7 +16,7 @@ struct boot_opts {
 	enum on_ready on_ready;
 	const char *test;          /* NULL unless test=NAME was given */
 	/* vmbus=required: power off when neither Hyper-V nor keel-host is
-	 * found (issue 7); vmbus=auto (default): say so and boot on. */
+	 * found; vmbus=auto (default): say so and boot on. */
 	bool vmbus_required;
 };
 

@@ -1,6 +1,6 @@
 /*
  * The kernel console: every log line goes to COM1 and/or the framebuffer
- * text console, as chosen by `console=serial|fb|both` (issue 2 §4).
+ * text console, as chosen by `console=serial|fb|both`.
  */
 #ifndef KEEL_CONSOLE_H
 #define KEEL_CONSOLE_H

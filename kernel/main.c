@@ -1,5 +1,5 @@
 /*
- * kmain: the bare-metal kernel's start after ExitBootServices (issue 2 §3-§5).
+ * kmain: the bare-metal kernel's start after ExitBootServices.
  *
  * Order matters because we start on the firmware's stack, page tables, GDT
  * and IDT, all in boot-services memory:

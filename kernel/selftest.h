@@ -1,5 +1,5 @@
 /*
- * In-kernel self-tests, run by name with `test=NAME` (issue 2 §4). Each
+ * In-kernel self-tests, run by name with `test=NAME`. Each
  * prints exactly one verdict line: `keel: test NAME passed` or
  * `keel: test NAME failed`. A fault test passes when the expected fault
  * arrives (the fault report is printed first).

@@ -1,5 +1,5 @@
 /*
- * libm from the kernel (issue 2 §1). Kernel code is built with
+ * libm from the kernel. Kernel code is built with
  * -mgeneral-regs-only except files named *_fp.c (mk/config.mk), so the
  * double arithmetic lives here. SSE is on (cpu_setup.c) and interrupt entry
  * saves it (trap.S).

@@ -6,7 +6,7 @@
 #ifndef KEEL_SERVICES_H
 #define KEEL_SERVICES_H
 
-/* Start the work queues and VMBus (filled in by the lead; see services.c). */
+/* Start the work queues and VMBus (kernel/services.c). */
 void kernel_start_services(void);
 /* The idle loop: never returns. */
 _Noreturn void kernel_run(void);

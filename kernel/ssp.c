@@ -1,5 +1,5 @@
 /*
- * Stack protector support for -fstack-protector-strong (issue 2 §1): the
+ * Stack protector support for -fstack-protector-strong: the
  * guard value and the failure handler. The guard is set once at entry, from
  * RDRAND when present, else from the TSC, before any protected function
  * that returns has a frame on the stack (ssp_init itself is unprotected,

@@ -1,5 +1,5 @@
 # mk/keelhost.mk: keel-host, the simulated host as its own process serving
-# keel.efi in QEMU (issue 7; keelhost/, include/keelhost/mailbox.h), and the
+# keel.efi in QEMU (keelhost/, include/keelhost/mailbox.h), and the
 # QEMU boot tests against it.
 #
 #   $(BUILD)/host/keel-host   -O2 with UBSan (a long-running real-time

@@ -1,4 +1,4 @@
-# mk/storage.mk: the storage tests and bench (issue 6; docs/scenarios.md
+# mk/storage.mk: the storage tests and bench (docs/scenarios.md
 # "Storage device"). The storage fault scenarios are tests/scenarios/
 # storvsc-*.scn, run by test-sim (mk/sim.mk) like every scenario.
 #

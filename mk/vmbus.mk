@@ -1,4 +1,4 @@
-# mk/vmbus.mk: the VMBus bench (issue 5 item 8). Reuses the object rules and
+# mk/vmbus.mk: the VMBus bench. Reuses the object rules and
 # the optimised library of mk/hosted.mk (BENCH_OBJ, BENCH_LIB, BENCH_CFLAGS);
 # the vmbus/host objects are the same ones keelsim-bench uses.
 #

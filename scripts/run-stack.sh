@@ -1,6 +1,6 @@
 #!/bin/sh
 # scripts/run-stack.sh [options] [-- QEMU ARGS...]
-# The whole stack (issue 7): keel-host, the simulated Hyper-V host as its own
+# The whole stack: keel-host, the simulated Hyper-V host as its own
 # process, then QEMU booting a Keel image through OVMF (scripts/run-qemu.sh),
 # linked by guest RAM in a shared file and an ivshmem-doorbell device
 # (shared/reference/qemu-ivshmem.md). Both are torn down when either ends:

@@ -2,7 +2,7 @@
  * blkload: a guest-side block load generator for keelsim (TEST/BENCH ONLY).
  * It drives the guest block layer (drivers/block.h) from inside the
  * simulated guest, for the storage bench and for the storage fault
- * scenarios (issue 6 items 5-6).
+ * scenarios.
  *
  * Guest switches (scenario "guest-switch NAME"):
  *   blkload=MODE        randread | randwrite | seqread | verify | bench

@@ -1,6 +1,6 @@
 #!/bin/sh
 # test-images/mkdata.sh OUT.img [SIZE_MIB]
-# A data disk for the storage tests (issue 6 item 5), built with the real
+# A data disk for the storage tests, built with the real
 # tools and no root: GPT (sgdisk) with three partitions, a FAT file system
 # (mkfs.vfat, given the partition size so the backup GPT survives) holding a
 # few files (mcopy), a scratch partition the end-to-end test writes a

@@ -1,5 +1,5 @@
 /*
- * The fault report (issue 2 §3): vector, name, error code, RIP with its
+ * The fault report: vector, name, error code, RIP with its
  * symbol, CR2, all general registers, control registers and a frame-pointer
  * backtrace; then the kernel stops (kernel_stop: power off under test=,
  * otherwise halt). A page fault or double fault whose address lies in a

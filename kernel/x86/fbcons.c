@@ -1,5 +1,5 @@
 /*
- * Framebuffer text console (issue 2 §3): 8x16 glyphs from font8x16.c drawn
+ * Framebuffer text console: 8x16 glyphs from font8x16.c drawn
  * into the GOP framebuffer that boot/ saved before ExitBootServices (the
  * mapping stays after it, gen2-platform.md §3.2). Light grey on black.
  *

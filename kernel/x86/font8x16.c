@@ -1,5 +1,5 @@
 /*
- * Keel's own console font (issue 2 §3), 8x16 cells for printable ASCII.
+ * Keel's own console font, 8x16 cells for printable ASCII.
  * Generated from a 5x8 design drawn for Keel (7 rows plus one descender
  * row): each design row is doubled to fill 16 pixel rows and placed in
  * pixel columns 1..5, leaving a gap of three columns between glyphs.

@@ -1,5 +1,5 @@
 /*
- * Identity-mapped 4-level paging with W^X (issue 2 §3; SDM vol. 3 §4.5).
+ * Identity-mapped 4-level paging with W^X (SDM vol. 3 §4.5).
  *
  * RAM is mapped with 2 MiB pages where a whole aligned 2 MiB block gets
  * the same attributes, 4 KiB pages elsewhere; a 2 MiB page is split into a

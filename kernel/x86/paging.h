@@ -1,6 +1,6 @@
 /*
  * 4-level page tables, identity mapped (virtual = physical), W^X
- * (issue 2 §3; SDM vol. 3 §4.5). Callers describe what a range may be used
+ * (SDM vol. 3 §4.5). Callers describe what a range may be used
  * for; mapping an address again replaces its old mapping.
  */
 #ifndef KEEL_X86_PAGING_H

@@ -1,5 +1,5 @@
 /*
- * The Hyper-V platform on real hardware (issue 3 §2; vmbus-core.md §1.1-§1.4,
+ * The Hyper-V platform on real hardware (vmbus-core.md §1.1-§1.4,
  * gen2-platform.md §2, §9.1).
  *
  * Detection: CPUID.1:ECX[31], leaf 0x40000000 = "Microsoft Hv" with a max

@@ -128,7 +128,7 @@ void platform_init(void)
 	const struct platform *p = NULL;
 
 	platform = &platform_x86;
-	/* Hyper-V by CPUID, else keel-host's ivshmem device (issue 7). */
+	/* Hyper-V by CPUID, else keel-host's ivshmem device. */
 	if (hv_probe(&f))
 		p = hv_platform_init(&f);
 	if (p == NULL)

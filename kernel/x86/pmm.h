@@ -1,5 +1,5 @@
 /*
- * Physical page allocator over the UEFI memory map (issue 2 §3):
+ * Physical page allocator over the UEFI memory map:
  * conventional memory at once, boot-services memory after we left the
  * firmware's stack and page tables. Memory is identity mapped, so a physical
  * address is also the pointer.

@@ -1,5 +1,5 @@
 /*
- * VMBus bench rows (issue 5 item 8), printed by `make bench` (bench-vmbus):
+ * VMBus bench rows, printed by `make bench` (bench-vmbus):
  *
  *   ring 64B / ring 4KiB  vmbus/ring.c send + receive through the iterator
  *                         (descriptor, copy-out, validation, indices) beside
@@ -11,7 +11,7 @@
  *                         comes 10 ms late (goal <= 12 ms; a synchronous
  *                         probe would take 80 ms).
  *
- * Timing goals are benchmarks, never unit tests (brief): this prints, it
+ * Timing goals are benchmarks, never unit tests: this prints, it
  * does not fail on a slow machine.
  */
 #define _POSIX_C_SOURCE 200809L

@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/keelhost/bench.sh BUILD [RUNS]
-# make bench row for issue 7: wall time to `keel: ready` under QEMU (TCG)
+# make bench row of keel-host: wall time to `keel: ready` under QEMU (TCG)
 # with keel-host serving one storvsc disk, split into firmware (QEMU start,
 # OVMF, loader until efi_main: wall time minus Keel's own figure) and Keel
 # (efi_main to ready, from the ready line: transport bring-up, VMBus, the

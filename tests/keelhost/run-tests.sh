@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/keelhost/run-tests.sh BUILD [NAME...]
-# The keel-host boot tests (issue 7): each line of tests/keelhost/tests.txt
+# The keel-host boot tests: each line of tests/keelhost/tests.txt
 # boots the image it names (BUILD/keel.img, the product, or
 # BUILD/testhooks/keel.img, built with KEEL_TEST_HOOKS), as a copy with the
 # test's keel.cfg, in
@@ -83,7 +83,7 @@ run_one() {
 	[ -n "$why" ] || "$root/test-images/setcfg.sh" "$base" "$dir/keel.img" "$cfg" || why="cannot build the disk"
 	st=0
 	if [ -z "$why" ] && [ "$scn" = - ]; then
-		# no keel-host at all: plain QEMU, as in the issue 2 boot tests
+		# no keel-host at all: plain QEMU, as in the QEMU boot tests (tests/boot/)
 		"$root/scripts/run-qemu.sh" --timeout "$tmo" --log "$dir/serial.log" \
 			"$dir/keel.img" >"$dir/run.out" 2>&1 || st=$?
 	elif [ -z "$why" ]; then

@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/storage/bench.sh KEELSIM-BENCH KEELSIM-CG WORKDIR
-# The storage bench rows (make bench-storage; issue 6 item 6), against a
+# The storage bench rows (make bench-storage), against a
 # memory-backed LUN (tests/storage/bench.scn):
 #  1. IOPS and MB/s: the guest's load generator (sim/blkload.c, mode bench)
 #     runs 4 KiB random reads and writes at queue depth 1 and 32 and 1 MiB

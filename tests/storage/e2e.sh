@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/storage/e2e.sh KEELSIM DATA.img WORKDIR RESULTS
-# The storage end-to-end test (issue 6 item 5). keelsim runs Keel against
+# The storage end-to-end test. keelsim runs Keel against
 # the simulated storage host with LUN 0 backed by a copy of the data disk
 # (test-images/mkdata.sh); Keel lists the GPT partitions, hashes the whole
 # disk and writes a known pattern into the "scratch" partition
