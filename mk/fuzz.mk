@@ -1,0 +1,110 @@
+# mk/fuzz.mk: libFuzzer targets for every parser of host input
+# (tests/fuzz/, STYLE.md §15; docs/architecture.md "Fuzzing").
+#
+#   $(BUILD)/fuzz/bin/NAME  one harness per parser, clang
+#                           -fsanitize=fuzzer,address,undefined; the guest
+#                           code under it is built again with coverage
+#                           instrumentation into $(BUILD)/fuzz-obj
+#   fuzz          every harness for FUZZ_TIME seconds (default 300) from
+#                 tests/fuzz/corpus/NAME/; new inputs go to
+#                 $(BUILD)/fuzz/corpus/NAME, crashes to $(BUILD)/fuzz/artifacts/
+#                 (FUZZ_NAMES="ring gpt" picks harnesses)
+#   test-fuzz     every committed input replayed (a finding-* file that
+#                 still crashes is a FAIL), then each harness for
+#                 FUZZ_TEST_TIME seconds (default 10); any crash fails
+#                 -> $(BUILD)/results/fuzz.txt
+#   bench-fuzz    executions per second of each harness
+#   fuzz-prove    the ring harness against a copy of vmbus/ring.c with one
+#                 length check removed: it must crash (time and executions)
+#
+# Source lists are the hosted build's (mk/hosted.mk HOSTED_CORE_SRCS, the
+# vmbus/drivers/lib/host lists keelsim uses in mk/sim.mk); the objects are
+# separate because coverage instrumentation changes every one of them.
+
+FUZZ_TIME      ?= 300
+FUZZ_TEST_TIME ?= 10
+FUZZ_BENCH_TIME ?= 5
+FUZZ_ALL   := vmbus_msg ring storvsc gpt cmdline mailbox msgpath
+FUZZ_NAMES ?= $(FUZZ_ALL)
+
+FUZZ_OBJ := $(BUILD)/fuzz-obj
+FUZZ_DIR := $(BUILD)/fuzz
+FUZZ_BIN := $(FUZZ_DIR)/bin
+FUZZ_CFLAGS  := $(HOSTED_CFLAGS) -D_DEFAULT_SOURCE -fsanitize=fuzzer-no-link
+FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
+
+$(FUZZ_OBJ)/%.c.o: %.c
+	@mkdir -p $(@D)
+	$(HQ)$(HOSTED_CC) $(FUZZ_CFLAGS) -c $< -o $@
+$(FUZZ_OBJ)/%.S.o: %.S
+	@mkdir -p $(@D)
+	$(HQ)$(HOSTED_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+# The work-queue core and the hosted platform, as an archive: a harness
+# pulls in only what it uses.
+FUZZ_CORE_LIB := $(FUZZ_OBJ)/libkeel-fuzz.a
+FUZZ_CORE_OBJS := $(HOSTED_CORE_SRCS:%=$(FUZZ_OBJ)/%.o)
+$(FUZZ_CORE_LIB): $(FUZZ_CORE_OBJS)
+	$(HQ)rm -f $@ && ar rcs $@ $^
+
+# The whole guest and the simulated host (keelsim's lists, without sim/).
+FUZZ_GUEST_SRCS := $(sort $(wildcard vmbus/*.c drivers/*.c lib/*.c)) $(SIM_HOST_SRCS)
+
+FUZZ_SRCS_ring      := tests/fuzz/fuzz_ring.c vmbus/ring.c
+FUZZ_SRCS_gpt       := tests/fuzz/fuzz_gpt.c drivers/gpt.c lib/crc32.c
+FUZZ_SRCS_cmdline   := tests/fuzz/fuzz_cmdline.c
+FUZZ_SRCS_storvsc   := tests/fuzz/fuzz_storvsc.c drivers/storvsc_scsi.c
+FUZZ_SRCS_mailbox   := tests/fuzz/fuzz_mailbox.c
+FUZZ_SRCS_vmbus_msg := tests/fuzz/fuzz_vmbus_msg.c tests/fuzz/fuzz_guest.c $(FUZZ_GUEST_SRCS)
+FUZZ_SRCS_msgpath   := tests/fuzz/fuzz_msgpath.c tests/fuzz/fuzz_guest.c $(FUZZ_GUEST_SRCS)
+
+define FUZZ_template
+FUZZ_OBJS_$(1) := $$(FUZZ_SRCS_$(1):%=$$(FUZZ_OBJ)/%.o)
+$$(FUZZ_BIN)/$(1): $$(FUZZ_OBJS_$(1)) $$(FUZZ_CORE_LIB)
+	@mkdir -p $$(@D)
+	$$(HQ)$$(HOSTED_CC) $$(FUZZ_LDFLAGS) $$(FUZZ_OBJS_$(1)) $$(FUZZ_CORE_LIB) -o $$@
+-include $$(FUZZ_OBJS_$(1):.o=.d)
+endef
+$(foreach f,$(FUZZ_ALL),$(eval $(call FUZZ_template,$(f))))
+-include $(FUZZ_CORE_OBJS:.o=.d)
+
+FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_BIN)/%)
+FUZZ_RUN  := tests/fuzz/run.sh
+
+# The planted bug for fuzz-prove: ring.c without the check that a packet
+# fits in the bytes the host says are there (vmbus-core.md rule 7.3 item 2).
+FUZZ_PROVE_SRC := $(FUZZ_DIR)/prove/ring_planted.c
+FUZZ_PROVE_BIN := $(FUZZ_BIN)/ring-planted
+$(FUZZ_PROVE_SRC): vmbus/ring.c
+	@mkdir -p $(@D)
+	$(HQ)sed 's/(int64_t)len + VMBUS_PKT_TRAILER_SIZE > avail/0/' $< > $@
+	$(HQ)! cmp -s $< $@ || { echo "fuzz-prove: the planted edit no longer applies to $<"; exit 1; }
+$(FUZZ_PROVE_BIN): tests/fuzz/fuzz_ring.c $(FUZZ_PROVE_SRC)
+	@mkdir -p $(@D)
+	$(HQ)$(HOSTED_CC) $(FUZZ_CFLAGS) -Wno-unused-parameter $(FUZZ_LDFLAGS) tests/fuzz/fuzz_ring.c \
+	  $(FUZZ_PROVE_SRC) -o $@
+
+.PHONY: fuzz fuzz-bins test-fuzz bench-fuzz fuzz-prove
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	@$(FUZZ_RUN) fuzz $(FUZZ_DIR) $(FUZZ_TIME) $(FUZZ_NAMES)
+
+# Exit 0 even when a harness crashes (the summary counts FAIL lines).
+test-fuzz: $(FUZZ_BINS)
+	@mkdir -p $(BUILD)/results
+	@$(FUZZ_RUN) test $(FUZZ_DIR) $(FUZZ_TEST_TIME) $(FUZZ_NAMES) \
+	  > $(BUILD)/results/fuzz.txt 2> $(FUZZ_DIR)/test.log || true
+	@cat $(BUILD)/results/fuzz.txt
+	@[ -s $(BUILD)/results/fuzz.txt ] || \
+	  echo "FAIL fuzz (run.sh wrote no results; see $(FUZZ_DIR)/test.log)" \
+	    > $(BUILD)/results/fuzz.txt
+
+bench-fuzz: $(FUZZ_BINS)
+	@$(FUZZ_RUN) bench $(FUZZ_DIR) $(FUZZ_BENCH_TIME) $(FUZZ_NAMES)
+
+fuzz-prove: $(FUZZ_PROVE_BIN)
+	@$(FUZZ_RUN) prove $(FUZZ_DIR) 120 ring-planted
+
+TEST_TARGETS  += test-fuzz
+BENCH_TARGETS += bench-fuzz

@@ -1,0 +1,152 @@
+#!/bin/sh
+# tests/fuzz/run.sh MODE DIR SECONDS NAME...: run the libFuzzer harnesses
+# built into DIR/bin (mk/fuzz.mk).
+#
+#   fuzz   each NAME for SECONDS from its seeds; new inputs kept in
+#          DIR/corpus/NAME, crashes in DIR/artifacts/NAME/; exit 1 on a crash
+#   test   replay every committed input of tests/fuzz/corpus/NAME/ (each
+#          finding-* file on its own: a finding that still crashes is a
+#          FAIL until its fix lands), then fuzz SECONDS; prints PASS/FAIL
+#          lines, libFuzzer's output goes to stderr
+#   bench  executions per second of each NAME over SECONDS
+#   prove  NAME is a harness built over a planted bug: it must crash;
+#          prints the time and executions it took
+#
+# Seeds: tests/fuzz/corpus/NAME/ (tests/fuzz/mkcorpus.py writes them);
+# finding-* files there are reproducers of crashes, never fuzzing seeds.
+set -u
+mode=$1 dir=$2 secs=$3
+shift 3
+here=$(dirname "$0")
+st=0
+
+# Longest input per harness: a whole ring, a small disk image, ...
+max_len() {
+	case $1 in
+	ring*) echo 8208 ;;
+	gpt) echo 65537 ;;
+	cmdline) echo 1024 ;;
+	vmbus_msg) echo 8192 ;;
+	*) echo 4096 ;;
+	esac
+}
+
+# Copy the seeds (not the findings) of harness $1 into $2.
+seeds() {
+	rm -rf "$2" && mkdir -p "$2"
+	for f in "$here/corpus/$1"/*; do
+		[ -f "$f" ] || continue
+		case $(basename "$f") in finding-*) continue ;; esac
+		cp "$f" "$2/"
+	done
+}
+
+# Run harness $1 for $2 seconds on corpus dir $3 (plus read-only seed dir
+# $4); libFuzzer's output in $5. Returns libFuzzer's status.
+run_for() {
+	mkdir -p "$dir/artifacts/$1"
+	ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	"$dir/bin/$1" -max_total_time="$2" -timeout=25 -rss_limit_mb=2048 \
+		-max_len="$(max_len "$1")" -print_final_stats=1 \
+		-artifact_prefix="$dir/artifacts/$1/" "$3" "$4" > "$5" 2>&1
+}
+
+stat_of() {   # stat_of LOG KEY: a libFuzzer final statistic
+	sed -n "s/^stat::$2: *//p" "$1" | tail -n 1
+}
+
+# Replay the files given; status non-zero if any crashes.
+replay() {
+	name=$1
+	shift
+	ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	"$dir/bin/$name" -timeout=25 -rss_limit_mb=2048 "$@"
+}
+
+for name in "$@"; do
+	log=$dir/logs/$name.log
+	mkdir -p "$dir/logs"
+	case $mode in
+	fuzz)
+		seeds "$name" "$dir/seeds/$name"
+		mkdir -p "$dir/corpus/$name"
+		echo "fuzz: $name for $secs s (corpus $dir/corpus/$name)"
+		if run_for "$name" "$secs" "$dir/corpus/$name" "$dir/seeds/$name" "$log"; then
+			echo "fuzz: $name: $(stat_of "$log" number_of_executed_units) runs," \
+			     "$(stat_of "$log" average_exec_per_sec) exec/s, no crash"
+		else
+			echo "fuzz: $name: CRASH, see $log and $dir/artifacts/$name/"
+			grep -m 3 -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error)' "$log"
+			st=1
+		fi
+		;;
+	test)
+		n=0 bad=0
+		for f in "$here/corpus/$name"/*; do
+			[ -f "$f" ] || continue
+			case $(basename "$f") in
+			finding-*)
+				if replay "$name" "$f" >> "$log.replay" 2>&1; then
+					echo "PASS fuzz/$name/$(basename "$f") (finding no longer crashes)"
+				else
+					echo "FAIL fuzz/$name/$(basename "$f"): the finding still crashes" \
+					     "(replay: $dir/bin/$name $f)"
+				fi
+				;;
+			*) n=$((n + 1)) ;;
+			esac
+		done
+		seeds "$name" "$dir/seeds/$name"
+		if [ "$n" -eq 0 ]; then
+			echo "FAIL fuzz/$name/seeds: no seed corpus in $here/corpus/$name"
+		elif replay "$name" "$dir/seeds/$name"/* > "$log.replay" 2>&1; then
+			echo "PASS fuzz/$name/seeds ($n inputs replayed)"
+		else
+			echo "FAIL fuzz/$name/seeds: a committed input crashes (see $log.replay)"
+		fi
+		rm -rf "$dir/test-corpus/$name" && mkdir -p "$dir/test-corpus/$name"
+		if run_for "$name" "$secs" "$dir/test-corpus/$name" "$dir/seeds/$name" "$log"; then
+			echo "PASS fuzz/$name/run ($secs s, $(stat_of "$log" number_of_executed_units) runs)"
+		else
+			art=$(sed -n 's/.*Test unit written to //p' "$log" | tail -n 1)
+			echo "FAIL fuzz/$name/run: crash in $secs s, reproducer ${art:-none} (log $log)"
+		fi
+		cat "$log" >&2
+		;;
+	bench)
+		seeds "$name" "$dir/seeds/$name"
+		rm -rf "$dir/bench-corpus/$name" && mkdir -p "$dir/bench-corpus/$name"
+		if run_for "$name" "$secs" "$dir/bench-corpus/$name" "$dir/seeds/$name" "$log"; then
+			printf 'bench-fuzz %-10s %8s exec/s  (%s runs in %s s: mutated inputs through the harness, ASan+UBSan+coverage, 1 core)\n' \
+			       "$name" "$(stat_of "$log" average_exec_per_sec)" \
+			       "$(stat_of "$log" number_of_executed_units)" "$secs"
+		else
+			echo "bench-fuzz $name: crashed (see $log)"
+			st=1
+		fi
+		;;
+	prove)
+		base=${name%-planted}
+		seeds "$base" "$dir/seeds/$base"
+		rm -rf "$dir/prove-corpus/$name" && mkdir -p "$dir/prove-corpus/$name"
+		t0=$(date +%s.%N)
+		if run_for "$name" "$secs" "$dir/prove-corpus/$name" "$dir/seeds/$base" "$log"; then
+			echo "fuzz-prove: $name did NOT crash within $secs s: the harness misses the planted bug"
+			st=1
+		else
+			t1=$(date +%s.%N)
+			execs=$(sed -n 's/^#\([0-9]*\).*/\1/p' "$log" | tail -n 1)
+			printf 'fuzz-prove: %s crashed after %.1f s wall, about %s executions:\n' \
+			       "$name" "$(awk "BEGIN { print $t1 - $t0 }")" "${execs:-?}"
+			grep -m 2 -E '^(==[0-9]+==ERROR|SUMMARY)' "$log"
+		fi
+		;;
+	*)
+		echo "run.sh: unknown mode $mode" >&2
+		exit 2
+		;;
+	esac
+done
+exit $st
