@@ -126,10 +126,57 @@ def cmdline_seeds():
     return [("line%d" % i, s.encode()) for i, s in enumerate(lines)]
 
 
+# ---- storvsc: mode byte + records (tests/fuzz/fuzz_storvsc.c) ----
+
+INQUIRY = bytes([0, 0, 6, 2, 31, 0, 0, 0x02]) + b"Msft    Virtual Disk    1.0 "
+VPD0 = bytes([0, 0, 0, 4, 0x00, 0x80, 0x83, 0xB0])
+VPD80 = bytes([0, 0x80, 0, 3]) + b"SN0"
+VPD83 = bytes([0, 0x83, 0, 12, 0x01, 0x03, 0, 8]) + bytes.fromhex("6005056789abcdef")
+VPDB0 = bytes([0, 0xB0, 0, 0x3C]) + bytes(4) + struct.pack(">I", 256) + bytes(52)
+RC16 = struct.pack(">QI", 4095, 512) + bytes([0, 0, 0x80, 0]) + bytes(16)
+RC10 = struct.pack(">II", 4095, 512)
+RLUNS = struct.pack(">II", 16, 0) + bytes(8) + bytes([0, 1]) + bytes(6)
+SENSE_UA = bytes([0x70, 0, 6, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x2A, 0x09]) + bytes(4)
+
+
+def srb_answer(data=b"", srb=1, scsi=0, sense=b""):
+    """One fake-target answer: srb, scsi, sense len, xfer u16, data len, data, sense."""
+    return (bytes([srb, scsi, len(sense)]) + struct.pack("<H", len(data)) +
+            bytes([len(data)]) + data + sense)
+
+
+def storvsc_seeds():
+    lun = [INQUIRY, VPD0, VPD80, VPD83, VPDB0, b"", RC16]
+    scan = bytes([2, 0, 15]) + srb_answer(RLUNS)
+    for _ in range(2):
+        scan += b"".join(srb_answer(x) for x in lun)
+    ua = bytes([2, 0, 15]) + srb_answer(RLUNS) + srb_answer(INQUIRY) + \
+        srb_answer(srb=0x84, scsi=2, sense=SENSE_UA) + srb_answer(RC10)
+    # mode 1: 3 reads/writes, then good completions, a duplicate, time
+    io = bytes([1, 0, 15, 2]) + bytes([0, 8, 0, 8]) + bytes([1, 16, 0, 200]) + bytes([4, 0, 1, 1])
+    for sel in range(3):
+        io += bytes([0, sel, 0, 1, 0, 0])
+    io += bytes([0x80, 0, 0, 1, 0, 0]) + bytes([4, 200]) + bytes([2, 1, 8, 11])
+    bad = bytes([1, 1, 3, 2]) + bytes([0, 8, 0, 8, 1, 0, 0, 8]) + \
+        bytes([0, 0, 0, 1, 2, 4, 0x84, 2, 18]) + bytes([0, 1, 0, 0, 0, 0]) + bytes([4, 255])
+    return [
+        ("parse-inquiry", b"\0" + INQUIRY),
+        ("parse-sense", b"\0" + bytes([0x84, 2]) + SENSE_UA),
+        ("parse-rluns", b"\0" + RLUNS),
+        ("parse-rc16", b"\0" + RC16),
+        ("parse-vpd83", b"\0" + VPD83),
+        ("scan", scan),
+        ("scan-ua", ua),
+        ("io", io),
+        ("io-bad", bad),
+    ]
+
+
 GENERATORS = {
     "ring": ring_seeds,
     "gpt": gpt_seeds,
     "cmdline": cmdline_seeds,
+    "storvsc": storvsc_seeds,
 }
 
 
