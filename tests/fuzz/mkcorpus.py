@@ -172,11 +172,38 @@ def storvsc_seeds():
     ]
 
 
+# ---- mailbox: the 512-byte mailbox, then response records ----
+
+def mailbox_header(switches=(b"echo-subchannels=2", b"disk-hash"), nsw=None):
+    mb = bytearray(512)
+    struct.pack_into("<QIIIIII", mb, 0, 0x54534f484c45454b, 1, 0x10000, 0, 1,
+                     len(switches) if nsw is None else nsw, 0)
+    for i, sw in enumerate(switches[:8]):
+        mb[256 + 32 * i:256 + 32 * i + len(sw[:32])] = sw[:32]
+    return bytes(mb)
+
+
+def mailbox_seeds():
+    honest = mailbox_header()
+    rec_ok = bytes([1]) + bytes(8)
+    stale = bytes([2]) + struct.pack("<Q", 7)
+    refused = bytes([4]) + struct.pack("<Q", 0) + bytes([1])
+    irqs = struct.pack("<QQQQ", 1 << 32, 0, 1 << 17, 1 << 63) * 2
+    return [
+        ("honest", honest),
+        ("records", honest + stale + rec_ok + refused + rec_ok * 3),
+        ("irqs", honest + rec_ok * 70 + irqs),
+        ("switches", mailbox_header([b"A" * 32] * 8, nsw=100)),
+        ("ping-wrong", honest + rec_ok + bytes([0]) + struct.pack("<Q", 99)),
+    ]
+
+
 GENERATORS = {
     "ring": ring_seeds,
     "gpt": gpt_seeds,
     "cmdline": cmdline_seeds,
     "storvsc": storvsc_seeds,
+    "mailbox": mailbox_seeds,
 }
 
 
