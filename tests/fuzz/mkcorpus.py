@@ -11,6 +11,7 @@ small and committed; finding-* files (crash reproducers) are left alone.
 import os
 import struct
 import sys
+import uuid
 import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -198,12 +199,62 @@ def mailbox_seeds():
     ]
 
 
+# ---- vmbus_msg: device byte + records [ctl][len][VMBus message] ----
+
+ECHO_CLASS = uuid.UUID("9917ce35-978b-4185-9ba0-a011f15b9229").bytes_le
+STORAGE_CLASS = uuid.UUID("ba6163d9-04a1-4d29-b605-72e2ffb1dc7f").bytes_le
+FIRST_GPADL = 0x4B450001        # vmbus/connection.c starts handles at 0x4B450000
+
+
+def vmsg(msgtype, body=b""):
+    return struct.pack("<II", msgtype, 0) + body
+
+
+def version_response(ok=1, conn_id=1):
+    return vmsg(15, struct.pack("<BBHI", ok, 0, 0, conn_id) + struct.pack("<I", 0))
+
+
+def offer(cls, inst, relid, sub=0, conn=None):
+    b = bytearray(196 - 8)
+    b[0:16] = cls
+    b[16:32] = inst
+    struct.pack_into("<H", b, 180 - 8, sub)
+    struct.pack_into("<IBBHI", b, 184 - 8, relid, 0, 0, 1, relid if conn is None else conn)
+    return vmsg(1, bytes(b))
+
+
+def rec(msg, ctl=1):
+    return bytes([ctl, len(msg)]) + msg
+
+
+def vmbus_msg_seeds():
+    inst = bytes(range(16))
+    up = rec(version_response()) + rec(offer(ECHO_CLASS, inst, 1)) + rec(vmsg(4))
+    opened = up + rec(vmsg(10, struct.pack("<III", 1, FIRST_GPADL, 0))) + \
+        rec(vmsg(6, struct.pack("<III", 1, 1, 0)))
+    gone = opened + rec(vmsg(2, struct.pack("<I", 1)), ctl=3) + \
+        rec(vmsg(12, struct.pack("<I", FIRST_GPADL)), ctl=3)
+    disk = rec(version_response()) + rec(offer(STORAGE_CLASS, inst, 2)) + rec(vmsg(4)) + \
+        rec(vmsg(10, struct.pack("<III", 2, FIRST_GPADL, 0))) + \
+        rec(vmsg(6, struct.pack("<III", 2, 1, 0)))
+    refused = rec(version_response(ok=0)) + rec(version_response(), ctl=2) + \
+        rec(vmsg(17), ctl=3)
+    return [
+        ("bringup", b"\0" + up),
+        ("opened", b"\0" + opened),
+        ("rescind", b"\0" + gone),
+        ("storage", b"\1" + disk),
+        ("version-refused", b"\0" + refused),
+    ]
+
+
 GENERATORS = {
     "ring": ring_seeds,
     "gpt": gpt_seeds,
     "cmdline": cmdline_seeds,
     "storvsc": storvsc_seeds,
     "mailbox": mailbox_seeds,
+    "vmbus_msg": vmbus_msg_seeds,
 }
 
 
