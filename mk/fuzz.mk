@@ -1,5 +1,5 @@
 # mk/fuzz.mk: libFuzzer targets for every parser of host input
-# (tests/fuzz/, STYLE.md §15; docs/architecture.md "Fuzzing").
+# (tests/fuzz/; docs/architecture.md "Fuzzing").
 #
 #   $(BUILD)/fuzz/bin/NAME  one harness per parser, clang
 #                           -fsanitize=fuzzer,address,undefined; the guest
@@ -72,7 +72,7 @@ FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_BIN)/%)
 FUZZ_RUN  := tests/fuzz/run.sh
 
 # The planted bug for fuzz-prove: ring.c without the check that a packet
-# fits in the bytes the host says are there (vmbus-core.md rule 7.3 item 2).
+# fits in the bytes the host published (Linux checks the same in hv_pkt_iter_first).
 FUZZ_PROVE_SRC := $(FUZZ_DIR)/prove/ring_planted.c
 FUZZ_PROVE_BIN := $(FUZZ_BIN)/ring-planted
 $(FUZZ_PROVE_SRC): vmbus/ring.c

@@ -1,7 +1,7 @@
 /*
  * Fuzz target "ring": the VMBus ring buffer (vmbus/ring.c) with every
- * host-owned byte taken from the input (docs/protocols: vmbus-core "Ring
- * buffers", hardening rules 7.2 and 7.3).
+ * host-owned byte taken from the input: the checks Linux makes in
+ * hv_pkt_iter_first and hv_pkt_iter_next: copy, then check, then use.
  *
  * Inbound: the host writes write_index, pending_send_sz, feature_bits and
  * the data area; the iterator must copy each packet out before parsing it,

@@ -1,6 +1,7 @@
 /*
  * Fuzz target "storvsc": everything the storage host writes that the
- * storvsc driver parses (docs/protocols: storvsc "Hardening"):
+ * storvsc driver parses (the checks Linux makes in storvsc_on_receive and
+ * storvsc_on_io_completion: copy, then check, then use):
  *   mode 0  the SCSI parsers of drivers/storvsc_scsi.c on the bytes:
  *           completion verdicts and sense, standard INQUIRY, VPD 0x00,
  *           0x80, 0x83, 0xB0, READ CAPACITY(10)/(16), REPORT LUNS;

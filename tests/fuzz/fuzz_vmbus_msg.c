@@ -4,8 +4,8 @@
  * fed only by the input. The guest runs for real (tests/fuzz/fuzz_guest.h);
  * the host library plays the hypervisor (CPUID, MSRs, hypercalls) and takes
  * the guest's posts, but never answers: every SynIC message in the SINT2
- * slot comes from the input (docs/protocols: vmbus-core "Messages",
- * hardening rule 7.1).
+ * slot comes from the input (Hyper-V TLFS "SynIC message slots"; the
+ * checks Linux makes in vmbus_on_msg_dpc).
  *
  * Input: byte 0 picks the devices (bit 0: a storage device too), then
  * records until the input ends:
