@@ -83,16 +83,17 @@ for name in "$@"; do
 		fi
 		;;
 	test)
-		n=0 bad=0
+		n=0
+		rm -f "$log.findings"
 		for f in "$here/corpus/$name"/*; do
 			[ -f "$f" ] || continue
 			case $(basename "$f") in
 			finding-*)
-				if replay "$name" "$f" >> "$log.replay" 2>&1; then
+				if replay "$name" "$f" >> "$log.findings" 2>&1; then
 					echo "PASS fuzz/$name/$(basename "$f") (finding no longer crashes)"
 				else
 					echo "FAIL fuzz/$name/$(basename "$f"): the finding still crashes" \
-					     "(replay: $dir/bin/$name $f)"
+					     "(replay: $dir/bin/$name $f; log $log.findings)"
 				fi
 				;;
 			*) n=$((n + 1)) ;;
