@@ -14,8 +14,9 @@
 #                 FUZZ_TEST_TIME seconds (default 10); any crash fails
 #                 -> $(BUILD)/results/fuzz.txt
 #   bench-fuzz    executions per second of each harness
-#   fuzz-prove    the ring harness against a copy of vmbus/ring.c with one
-#                 length check removed: it must crash (time and executions)
+#   fuzz-prove    the ring and vmbus_msg harnesses against copies of
+#                 vmbus/ring.c and vmbus/msg.c with one length check removed
+#                 each: they must crash (prints time and executions)
 #
 # Source lists are the hosted build's (mk/hosted.mk HOSTED_CORE_SRCS, the
 # vmbus/drivers/lib/host lists keelsim uses in mk/sim.mk); the objects are
@@ -71,18 +72,29 @@ $(foreach f,$(FUZZ_ALL),$(eval $(call FUZZ_template,$(f))))
 FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_BIN)/%)
 FUZZ_RUN  := tests/fuzz/run.sh
 
-# The planted bug for fuzz-prove: ring.c without the check that a packet
-# fits in the bytes the host published (Linux checks the same in hv_pkt_iter_first).
-FUZZ_PROVE_SRC := $(FUZZ_DIR)/prove/ring_planted.c
-FUZZ_PROVE_BIN := $(FUZZ_BIN)/ring-planted
-$(FUZZ_PROVE_SRC): vmbus/ring.c
+# fuzz-prove: two harnesses built over a planted bug each, which they must
+# find. ring: vmbus/ring.c without the check that a packet fits in the
+# bytes the host published (Linux checks the same in hv_pkt_iter_first).
+# vmbus_msg: vmbus/msg.c without the check that a SynIC message's
+# payload_size is at most 240 bytes.
+FUZZ_PROVE := $(FUZZ_DIR)/prove
+$(FUZZ_PROVE)/ring.c: vmbus/ring.c
 	@mkdir -p $(@D)
 	$(HQ)sed 's/(int64_t)len + VMBUS_PKT_TRAILER_SIZE > avail/0/' $< > $@
 	$(HQ)! cmp -s $< $@ || { echo "fuzz-prove: the planted edit no longer applies to $<"; exit 1; }
-$(FUZZ_PROVE_BIN): tests/fuzz/fuzz_ring.c $(FUZZ_PROVE_SRC)
+$(FUZZ_PROVE)/msg.c: vmbus/msg.c
 	@mkdir -p $(@D)
-	$(HQ)$(HOSTED_CC) $(FUZZ_CFLAGS) -Wno-unused-parameter $(FUZZ_LDFLAGS) tests/fuzz/fuzz_ring.c \
-	  $(FUZZ_PROVE_SRC) -o $@
+	$(HQ)sed 's/len > HV_MESSAGE_PAYLOAD_BYTES || len < sizeof/len < sizeof/' $< > $@
+	$(HQ)! cmp -s $< $@ || { echo "fuzz-prove: the planted edit no longer applies to $<"; exit 1; }
+$(FUZZ_BIN)/ring-planted: tests/fuzz/fuzz_ring.c $(FUZZ_PROVE)/ring.c
+	@mkdir -p $(@D)
+	$(HQ)$(HOSTED_CC) $(FUZZ_CFLAGS) -Wno-unused-parameter $(FUZZ_LDFLAGS) $^ -o $@
+$(FUZZ_PROVE)/msg.o: $(FUZZ_PROVE)/msg.c
+	$(HQ)$(HOSTED_CC) $(FUZZ_CFLAGS) -c $< -o $@
+$(FUZZ_BIN)/vmbus_msg-planted: $(filter-out %/vmbus/msg.c.o,$(FUZZ_OBJS_vmbus_msg)) \
+			       $(FUZZ_PROVE)/msg.o $(FUZZ_CORE_LIB)
+	@mkdir -p $(@D)
+	$(HQ)$(HOSTED_CC) $(FUZZ_LDFLAGS) $^ -o $@
 
 .PHONY: fuzz fuzz-bins test-fuzz bench-fuzz fuzz-prove
 fuzz-bins: $(FUZZ_BINS)
@@ -103,8 +115,8 @@ test-fuzz: $(FUZZ_BINS)
 bench-fuzz: $(FUZZ_BINS)
 	@$(FUZZ_RUN) bench $(FUZZ_DIR) $(FUZZ_BENCH_TIME) $(FUZZ_NAMES)
 
-fuzz-prove: $(FUZZ_PROVE_BIN)
-	@$(FUZZ_RUN) prove $(FUZZ_DIR) 120 ring-planted
+fuzz-prove: $(FUZZ_BIN)/ring-planted $(FUZZ_BIN)/vmbus_msg-planted
+	@$(FUZZ_RUN) prove $(FUZZ_DIR) 300 ring-planted vmbus_msg-planted
 
 TEST_TARGETS  += test-fuzz
 BENCH_TARGETS += bench-fuzz
