@@ -54,6 +54,8 @@ static struct {
 	bool used[FK_IDS + 1];
 	uint64_t ctx[FK_IDS + 1];
 	uint32_t gpa_len[FK_IDS + 1];
+	int chan_of[FK_IDS + 1];        /* the channel the id was sent on */
+	int target_chan;                /* mode 2: where the answer goes */
 	struct storvsc_packet last;
 	uint64_t last_gpa;
 	uint32_t last_gpa_len;
@@ -65,8 +67,8 @@ static struct {
 
 static void fk_target(uint64_t id);
 
-static int fk_send(const void *data, uint32_t len, uint64_t ctx, uint64_t *id,
-		   uint64_t gpa, uint32_t gpa_len)
+static int fk_send(struct vmbus_channel *c, const void *data, uint32_t len, uint64_t ctx,
+		   uint64_t *id, uint64_t gpa, uint32_t gpa_len)
 {
 	if (FK.rescinded)
 		return -ENODEV;
@@ -79,6 +81,8 @@ static int fk_send(const void *data, uint32_t len, uint64_t ctx, uint64_t *id,
 		FK.used[i] = true;
 		FK.ctx[i] = ctx;
 		FK.gpa_len[i] = gpa_len;
+		FK.chan_of[i] = c == FK_CHAN(1);
+		FK.target_chan = FK.chan_of[i];
 		*id = i;
 		if (FK.target)
 			fk_target(i);
@@ -90,15 +94,13 @@ static int fk_send(const void *data, uint32_t len, uint64_t ctx, uint64_t *id,
 int vmbus_chan_send_gpa(struct vmbus_channel *c, uint64_t gpa, uint32_t gpa_len,
 			const void *data, uint32_t len, uint64_t ctx, uint64_t *trans_id)
 {
-	(void)c;
-	return fk_send(data, len, ctx, trans_id, gpa, gpa_len);
+	return fk_send(c, data, len, ctx, trans_id, gpa, gpa_len);
 }
 
 int vmbus_chan_send_request(struct vmbus_channel *c, const void *data, uint32_t len,
 			    uint64_t ctx, uint64_t *trans_id)
 {
-	(void)c;
-	return fk_send(data, len, ctx, trans_id, 0, 0);
+	return fk_send(c, data, len, ctx, trans_id, 0, 0);
 }
 
 int vmbus_chan_complete(struct vmbus_channel *c, uint64_t id, uint64_t *ctx)
@@ -337,7 +339,8 @@ static void mode_completions(void)
 				p[(off + k) % 64] = in_u8();
 			if (op & 0x80)
 				host_packet(id, VMBUS_PKT_COMP, 64);    /* a duplicate */
-			deliver(op >> 3 & 1);
+			/* on the id's own channel, or (bit 3) the other one */
+			deliver((id <= FK_IDS ? FK.chan_of[id] : 0) ^ (op >> 3 & 1));
 			break;
 		}
 		case 2: {               /* unsolicited */
@@ -373,7 +376,7 @@ static void fk_host_work(struct work *w)
 {
 	(void)w;
 	fk_pending = false;
-	deliver(0);
+	deliver(FK.target_chan);
 }
 
 /* Answer the SRB just sent: [srb][scsi][sense len][xfer u16][data len][data][sense]. */
@@ -503,7 +506,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		return 0;
 	}
 	if (!inited) {
-		hosted_log_set_echo(0);
+		/* FUZZ_LOG=1: the driver's log on stderr, to see what an input does */
+		hosted_log_set_echo(getenv("FUZZ_LOG") != NULL);
+		log_set_level(getenv("FUZZ_LOG") ? LOG_DEBUG : LOG_ERR);
 		inited = true;
 	}
 	if (hosted_init(4u << 20) < 0)
