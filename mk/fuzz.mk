@@ -8,7 +8,8 @@
 #   fuzz          every harness for FUZZ_TIME seconds (default 300) from
 #                 tests/fuzz/corpus/NAME/; new inputs go to
 #                 $(BUILD)/fuzz/corpus/NAME, crashes to $(BUILD)/fuzz/artifacts/
-#                 (FUZZ_NAMES="ring gpt" picks harnesses)
+#                 (FUZZ_NAMES="ring gpt" picks harnesses; FUZZ_ARGS="-fork=2
+#                 -ignore_crashes=1" adds libFuzzer flags)
 #   test-fuzz     every committed input replayed (a finding-* file that
 #                 still crashes is a FAIL), then each harness for
 #                 FUZZ_TEST_TIME seconds (default 10); any crash fails
@@ -100,6 +101,8 @@ $(FUZZ_BIN)/vmbus_msg-planted: $(filter-out %/vmbus/msg.c.o,$(FUZZ_OBJS_vmbus_ms
 .PHONY: fuzz fuzz-bins test-fuzz bench-fuzz fuzz-prove
 fuzz-bins: $(FUZZ_BINS)
 
+FUZZ_ARGS ?=
+export FUZZ_ARGS
 fuzz: $(FUZZ_BINS)
 	@$(FUZZ_RUN) fuzz $(FUZZ_DIR) $(FUZZ_TIME) $(FUZZ_NAMES)
 

@@ -13,6 +13,8 @@
 #   prove  NAME is a harness built over a planted bug: it must crash;
 #          prints the time and executions it took
 #
+# FUZZ_ARGS in the environment: more libFuzzer flags for fuzz, test and
+# bench runs (e.g. "-fork=2 -ignore_crashes=1" to go on past a finding).
 # Seeds: tests/fuzz/corpus/NAME/ (tests/fuzz/mkcorpus.py writes them);
 # finding-* files there are reproducers of crashes, never fuzzing seeds.
 set -u
@@ -50,7 +52,7 @@ run_for() {
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	"$dir/bin/$1" -max_total_time="$2" -timeout=25 -rss_limit_mb=2048 \
 		-max_len="$(max_len "$1")" -print_final_stats=1 \
-		-artifact_prefix="$dir/artifacts/$1/" "$3" "$4" > "$5" 2>&1
+		-artifact_prefix="$dir/artifacts/$1/" ${FUZZ_ARGS:-} "$3" "$4" > "$5" 2>&1
 }
 
 # What one execution of harness $1 is (for the bench rows).
@@ -89,8 +91,9 @@ for name in "$@"; do
 		mkdir -p "$dir/corpus/$name"
 		echo "fuzz: $name for $secs s (corpus $dir/corpus/$name)"
 		if run_for "$name" "$secs" "$dir/corpus/$name" "$dir/seeds/$name" "$log"; then
-			echo "fuzz: $name: $(stat_of "$log" number_of_executed_units) runs," \
-			     "$(stat_of "$log" average_exec_per_sec) exec/s, no crash"
+			runs=$(stat_of "$log" number_of_executed_units)
+			echo "fuzz: $name: no crash (${runs:-see $log for the} runs," \
+			     "$(stat_of "$log" average_exec_per_sec) exec/s)"
 		else
 			echo "fuzz: $name: CRASH, see $log and $dir/artifacts/$name/"
 			grep -m 3 -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error)' "$log"
