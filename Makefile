@@ -3,7 +3,10 @@
 #   make            build $(BUILD)/keel.efi
 #   make images     keel.img (raw GPT), keel.vhdx (Hyper-V), keel-azure.vhd
 #   make run        boot keel.img in QEMU + OVMF, serial on the terminal
-#                   (CMDLINE="..." replaces keel.cfg, QEMU_ARGS="..." adds)
+#                   (CMDLINE="..." replaces keel.cfg in a copy,
+#                   build/run/keel.img; QEMU_ARGS="..." adds)
+#   make testhooks  the test image build/testhooks/keel.{efi,img}
+#                   (KEEL_TEST_HOOKS; mk/efi.mk)
 #   make test       every suite in TEST_TARGETS, then the `N passed, N failed` line
 #   make bench      every row in BENCH_TARGETS
 #   make V=1 ...    show the commands
@@ -67,7 +70,8 @@ soak: deps
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/gen $(BUILD)/*.elf $(BUILD)/*.efi \
 	       $(BUILD)/*.img $(BUILD)/*.vhdx $(BUILD)/*.vhd $(BUILD)/tests \
-	       $(BUILD)/results $(BUILD)/fuzz $(BUILD)/fuzz-obj
+	       $(BUILD)/results $(BUILD)/testhooks $(BUILD)/run \
+	       $(BUILD)/fuzz $(BUILD)/fuzz-obj
 
 # Also drops the cached newlib build.
 distclean:

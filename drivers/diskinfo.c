@@ -1,7 +1,8 @@
 /*
- * The disk report (drivers/diskinfo.h): partitions (drivers/gpt.c), the
- * whole-disk SHA-256 (lib/sha256.c) and the scratch pattern test, run in the
- * work item that added the disk.
+ * The disk report (drivers/diskinfo.h): partitions (drivers/gpt.c) and the
+ * whole-disk SHA-256 (lib/sha256.c), run in the work item that added the
+ * disk. The scratch pattern and UNMAP checks and strict mode (a failed
+ * check panics) are test behaviour: compiled only with KEEL_TEST_HOOKS.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,20 +14,23 @@
 #include "lib/sha256.h"
 
 #define DISKINFO_CHUNK (256u * 1024u)
-#define DISKINFO_PATTERN_TIMEOUT_NS (60ull * WQ_NS_PER_S)
 
 bool diskinfo_enabled = true;
 bool diskinfo_hash;
+
+#ifdef KEEL_TEST_HOOKS
+/* ---- test checks (keelsim scenarios and the storage e2e test) ---- */
+
+#define DISKINFO_PATTERN_TIMEOUT_NS (60ull * WQ_NS_PER_S)
+
 bool diskinfo_strict;
 uint64_t diskinfo_pattern_lba;
 uint32_t diskinfo_pattern_count;
 uint64_t diskinfo_unmap_lba;
 uint32_t diskinfo_unmap_count;
 
-void diskinfo_knobs_reset(void)
+static void test_knobs_reset(void)
 {
-	diskinfo_enabled = true;
-	diskinfo_hash = false;
 	diskinfo_strict = false;
 	diskinfo_pattern_lba = 0;
 	diskinfo_pattern_count = 0;
@@ -47,18 +51,10 @@ static int parse_range(const char *v, uint64_t *lba, uint32_t *count)
 	return *end ? -1 : 0;
 }
 
-int diskinfo_guest_switch(const char *name)
+static int test_switch(const char *name)
 {
-	if (!strcmp(name, "disk-hash")) {
-		diskinfo_hash = true;
-		return 0;
-	}
 	if (!strcmp(name, "disk-strict")) {
 		diskinfo_strict = true;
-		return 0;
-	}
-	if (!strcmp(name, "disk-report=no")) {
-		diskinfo_enabled = false;
 		return 0;
 	}
 	if (!strncmp(name, "disk-pattern=", 13))
@@ -68,68 +64,11 @@ int diskinfo_guest_switch(const char *name)
 	return -1;
 }
 
-static void report_partitions(struct blk_disk *d)
+/* disk-strict: a failed check stops the run (keelsim reports the panic). */
+static void strict_fail(const char *name, const char *what, int err)
 {
-	struct gpt_info *g = malloc(sizeof(*g));
-	char t[GPT_GUID_STR_LEN], u[GPT_GUID_STR_LEN];
-	int err;
-
-	if (!g)
-		return;
-	err = gpt_read(d, g);
-	if (err) {
-		pr_info("diskinfo: %s: no valid GPT: %s\n", d->name, gpt_strerror(err));
-		free(g);
-		return;
-	}
-	pr_info("diskinfo: %s: gpt disk-guid %s partitions %d first-usable %llu last-usable %llu%s\n",
-		d->name, gpt_guid_format(g->hdr.disk_guid, t), g->nparts,
-		(unsigned long long)g->hdr.first_usable, (unsigned long long)g->hdr.last_usable,
-		g->from_backup ? " (from the backup header)" : "");
-	for (int i = 0; i < g->nparts; i++) {
-		const struct gpt_part *p = &g->parts[i];
-
-		pr_info("diskinfo: %s: part %u start %llu end %llu type %s guid %s name \"%s\"\n",
-			d->name, p->index, (unsigned long long)p->first_lba,
-			(unsigned long long)p->last_lba, gpt_guid_format(p->type, t),
-			gpt_guid_format(p->guid, u), p->name);
-	}
-	free(g);
-}
-
-static void report_hash(struct blk_disk *d)
-{
-	uint32_t per = DISKINFO_CHUNK / d->block_size;
-	uint8_t *buf = blk_buf_alloc(DISKINFO_CHUNK), digest[SHA256_DIGEST_LEN];
-	char hex[SHA256_HEX_LEN];
-	struct sha256_ctx c;
-	int err = 0;
-
-	if (!buf || per == 0) {
-		pr_info("diskinfo: %s: sha256 FAILED: out of memory\n", d->name);
-		blk_buf_free(buf, DISKINFO_CHUNK);
-		return;
-	}
-	sha256_init(&c);
-	for (uint64_t lba = 0; lba < d->nblocks; lba += per) {
-		uint32_t n = d->nblocks - lba < per ? (uint32_t)(d->nblocks - lba) : per;
-
-		err = blk_read(d, lba, n, buf);
-		if (err)
-			break;
-		sha256_update(&c, buf, (size_t)n * d->block_size);
-	}
-	sha256_final(&c, digest);
-	if (err) {
-		pr_info("diskinfo: %s: sha256 FAILED: %s\n", d->name, blk_strerror(err));
-		if (diskinfo_strict)
-			panic("diskinfo: %s: reading the whole disk failed: %s", d->name,
-			      blk_strerror(err));
-	}
-	else
-		pr_info("diskinfo: %s: sha256 %s bytes %llu\n", d->name, sha256_hex(digest, hex),
-			(unsigned long long)(d->nblocks * d->block_size));
-	blk_buf_free(buf, DISKINFO_CHUNK);
+	if (diskinfo_strict)
+		panic("diskinfo: %s: %s: %s", name, what, blk_strerror(err));
 }
 
 /* ---- the pattern test: a completion handler that waits (rule 5) ---- */
@@ -137,7 +76,8 @@ static void report_hash(struct blk_disk *d)
 struct pattern_ctx {
 	struct blk_req req;
 	struct completion verified;
-	struct blk_disk *d;
+	struct blk_handle h;
+	char name[BLK_NAME_LEN];
 	uint8_t *buf, *back;
 	size_t bytes;
 	int err;
@@ -159,11 +99,11 @@ static void pattern_written(struct blk_req *r)
 
 	x->err = r->status;
 	x->step = "write";
-	pr_debug("diskinfo: %s: pattern written (%d), verifying on queue %s\n", x->d->name,
+	pr_debug("diskinfo: %s: pattern written (%d), verifying on queue %s\n", x->name,
 		 r->status, wq_current() ? wq_name(wq_current()) : "-");
 	if (!x->err) {
 		x->step = "read back";
-		x->err = blk_read(x->d, r->lba, r->nblocks, x->back);
+		x->err = blk_read(x->h, r->lba, r->nblocks, x->back);
 	}
 	if (!x->err) {
 		x->step = "compare";
@@ -172,7 +112,7 @@ static void pattern_written(struct blk_req *r)
 	complete_one(&x->verified);
 }
 
-static void report_pattern(struct blk_disk *d)
+static void report_pattern(struct blk_handle h, const struct blk_info *d)
 {
 	uint64_t lba = diskinfo_pattern_lba;
 	uint32_t n = diskinfo_pattern_count;
@@ -187,7 +127,8 @@ static void report_pattern(struct blk_disk *d)
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		return;
-	x->d = d;
+	x->h = h;
+	memcpy(x->name, d->name, sizeof(x->name));
 	x->bytes = (size_t)n * d->block_size;
 	x->buf = blk_buf_alloc(x->bytes);
 	x->back = blk_buf_alloc(x->bytes);
@@ -204,7 +145,7 @@ static void report_pattern(struct blk_disk *d)
 	x->req.buf = x->buf;
 	x->req.done = pattern_written;
 	x->step = "submit";
-	err = blk_submit(d, &x->req);
+	err = blk_submit(h, &x->req);
 	if (err)
 		goto out;
 	/* Woken by pattern_written; the driver's watchdog and rescind path
@@ -213,22 +154,19 @@ static void report_pattern(struct blk_disk *d)
 	if (err) {
 		pr_info("diskinfo: %s: pattern lba %llu count %u FAILED: no completion (%s)\n",
 			d->name, (unsigned long long)lba, n, blk_strerror(err));
-		if (diskinfo_strict)
-			panic("diskinfo: %s: pattern test never completed", d->name);
+		strict_fail(d->name, "pattern test never completed", err);
 		return;          /* x still belongs to the request */
 	}
 	err = x->err;
 	if (!err) {
 		x->step = "flush";
-		err = blk_flush(d);
+		err = blk_flush(h);
 	}
 out:
 	if (err) {
 		pr_info("diskinfo: %s: pattern lba %llu count %u FAILED: %s: %s\n", d->name,
 			(unsigned long long)lba, n, x->step, blk_strerror(err));
-		if (diskinfo_strict)
-			panic("diskinfo: %s: pattern test failed at %s: %s", d->name, x->step,
-			      blk_strerror(err));
+		strict_fail(d->name, "pattern test failed", err);
 	}
 	else
 		pr_info("diskinfo: %s: pattern lba %llu count %u ok\n", d->name,
@@ -240,7 +178,7 @@ out:
 
 /* UNMAP (only when the disk advertises it), then the range must read as
  * zeros (the simulated host sets LBPRZ). */
-static void report_unmap(struct blk_disk *d)
+static void report_unmap(struct blk_handle h, const struct blk_info *d)
 {
 	uint64_t lba = diskinfo_unmap_lba;
 	uint32_t n = diskinfo_unmap_count;
@@ -253,10 +191,10 @@ static void report_unmap(struct blk_disk *d)
 		return;
 	}
 	back = blk_buf_alloc(bytes);
-	err = back ? blk_unmap(d, lba, n) : -ENOMEM;
+	err = back ? blk_unmap(h, lba, n) : -ENOMEM;
 	if (!err) {
 		memset(back, 0xEE, bytes);
-		err = blk_read(d, lba, n, back);
+		err = blk_read(h, lba, n, back);
 		for (size_t i = 0; !err && i < bytes; i++)
 			if (back[i])
 				err = -EIO;
@@ -264,8 +202,7 @@ static void report_unmap(struct blk_disk *d)
 	if (err) {
 		pr_info("diskinfo: %s: unmap lba %llu count %u FAILED: %s\n", d->name,
 			(unsigned long long)lba, n, blk_strerror(err));
-		if (diskinfo_strict)
-			panic("diskinfo: %s: unmap test failed: %s", d->name, blk_strerror(err));
+		strict_fail(d->name, "unmap test failed", err);
 	} else {
 		pr_info("diskinfo: %s: unmap lba %llu count %u ok\n", d->name,
 			(unsigned long long)lba, n);
@@ -273,18 +210,118 @@ static void report_unmap(struct blk_disk *d)
 	blk_buf_free(back, bytes);
 }
 
-void diskinfo_report(struct blk_disk *d)
+static void test_report(struct blk_handle h, const struct blk_info *d)
 {
+	if (diskinfo_pattern_count)
+		report_pattern(h, d);
+	if (diskinfo_unmap_count)
+		report_unmap(h, d);
+}
+#else
+static void test_knobs_reset(void) {}
+static int test_switch(const char *name) { (void)name; return -1; }
+static void strict_fail(const char *name, const char *what, int err)
+{
+	(void)name, (void)what, (void)err;
+}
+static void test_report(struct blk_handle h, const struct blk_info *d) { (void)h, (void)d; }
+#endif
+
+void diskinfo_knobs_reset(void)
+{
+	diskinfo_enabled = true;
+	diskinfo_hash = false;
+	test_knobs_reset();
+}
+
+int diskinfo_guest_switch(const char *name)
+{
+	if (!strcmp(name, "disk-hash")) {
+		diskinfo_hash = true;
+		return 0;
+	}
+	if (!strcmp(name, "disk-report=no")) {
+		diskinfo_enabled = false;
+		return 0;
+	}
+	return test_switch(name);
+}
+
+static void report_partitions(struct blk_handle h, const struct blk_info *d)
+{
+	struct gpt_info *g = malloc(sizeof(*g));
+	char t[GPT_GUID_STR_LEN], u[GPT_GUID_STR_LEN];
+	int err;
+
+	if (!g)
+		return;
+	err = gpt_read(h, g);
+	if (err) {
+		pr_info("diskinfo: %s: no valid GPT: %s\n", d->name, gpt_strerror(err));
+		free(g);
+		return;
+	}
+	pr_info("diskinfo: %s: gpt disk-guid %s partitions %d first-usable %llu last-usable %llu%s\n",
+		d->name, gpt_guid_format(g->hdr.disk_guid, t), g->nparts,
+		(unsigned long long)g->hdr.first_usable, (unsigned long long)g->hdr.last_usable,
+		g->from_backup ? " (from the backup header)" : "");
+	for (int i = 0; i < g->nparts; i++) {
+		const struct gpt_part *p = &g->parts[i];
+
+		pr_info("diskinfo: %s: part %u start %llu end %llu type %s guid %s name \"%s\"\n",
+			d->name, p->index, (unsigned long long)p->first_lba,
+			(unsigned long long)p->last_lba, gpt_guid_format(p->type, t),
+			gpt_guid_format(p->guid, u), p->name);
+	}
+	free(g);
+}
+
+static void report_hash(struct blk_handle h, const struct blk_info *d)
+{
+	uint32_t per = DISKINFO_CHUNK / d->block_size;
+	uint8_t *buf = blk_buf_alloc(DISKINFO_CHUNK), digest[SHA256_DIGEST_LEN];
+	char hex[SHA256_HEX_LEN];
+	struct sha256_ctx c;
+	int err = 0;
+
+	if (!buf || per == 0) {
+		pr_info("diskinfo: %s: sha256 FAILED: out of memory\n", d->name);
+		blk_buf_free(buf, DISKINFO_CHUNK);
+		return;
+	}
+	sha256_init(&c);
+	for (uint64_t lba = 0; lba < d->nblocks; lba += per) {
+		uint32_t n = d->nblocks - lba < per ? (uint32_t)(d->nblocks - lba) : per;
+
+		err = blk_read(h, lba, n, buf);
+		if (err)
+			break;
+		sha256_update(&c, buf, (size_t)n * d->block_size);
+	}
+	sha256_final(&c, digest);
+	if (err) {
+		pr_info("diskinfo: %s: sha256 FAILED: %s\n", d->name, blk_strerror(err));
+		strict_fail(d->name, "reading the whole disk failed", err);
+	}
+	else
+		pr_info("diskinfo: %s: sha256 %s bytes %llu\n", d->name, sha256_hex(digest, hex),
+			(unsigned long long)(d->nblocks * d->block_size));
+	blk_buf_free(buf, DISKINFO_CHUNK);
+}
+
+void diskinfo_report(struct blk_handle h)
+{
+	struct blk_info info, *d = &info;
+
+	if (blk_disk_info(h, &info))
+		return;                  /* gone before its report */
 	pr_info("diskinfo: %s: %llu blocks of %u bytes, model \"%s\"\n", d->name,
 		(unsigned long long)d->nblocks, d->block_size, d->model);
 	if (diskinfo_enabled)
-		report_partitions(d);
+		report_partitions(h, d);
 	if (diskinfo_hash)
-		report_hash(d);
-	if (diskinfo_pattern_count)
-		report_pattern(d);
-	if (diskinfo_unmap_count)
-		report_unmap(d);
+		report_hash(h, d);
+	test_report(h, d);
 }
 
 void diskinfo_attach(void)

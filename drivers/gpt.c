@@ -131,18 +131,19 @@ int gpt_parse_entries(const uint8_t *buf, size_t len, const struct gpt_header *h
 	return 0;
 }
 
-static int gpt_try(struct blk_disk *d, uint64_t lba, uint8_t *sector, struct gpt_info *out)
+static int gpt_try(struct blk_handle disk, const struct blk_info *info, uint64_t lba,
+		   uint8_t *sector, struct gpt_info *out)
 {
 	struct gpt_header *h = &out->hdr;
-	uint32_t bs = d->block_size;
+	uint32_t bs = info->block_size;
 	size_t bytes;
 	uint8_t *arr;
 	int err;
 
-	err = blk_read(d, lba, 1, sector);
+	err = blk_read(disk, lba, 1, sector);
 	if (err)
 		return err;
-	err = gpt_parse_header(sector, bs, lba, d->nblocks, h);
+	err = gpt_parse_header(sector, bs, lba, info->nblocks, h);
 	if (err)
 		return err;
 	bytes = (size_t)h->num_entries * h->entry_size;
@@ -150,28 +151,32 @@ static int gpt_try(struct blk_disk *d, uint64_t lba, uint8_t *sector, struct gpt
 	arr = blk_buf_alloc(bytes);
 	if (!arr)
 		return -ENOMEM;
-	err = blk_read(d, h->entries_lba, (uint32_t)(bytes / bs), arr);
+	err = blk_read(disk, h->entries_lba, (uint32_t)(bytes / bs), arr);
 	if (!err)
 		err = gpt_parse_entries(arr, bytes, h, out);
 	blk_buf_free(arr, bytes);
 	return err;
 }
 
-int gpt_read(struct blk_disk *d, struct gpt_info *out)
+int gpt_read(struct blk_handle disk, struct gpt_info *out)
 {
+	struct blk_info info;
 	uint8_t *sector;
 	int err, err2;
 
 	memset(out, 0, sizeof(*out));
-	if (!d || d->nblocks < 3)
+	err = blk_disk_info(disk, &info);
+	if (err)
+		return err;
+	if (info.nblocks < 3)
 		return -ENOENT;
-	sector = blk_buf_alloc(d->block_size);
+	sector = blk_buf_alloc(info.block_size);
 	if (!sector)
 		return -ENOMEM;
-	err = gpt_try(d, 1, sector, out);
+	err = gpt_try(disk, &info, 1, sector, out);
 	if (err == -ENOENT || err == -EBADMSG) {
 		/* The backup header lives in the last LBA (§5.3.2). */
-		err2 = gpt_try(d, d->nblocks - 1, sector, out);
+		err2 = gpt_try(disk, &info, info.nblocks - 1, sector, out);
 		if (!err2)
 			out->from_backup = true;
 		else if (err == -ENOENT && err2 == -EBADMSG)
@@ -179,7 +184,7 @@ int gpt_read(struct blk_disk *d, struct gpt_info *out)
 		if (!err2)
 			err = 0;
 	}
-	blk_buf_free(sector, d->block_size);
+	blk_buf_free(sector, info.block_size);
 	return err;
 }
 

@@ -54,9 +54,9 @@ int gpt_parse_header(const uint8_t *sector, uint32_t bs, uint64_t lba, uint64_t 
  * hdr->num_entries * hdr->entry_size bytes (len). 0 or -EBADMSG. */
 int gpt_parse_entries(const uint8_t *buf, size_t len, const struct gpt_header *hdr,
 		      struct gpt_info *out);
-/* Read and parse the GPT of d. 0, -ENOENT (no GPT), -EBADMSG (corrupt), or
- * an I/O error. */
-int gpt_read(struct blk_disk *d, struct gpt_info *out);
+/* Read and parse the GPT of disk h. 0, -ENOENT (no GPT), -EBADMSG
+ * (corrupt), or an I/O error (-ENODEV: h names no disk). */
+int gpt_read(struct blk_handle h, struct gpt_info *out);
 /* Uppercase text form, as sgdisk prints it. */
 char *gpt_guid_format(const uint8_t g[16], char out[GPT_GUID_STR_LEN]);
 const char *gpt_strerror(int err);

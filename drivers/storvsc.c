@@ -4,12 +4,13 @@
  * properties, CREATE_SUB_CHANNELS, the LUN scan), the sub-channel callback
  * (the only place sub-channels are opened), and remove.
  *
- * Follows ../shared/reference/storvsc.md §3 (versions and the request-size
+ * Follows docs/protocols/storvsc.md §3 (versions and the request-size
  * difference), §5.3 (channel properties), §6 (init sequence), §11 and §11.1
  * (sub-channels: the handler is installed before CREATE_SUB_CHANNELS and is
  * the only opener; both host orders work because the accepted index range
  * is set before the request goes out and nothing waits for the offers),
- * §13 (teardown). The request path is storvsc_io.c, the scan storvsc_scan.c.
+ * §13 (teardown). The request path is storvsc_{req,chan,send,blk,recv,sync,watchdog}.c
+ * (listed in storvsc.h), the scan storvsc_scan.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,7 +25,6 @@
 
 int storvsc_subchannels_wanted = 2;
 
-
 /* §3: newest first; the WIN7 row makes the guest send 48-byte packets with
  * a 36-byte SRB and 18 bytes of sense to a pre-Win8 host. */
 static const struct storvsc_version_info storvsc_versions[STORVSC_VERSION_TABLE_LEN] =
@@ -35,16 +35,42 @@ void storvsc_knobs_reset(void)
 	storvsc_inline_completions = false;
 	storvsc_subchannels_wanted = 2;
 	storvsc_chan_depth = STORVSC_CHAN_DEPTH_MAX;
+	storvsc_io_limit_ns = STORVSC_IO_LIMIT_NS;
 	diskinfo_knobs_reset();
 }
 
-/* Guest switches (keelsim `guest-switch`, kernel command line). */
+#ifdef KEEL_TEST_HOOKS
+/* storvsc-io-limit=T: T in s (default) or ms; 0 is refused. */
+static int io_limit_switch(const char *v)
+{
+	char *end;
+	unsigned long long n = strtoull(v, &end, 10);
+	uint64_t unit = WQ_NS_PER_S;
+
+	if (!strcmp(end, "ms"))
+		unit = WQ_NS_PER_MS;
+	else if (*end && strcmp(end, "s"))
+		return -1;
+	if (n == 0 || end == v)
+		return -1;
+	storvsc_io_limit_ns = n * unit;
+	return 0;
+}
+#endif
+
+/* Guest switches (keelsim `guest-switch`, kernel command line). The ones
+ * that restore an old design or shorten a protocol limit exist only in
+ * KEEL_TEST_HOOKS builds. */
 int storvsc_guest_switch(const char *name)
 {
+#ifdef KEEL_TEST_HOOKS
 	if (!strcmp(name, "storvsc-inline-completions")) {
 		storvsc_inline_completions = true;
 		return 0;
 	}
+	if (!strncmp(name, "storvsc-io-limit=", 17))
+		return io_limit_switch(name + 17);
+#endif
 	if (!strncmp(name, "storvsc-subchannels=", 20)) {
 		storvsc_subchannels_wanted = atoi(name + 20);
 		return 0;
@@ -97,7 +123,7 @@ void storvsc_mark_dead(struct storvsc_dev *sd)
 
 static int storvsc_negotiate(struct storvsc_dev *sd)
 {
-	struct storvsc_result res;
+	struct storvsc_result res = { 0 };
 	int err;
 
 	for (unsigned i = 0; i < STORVSC_VERSION_TABLE_LEN; i++) {
@@ -128,11 +154,10 @@ static int storvsc_negotiate(struct storvsc_dev *sd)
 static int storvsc_query_props(struct storvsc_dev *sd)
 {
 	struct storvsc_channel_props p;
-	struct storvsc_result res;
+	struct storvsc_result res = { 0 };
 	uint32_t mtb;
 	int err;
 
-	memset(&res, 0, sizeof(res));
 	err = storvsc_ctl(sd, STORVSC_OP_QUERY_PROPERTIES, NULL, 0, &res);
 	if (err)
 		return err;
@@ -158,7 +183,7 @@ static int storvsc_query_props(struct storvsc_dev *sd)
 static void storvsc_request_subchannels(struct storvsc_dev *sd)
 {
 	struct storvsc_subchannel_req req;
-	struct storvsc_result res;
+	struct storvsc_result res = { 0 };
 	int n = storvsc_subchannels_wanted, err;
 
 	if (!sd->ver->multichannel || !(sd->props_flags & STORVSC_PROP_MULTI_CHANNEL))
@@ -174,52 +199,73 @@ static void storvsc_request_subchannels(struct storvsc_dev *sd)
 	sd->subs_requested = (uint16_t)n;
 	req.sub_channel_count = (uint16_t)n;
 	err = storvsc_ctl(sd, STORVSC_OP_CREATE_SUB_CHANNELS, &req, sizeof(req), &res);
-	sd->subs_answered = true;
 	if (err)
 		pr_err("storvsc: %s: CREATE_SUB_CHANNELS(%d) failed (%d, status 0x%08x); "
 		       "using the channels offered so far\n", vmbus_device_name(sd->dev), n, err,
 		       res.nt_status);
 }
 
+/* §13: sub-channels first, then the primary; each is closed before what
+ * was in flight on it fails (storvsc_chan_close), then the pending FIFO
+ * fails (the device is DEAD by now). May wait. */
 static void storvsc_close_all(struct storvsc_dev *sd)
 {
-	/* Sub-channels first, then the primary (§13). Marking a channel dead
-	 * first makes the closer's last callback fail what is in flight. */
-	for (int k = STORVSC_MAX_CHANNELS - 1; k >= 0; k--) {
-		struct storvsc_chan *ch = &sd->ch[k];
+	for (int k = STORVSC_MAX_CHANNELS - 1; k >= 0; k--)
+		storvsc_chan_close(&sd->ch[k], -ENODEV);
+	storvsc_fail_pending(sd);
+}
 
-		if (ch->state == SCH_OPEN || ch->state == SCH_DEAD) {
-			if (ch->state != SCH_DEAD)
-				storvsc_chan_transition(ch, SCH_DEAD);
-			if (ch->c)
-				vmbus_chan_close(ch->c);
-			storvsc_fail_chan(ch, -ENODEV);
-		}
-	}
+/* §6: BEGIN, versions newest first, QUERY_PROPERTIES, END on the open
+ * primary. The probe runs it once; a reset of the primary again. */
+int storvsc_init_protocol(struct storvsc_dev *sd)
+{
+	struct storvsc_result res = { 0 };
+	const char *step = "BEGIN_INITIALIZATION";
+	int err;
+
+	err = storvsc_ctl(sd, STORVSC_OP_BEGIN_INITIALIZATION, NULL, 0, &res);
+	if (err)
+		goto fail;
+	err = storvsc_negotiate(sd);
+	if (err)
+		return err;             /* logged there */
+	step = "QUERY_PROPERTIES";
+	err = storvsc_query_props(sd);
+	if (err)
+		goto fail;
+	step = "END_INITIALIZATION";
+	memset(&res, 0, sizeof(res));
+	err = storvsc_ctl(sd, STORVSC_OP_END_INITIALIZATION, NULL, 0, &res);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	/* res.nt_status stays 0 when the request never got an answer. */
+	pr_err("storvsc: %s: %s failed (%d, status 0x%08x)\n", vmbus_device_name(sd->dev), step,
+	       err, res.nt_status);
+	return err;
 }
 
 static int storvsc_probe(struct vmbus_device *dev)
 {
 	struct storvsc_dev *sd = calloc(1, sizeof(*sd));
-	struct storvsc_result res;
 	int err;
 
 	if (!sd)
 		return -ENOMEM;
 	sd->dev = dev;
-	sd->generation = vmbus_generation();
 	sd->state = SD_INIT;
 	/* Until a version is accepted, packets have the pre-Win8 size (§3). */
 	sd->ver = &storvsc_versions[STORVSC_VERSION_TABLE_LEN - 1];
 	sd->pkt_size = STORVSC_PKT_SIZE_PRE_WIN8;
 	sd->max_xfer = STORVSC_DEFAULT_XFER;
 	storvsc_io_init(sd);
-	waitq_init(&sd->wait, "storvsc");
 	work_init(&sd->w_rescan, storvsc_rescan_work, "storvsc_rescan");
+	work_init(&sd->w_reset, storvsc_reset_work, "storvsc_reset");
 	vmbus_device_set_priv(dev, sd);
 	diskinfo_attach();
-	/* Own queue: deferred completions (rule 5) and rescans; several
-	 * slots so a waiting done() does not hold up the next. */
+	/* Own queue: deferred completions (rule 5), rescans and resets;
+	 * several slots so a waiting done() does not hold up the next. */
 	sd->q = wq_create("storvsc", 4);
 	if (!sd->q) {
 		err = -ENOMEM;
@@ -228,18 +274,9 @@ static int storvsc_probe(struct vmbus_device *dev)
 	err = storvsc_open_chan(sd, &sd->ch[0], vmbus_device_channel(dev));
 	if (err)
 		goto fail;
-	err = storvsc_ctl(sd, STORVSC_OP_BEGIN_INITIALIZATION, NULL, 0, &res);
-	if (err)
-		goto fail_step;
-	err = storvsc_negotiate(sd);
+	err = storvsc_init_protocol(sd);
 	if (err)
 		goto fail;
-	err = storvsc_query_props(sd);
-	if (err)
-		goto fail_step;
-	err = storvsc_ctl(sd, STORVSC_OP_END_INITIALIZATION, NULL, 0, &res);
-	if (err)
-		goto fail_step;
 	storvsc_transition(sd, SEV_INIT_OK);
 	storvsc_request_subchannels(sd);
 	err = storvsc_scan(sd);
@@ -256,13 +293,16 @@ static int storvsc_probe(struct vmbus_device *dev)
 	}
 	vmbus_device_set_ready(dev);
 	return 0;
-fail_step:
-	pr_err("storvsc: %s: initialization step failed (%d, status 0x%08x)\n",
-	       vmbus_device_name(dev), err, res.nt_status);
 fail:
+	/* Not "ready": a controller whose disks could not all be handed to
+	 * the block layer fails as a whole (its disks go first). */
+	pr_err("storvsc: %s: probe failed (%d)\n", vmbus_device_name(dev), err);
 	storvsc_transition(sd, SEV_FAIL);
-	storvsc_fail_all(sd, -ENODEV);
+	for (int i = 0; i < STORVSC_MAX_LUNS; i++)
+		if (sd->luns[i].registered)
+			storvsc_lun_gone(&sd->luns[i]);
 	storvsc_close_all(sd);
+	storvsc_scan_fini(sd);
 	return err;
 }
 
@@ -292,7 +332,6 @@ static void storvsc_subchan_offer(struct vmbus_device *dev, struct vmbus_channel
 	else
 		pr_info("storvsc: %s: sub-channel %u open (%d channels)\n", vmbus_device_name(dev),
 			idx, storvsc_open_channels(sd));
-	waitq_wake_all(&sd->wait);
 }
 
 /* Device queue: the controller goes away (§13). */
@@ -304,12 +343,13 @@ static void storvsc_remove(struct vmbus_device *dev)
 		return;
 	storvsc_transition(sd, SEV_FAIL);
 	wq_cancel(&sd->w_rescan);
+	wq_cancel(&sd->w_reset);
 	wq_cancel_delayed(&sd->w_kick);
 	for (int i = 0; i < STORVSC_MAX_LUNS; i++)
 		if (sd->luns[i].registered)
 			storvsc_lun_gone(&sd->luns[i]);
-	storvsc_fail_all(sd, -ENODEV);
 	storvsc_close_all(sd);
+	storvsc_scan_fini(sd);
 	if (sd->watchdog.fn)
 		timer_stop(&sd->watchdog);
 	sd->watchdog_on = false;

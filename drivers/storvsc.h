@@ -2,8 +2,14 @@
  * The synthetic SCSI driver's state and its internal API (wire formats are in
  * include/hyperv/storvsc_wire.h). Files:
  *   storvsc.c       probe/remove, the VSTOR init sequence, sub-channels
- *   storvsc_io.c    request pool, channel choice, sending, completions,
- *                   rescind, watchdog, block-layer submit
+ *   storvsc_req.c   request slots (ids), handing a result to its owner
+ *   storvsc_chan.c  channel states, opening, the rotation, failing a channel
+ *   storvsc_send.c  building and posting request packets
+ *   storvsc_blk.c   block-layer entry: the pending FIFO, split, submit
+ *   storvsc_recv.c  the channel callback: copy, check, use completions
+ *   storvsc_sync.c  synchronous commands (init sequence, scan)
+ *   storvsc_watchdog.c  requests the host is slow to answer
+ *   storvsc_reset.c close, fail and reopen a channel the host stopped serving
  *   storvsc_scsi.c  CDB builders, SRB status and sense decoding, parsers of
  *                   INQUIRY / READ CAPACITY / REPORT LUNS data (pure code)
  *   storvsc_scan.c  LUN discovery, rescan on ENUMERATE_BUS, disk add/remove
@@ -11,7 +17,7 @@
  * Contexts (who may touch what):
  *  - probe, remove and the scan run on work items that may wait (the vmbus
  *    device queue, and this device's own queue sd->q);
- *  - the channel callback (storvsc_io.c) runs on the shared vmbus_event
+ *  - the channel callback (storvsc_recv.c) runs on the shared vmbus_event
  *    queue and never waits: it validates completions, finishes requests and
  *    starts pending ones; completions that may wait are deferred to sd->q
  *    (rule 5) unless storvsc_inline_completions is set (pre-fix design);
@@ -19,10 +25,22 @@
  *    sub-channels are opened (storvsc.md §11.1).
  * One CPU, cooperative: code between waits runs alone, no locks needed.
  *
+ * Memory the host may write (a request's data buffer, the scan buffer) is
+ * never handed back while the host may still write it: a request ends only
+ * when the host answers it, or after its channel was closed (CLOSECHANNEL
+ * sent, ring GPADL torn down), or after a rescind. The watchdog logs a slow
+ * request at 30 s and waits on (the host guarantees an answer, as Linux's
+ * storvsc_eh_timed_out relies on); after storvsc_io_limit_ns it resets the
+ * channel (storvsc_reset.c): close, then fail what was in flight, then
+ * reopen. A corrupt inbound ring resets its channel the same way.
+ *
  * Guest switches (keelsim `guest-switch`, see storvsc_guest_switch; reset
  * by storvsc_knobs_reset at the end of every run):
  *   storvsc-inline-completions   run may-block completions inline (pre-fix
  *                                design: the rule-5 deadlock report)
+ *   storvsc-io-limit=T           reset a channel whose request is not answered
+ *                                within T (default 180s; Ns or Nms)
+ * (these two only in KEEL_TEST_HOOKS builds: keel.efi keeps the defaults)
  *   storvsc-subchannels=N        sub-channels to request (default 2; 0: none)
  *   storvsc-depth=N              outstanding SRBs per channel (default 32)
  *   disk-report=no               diskinfo: do not print partitions
@@ -55,6 +73,9 @@ extern bool storvsc_inline_completions;
 extern int storvsc_subchannels_wanted;
 /* Outstanding SRBs per channel (queue depth), <= STORVSC_CHAN_DEPTH_MAX. */
 extern int storvsc_chan_depth;
+/* A request older than this resets its channel (STORVSC_IO_LIMIT_NS; a
+ * switch only in KEEL_TEST_HOOKS builds, so scenarios stay fast). */
+extern uint64_t storvsc_io_limit_ns;
 void storvsc_knobs_reset(void);
 /* keelsim/cmdline switches of storvsc and diskinfo: 0, or -1 if unknown. */
 int storvsc_guest_switch(const char *name);
@@ -73,7 +94,11 @@ int storvsc_guest_switch(const char *name);
 #define STORVSC_MAX_XFER_CAP      (32u * 4096u)
 #define STORVSC_DEFAULT_XFER      (64u * 1024u)  /* host said 0 (§14 item 8) */
 #define STORVSC_CTL_TIMEOUT_NS    (5ull * WQ_NS_PER_S)   /* init steps (§6) */
-#define STORVSC_IO_TIMEOUT_NS     (30ull * WQ_NS_PER_S)  /* watchdog */
+#define STORVSC_IO_SLOW_NS        (30ull * WQ_NS_PER_S)  /* logged, waited on */
+#define STORVSC_IO_LIMIT_NS       (180ull * WQ_NS_PER_S) /* channel reset */
+/* Packets one channel callback handles before it requeues itself, so a
+ * host flooding one ring cannot hold the shared vmbus_event queue. */
+#define STORVSC_RECV_BUDGET       64
 #define STORVSC_WATCHDOG_NS       (1ull * WQ_NS_PER_S)
 
 struct storvsc_dev;
@@ -83,13 +108,19 @@ struct storvsc_dev;
  * storvsc_chan_transition is the only writer:
  *
  *   FREE --open starts--> OPENING --opened--> OPEN --rescind/close--> DEAD
- *                            +------------failed------------------------^
+ *    ^                         |                |                       ^
+ *    |                         +----failed------|-----------------------+
+ *    |                                          | no answer by the limit,
+ *    |                                          | bad packet, send refused
+ *    |                                          v    (storvsc_chan_reset)
+ *    +--closed, in flight failed (reset)---- RESET ----rescind/close-----+
  */
 enum storvsc_chan_state {
 	SCH_FREE,       /* slot unused */
 	SCH_OPENING,    /* vmbus_chan_open in progress (guards a double open) */
 	SCH_OPEN,       /* usable for I/O */
 	SCH_DEAD,       /* rescinded or closed: no new I/O */
+	SCH_RESET,      /* out of the rotation; the reset work closes it */
 };
 
 struct storvsc_chan {
@@ -98,14 +129,14 @@ struct storvsc_chan {
 	enum storvsc_chan_state state;
 	uint16_t subidx;
 	uint32_t outstanding;            /* SRBs sent, not completed */
-	uint64_t n_sent, n_done, n_dropped;
+	uint64_t n_sent, n_done, n_dropped, n_resets;
+	struct work w_more;              /* the rest of a drain past the budget */
 	uint64_t rxbuf[64];              /* private copy of one packet (512 B) */
 };
 
 enum storvsc_req_state {
 	SRQ_FREE,
-	SRQ_INFLIGHT,    /* sent; trans_id outstanding on ch */
-	SRQ_ORPHAN,      /* timed out: slot held until the id comes back */
+	SRQ_INFLIGHT,    /* sent; trans_id outstanding on ch; its buffer is the host's */
 };
 
 /* Result of one SRB (copied out of the completion after validation). */
@@ -130,6 +161,7 @@ struct storvsc_req {
 	uint32_t op;                     /* enum storvsc_op sent */
 	uint32_t buf_len;
 	uint8_t retries;
+	bool slow_logged;                /* the 30 s line was printed */
 	uint32_t seq;                    /* bumped on every get: detects reuse */
 	uint32_t sent_size;              /* vstor_packet bytes sent */
 	struct storvsc_packet pkt;       /* what we sent (resent on retry) */
@@ -177,7 +209,6 @@ enum storvsc_state {
 struct storvsc_dev {
 	struct vmbus_device *dev;
 	enum storvsc_state state;
-	uint32_t generation;             /* vmbus_generation() at probe */
 	struct wq *q;                    /* own queue: deferred completions, rescan */
 	struct wq *event_q;              /* the channel callback's queue (learnt) */
 	/* negotiated (§3, §5.3) */
@@ -187,7 +218,6 @@ struct storvsc_dev {
 	uint32_t props_flags;
 	uint32_t max_xfer;               /* bytes per SRB, 4 KiB multiple */
 	uint16_t subs_requested;         /* accepted sub_channel_index 1..this */
-	bool subs_answered;
 	bool rescan_pending;             /* ENUMERATE_BUS before the scan finished */
 	/* channels: [0] is the primary */
 	struct storvsc_chan ch[STORVSC_MAX_CHANNELS];
@@ -201,14 +231,17 @@ struct storvsc_dev {
 	struct blk_req *pend_head, *pend_tail;
 	struct delayed_work w_kick;      /* retry sending after a full ring */
 	struct work w_rescan;            /* ENUMERATE_BUS / INVALID_LUN */
+	struct work w_reset;             /* channels in SCH_RESET (storvsc_reset.c) */
+	bool resetting;                  /* the reset work runs: nothing new is sent */
 	struct timer watchdog;
 	bool watchdog_on;
-	struct waitq wait;               /* sub-channel opens, teardown */
+	uint8_t *scan_buf;               /* a scan buffer parked until the close */
+	bool scan_abandoned;             /* a scan command was given up unanswered */
 	/* LUNs */
 	struct storvsc_lun luns[STORVSC_MAX_LUNS];
 	/* counters */
-	uint64_t n_bad_pkts, n_unknown_ids, n_enumerate, n_timeouts, n_deferred;
-	uint64_t n_rescans;
+	uint64_t n_bad_pkts, n_unknown_ids, n_enumerate, n_slow, n_deferred;
+	uint64_t n_rescans, n_resets;
 };
 
 /* storvsc.c */
@@ -216,12 +249,55 @@ extern const struct vmbus_driver storvsc_driver;
 /* The controller is gone (rescind of the primary): the state machine's
  * FAIL event, from any context. */
 void storvsc_mark_dead(struct storvsc_dev *sd);
+/* The VSTOR init sequence on the open primary (§6): probe and a reset. */
+int storvsc_init_protocol(struct storvsc_dev *sd);
 
-/* storvsc_io.c */
+/* storvsc_req.c */
 void storvsc_io_init(struct storvsc_dev *sd);
-void storvsc_on_channel(struct vmbus_channel *c, void *arg);
 struct storvsc_req *storvsc_req_get(struct storvsc_dev *sd);
 void storvsc_req_put(struct storvsc_dev *sd, struct storvsc_req *rq);
+/* rq is over with err (answered, or its channel is closed): its owner gets
+ * the result and the slot is freed. */
+void storvsc_req_finish(struct storvsc_dev *sd, struct storvsc_req *rq, int err);
+
+/* storvsc_chan.c */
+int storvsc_open_chan(struct storvsc_dev *sd, struct storvsc_chan *ch,
+		      struct vmbus_channel *c);
+void storvsc_chan_transition(struct storvsc_chan *ch, enum storvsc_chan_state to);
+/* Channels open (in the driver's view), and open and not rescinded. */
+int storvsc_open_channels(const struct storvsc_dev *sd);
+bool storvsc_chan_usable(const struct storvsc_chan *ch);
+int storvsc_usable_channels(const struct storvsc_dev *sd);
+/* The next channel of the rotation with room below the depth, or NULL. */
+struct storvsc_chan *storvsc_pick_chan(struct storvsc_dev *sd);
+/* Fail everything in flight on ch: only after a rescind or a close. */
+void storvsc_fail_chan(struct storvsc_chan *ch, int err);
+/* Close ch (CLOSECHANNEL, ring GPADL torn down; may wait), then fail what
+ * was in flight on it with err. */
+void storvsc_chan_close(struct storvsc_chan *ch, int err);
+/* The device is dead: fail the pending FIFO (channels closed first). */
+void storvsc_fail_pending(struct storvsc_dev *sd);
+
+/* storvsc_send.c */
+/* Put rq on the wire on ch; rq->pkt, gpa and buf_len are filled. */
+int storvsc_req_send(struct storvsc_dev *sd, struct storvsc_chan *ch, struct storvsc_req *rq);
+/* Fill the SRB of rq (cdb: a whole STORVSC_CDB_MAX buffer). */
+void storvsc_srb_fill(struct storvsc_dev *sd, struct storvsc_req *rq, uint8_t lun,
+		      const uint8_t cdb[STORVSC_CDB_MAX], uint8_t cdb_len, uint8_t data_in,
+		      uint32_t len);
+
+/* storvsc_blk.c */
+/* The block layer's submit. */
+int storvsc_blk_submit(struct blk_disk *d, struct blk_req *r);
+/* Start pending block requests while channels and slots allow; never waits. */
+void storvsc_kick(struct storvsc_dev *sd);
+/* The whole block request is over: run done() where it may run (rule 5). */
+void storvsc_blk_finish(struct storvsc_dev *sd, struct blk_req *r);
+
+/* storvsc_recv.c */
+void storvsc_on_channel(struct vmbus_channel *c, void *arg);
+
+/* storvsc_sync.c */
 /* Send a control operation on the primary and wait (init sequence). */
 int storvsc_ctl(struct storvsc_dev *sd, uint32_t op, const void *payload, uint32_t len,
 		struct storvsc_result *res);
@@ -229,20 +305,22 @@ int storvsc_ctl(struct storvsc_dev *sd, uint32_t op, const void *payload, uint32
 int storvsc_scsi_sync(struct storvsc_dev *sd, uint8_t lun, const uint8_t *cdb,
 		      uint8_t cdb_len, uint8_t data_in, void *buf, uint32_t len,
 		      struct storvsc_result *res);
-/* The block layer's submit. */
-int storvsc_blk_submit(struct blk_disk *d, struct blk_req *r);
-/* Fail everything in flight on ch (rescind/close) and everything pending
- * when the device is dead. */
-void storvsc_fail_chan(struct storvsc_chan *ch, int err);
-void storvsc_fail_all(struct storvsc_dev *sd, int err);
-int storvsc_open_chan(struct storvsc_dev *sd, struct storvsc_chan *ch,
-		      struct vmbus_channel *c);
-void storvsc_chan_transition(struct storvsc_chan *ch, enum storvsc_chan_state to);
-/* Channels usable for I/O. */
-int storvsc_open_channels(const struct storvsc_dev *sd);
+
+/* storvsc_watchdog.c */
+void storvsc_watchdog_arm(struct storvsc_dev *sd);
+
+/* storvsc_reset.c */
+/* Take ch out of the rotation and queue its reset (any context; queueing
+ * twice is harmless). */
+void storvsc_chan_reset(struct storvsc_chan *ch, const char *why);
+void storvsc_reset_work(struct work *w);
 
 /* storvsc_scan.c */
+/* Returns 0, -ENODEV when the controller went away, or the first error of
+ * a LUN that answered but could not be handed to the block layer. */
 int storvsc_scan(struct storvsc_dev *sd);
+/* After the channels are closed: frees the scan buffer. */
+void storvsc_scan_fini(struct storvsc_dev *sd);
 void storvsc_rescan_work(struct work *w);
 void storvsc_lun_gone(struct storvsc_lun *l);
 

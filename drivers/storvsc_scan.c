@@ -6,7 +6,16 @@
  * READ CAPACITY(16) with READ CAPACITY(10) as the fallback, and the disk is
  * handed to the block layer. A rescan (ENUMERATE_BUS, or INVALID_LUN on an
  * I/O) re-runs the same steps: LUNs no longer reported, or whose TEST UNIT
- * READY fails with "no device", are removed; new ones are added.
+ * READY fails with "no device", are removed; new ones are added. A LUN that
+ * answers but cannot be handed to the block layer (blk_disk_add fails) is
+ * an error of that LUN, logged, and the scan returns it: the probe does not
+ * call such a controller ready.
+ *
+ * The scan's data buffer is freed when the scan ends, unless a command on
+ * it was abandoned unanswered (storvsc_scsi_sync gave up waiting): then the
+ * host may still write it, and it is parked in sd->scan_buf until
+ * storvsc_scan_fini, after the channels are closed. While one is parked no
+ * new scan runs.
  *
  * Runs in work items that may wait: probe (vmbus device queue) and
  * storvsc_rescan_work (the device's own queue sd->q).
@@ -217,7 +226,9 @@ void storvsc_lun_gone(struct storvsc_lun *l)
 		wq_queue(sd->q, &sd->w_rescan);
 }
 
-static int lun_add(struct storvsc_dev *sd, struct storvsc_lun *l, uint8_t *buf)
+/* Returns 0 or the error; *blk_err gets blk_disk_add's error if it was
+ * the block layer that refused the disk. */
+static int lun_add(struct storvsc_dev *sd, struct storvsc_lun *l, uint8_t *buf, int *blk_err)
 {
 	struct scsi_capacity cap;
 	struct blk_disk *d = &l->disk;
@@ -246,6 +257,10 @@ static int lun_add(struct storvsc_dev *sd, struct storvsc_lun *l, uint8_t *buf)
 	err = blk_disk_add(d);
 	if (err) {
 		l->registered = false;
+		l->present = false;
+		*blk_err = err;
+		pr_err("storvsc: %s: lun %u: the block layer refused the disk: %s\n",
+		       vmbus_device_name(sd->dev), l->lun, blk_strerror(err));
 		return err;
 	}
 	pr_info("storvsc: %s: lun %u is %s: \"%s\", %llu blocks of %u bytes (%llu MiB), "
@@ -259,11 +274,15 @@ static int lun_add(struct storvsc_dev *sd, struct storvsc_lun *l, uint8_t *buf)
 
 int storvsc_scan(struct storvsc_dev *sd)
 {
-	uint8_t *buf = blk_buf_alloc(SCAN_BUF), luns[STORVSC_MAX_LUNS];
-	int n = 0, err;
+	uint8_t *buf, luns[STORVSC_MAX_LUNS];
+	int n = 0, err, first_err = 0;
 
+	if (sd->scan_buf)
+		return -EBUSY;          /* a parked buffer: wait for the close */
+	buf = blk_buf_alloc(SCAN_BUF);
 	if (!buf)
 		return -ENOMEM;
+	sd->scan_abandoned = false;
 	err = scan_report_luns(sd, buf, luns, &n);
 	if (err)
 		goto out;
@@ -285,6 +304,7 @@ int storvsc_scan(struct storvsc_dev *sd)
 	/* New LUNs. */
 	for (int k = 0; k < n && sd->state != SD_DEAD; k++) {
 		struct storvsc_lun *l = lun_slot(sd, luns[k]);
+		int blk_err = 0;
 
 		if (!l) {
 			pr_err("storvsc: %s: more than %d LUNs; lun %u ignored\n",
@@ -295,17 +315,29 @@ int storvsc_scan(struct storvsc_dev *sd)
 			continue;
 		l->sd = sd;
 		l->lun = luns[k];
-		err = lun_add(sd, l, buf);
+		err = lun_add(sd, l, buf, &blk_err);
 		if (err == -ENODEV && !storvsc_open_channels(sd))
 			goto out;
-		if (err && err != -ENODEV)
+		if (err && err != -ENODEV && !blk_err)
 			pr_err("storvsc: %s: lun %u not added: %s\n", vmbus_device_name(sd->dev),
 			       luns[k], blk_strerror(err));
+		if (blk_err && !first_err)
+			first_err = blk_err;
 	}
-	err = 0;
+	err = first_err;
 out:
-	blk_buf_free(buf, SCAN_BUF);
+	if (sd->scan_abandoned)
+		sd->scan_buf = buf;
+	else
+		blk_buf_free(buf, SCAN_BUF);
 	return err;
+}
+
+void storvsc_scan_fini(struct storvsc_dev *sd)
+{
+	if (sd->scan_buf)
+		blk_buf_free(sd->scan_buf, SCAN_BUF);
+	sd->scan_buf = NULL;
 }
 
 /* sd->q: ENUMERATE_BUS or a LUN that answered INVALID_LUN. */

@@ -56,7 +56,7 @@ struct host_dev {
 	struct vmbus_guid instance;
 	bool boot;                          /* offered at REQUESTOFFERS */
 	bool reoffer;                       /* offer again once the primary is released */
-	uint32_t open_delay_ns;             /* device parameter open-delay */
+	uint64_t open_delay_ns;             /* device parameter open-delay (64-bit: > 4.3 s) */
 	uint32_t open_status;               /* device parameter open-status */
 	/* channels: [0] primary, [1..nsub] sub-channels */
 	struct host_chan *chan[1 + 64];

@@ -49,7 +49,8 @@ void gpadl_free_all(struct host *h)
 		gpadl_unlink(h, h->gpadls);
 }
 
-static void gpadl_answer(struct host *h, struct host_gpadl *g, uint32_t status)
+/* Send GPADL_CREATED; returns the status the guest is told (a trigger may override it). */
+static uint32_t gpadl_answer(struct host *h, struct host_gpadl *g, uint32_t status)
 {
 	/* A trigger on GPADL_HEADER shapes the answer even when a body completes it. */
 	if (g->ans_delay > h->ans_delay)
@@ -70,6 +71,7 @@ static void gpadl_answer(struct host *h, struct host_gpadl *g, uint32_t status)
 	if (h->ans_status_set)
 		m.creation_status = h->ans_status;
 	vmbus_host_send(h, &m, sizeof(m));
+	return m.creation_status;
 }
 
 /* Append PFNs; validate against guest memory (a PFN outside RAM is a violation). */
@@ -113,7 +115,11 @@ static void gpadl_complete(struct host *h, struct host_gpadl *g)
 	}
 	/* A GPADL completed on a revoked channel succeeds (OpenVMM, §4.3). */
 	(void)c;
-	gpadl_answer(h, g, 0);
+	/* A GPADL_CREATED with a non-zero status means there is no GPADL: the
+	 * guest frees its pages and never tears it down, so the host forgets
+	 * it too (else RELID_RELEASED would find it still live). */
+	if (gpadl_answer(h, g, 0) != 0)
+		gpadl_unlink(h, g);
 }
 
 void gpadl_header(struct host *h, const uint8_t *msg, uint32_t size)

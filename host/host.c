@@ -153,6 +153,28 @@ void host_timed_add(struct host *h, uint64_t when, int kind, uint32_t arg, const
 	*pp = t;
 }
 
+/*
+ * The connection ends (UNLOAD, or INITIATE_CONTACT over a live one): answers
+ * it still owed (delayed messages, open results, device completions) belong
+ * to it and are never sent; the guest must see nothing of the old connection
+ * after UNLOAD_RESPONSE. Only the hypervisor's own timer survives.
+ */
+void host_timed_drop_connection(struct host *h)
+{
+	struct host_timed **pp = &h->timed;
+
+	while (*pp) {
+		struct host_timed *t = *pp;
+
+		if (t->kind == HTE_STIMER) {
+			pp = &t->next;
+			continue;
+		}
+		*pp = t->next;
+		free(t);
+	}
+}
+
 uint64_t host_next_deadline(const struct host *h)
 {
 	return h->timed ? (h->timed->when ? h->timed->when : 1) : 0;
@@ -343,8 +365,18 @@ uint32_t host_trigger_fired(const struct host *h, int idx)
 	return idx >= 0 && idx < h->ntrig ? h->trig[idx].fired : 0;
 }
 
+/*
+ * Every trigger keyed on this message (or step) and channel counts it, so
+ * each one's `nth` counts the matches it saw whatever the others do. One
+ * action per message: the first trigger (in scenario order) whose turn it is
+ * acts; another whose turn falls on the same message does not act and is not
+ * counted as fired (so `expect triggered` names it). Returns the action, or
+ * -1 when none acts.
+ */
 int host_trigger_match(struct host *h, uint32_t key, struct host_chan *c, uint64_t *arg)
 {
+	int act = -1;
+
 	for (int i = 0; i < h->ntrig; i++) {
 		struct host_trigger *t = &h->trig[i];
 
@@ -355,14 +387,14 @@ int host_trigger_match(struct host *h, uint32_t key, struct host_chan *c, uint64
 		if (t->subidx >= 0 && (!c || c->subidx != t->subidx))
 			continue;
 		t->seen++;
-		if (t->seen < t->nth || (!t->every && t->seen > t->nth))
+		if (act >= 0 || t->seen < t->nth || (!t->every && t->seen > t->nth))
 			continue;
 		t->fired++;
 		*arg = t->arg;
+		act = t->action;
 		host_trace(h, HT_TRIGGER, key, c ? c->relid : 0, (uint64_t)t->action);
-		return t->action;
 	}
-	return -1;
+	return act;
 }
 
 void host_set_post_fail_permille(struct host *h, unsigned pm)
@@ -382,14 +414,24 @@ static const struct host_dev_ops *const dev_types[] = {
 	&storvsc_dev_ops,
 };
 
-int host_device_add(struct host *h, const char *type, const char *name)
+static const struct host_dev_ops *dev_type_find(const char *type)
 {
-	const struct host_dev_ops *ops = NULL;
-	struct host_dev *d;
-
 	for (size_t i = 0; i < sizeof(dev_types) / sizeof(dev_types[0]); i++)
 		if (!strcmp(dev_types[i]->type, type))
-			ops = dev_types[i];
+			return dev_types[i];
+	return NULL;
+}
+
+bool host_device_type_valid(const char *type)
+{
+	return dev_type_find(type) != NULL;
+}
+
+int host_device_add(struct host *h, const char *type, const char *name)
+{
+	const struct host_dev_ops *ops = dev_type_find(type);
+	struct host_dev *d;
+
 	if (!ops)
 		return -ENOENT;
 	if (h->ndevs >= HOST_MAX_DEVICES)
@@ -435,10 +477,12 @@ int host_parse_ns(const char *s, uint64_t *out)
 	char *end;
 	unsigned long long v = strtoull(s, &end, 10);
 
-	if (end == s)
+	if (end == s || *s == '-')
 		return -EINVAL;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (!strcmp(end, units[i].sfx)) {
+			if (v > UINT64_MAX / units[i].mul)
+				return -ERANGE;         /* durations are 64-bit ns */
 			*out = v * units[i].mul;
 			return 0;
 		}
@@ -454,9 +498,9 @@ int host_device_param(struct host *h, int dev, const char *key, const char *val)
 		return -EINVAL;
 	d = h->devs[dev];
 	if (!strcmp(key, "open-delay")) {
-		if (host_parse_ns(val, &ns) < 0 || ns > 0xFFFFFFFFull)
+		if (host_parse_ns(val, &ns) < 0)
 			return -EINVAL;
-		d->open_delay_ns = (uint32_t)ns;
+		d->open_delay_ns = ns;
 		return 0;
 	}
 	if (!strcmp(key, "open-status")) {

@@ -105,6 +105,8 @@ uint64_t host_next_deadline(const struct host *h);
 
 struct host_dev_params;   /* host/device.h */
 
+/* Whether `type` names a device host ("echo", "storage"). */
+bool host_device_type_valid(const char *type);
 /* Add a device instance of `type` ("echo"); returns its index or -errno. */
 int host_device_add(struct host *h, const char *type, const char *name);
 /* Set a device parameter (key=value from the scenario); 0 or -EINVAL. */

@@ -288,6 +288,7 @@ void chan_rescind(struct host *h, struct host_chan *c);
 uint32_t chan_alloc_relid(struct host *h);
 void host_timed_add(struct host *h, uint64_t when, int kind, uint32_t arg,
 		    const void *msg, uint32_t size);
+void host_timed_drop_connection(struct host *h);   /* the connection's own events */
 int host_trigger_match(struct host *h, uint32_t key, struct host_chan *c, uint64_t *arg);
 void host_answer_reset(struct host *h);
 

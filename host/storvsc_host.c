@@ -1,7 +1,7 @@
 /*
  * The simulated storage host (StorVSP), device type "storage": the host
  * side of the VSTOR protocol over VMBus, following
- * shared/reference/storvsc.md §2 (packet forms; GPA-direct data buffers),
+ * docs/protocols/storvsc.md §2 (packet forms; GPA-direct data buffers),
  * §3 (versions), §4-§5 (operations, layouts, completion sizes), §6 (the
  * init order, enforced), §7 (EXECUTE_SRB), §10 (ENUMERATE_BUS on LUN hot
  * add and remove), §11 (CREATE_SUB_CHANNELS; offers before or after the
@@ -13,9 +13,14 @@
  *
  * Completions wait in a per-channel list ordered by due time (reply delay,
  * jitter, trigger delays), and leave when due and when the host->guest ring
- * has room. Data moves at request time: a write is in the backing store
- * before its completion is even queued, so an acknowledged write is never
- * lost; a read's data is in guest memory before its completion is queued.
+ * has room. By default data moves at request time: a write is in the
+ * backing store before its completion is even queued, so an acknowledged
+ * write is never lost; a read's data is in guest memory before its
+ * completion is queued. With data-at=answer (test builds) a data SRB is
+ * executed only when its answer is due, as a real host may: the guest's
+ * buffer is read or written then, so a guest that handed the buffer back
+ * early is caught (the GPA translation refuses freed pages, or blkload's
+ * verify sees the corruption).
  *
  * Guest input is untrusted: every field is checked; what a real host would
  * refuse to parse (§2.2, §15) is a host-side violation that fails the run.
@@ -66,8 +71,15 @@ struct stor_reply {
 	uint16_t type;              /* VMBUS_PKT_COMP, or INBAND for ENUMERATE_BUS */
 	uint16_t offer_subs;        /* after it is sent: offer this many sub-channels */
 	bool write_ack;
+	bool corrupt;               /* sent larger than any storvsc packet */
 	uint32_t len;
 	uint8_t data[STORVSC_PKT_SIZE];
+	/* data-at=answer: the request, executed when due (then raw is freed) */
+	uint8_t *raw;
+	uint32_t raw_len;
+	struct vmbus_pkt_desc desc;
+	int act;
+	uint64_t arg;
 };
 
 struct stor_chan {
@@ -103,6 +115,11 @@ struct stor_dev {
 	uint8_t fault_key, fault_asc, fault_ascq;
 	struct stor_hotplug hot[STOR_MAX_HOTPLUG];
 	int nhot;
+	bool data_at_answer;        /* execute data SRBs when they are answered */
+	uint32_t late_n;            /* answer the late_n-th data command ... */
+	uint64_t late_delay;        /* ... this long after it arrived */
+	uint32_t corrupt_n;         /* the corrupt_n-th data command's answer is unreadable */
+	uint64_t data_seen;         /* data commands received */
 	/* state */
 	int init;                   /* enum stor_init_state */
 	uint16_t version;
@@ -315,6 +332,38 @@ static int p_hotplug(struct stor_dev *s, const char *v, bool add)
 static int p_hot_add(struct stor_dev *s, const char *v) { return p_hotplug(s, v, true); }
 static int p_hot_remove(struct stor_dev *s, const char *v) { return p_hotplug(s, v, false); }
 
+#ifdef KEEL_TEST_HOOKS
+/* data-at=request|answer */
+static int p_data_at(struct stor_dev *s, const char *v)
+{
+	if (strcmp(v, "request") && strcmp(v, "answer"))
+		return -EINVAL;
+	s->data_at_answer = !strcmp(v, "answer");
+	return 0;
+}
+
+/* late-answer=N@TIME: the Nth data command is answered TIME after it came */
+static int p_late_answer(struct stor_dev *s, const char *v)
+{
+	char buf[32], *at;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	at = strchr(buf, '@');
+	if (!at)
+		return -EINVAL;
+	*at = 0;
+	if (parse_u32(buf, 1u << 30, &s->late_n) < 0 || s->late_n == 0 ||
+	    host_parse_ns(at + 1, &s->late_delay) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int p_corrupt_answer(struct stor_dev *s, const char *v)
+{
+	return parse_u32(v, 1u << 30, &s->corrupt_n);
+}
+#endif
+
 static const struct {
 	const char *key;
 	int (*set)(struct stor_dev *s, const char *v);
@@ -337,6 +386,11 @@ static const struct {
 	{ "fault-sense", p_fault_sense },
 	{ "hot-add", p_hot_add },
 	{ "hot-remove", p_hot_remove },
+#ifdef KEEL_TEST_HOOKS
+	{ "data-at", p_data_at },           /* request (default) | answer */
+	{ "late-answer", p_late_answer },   /* N@TIME: Nth data command answered late */
+	{ "corrupt-answer", p_corrupt_answer }, /* Nth data command: unreadable answer */
+#endif
 };
 
 static int stor_param(struct host_dev *d, const char *key, const char *val)
@@ -461,6 +515,7 @@ static void stor_free_replies(struct host_dev *d, struct stor_chan *sc)
 		sc->head = r->next;
 		if (r->type == VMBUS_PKT_COMP)
 			s->st.dropped_replies++;
+		free(r->raw);
 		free(r);
 	}
 }
@@ -482,6 +537,19 @@ static void stor_queue(struct host_dev *d, struct host_chan *c, struct stor_repl
 		host_dev_tick_after(c, delay);
 }
 
+static bool stor_run_deferred(struct host_dev *d, struct host_chan *c, struct stor_reply *r);
+
+/* A completion no storvsc guest can read: 1 KiB, more than any storvsc
+ * packet (§2.3), so the guest's ring reader has to drop it. */
+static int stor_send_corrupt(struct host_chan *c, const struct stor_reply *r)
+{
+	static uint8_t big[1024];
+
+	memset(big, 0, sizeof(big));
+	memcpy(big, r->data, r->len);
+	return host_dev_send(c, r->type, 0, r->trans_id, big, sizeof(big));
+}
+
 /* Send what is due, in due order, until the ring is full. */
 static void stor_flush(struct host_dev *d, struct host_chan *c)
 {
@@ -494,7 +562,16 @@ static void stor_flush(struct host_dev *d, struct host_chan *c)
 		uint16_t flags = 0;
 		int e;
 
-		e = host_dev_send(c, r->type, flags, r->trans_id, r->data, r->len);
+		if (r->raw && !stor_run_deferred(d, c, r)) {
+			sc->head = r->next;     /* no answer (violation or rescind) */
+			free(r->raw);
+			free(r);
+			continue;
+		}
+		if (r->corrupt)
+			e = stor_send_corrupt(c, r);
+		else
+			e = host_dev_send(c, r->type, flags, r->trans_id, r->data, r->len);
 		if (e == -EAGAIN)
 			return;             /* ticked again when the guest frees space */
 		sc->head = r->next;
@@ -507,6 +584,8 @@ static void stor_flush(struct host_dev *d, struct host_chan *c)
 		/* §11: the network-host order offers sub-channels after the completion. */
 		if (e == 0 && r->offer_subs)
 			host_dev_offer_subchannels(d, r->offer_subs);
+		if (e == 0 && r->corrupt)
+			host_dev_trace(d, c, 0xBAD, r->trans_id);
 		free(r);
 	}
 }
@@ -594,7 +673,8 @@ static int stor_gpa_parse(struct host_dev *d, struct host_chan *c, const uint8_t
 		    !host_gmem(d->h, g->pfn[i] * STOR_PAGE, STOR_PAGE)) {
 			char why[96];
 
-			snprintf(why, sizeof(why), "GPA range PFN 0x%llx outside guest memory",
+			snprintf(why, sizeof(why), "GPA range PFN 0x%llx outside guest memory "
+				 "or freed by the guest",
 				 (unsigned long long)g->pfn[i]);
 			host_dev_violation(d, c, why);
 			return -EPROTO;
@@ -915,12 +995,86 @@ static const struct {
 	{ STORVSC_OP_CREATE_SUB_CHANNELS, op_subchannels, 2, false },
 };
 
+/* late-answer and corrupt-answer count data commands (READ/WRITE) as
+ * they arrive. */
+static void stor_data_faults(struct stor_dev *s, struct stor_req *q, bool *corrupt)
+{
+	if (q->in.operation != STORVSC_OP_EXECUTE_SRB || !stor_is_data_cmd(q->in.u.srb.u.cdb[0]))
+		return;
+	s->data_seen++;
+	if (s->late_n && s->data_seen == s->late_n)
+		q->delay += s->late_delay;
+	if (s->corrupt_n && s->data_seen == s->corrupt_n)
+		*corrupt = true;
+}
+
+/* data-at=answer: keep the request; stor_flush executes it when due. */
+static void stor_defer(struct host_dev *d, struct host_chan *c, struct stor_req *q,
+		       uint32_t len, bool corrupt)
+{
+	struct stor_reply *r;
+
+	if (q->act == HTA_NEVER_ANSWER)
+		return;                 /* never answered, never executed */
+	if (q->act == HTA_DELAY)
+		q->delay += q->arg;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return;
+	r->raw = malloc(len);
+	if (!r->raw) {
+		free(r);
+		return;
+	}
+	memcpy(r->raw, q->pkt, len);
+	r->raw_len = len;
+	r->desc = *q->desc;
+	r->act = q->act;
+	r->arg = q->arg;
+	r->type = VMBUS_PKT_COMP;
+	r->trans_id = q->desc->trans_id;
+	r->corrupt = corrupt;
+	stor_queue(d, c, r, q->delay);
+	stor_flush(d, c);
+}
+
+/* Execute a deferred SRB now (its answer is due): the guest's buffer is
+ * read or written at this moment. Returns false when there is no answer. */
+static bool stor_run_deferred(struct host_dev *d, struct host_chan *c, struct stor_reply *r)
+{
+	struct stor_req q;
+
+	memset(&q, 0, sizeof(q));
+	q.c = c;
+	q.desc = &r->desc;
+	q.pkt = r->raw;
+	q.payload_off = r->desc.offset8 * 8u;
+	q.in_len = r->raw_len - q.payload_off < STORVSC_PKT_SIZE ?
+		   r->raw_len - q.payload_off : STORVSC_PKT_SIZE;
+	memcpy(&q.in, r->raw + q.payload_off, q.in_len);
+	memcpy(&q.out.u, &q.in.u, sizeof(q.out.u));
+	q.out.operation = STORVSC_OP_COMPLETE_IO;
+	q.answer = true;
+	q.act = r->act;
+	q.arg = r->arg;
+	op_execute_srb(d, &q);
+	free(r->raw);
+	r->raw = NULL;
+	if (!q.answer)
+		return false;
+	memcpy(r->data, &q.out, q.in_len);
+	r->len = q.in_len;
+	r->write_ack = q.write_ack;
+	return true;
+}
+
 static void stor_packet(struct host_dev *d, struct host_chan *c, const struct vmbus_pkt_desc *desc,
 			const uint8_t *pkt, uint32_t len)
 {
 	struct stor_dev *s = d->priv;
 	struct stor_req q;
 	uint32_t off = desc->offset8 * 8u, plen, reply_len;
+	bool corrupt = false;
 	size_t i;
 
 	memset(&q, 0, sizeof(q));
@@ -953,6 +1107,12 @@ static void stor_packet(struct host_dev *d, struct host_chan *c, const struct vm
 		return;
 	if (q.act == HTA_RESCIND) {
 		host_rescind(d->h, d->index, host_chan_subidx(c));
+		return;
+	}
+	stor_data_faults(s, &q, &corrupt);
+	if (s->data_at_answer && q.in.operation == STORVSC_OP_EXECUTE_SRB &&
+	    desc->type == VMBUS_PKT_DATA_USING_GPA_DIRECT) {
+		stor_defer(d, c, &q, len, corrupt);
 		return;
 	}
 	/* §2.3: every completion echoes the request's payload size, max 52. */
@@ -989,6 +1149,7 @@ static void stor_packet(struct host_dev *d, struct host_chan *c, const struct vm
 		/* the last copy carries the bookkeeping (a duplicate is extra) */
 		r->write_ack = n == 1 && q.write_ack;
 		r->offer_subs = n == 1 ? q.offer_subs : 0;
+		r->corrupt = corrupt;
 		stor_queue(d, c, r, q.delay);
 	}
 	stor_flush(d, c);

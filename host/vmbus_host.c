@@ -188,6 +188,7 @@ static void connection_reset(struct host *h)
 {
 	chan_reset_all(h);
 	gpadl_free_all(h);
+	host_timed_drop_connection(h);
 	h->conn = HCONN_DISCONNECTED;
 	h->offers_requested = false;
 	h->version = 0;
@@ -442,12 +443,21 @@ struct malformed {
 	void (*make)(struct host *h, uint8_t *m, uint32_t *size);
 };
 
+/*
+ * A relid the guest holds live: offered, opening or open. A revoked relid
+ * may already be released by the guest (its RELID_RELEASED still in
+ * flight), and reusing it would make a legitimate offer. 0 when none.
+ */
 static uint32_t any_live_relid(struct host *h)
 {
-	for (uint32_t r = 1; r < HOST_MAX_RELID; r++)
-		if (h->relid_map[r])
+	for (uint32_t r = 1; r < HOST_MAX_RELID; r++) {
+		const struct host_chan *c = h->relid_map[r];
+
+		if (c && (c->state == HCS_OFFERED || c->state == HCS_OPENING ||
+			  c->state == HCS_OPEN))
 			return r;
-	return 1;
+	}
+	return 0;
 }
 
 static void mk_offer(struct host *h, uint8_t *m, uint32_t *size, uint32_t relid)
@@ -489,7 +499,10 @@ static void mk_rescind_unknown(struct host *h, uint8_t *m, uint32_t *size)
 
 static void mk_dup_relid_offer(struct host *h, uint8_t *m, uint32_t *size)
 {
-	mk_offer(h, m, size, any_live_relid(h));
+	uint32_t relid = any_live_relid(h);
+
+	if (relid)
+		mk_offer(h, m, size, relid);     /* else *size stays 0: nothing to send */
 }
 
 static void mk_zero_relid_offer(struct host *h, uint8_t *m, uint32_t *size)
@@ -563,6 +576,8 @@ int host_inject_malformed(struct host *h, const char *kind)
 		return -EINVAL;
 	memset(m, 0, sizeof(m));
 	mf->make(h, m, &size);
+	if (!size)
+		return -ENOENT;                  /* nothing this kind can reuse now */
 	host_trace(h, HT_HOST_MSG, m[0], 0xFFFFFFFFu, 0);
 	synic_post(h, m, size);
 	return 0;

@@ -123,7 +123,8 @@ void chan_open(struct host *h, const uint8_t *msg, uint32_t size)
 	struct vmbus_msg_open_channel m;
 	struct host_chan *c;
 	struct host_gpadl *g;
-	uint32_t split, status, delay;
+	uint32_t split, status;
+	uint64_t delay;
 
 	(void)size;
 	memcpy(&m, msg, sizeof(m));
@@ -175,7 +176,7 @@ void chan_open(struct host *h, const uint8_t *msg, uint32_t size)
 		return;                        /* stays OPENING: "never answer" */
 	delay = c->dev->open_delay_ns;
 	if (h->ans_delay > delay)
-		delay = (uint32_t)h->ans_delay;
+		delay = h->ans_delay;
 	if (delay) {
 		host_timed_add(h, host_now(h) + delay, HTE_OPEN_RESULT, c->relid, &status,
 			       sizeof(status));

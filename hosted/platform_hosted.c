@@ -6,6 +6,10 @@
  *               out its pages (next fit) and tracks which are in use, so a
  *               double or stray page_free is counted; gpa_to_ptr checks
  *               bounds, so nothing reaches host memory by a guest address.
+ *               A page not handed out is unreachable: ASan-poisoned (a
+ *               guest pointer into a freed page is reported at the access)
+ *               and refused by the GPA translation (the simulated host
+ *               writing into memory the guest already freed is caught).
  *   clock       virtual: only the driver moves it (hosted_set_now_ns).
  *   timer       timer_arm records the deadline; the driver fires it.
  *   interrupts  a vector table; hosted_raise_irq marks a vector pending
@@ -23,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sanitizer/asan_interface.h>  /* no-ops without ASan (bench build) */
 
 #include "hosted/hosted.h"
 #include "kernel/log.h"
@@ -241,6 +246,7 @@ static void *h_page_alloc(size_t n)
 	}
 	return NULL;
 found:
+	ASAN_UNPOISON_MEMORY_REGION(hs.ram + start * PLAT_PAGE_SIZE, n * PLAT_PAGE_SIZE);
 	memset(hs.used + start, 1, n);
 	hs.in_use += n;
 	hs.cursor = start + n;
@@ -264,6 +270,7 @@ static void h_page_free(void *p, size_t n)
 			goto bad;
 	memset(hs.used + first, 0, n);
 	hs.in_use -= n;
+	ASAN_POISON_MEMORY_REGION(p, n * PLAT_PAGE_SIZE);
 	return;
 bad:
 	hs.bad_frees++;
@@ -283,13 +290,22 @@ static gpa_t h_ptr_to_gpa(const void *p)
 	return HOSTED_GPA_BASE + off;
 }
 
+/* Guest memory at gpa for len bytes, or NULL when any of its pages is
+ * outside the arena or not allocated. */
 void *hosted_gmem(gpa_t gpa, size_t len)
 {
+	size_t first, last;
+
 	if (gpa < HOSTED_GPA_BASE)
 		return NULL;
 	gpa -= HOSTED_GPA_BASE;
 	if (gpa > hs.size || len > hs.size - gpa)
 		return NULL;
+	first = gpa / PLAT_PAGE_SIZE;
+	last = len ? (gpa + len - 1) / PLAT_PAGE_SIZE : first;
+	for (size_t pg = first; pg <= last && pg < hs.npages; pg++)
+		if (!hs.used[pg])
+			return NULL;
 	return hs.ram + gpa;
 }
 
@@ -342,8 +358,10 @@ int hosted_init(size_t guest_ram_bytes)
 		 * made every seed fault its pages in again, which capped keelsim
 		 * near 800 seeds/s); past the high-water mark pages are still zero.
 		 */
+		ASAN_UNPOISON_MEMORY_REGION(hs.ram, hs.hiwater * PLAT_PAGE_SIZE);
 		memset(hs.ram, 0, hs.hiwater * PLAT_PAGE_SIZE);
 		memset(hs.used, 0, hs.npages);
+		ASAN_POISON_MEMORY_REGION(hs.ram, hs.hiwater * PLAT_PAGE_SIZE);
 	} else {
 		hs.ram = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -357,6 +375,7 @@ int hosted_init(size_t guest_ram_bytes)
 			hs.ram = NULL;
 			return -ENOMEM;
 		}
+		ASAN_POISON_MEMORY_REGION(hs.ram, size);
 	}
 	hs.size = size;
 	hs.npages = size / PLAT_PAGE_SIZE;
@@ -378,8 +397,10 @@ int hosted_init(size_t guest_ram_bytes)
 
 void hosted_fini(void)
 {
-	if (hs.ram)
+	if (hs.ram) {
+		ASAN_UNPOISON_MEMORY_REGION(hs.ram, hs.size);
 		munmap(hs.ram, hs.size);
+	}
 	free(hs.used);
 	memset(&hs, 0, sizeof(hs));
 	platform = NULL;

@@ -48,6 +48,15 @@ static bool completion_take(struct completion *c)
 	return true;
 }
 
+/* wait_until's condition: take a "done", else wait on the completion. */
+static bool completion_wait_done(void *arg, struct waitq **wqh)
+{
+	struct completion *c = arg;
+
+	*wqh = &c->c_waiters;
+	return completion_take(c);
+}
+
 int completion_wait(struct completion *c, uint64_t timeout_ns)
 {
 	uint64_t deadline = wait_deadline(timeout_ns);
@@ -56,19 +65,7 @@ int completion_wait(struct completion *c, uint64_t timeout_ns)
 	int r;
 
 	wait_current("completion_wait");
-	for (;;) {
-		if (completion_take(c)) {
-			r = 0;
-			break;
-		}
-		if (plat_now_ns() >= deadline) {
-			r = -ETIMEDOUT;
-			break;
-		}
-		r = wait_suspend(&c->c_waiters, &d, deadline);
-		if (r < 0)
-			break;
-	}
+	r = wait_until(&d, deadline, completion_wait_done, c);
 	plat_irq_restore(s);
 	return r;
 }

@@ -22,9 +22,9 @@
  * might still act), so a report is never a guess; the rest is left to the
  * stall check and to timeouts.
  *
- * Stall check: waiters exist, nothing is runnable, no progress timer is
- * armed (wait timeouts do not count) and the driver says no interrupt can
- * arrive.
+ * Stall check: waiters exist, nothing is runnable, no timer is armed, no
+ * waiter has a timeout (a wait its timeout will end is slow, not stuck) and
+ * the driver says no interrupt can arrive.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -445,7 +445,7 @@ bool wq_check_stall(void)
 	uint64_t s = plat_irq_save();
 	bool stall = false;
 
-	if (!wq_core.nwaiting || !wq_idle() || timer_wake_armed())
+	if (!wq_core.nwaiting || !wq_idle() || timer_wake_armed() || wait_any_timeout())
 		goto out;
 	if (!wq_core.may_wake || wq_core.may_wake(wq_core.may_wake_arg))
 		goto out;
@@ -454,11 +454,10 @@ bool wq_check_stall(void)
 		goto out;
 	wq_core.stall_reported = true;
 	dl_len = 0;
-	rp("wq: DEADLOCK (stall): %u item%s waiting, nothing can run, and no timer "
-	   "or interrupt can wake %s (only %s timeout%s left)\n",
+	rp("wq: DEADLOCK (stall): %u item%s waiting without a timeout, nothing can run, "
+	   "and no timer or interrupt can wake %s\n",
 	   wq_core.nwaiting, wq_core.nwaiting == 1 ? " is" : "s are",
-	   wq_core.nwaiting == 1 ? "it" : "them", wq_core.nwaiting == 1 ? "its" : "their",
-	   wq_core.nwaiting == 1 ? " is" : "s are");
+	   wq_core.nwaiting == 1 ? "it" : "them");
 	rp_graph();
 	report_emit();
 out:

@@ -22,6 +22,16 @@ static bool queue_flushed(const struct wq *q, uint64_t mark)
 	return wq_min_outstanding(q) > mark;
 }
 
+/* wait_until's condition for wq_flush: arg is the wait_desc (queue, mark). */
+static bool queue_flush_done(void *arg, struct waitq **wqh)
+{
+	const struct wait_desc *d = arg;
+	struct wq *q = (struct wq *)d->obj.q;
+
+	*wqh = &q->q_progress;
+	return queue_flushed(q, d->mark);
+}
+
 int wq_flush(struct wq *q, uint64_t timeout_ns)
 {
 	uint64_t deadline = wait_deadline(timeout_ns);
@@ -31,19 +41,7 @@ int wq_flush(struct wq *q, uint64_t timeout_ns)
 
 	wait_current("wq_flush");
 	d.mark = q->q_seq;
-	for (;;) {
-		if (queue_flushed(q, d.mark)) {
-			r = 0;
-			break;
-		}
-		if (plat_now_ns() >= deadline) {
-			r = -ETIMEDOUT;
-			break;
-		}
-		r = wait_suspend(&q->q_progress, &d, deadline);
-		if (r < 0)
-			break;
-	}
+	r = wait_until(&d, deadline, queue_flush_done, &d);
 	plat_irq_restore(s);
 	return r;
 }
@@ -78,13 +76,24 @@ const struct fiber *flush_work_target(const struct wait_desc *d,
 	return NULL;
 }
 
+/* wait_until's condition for an item flush: arg is the wait_desc. */
+static bool work_flush_done(void *arg, struct waitq **wqh)
+{
+	const struct wait_desc *d = arg;
+	const struct wq *pq;
+	const struct fiber *f = flush_work_target(d, &pq);
+
+	if (!f && !pq)
+		return true;
+	/* Woken whenever an item of that queue returns. */
+	*wqh = f ? &f->f_wq->q_progress : &((struct wq *)pq)->q_progress;
+	return false;
+}
+
 /* Wait for the instances of w outstanding now. Interrupts masked. */
 static int flush_work_locked(struct work *w, uint64_t deadline)
 {
 	struct wait_desc d = { .kind = WAIT_FLUSH_WORK, .obj.w = w, .wname = w->name };
-	const struct fiber *f;
-	const struct wq *pq;
-	int r = 0;
 
 	if (work_running(w)) {
 		d.run_f = w->w_fiber;
@@ -94,21 +103,7 @@ static int flush_work_locked(struct work *w, uint64_t deadline)
 		d.pend_q = w->w_wq;
 		d.mark = w->w_seq;
 	}
-	for (;;) {
-		struct waitq *progress;
-
-		f = flush_work_target(&d, &pq);
-		if (!f && !pq)
-			break;
-		if (plat_now_ns() >= deadline)
-			return -ETIMEDOUT;
-		/* Woken whenever an item of that queue returns. */
-		progress = f ? &f->f_wq->q_progress : &((struct wq *)pq)->q_progress;
-		r = wait_suspend(progress, &d, deadline);
-		if (r < 0)
-			return r;
-	}
-	return r;
+	return wait_until(&d, deadline, work_flush_done, &d);
 }
 
 int wq_flush_work(struct work *w, uint64_t timeout_ns)

@@ -31,30 +31,34 @@ bool kmutex_trylock(struct kmutex *m)
 	return got;
 }
 
+struct mutex_wait {
+	struct kmutex *m;
+	struct fiber *f;
+};
+
+/* wait_until's condition: take the mutex if it is free, else wait for it. */
+static bool mutex_taken(void *arg, struct waitq **wqh)
+{
+	struct mutex_wait *mw = arg;
+
+	*wqh = &mw->m->m_waiters;
+	if (mw->m->m_owner)
+		return false;
+	mw->m->m_owner = mw->f;
+	return true;
+}
+
 int kmutex_lock(struct kmutex *m, uint64_t timeout_ns)
 {
 	uint64_t deadline = wait_deadline(timeout_ns);
 	struct wait_desc d = { .kind = WAIT_MUTEX, .obj.m = m };
-	struct fiber *f = wait_current("kmutex_lock");
+	struct mutex_wait mw = { .m = m, .f = wait_current("kmutex_lock") };
 	uint64_t s = plat_irq_save();
 	int r;
 
-	if (m->m_owner == f)
+	if (m->m_owner == mw.f)
 		panic("kmutex_lock('%s'): already held by this item", m->m_waiters.name);
-	for (;;) {
-		if (!m->m_owner) {
-			m->m_owner = f;
-			r = 0;
-			break;
-		}
-		if (plat_now_ns() >= deadline) {
-			r = -ETIMEDOUT;
-			break;
-		}
-		r = wait_suspend(&m->m_waiters, &d, deadline);
-		if (r < 0)
-			break;
-	}
+	r = wait_until(&d, deadline, mutex_taken, &mw);
 	plat_irq_restore(s);
 	return r;
 }

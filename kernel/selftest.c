@@ -43,6 +43,7 @@ struct selftest {
 };
 
 static const struct selftest *current;
+static enum selftest_outcome outcome = SELFTEST_NO_VERDICT;
 static volatile uint64_t expect_cr2;
 
 /* ---- pagefault: read from page 0, which paging_init leaves unmapped ---- */
@@ -249,6 +250,15 @@ static bool selftest_timer(void)
 	return tsc_matches_pm_timer() && ok;
 }
 
+#ifdef KEEL_TEST_HOOKS
+/* ---- always-fails (test image only): a failed test= run must end QEMU with
+ * status 5 (kernel/panic.h); the boot test test-fail-exit checks that ---- */
+static bool selftest_always_fails(void)
+{
+	return false;
+}
+#endif
+
 static const struct selftest selftests[] = {
 	{ "pagefault", selftest_pagefault, pf_at_expected },
 	{ "divzero", selftest_divzero, de_raised },
@@ -259,11 +269,15 @@ static const struct selftest selftests[] = {
 	{ "ssp", selftest_ssp, panicked },
 	{ "heap", selftest_heap, NULL },
 	{ "timer", selftest_timer, NULL },
+#ifdef KEEL_TEST_HOOKS
+	{ "always-fails", selftest_always_fails, NULL },
+#endif
 };
 
 static void verdict(bool ok)
 {
 	console_printf("keel: test %s %s\n", current->name, ok ? "passed" : "failed");
+	outcome = ok ? SELFTEST_PASSED : SELFTEST_FAILED;
 	current = NULL;
 }
 
@@ -281,6 +295,7 @@ void selftest_run(const char *name)
 	for (size_t i = 0; i < sizeof(selftests) / sizeof(selftests[0]); i++)
 		console_printf(" %s", selftests[i].name);
 	console_printf("\nkeel: test %s failed\n", name);
+	outcome = SELFTEST_UNKNOWN;
 }
 
 void selftest_fault(uint64_t vector, uint64_t cr2)
@@ -292,4 +307,9 @@ void selftest_fault(uint64_t vector, uint64_t cr2)
 void selftest_panic(void)
 {
 	selftest_fault(PANIC_NOT_A_VECTOR, 0);
+}
+
+enum selftest_outcome selftest_outcome(void)
+{
+	return outcome;
 }

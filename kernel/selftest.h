@@ -16,4 +16,18 @@ void selftest_fault(uint64_t vector, uint64_t cr2);
 /* From panic(): a running test passes only if it expected the panic. */
 void selftest_panic(void);
 
+/*
+ * How a test= run ends, for the machine's exit status (kernel_stop hands it
+ * to power_exit_status, so scripts see a failure without reading the log):
+ * passed, the name is unknown, the test failed, or the kernel stopped with
+ * no verdict (a panic or fault during boot, before or outside the test).
+ */
+enum selftest_outcome {
+	SELFTEST_PASSED = 0,
+	SELFTEST_UNKNOWN = 1,
+	SELFTEST_FAILED = 2,
+	SELFTEST_NO_VERDICT = 3,
+};
+enum selftest_outcome selftest_outcome(void);
+
 #endif

@@ -10,6 +10,12 @@
  *     (or VMBUS_BOOT_WAIT_NS passes), so the ready line comes after the
  *     lsvmbus listing.
  *   - kernel_run: the work queues' scheduler loop; never returns.
+ *
+ * Guest switches (scenario `guest-switch` lines that keel-host passes in its
+ * mailbox) select test behaviour in the drivers; only an image built with
+ * KEEL_TEST_HOOKS (`make testhooks`, mk/efi.mk) applies them. The product
+ * image says once that it ignores them, so a host cannot switch it into a
+ * test mode.
  */
 #include "kernel/services.h"
 
@@ -65,16 +71,39 @@ static void run_until(bool (*done)(void), uint64_t timeout_ns)
 	}
 }
 
+#ifdef KEEL_TEST_HOOKS
+/* storvsc-* and disk-* switches (drivers/storvsc.h), before VMBus starts;
+ * boot-panic panics here, so a test can check how a panic during boot ends a
+ * test= run (kernel/panic.h: QEMU exit status 7). */
+static void apply_guest_switches(void)
+{
+	for (unsigned i = 0; i < ivshmem_guest_switch_count(); i++) {
+		const char *sw = ivshmem_guest_switch(i);
+
+		if (strcmp(sw, "boot-panic") == 0)
+			panic("services: guest switch boot-panic");
+		if (storvsc_guest_switch(sw) < 0)
+			pr_warn("services: unknown guest switch '%s'", sw);
+	}
+}
+#else
+static void apply_guest_switches(void)
+{
+	unsigned n = ivshmem_guest_switch_count();
+
+	if (n)
+		pr_warn("services: %u guest switch(es) from the host ignored: "
+			"this image has no test hooks", n);
+}
+#endif
+
 void kernel_start_services(void)
 {
 	wq_init();
 	timer_init();
 	if (!have_vmbus())
 		return;
-	/* keel-host passes its scenario's guest switches (storvsc-*, disk-*) */
-	for (int i = 0; i < ivshmem_guest_switch_count(); i++)
-		if (storvsc_guest_switch(ivshmem_guest_switch(i)) < 0)
-			pr_warn("services: unknown guest switch '%s'", ivshmem_guest_switch(i));
+	apply_guest_switches();
 	if (vmbus_start() < 0)
 		return;
 	run_until(vmbus_all_ready, VMBUS_BOOT_WAIT_NS);

@@ -2,11 +2,13 @@
  * Waiting: wait queues, the one suspend path every blocking call goes
  * through, wq_wait_event and wq_sleep (kernel/wq.h).
  *
- * The pattern of every blocking call: mask interrupts; check the condition;
- * if it does not hold, wait_suspend() puts the fiber on the waitq, arms its
- * timeout, runs the deadlock check and switches to the scheduler; on wakeup
- * loop and check again. Checking and enqueueing under one mask means an
- * interrupt handler cannot complete in between and lose the wakeup.
+ * The pattern of every blocking call, written once in wait_until(): mask
+ * interrupts; check the condition; if it does not hold and the deadline has
+ * not passed, wait_suspend() puts the fiber on the waitq, arms its timeout,
+ * runs the deadlock check and switches to the scheduler; on wakeup loop and
+ * check again. Checking and enqueueing under one mask means an interrupt
+ * handler cannot complete in between and lose the wakeup. Completions,
+ * mutexes, flushes, events and sleeps differ only in their condition.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -98,6 +100,26 @@ void waitq_wake_all(struct waitq *wqh)
 	plat_irq_restore(s);
 }
 
+/*
+ * Does a waiting fiber have a timeout? Its wait then ends on its own (a host
+ * that never answers is a slow error path, not a hang), so the stall check
+ * stays quiet. Interrupts masked.
+ */
+bool wait_any_timeout(void)
+{
+	const struct wq *q = wq_core.queues;
+
+	if (!q)
+		return false;
+	do {
+		for (const struct fiber *f = q->q_active; f; f = f->f_qnext)
+			if (f->f_state == FIBER_WAITING && f->f_deadline != UINT64_MAX)
+				return true;
+		q = q->q_next;
+	} while (q != wq_core.queues);
+	return false;
+}
+
 uint64_t wait_deadline(uint64_t timeout_ns)
 {
 	uint64_t now = plat_now_ns();
@@ -149,30 +171,66 @@ int wait_suspend(struct waitq *wqh, const struct wait_desc *d, uint64_t deadline
 	return 0;
 }
 
+/*
+ * The one wait loop (interrupts masked by the caller, still masked on
+ * return): until done() says the wait is over, check the deadline, then
+ * suspend on the waitq done() names (it may change between rounds: a flushed
+ * item's instance moves from its queue's FIFO to a fiber). Returns 0,
+ * -ETIMEDOUT, or -EDEADLK when the deadlock check found a cycle.
+ */
+int wait_until(const struct wait_desc *d, uint64_t deadline,
+	       bool (*done)(void *arg, struct waitq **wqh), void *arg)
+{
+	for (;;) {
+		struct waitq *wqh = NULL;
+		int r;
+
+		if (done(arg, &wqh))
+			return 0;
+		if (plat_now_ns() >= deadline)
+			return -ETIMEDOUT;
+		r = wait_suspend(wqh, d, deadline);
+		if (r < 0)
+			return r;
+	}
+}
+
+struct event_wait {
+	struct waitq *wqh;
+	bool (*cond)(void *arg);
+	void *arg;
+};
+
+static bool event_done(void *arg, struct waitq **wqh)
+{
+	const struct event_wait *ew = arg;
+
+	*wqh = ew->wqh;
+	return ew->cond(ew->arg);
+}
+
 int wq_wait_event(struct waitq *wqh, bool (*cond)(void *arg), void *arg,
 		  uint64_t timeout_ns)
 {
 	uint64_t deadline = wait_deadline(timeout_ns);
 	struct wait_desc d = { .kind = WAIT_EVENT, .obj.wqh = wqh };
+	struct event_wait ew = { .wqh = wqh, .cond = cond, .arg = arg };
 	uint64_t s = plat_irq_save();
 	int r;
 
 	wait_current("wq_wait_event");
-	for (;;) {
-		if (cond(arg)) {
-			r = 0;
-			break;
-		}
-		if (plat_now_ns() >= deadline) {
-			r = -ETIMEDOUT;
-			break;
-		}
-		r = wait_suspend(wqh, &d, deadline);
-		if (r < 0)
-			break;
-	}
+	r = wait_until(&d, deadline, event_done, &ew);
 	plat_irq_restore(s);
 	return r;
+}
+
+/* A sleep waits on no waitq: only the clock ends it. */
+static bool sleep_done(void *arg, struct waitq **wqh)
+{
+	const uint64_t *deadline = arg;
+
+	*wqh = NULL;
+	return plat_now_ns() >= *deadline;
 }
 
 int wq_sleep(uint64_t ns)
@@ -183,8 +241,7 @@ int wq_sleep(uint64_t ns)
 
 	wait_current("wq_sleep");
 	kassert(deadline != UINT64_MAX);
-	while (plat_now_ns() < deadline)
-		(void)wait_suspend(NULL, &d, deadline);   /* a sleep closes no cycle */
+	(void)wait_until(&d, deadline, sleep_done, &deadline);  /* a sleep closes no cycle */
 	plat_irq_restore(s);
 	return 0;
 }

@@ -251,8 +251,9 @@ unsigned long wq_run_until_idle(void);
  *          mutex holder, the flushed queue's items, a completion's
  *          completer queue) waits, through any chain, for that fiber;
  *          the wait returns -EDEADLK without sleeping.
- *   stall  waiters exist, nothing is runnable, no timer other than wait
- *          timeouts is armed, and no interrupt source can fire (asked of the
+ *   stall  waiters exist, none of them has a timeout (a wait its timeout
+ *          will end is slow, not stuck), nothing is runnable, no timer is
+ *          armed, and no interrupt source can fire (asked of the
  *          driver's may_wake hook; without a hook an interrupt is assumed
  *          possible, as on bare metal, so no stall is reported).
  */

@@ -133,11 +133,16 @@ void wq_fiber_run_item(struct fiber *f);           /* fiber.c's loop body */
 
 /* wait.c: suspend the current fiber; interrupts already masked. */
 int wait_suspend(struct waitq *wqh, const struct wait_desc *d, uint64_t deadline);
+/* The loop of every blocking call (interrupts masked): until done(arg, &wqh)
+ * returns true, suspend on the *wqh it names; 0, -ETIMEDOUT or -EDEADLK. */
+int wait_until(const struct wait_desc *d, uint64_t deadline,
+	       bool (*done)(void *arg, struct waitq **wqh), void *arg);
 void wait_wake_fiber(struct fiber *f);               /* irq masked */
 void waitq_wake_one_locked(struct waitq *wqh);
 void waitq_wake_all_locked(struct waitq *wqh);
 uint64_t wait_deadline(uint64_t timeout_ns);
 struct fiber *wait_current(const char *what);        /* asserts in a work item */
+bool wait_any_timeout(void);                         /* a waiter has a deadline */
 
 /* flush.c: what a WAIT_FLUSH_WORK still waits for: the fiber running a
  * marked instance, or (*pending_q set) a marked instance still queued;

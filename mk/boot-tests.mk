@@ -1,6 +1,8 @@
 # mk/boot-tests.mk: the QEMU boot tests (tests/boot/boot-tests.txt, run two
 # at a time by scripts/boot-tests.sh) and the boot benchmark.
 #   make test-boot                 the suite -> $(BUILD)/results/boot.txt
+#                                  (disk kind testhooks boots the test image,
+#                                  $(BUILD)/testhooks/keel.img)
 #   make test-boot BOOT_TESTS="ready test-wx"   only those
 #   make bench-boot                keel.efi size, ready time (median of 5)
 
@@ -10,7 +12,8 @@ BOOT_TESTS ?=
 TEST_TARGETS  += test-boot
 BENCH_TARGETS += bench-boot
 
-test-boot: $(BUILD)/keel.efi $(BUILD)/keel.img $(BUILD)/keel.vhdx $(BUILD)/keel-azure.vhd
+test-boot: $(BUILD)/keel.efi $(BUILD)/keel.img $(BUILD)/keel.vhdx $(BUILD)/keel-azure.vhd \
+	   $(TESTHOOKS_BUILD)/keel.img
 	@scripts/boot-tests.sh $(BUILD) $(BOOT_TESTS)
 
 bench-boot: $(BUILD)/keel.efi $(BUILD)/keel.img

@@ -15,6 +15,17 @@ NEWLIB_INC  := $(NEWLIB_DIR)/install/x86_64-elf/include
 NEWLIB_LIBS := $(NEWLIB_DIR)/install/x86_64-elf/lib/libc.a \
 	       $(NEWLIB_DIR)/install/x86_64-elf/lib/libm.a
 
+# $(eval $(call gen-file,FILE,VAR)): FILE holds $(VAR)'s text and is
+# rewritten only when that text changed, so its dependents rebuild only then.
+# Whether it is stale is decided while the makefiles are read (FORCE only
+# then), so `make -n` on an up-to-date tree runs and prints nothing.
+same-text = $(and $(findstring x$1x,x$2x),$(findstring x$2x,x$1x))
+define gen-file
+$1: $(if $(call same-text,$(file <$1),$($2)),,FORCE)
+	@mkdir -p $$(@D)
+	@printf '%s\n' '$$(subst ','\'',$$($2))' > $$@
+endef
+
 # `make V=1` prints every command; otherwise one short line per step.
 V ?= 0
 ifeq ($(V),1)

@@ -16,6 +16,27 @@
 # Then GNU objcopy writes keel.efi, without a COFF symbol table (--strip-all:
 # 10 KiB that nothing reads; backtraces use .ksyms, debuggers keel.elf).
 
+# The test image, $(BUILD)/testhooks/keel.efi and keel.img: the same sources
+# with KEEL_TEST_HOOKS (guest switches from keel-host, the boot-time transport
+# measurement, test drivers), for the keel-host tests and bench that need
+# them. A sub-make builds it in its own tree, sharing newlib; TEST_HOOKS_CFLAGS
+# is accepted in that tree only (EXTRA_CFLAGS never takes KEEL_TEST_HOOKS,
+# mk/config.mk), so the product keel.efi cannot be built with test behaviour.
+TESTHOOKS_BUILD := $(BUILD)/testhooks
+TEST_HOOKS_CFLAGS ?=
+ifneq ($(TEST_HOOKS_CFLAGS),)
+ifneq ($(notdir $(BUILD)),testhooks)
+$(error TEST_HOOKS_CFLAGS is for the test image's tree only: use `make testhooks`)
+endif
+KERNEL_CFLAGS += $(TEST_HOOKS_CFLAGS)
+endif
+
+.PHONY: testhooks
+testhooks: $(TESTHOOKS_BUILD)/keel.img
+$(TESTHOOKS_BUILD)/keel.img: $(NEWLIB_DIR)/built FORCE
+	+@$(MAKE) --no-print-directory BUILD=$(TESTHOOKS_BUILD) NEWLIB_DIR=$(NEWLIB_DIR) \
+	  TEST_HOOKS_CFLAGS=-DKEEL_TEST_HOOKS=1 $@
+
 # For experiments: other folders, sources added or left out.
 KERNEL_DIRS       ?= kernel vmbus drivers lib
 EXTRA_KERNEL_SRCS ?=
@@ -39,20 +60,14 @@ EFI_CRT0 := $(EFI_LIB)/crt0-efi-x86_64.o
 KEEL_VERSION := $(shell git describe --always --dirty 2>/dev/null || \
 		  cat VERSION 2>/dev/null || echo unknown)
 
-# Rewritten only when its content changes, so dependents rebuild only then.
-define write-if-changed
-	@mkdir -p $(@D)
-	@printf '%s\n' $(1) | cmp -s - $@ || printf '%s\n' $(1) > $@
-endef
-
-$(BUILD)/gen/version.h: FORCE
-	$(call write-if-changed,'#define KEEL_VERSION "$(KEEL_VERSION)"')
-
-# Flags are part of every object's inputs.
-$(BUILD)/gen/cflags: FORCE
-	$(call write-if-changed,'$(KERNEL_CFLAGS) | $(BOOT_CFLAGS) | $(NOFP_CFLAGS)')
-$(BUILD)/gen/ldflags: FORCE
-	$(call write-if-changed,'$(LDFLAGS) | $(PE_SECTIONS) | $(PE_FLAGS)')
+# Rewritten only when their text changes (gen-file, mk/config.mk), so
+# dependents rebuild only then. Flags are part of every object's inputs.
+GEN_VERSION := \#define KEEL_VERSION "$(KEEL_VERSION)"
+GEN_CFLAGS  := $(KERNEL_CFLAGS) | $(BOOT_CFLAGS) | $(NOFP_CFLAGS)
+GEN_LDFLAGS := $(LDFLAGS) | $(PE_SECTIONS) | $(PE_FLAGS)
+$(eval $(call gen-file,$(BUILD)/gen/version.h,GEN_VERSION))
+$(eval $(call gen-file,$(BUILD)/gen/cflags,GEN_CFLAGS))
+$(eval $(call gen-file,$(BUILD)/gen/ldflags,GEN_LDFLAGS))
 
 # boot/: gnu-efi headers; version.h is generated first.
 $(BUILD)/obj/boot/%.c.o: boot/%.c $(BUILD)/gen/cflags | $(BUILD)/gen/version.h

@@ -3,21 +3,33 @@
 #   $(BUILD)/keel.img        raw GPT disk, ESP with BOOTX64.EFI + keel.cfg
 #   $(BUILD)/keel.vhdx       the same for Hyper-V (dynamic VHDX)
 #   $(BUILD)/keel-azure.vhd  the same for Azure (fixed VHD, size in MiB)
-# CMDLINE is keel.cfg's line: `make run CMDLINE="console=serial test=heap"`.
+#   $(BUILD)/run/keel.img    what `make run` boots: keel.img with CMDLINE as
+#                            its keel.cfg line, so that
+#                            `make run CMDLINE="console=serial test=heap"`
+#                            leaves keel.img (and the tests using it) alone
 
-CMDLINE   ?= console=both
-IMAGE_MIB ?= 64
+IMAGE_CMDLINE ?= console=both
+CMDLINE       ?= $(IMAGE_CMDLINE)
+IMAGE_MIB     ?= 64
+RUN_IMG       := $(BUILD)/run/keel.img
 # `make run QEMU_ARGS="..."` passes more arguments to QEMU; RUN_OPTS to
 # scripts/run-qemu.sh (e.g. --display, --timeout 60).
 QEMU_ARGS ?=
 RUN_OPTS  ?=
 
-$(BUILD)/gen/cmdline: FORCE
-	$(call write-if-changed,'$(CMDLINE) $(IMAGE_MIB)')
+GEN_IMAGE := $(IMAGE_CMDLINE) $(IMAGE_MIB)
+GEN_RUN   := $(CMDLINE)
+$(eval $(call gen-file,$(BUILD)/gen/cmdline,GEN_IMAGE))
+$(eval $(call gen-file,$(BUILD)/gen/run-cmdline,GEN_RUN))
 
 $(BUILD)/keel.img: $(BUILD)/keel.efi $(BUILD)/gen/cmdline test-images/mkimg.sh
 	@$(say) IMG $@
-	$(Q)test-images/mkimg.sh $@ $< '$(CMDLINE)' $(IMAGE_MIB)
+	$(Q)test-images/mkimg.sh $@ $< '$(IMAGE_CMDLINE)' $(IMAGE_MIB)
+
+$(RUN_IMG): $(BUILD)/keel.img $(BUILD)/gen/run-cmdline test-images/setcfg.sh
+	@mkdir -p $(@D)
+	@$(say) IMG "$@ ($(CMDLINE))"
+	$(Q)test-images/setcfg.sh $< $@ '$(CMDLINE)'
 
 $(BUILD)/keel.vhdx: $(BUILD)/keel.img test-images/convert.sh
 	@$(say) VHDX $@
@@ -37,6 +49,6 @@ images: $(BUILD)/keel.img $(BUILD)/keel.vhdx $(BUILD)/keel-azure.vhd
 run: run-stack
 
 run-bare: deps
-	@$(MAKE) --no-print-directory BUILD=$(BUILD) $(BUILD)/keel.img
+	@$(MAKE) --no-print-directory BUILD=$(BUILD) $(RUN_IMG)
 	@if [ -t 0 ]; then t=0; else t=120; fi; \
-	  scripts/run-qemu.sh --timeout $$t $(RUN_OPTS) $(BUILD)/keel.img -- $(QEMU_ARGS)
+	  scripts/run-qemu.sh --timeout $$t $(RUN_OPTS) $(RUN_IMG) -- $(QEMU_ARGS)

@@ -7,8 +7,11 @@
 #   run-stack       keel-host + QEMU + the default data disk, serial on the
 #                   terminal (what `make run` becomes after integration)
 #   test-keelhost   tests/keelhost/*.scn booted in QEMU against keel-host
-#                   -> $(BUILD)/results/keelhost.txt
-#   bench-keelhost  wall time to ready under QEMU: firmware and Keel
+#                   -> $(BUILD)/results/keelhost.txt; each test boots the
+#                   product keel.img or the test image (KEEL_TEST_HOOKS,
+#                   $(BUILD)/testhooks/keel.img) as tests.txt says
+#   bench-keelhost  wall time to ready under QEMU: firmware and Keel (the
+#                   test image: it measures the transport at boot)
 #
 # Reuses the host library (host/*.c) and the scenario parser (sim/scenario.c)
 # as keelsim builds them, without the guest side.
@@ -43,17 +46,18 @@ keel-host: $(KEELHOST_BIN)
 # Like `make run` (mk/images.mk), with keel-host and the data disk: no
 # timeout on a terminal, 120 s otherwise; QEMU_ARGS go to QEMU.
 run-stack: deps
-	@$(MAKE) --no-print-directory BUILD=$(BUILD) $(BUILD)/keel.img $(KEELHOST_BIN) \
+	@$(MAKE) --no-print-directory BUILD=$(BUILD) $(RUN_IMG) $(KEELHOST_BIN) \
 	  $(KEELHOST_DATA)
 	@if [ -t 0 ]; then t=0; else t=120; fi; \
-	  scripts/run-stack.sh --timeout $$t --build $(BUILD) --disk $(KEELHOST_DATA) \
+	  scripts/run-stack.sh --timeout $$t --build $(BUILD) --image $(RUN_IMG) \
+	  --disk $(KEELHOST_DATA) \
 	  $(RUN_STACK_ARGS) -- $(QEMU_ARGS)
 
 KEELHOST_TESTS ?=
-test-keelhost: $(BUILD)/keel.img $(KEELHOST_BIN) $(KEELHOST_DATA)
+test-keelhost: $(BUILD)/keel.img $(TESTHOOKS_BUILD)/keel.img $(KEELHOST_BIN) $(KEELHOST_DATA)
 	@tests/keelhost/run-tests.sh $(BUILD) $(KEELHOST_TESTS)
 
-bench-keelhost: $(BUILD)/keel.img $(KEELHOST_BIN) $(KEELHOST_DATA)
+bench-keelhost: $(TESTHOOKS_BUILD)/keel.img $(KEELHOST_BIN) $(KEELHOST_DATA)
 	@tests/keelhost/bench.sh $(BUILD)
 
 TEST_TARGETS  += test-keelhost

@@ -19,9 +19,7 @@ NEWLIB_CONFIG  := --target=x86_64-elf --disable-multilib --disable-nls \
 NEWLIB_SIG     := $(NEWLIB_TARBALL) $(NEWLIB_CFLAGS) $(NEWLIB_CONFIG) \
 		  $(shell $(CC) --version 2>/dev/null | head -n1)
 
-$(NEWLIB_DIR)/flags: FORCE
-	@mkdir -p $(@D)
-	@echo '$(NEWLIB_SIG)' | cmp -s - $@ || echo '$(NEWLIB_SIG)' > $@
+$(eval $(call gen-file,$(NEWLIB_DIR)/flags,NEWLIB_SIG))
 
 $(NEWLIB_DIR)/built: $(NEWLIB_DIR)/flags
 	@test -n "$(NEWLIB_TARBALL)" || \

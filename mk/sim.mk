@@ -3,8 +3,9 @@
 #
 #   $(BUILD)/host/keelsim        ASan+UBSan build (make test)
 #   $(BUILD)/host/keelsim-bench  -O2, no sanitizers (make bench, make soak)
-#   test-sim    every tests/scenarios/*.scn over its seeds (>= 500 each)
-#               -> $(BUILD)/results/sim.txt
+#   test-sim    every tests/scenarios/*.scn over its seeds (>= 500 each),
+#               then tests/sim/parse-errors.sh (files that must not parse
+#               or must fail) -> $(BUILD)/results/sim.txt
 #   soak-sim    every scenario over seeds 1..$(SOAK_SEEDS) (default 100000)
 #   bench-sim   seeds per second for the 10-echo-channel scenario
 #
@@ -67,6 +68,9 @@ test-sim: $(SIM_BIN)
 	    >> $(BUILD)/results/sim.txt
 	@[ -s $(BUILD)/results/sim.txt ] || \
 	  echo "FAIL sim (keelsim wrote no results)" > $(BUILD)/results/sim.txt
+	@tests/sim/parse-errors.sh $(SIM_BIN) > $(BUILD)/results/sim-errors.log; \
+	  grep '^FAIL' $(BUILD)/results/sim-errors.log || true; \
+	  cat $(BUILD)/results/sim-errors.log >> $(BUILD)/results/sim.txt
 
 # One keelsim per scenario file, SOAK_JOBS at a time; fails if any fails.
 SOAK_JOBS ?= 2

@@ -28,9 +28,11 @@ fail() {
 	exit 0
 }
 
-test-images/setcfg.sh "$build/keel.img" "$raw" "$cfg" || fail "cannot build the disk"
+base=$build/keel.img
+[ "$disk" = testhooks ] && base=$build/testhooks/keel.img
+test-images/setcfg.sh "$base" "$raw" "$cfg" || fail "cannot build the disk"
 case $disk in
-raw) img=$raw ;;
+raw|testhooks) img=$raw ;;
 vhdx) img=$dir/$name.vhdx; test-images/convert.sh vhdx "$raw" "$img" || fail "vhdx conversion" ;;
 vhd) img=$dir/$name.vhd; test-images/convert.sh vhd "$raw" "$img" || fail "vhd conversion" ;;
 shell)  # no BOOTX64.EFI: the UEFI shell runs startup.nsh, which starts

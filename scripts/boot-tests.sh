@@ -1,10 +1,11 @@
 #!/bin/sh
 # scripts/boot-tests.sh BUILD [NAME...]: the QEMU boot-test suite. Checks
-# the image itself (PE32+ EFI application under 128 KiB, sgdisk -v clean,
-# VHD size), then runs the tests of tests/boot/boot-tests.txt (all, or the
-# named ones) two at a time, each through scripts/boot-test.sh, and writes
-# $BUILD/results/boot.txt (`PASS name` / `FAIL name`). Failures print why
-# and the serial log. Exits 0 either way: scripts/test-summary.sh judges.
+# the image itself (PE32+ EFI application under 128 KiB, no test-hook strings
+# from tests/boot/test-hook-names.txt, sgdisk -v clean, VHD size) and what
+# make shows a user (tests/ux/run-tests.sh), then runs the tests of
+# tests/boot/boot-tests.txt (all, or the named ones) two at a time, each
+# through scripts/boot-test.sh, and writes $BUILD/results/boot.txt
+# (`PASS name` / `FAIL name`). Failures print why and the serial log. Exits 0 either way: scripts/test-summary.sh judges.
 set -u
 build=$1; shift
 table=tests/boot/boot-tests.txt
@@ -31,6 +32,21 @@ efi_ok() {
 	objdump -f "$f" | grep -q 'file format pei-x86-64' || { echo "not PE32+ x86-64"; return 1; }
 	objdump -p "$f" | grep -Eq '^Subsystem[[:space:]]+0*a[[:space:]]' || { echo "subsystem is not EFI application (10)"; return 1; }
 }
+# The product keel.efi must not contain test behaviour (KEEL_TEST_HOOKS):
+# none of the known switch names or test-only messages may be in it.
+no_test_hooks() {
+	strings -n 4 "$build/keel.efi" > "$work/keel.efi.strings"
+	found=0
+	grep -Ev '^[[:space:]]*(#|$)' tests/boot/test-hook-names.txt > "$work/hook-names"
+	while IFS= read -r hook; do
+		if grep -qF -- "$hook" "$work/keel.efi.strings"; then
+			echo "keel.efi contains test-hook string '$hook':"
+			grep -F -- "$hook" "$work/keel.efi.strings" | head -n 3 | sed 's/^/  /'
+			found=1
+		fi
+	done < "$work/hook-names"
+	[ "$found" = 0 ]
+}
 gpt_ok() { sgdisk -v "$build/keel.img" | grep -q 'No problems found'; }
 vhd_ok() {
 	v=$(qemu-img info -f vpc --output=json "$build/keel-azure.vhd" | sed -n 's/.*"virtual-size": *\([0-9]*\).*/\1/p' | head -n1)
@@ -40,8 +56,13 @@ vhd_ok() {
 	[ -n "$v" ] && [ $(( v % 1048576 )) -eq 0 ] && [ "$f" -eq $(( v + 512 )) ]
 }
 check image-efi-pe32plus-under-128k efi_ok
+check image-no-test-hooks no_test_hooks
 check image-gpt-valid gpt_ok
 check image-vhd-size-mib vhd_ok
+# What make itself shows a user (no QEMU): tests/ux/run-tests.sh.
+tests/ux/run-tests.sh "$build" > "$work/ux.out" 2>&1
+grep -E '^(PASS|FAIL) ' "$work/ux.out" | tee -a "$out"
+grep -q '^FAIL ' "$work/ux.out" && grep -vE '^(PASS|FAIL) ' "$work/ux.out"
 
 # The test lines, optionally filtered by name.
 grep -Ev '^[[:space:]]*(#|$)' "$table" > "$work/lines"

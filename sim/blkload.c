@@ -13,8 +13,8 @@
  *                       back (rescind + re-offer); check it there
  *
  * verify: request i writes a pattern unique to i at its own LBA range;
- * every request must finish (a waiter panics after 60 s of virtual time,
- * and the work-queue stall check reports a lost request earlier); then
+ * every request must finish (its waiter panics after 60 s of virtual time:
+ * a lost request fails the run there); then
  * every write the guest saw succeed is read back - from the same disk, or
  * with blkload-reoffer from the disk that comes back - and must hold its
  * pattern: no acknowledged write may be lost, and a write that was in
@@ -76,9 +76,9 @@ static struct {
 static struct {
 	struct wq *q;
 	struct work run;
-	struct blk_disk *disk;       /* the disk the load ran on */
-	struct blk_disk *back;       /* the disk that came back (reoffer) */
-	char name0[BLK_NAME_LEN];    /* the load's disk's name */
+	struct blk_handle disk;      /* the disk the load ran on */
+	struct blk_info info;        /* its size and name */
+	struct blk_handle back;      /* the disk that came back (reoffer) */
 	struct completion all_done;  /* every request finished */
 	struct bl_case cur;
 	struct blk_req req[BL_MAX_QD];
@@ -117,7 +117,7 @@ static uint64_t bl_word(uint32_t i, uint32_t k)
 	return 0x4B45454C00000000ull ^ ((uint64_t)i << 20) ^ k ^ 0x5A5A;
 }
 
-static uint64_t bl_lba(const struct blk_disk *d, uint32_t i)
+static uint64_t bl_lba(const struct blk_info *d, uint32_t i)
 {
 	uint32_t per = BL.cur.bytes / d->block_size;
 	uint64_t span = d->nblocks / per;
@@ -161,8 +161,8 @@ static void bl_submit(uint32_t slot)
 
 		memset(r, 0, sizeof(*r));
 		r->op = write ? BLK_OP_WRITE : BLK_OP_READ;
-		r->nblocks = BL.cur.bytes / BL.disk->block_size;
-		r->lba = bl_lba(BL.disk, i);
+		r->nblocks = BL.cur.bytes / BL.info.block_size;
+		r->lba = bl_lba(&BL.info, i);
 		r->buf = BL.buf[slot];
 		r->done = bl_done;
 		r->arg = (void *)(uintptr_t)i;
@@ -205,9 +205,9 @@ static int bl_run_case(const struct bl_case *c)
 	BL.next = BL.done = BL.ok = BL.failed = 0;
 	BL.bytes_moved = 0;
 	BL.rng = 0x9E3779B97F4A7C15ull;
-	if (c->bytes % BL.disk->block_size ||
-	    (uint64_t)c->bytes > BL.disk->nblocks * BL.disk->block_size) {
-		pr_err("blkload: %u-byte requests do not fit sd %s", c->bytes, BL.disk->name);
+	if (c->bytes % BL.info.block_size ||
+	    (uint64_t)c->bytes > BL.info.nblocks * BL.info.block_size) {
+		pr_err("blkload: %u-byte requests do not fit %s", c->bytes, BL.info.name);
 		return -1;
 	}
 	free(BL.status);
@@ -253,10 +253,15 @@ static int bl_bench_case(const struct bl_case *c, int runs)
 }
 
 /* Read back every acknowledged write of the verify run. */
-static void bl_verify(struct blk_disk *d)
+static void bl_verify(struct blk_handle h)
 {
-	uint32_t per = BL.cur.bytes / d->block_size, checked = 0;
+	struct blk_info info, *d = &info;
+	uint32_t per, checked = 0;
 	uint64_t *w = BL.buf[0];
+
+	if (blk_disk_info(h, &info))
+		panic("blkload: the disk to verify went away");
+	per = BL.cur.bytes / d->block_size;
 
 	for (uint32_t i = 0; i < BL.cur.ios; i++) {
 		int r;
@@ -266,7 +271,7 @@ static void bl_verify(struct blk_disk *d)
 		/* A read-back that fails (an injected fault) is retried: only
 		 * data that reads back wrong is a lost write. */
 		for (int t = 0; t < 3; t++) {
-			r = blk_read(d, BL_VERIFY_BASE / d->block_size + (uint64_t)i * per, per, w);
+			r = blk_read(h, BL_VERIFY_BASE / d->block_size + (uint64_t)i * per, per, w);
 			if (r == 0)
 				break;
 		}
@@ -283,7 +288,7 @@ static void bl_verify(struct blk_disk *d)
 }
 
 static void bl_work_run(void);
-static struct blk_disk *bl_wait_disk(const struct blk_disk *not);
+static struct blk_handle bl_wait_disk(struct blk_handle not);
 
 static void bl_work(struct work *w)
 {
@@ -299,10 +304,9 @@ static void bl_work_run(void)
 	};
 
 	/* Completed by the driver's disk registration (polled, see above). */
-	BL.disk = bl_wait_disk(NULL);
-	if (!BL.disk)
+	BL.disk = bl_wait_disk(BLK_HANDLE_NONE);
+	if (blk_disk_info(BL.disk, &BL.info))
 		panic("blkload: no disk appeared");
-	memcpy(BL.name0, BL.disk->name, sizeof(BL.name0));
 
 	switch (bl_cfg.mode) {
 	case BL_BENCH:
@@ -314,9 +318,9 @@ static void bl_work_run(void)
 		if (bl_run_case(&one) < 0)
 			return;
 		if (!bl_cfg.reoffer) {
-			if (BL.disk->gone)
+			if (blk_disk_info(BL.disk, &BL.info))
 				pr_info("blkload: %s is gone; %u ok, %u failed, not verified",
-					BL.disk->name, BL.ok, BL.failed);
+					BL.info.name, BL.ok, BL.failed);
 			else
 				bl_verify(BL.disk);
 			return;
@@ -325,7 +329,7 @@ static void bl_work_run(void)
 		 * requests may all have failed before the driver marks the old
 		 * disk gone, so wait for the one that comes back. */
 		BL.back = bl_wait_disk(BL.disk);
-		if (!BL.back)
+		if (blk_handle_eq(BL.back, BLK_HANDLE_NONE))
 			panic("blkload: the disk did not come back");
 		bl_verify(BL.back);
 		return;
@@ -336,24 +340,24 @@ static void bl_work_run(void)
 }
 
 /* Wait (polling the registry on virtual time) for a live disk other than
- * `not`: the block layer's single add hook belongs to diskinfo. */
-static struct blk_disk *bl_wait_disk(const struct blk_disk *not)
+ * `not`: the block layer's single add hook belongs to diskinfo. A disk
+ * that comes back has a new handle (drivers/block.h). */
+static struct blk_handle bl_wait_disk(struct blk_handle not)
 {
 	uint64_t step = BL_POLL_NS;
 
 	for (uint64_t t = 0; t < BL_WAIT_NS; t += step) {
-		for (int i = 0; i < blk_disk_count(); i++) {
-			struct blk_disk *d = blk_disk_get(i);
+		struct blk_handle live[BLK_MAX_DISKS];
+		int n = blk_disk_list(live, BLK_MAX_DISKS);
 
-			/* a driver may re-add the same disk object: a new name */
-			if (d && !d->gone && (d != not || strcmp(d->name, BL.name0)))
-				return d;
-		}
+		for (int i = 0; i < n && i < BLK_MAX_DISKS; i++)
+			if (!blk_handle_eq(live[i], not))
+				return live[i];
 		wq_sleep(step);
 		if (step < BL_POLL_MAX_NS)
 			step *= 2;          /* few scheduler steps while nothing happens */
 	}
-	return NULL;
+	return BLK_HANDLE_NONE;
 }
 
 /* ---- keelsim plumbing (sim/blkload.h) ---- */

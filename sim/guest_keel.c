@@ -10,6 +10,7 @@
 
 #include "kernel/timer.h"
 #include "kernel/wq.h"
+#include "drivers/block.h"
 #include "drivers/echo.h"
 #include "drivers/storvsc.h"
 #include "sim/blkload.h"
@@ -28,6 +29,7 @@ static int keel_start(void)
 	wq_set_deadlock_action(WQ_DEADLOCK_RECORD);
 	wq_set_may_wake(sim_may_wake, NULL);
 	stopped_called = false;
+	blk_reset();                    /* a seed that panicked had no keel_fini */
 	blkload_start();                /* storage load generator, if switched on */
 	return vmbus_start();
 }
@@ -42,6 +44,7 @@ static void keel_fini(void)
 {
 	vmbus_fini();
 	blkload_fini();
+	blk_reset();                    /* the disks went with the devices */
 	storvsc_knobs_reset();
 	vmbus_legacy_single_queue = false;
 	echo_subchannels_wanted = 0;

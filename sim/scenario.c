@@ -32,6 +32,7 @@ struct ctx {
 	const char *path;
 	int line;
 	struct sim_scenario *sc;
+	const bool *quoted;      /* per word of the current line: was it "..." */
 };
 
 static int err(struct ctx *c, const char *fmt, const char *arg)
@@ -88,18 +89,29 @@ static int parse_version(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* A sub-channel index: 0 (the primary) .. 64. */
+static int parse_subidx(struct ctx *c, const char *s, int *sub)
+{
+	uint64_t v;
+
+	if (parse_num(s, &v) < 0 || v > 64)
+		return err(c, "bad sub-channel index '%s' (0..64)", s);
+	*sub = (int)v;
+	return 0;
+}
+
 /* "e3" or "e3.2" -> name, sub (-1 when no sub) */
-static void split_dev(const char *s, char *name, size_t cap, int *sub)
+static int split_dev(struct ctx *c, const char *s, char *name, size_t cap, int *sub)
 {
 	const char *dot = strchr(s, '.');
 
 	*sub = -1;
-	if (dot) {
-		snprintf(name, cap, "%.*s", (int)(dot - s), s);
-		*sub = atoi(dot + 1);
-	} else {
+	if (!dot) {
 		snprintf(name, cap, "%s", s);
+		return 0;
 	}
+	snprintf(name, cap, "%.*s", (int)(dot - s), s);
+	return parse_subidx(c, dot + 1, sub);
 }
 
 static const struct { const char *name; uint32_t key; } trig_keys[] = {
@@ -150,6 +162,14 @@ static const struct { const char *name; int kind; int nargs; } expect_kinds[] = 
 
 /* ---- statements ---- */
 
+static int dev_find(const struct sim_scenario *sc, const char *name)
+{
+	for (int i = 0; i < sc->ndevs; i++)
+		if (!strcmp(sc->devs[i].name, name))
+			return i;
+	return -1;
+}
+
 static int st_device(struct ctx *c, char **t, int n)
 {
 	struct sim_scenario *sc = c->sc;
@@ -158,6 +178,12 @@ static int st_device(struct ctx *c, char **t, int n)
 
 	if (n < 3)
 		return err(c, "usage: device TYPE NAME [count=N] [key=value...]%s", "");
+	if (!host_device_type_valid(t[1]))
+		return err(c, "unknown device type '%s' (echo, storage)", t[1]);
+	if (strchr(t[2], '.') || strchr(t[2], '=') || !strcmp(t[2], "*") || !strcmp(t[2], "all") ||
+	    strlen(t[2]) > 24)
+		return err(c, "bad device name '%s' (no '.' or '=', not '*' or 'all', "
+			   "at most 24 characters)", t[2]);
 	memset(&base, 0, sizeof(base));
 	snprintf(base.type, sizeof(base.type), "%s", t[1]);
 	for (int i = 3; i < n; i++) {
@@ -180,17 +206,46 @@ static int st_device(struct ctx *c, char **t, int n)
 		base.nparams++;
 	}
 	for (uint64_t k = 0; k < (count ? count : 1); k++) {
+		struct sim_devspec *d = &sc->devs[sc->ndevs];
+
 		if (sc->ndevs >= SIM_MAX_DEVS)
 			return err(c, "more than %s devices", "128");
-		sc->devs[sc->ndevs] = base;
+		*d = base;
 		if (count)
-			snprintf(sc->devs[sc->ndevs].name, 32, "%.24s%llu", t[2],
-				 (unsigned long long)k);
+			snprintf(d->name, sizeof(d->name), "%.24s%llu", t[2], (unsigned long long)k);
 		else
-			snprintf(sc->devs[sc->ndevs].name, 32, "%s", t[2]);
+			snprintf(d->name, sizeof(d->name), "%s", t[2]);
+		if (dev_find(sc, d->name) >= 0)
+			return err(c, "device '%s' is declared twice", d->name);
 		sc->ndevs++;
 	}
 	return 0;
+}
+
+/* Timed actions: name, words on the line (with "at TIME"), usage. */
+static const struct { const char *name; int words; const char *usage; } at_actions[] = {
+	{ "offer", 4, "offer DEV" },
+	{ "rescind", 4, "rescind DEV|DEV.K" },
+	{ "unload", 3, "unload" },
+	{ "malformed", 4, "malformed KIND" },
+	{ "ibuf", 4, "ibuf N" },
+	{ "post-fail", 4, "post-fail PERMILLE" },
+};
+
+static int at_words(const char *name)
+{
+	for (size_t k = 0; k < sizeof(at_actions) / sizeof(at_actions[0]); k++)
+		if (!strcmp(at_actions[k].name, name))
+			return at_actions[k].words;
+	return 0;
+}
+
+static const char *at_usage(const char *name)
+{
+	for (size_t k = 0; k < sizeof(at_actions) / sizeof(at_actions[0]); k++)
+		if (!strcmp(at_actions[k].name, name))
+			return at_actions[k].usage;
+	return "";
 }
 
 static int st_at(struct ctx *c, char **t, int n)
@@ -198,37 +253,42 @@ static int st_at(struct ctx *c, char **t, int n)
 	struct sim_scenario *sc = c->sc;
 	struct sim_action *a;
 
-	if (n < 3 || sc->nacts >= SIM_MAX_ACTIONS)
+	if (n < 3)
 		return err(c, "usage: at TIME offer|rescind|unload|malformed|ibuf|post-fail ...%s",
 			   "");
+	if (sc->nacts >= SIM_MAX_ACTIONS)
+		return err(c, "more than %s timed actions", "64");
 	a = &sc->acts[sc->nacts];
 	memset(a, 0, sizeof(*a));
 	if (parse_time(t[1], &a->at) < 0)
 		return err(c, "bad time '%s'", t[1]);
 	a->subidx = -1;
-	if (!strcmp(t[2], "offer") && n == 4) {
+	a->line = c->line;
+	if (n != at_words(t[2]))
+		return at_words(t[2]) ? err(c, "usage: at TIME %s", at_usage(t[2]))
+				      : err(c, "unknown action '%s'", t[2]);
+	if (!strcmp(t[2], "offer")) {
 		a->kind = SA_OFFER;
 		snprintf(a->dev, sizeof(a->dev), "%s", t[3]);
-	} else if (!strcmp(t[2], "rescind") && n == 4) {
+	} else if (!strcmp(t[2], "rescind")) {
 		a->kind = SA_RESCIND;
-		split_dev(t[3], a->dev, sizeof(a->dev), &a->subidx);
-	} else if (!strcmp(t[2], "unload") && n == 3) {
+		if (split_dev(c, t[3], a->dev, sizeof(a->dev), &a->subidx) < 0)
+			return -1;
+	} else if (!strcmp(t[2], "unload")) {
 		a->kind = SA_UNLOAD;
-	} else if (!strcmp(t[2], "malformed") && n == 4) {
+	} else if (!strcmp(t[2], "malformed")) {
 		if (!host_malformed_kind_valid(t[3]))
 			return err(c, "unknown malformed kind '%s'", t[3]);
 		a->kind = SA_MALFORMED;
 		snprintf(a->arg, sizeof(a->arg), "%s", t[3]);
-	} else if (!strcmp(t[2], "ibuf") && n == 4) {
+	} else if (!strcmp(t[2], "ibuf")) {
 		a->kind = SA_IBUF;
 		if (parse_num(t[3], &a->num) < 0)
 			return err(c, "bad count '%s'", t[3]);
-	} else if (!strcmp(t[2], "post-fail") && n == 4) {
+	} else if (!strcmp(t[2], "post-fail")) {
 		a->kind = SA_POST_FAIL;
 		if (parse_num(t[3], &a->num) < 0 || a->num > 1000)
 			return err(c, "bad per-mille '%s'", t[3]);
-	} else {
-		return err(c, "unknown action '%s'", t[2]);
 	}
 	sc->nacts++;
 	return 0;
@@ -241,8 +301,10 @@ static int st_on(struct ctx *c, char **t, int n)
 	int i = 3;
 	size_t k;
 
-	if (n < 4 || sc->ntrigs >= SIM_MAX_TRIGGERS)
+	if (n < 4)
 		return err(c, "usage: on MESSAGE DEV [sub N] [nth N] [every] ACTION [ARG]%s", "");
+	if (sc->ntrigs >= SIM_MAX_TRIGGERS)
+		return err(c, "more than %s triggers", "64");
 	tg = &sc->trigs[sc->ntrigs];
 	memset(tg, 0, sizeof(*tg));
 	for (k = 0; k < sizeof(trig_keys) / sizeof(trig_keys[0]); k++)
@@ -251,15 +313,20 @@ static int st_on(struct ctx *c, char **t, int n)
 	if (k == sizeof(trig_keys) / sizeof(trig_keys[0]))
 		return err(c, "unknown trigger message or step '%s'", t[1]);
 	tg->key = trig_keys[k].key;
-	split_dev(t[2], tg->dev, sizeof(tg->dev), &tg->subidx);
+	if (split_dev(c, t[2], tg->dev, sizeof(tg->dev), &tg->subidx) < 0)
+		return -1;
+	tg->line = c->line;
 	tg->nth = 1;
 	while (i < n) {
 		uint64_t v;
 
 		if (!strcmp(t[i], "sub") && i + 1 < n) {
-			tg->subidx = atoi(t[i + 1]);
+			if (parse_subidx(c, t[i + 1], &tg->subidx) < 0)
+				return -1;
 			i += 2;
-		} else if (!strcmp(t[i], "nth") && i + 1 < n && parse_num(t[i + 1], &v) == 0) {
+		} else if (!strcmp(t[i], "nth") && i + 1 < n) {
+			if (parse_num(t[i + 1], &v) < 0 || v == 0 || v > UINT32_MAX)
+				return err(c, "bad nth '%s' (1, 2, ...)", t[i + 1]);
 			tg->nth = (uint32_t)v;
 			i += 2;
 		} else if (!strcmp(t[i], "every")) {
@@ -298,8 +365,10 @@ static int st_expect(struct ctx *c, char **t, int n)
 	size_t k;
 	int i;
 
-	if (n < 2 || sc->nexps >= SIM_MAX_EXPECTS)
+	if (n < 2)
 		return err(c, "usage: expect WHAT ...%s", "");
+	if (sc->nexps >= SIM_MAX_EXPECTS && strcmp(t[1], "hang-ok"))
+		return err(c, "more than %s expectations", "64");
 	if (!strcmp(t[1], "hang-ok")) {
 		sc->allow_hang = true;
 		return 0;
@@ -320,6 +389,8 @@ static int st_expect(struct ctx *c, char **t, int n)
 	case SE_ECHOES: case SE_SUBCHANNELS: case SE_SUBCHANNELS_OPEN: case SE_MASKED_SIGNALS:
 		if (n < 3)
 			return err(c, "expect %s needs a device", t[1]);
+		if (!strcmp(t[2], "all") && e->kind != SE_READY)
+			return err(c, "'all' is only for expect ready, not expect %s", t[1]);
 		snprintf(e->dev, sizeof(e->dev), "%s", t[2]);
 		i = 3;
 		if (expect_kinds[k].nargs == 2) {
@@ -338,6 +409,23 @@ static int st_expect(struct ctx *c, char **t, int n)
 			return err(c, "expect %s N", t[1]);
 		i = 3;
 		break;
+	case SE_DEADLOCK:
+		/* "TEXT" ["TEXT"...]: each must appear in the report (queues, items) */
+		if (n < 3)
+			return err(c, "expect deadlock needs the texts the report must contain: "
+				   "expect deadlock \"TEXT\" [\"TEXT\"...]%s", "");
+		for (i = 2; i < n; i++) {
+			if (!c->quoted[i])
+				return err(c, "expect deadlock: '%s' is not in double quotes", t[i]);
+			if (!t[i][0])
+				return err(c, "expect deadlock: empty text%s", "");
+			if (e->ntexts == SIM_EXPECT_TEXTS)
+				return err(c, "expect deadlock: more than %s texts", "8");
+			if (strlen(t[i]) >= sizeof(e->texts[0]))
+				return err(c, "expect deadlock: text '%s' is too long", t[i]);
+			snprintf(e->texts[e->ntexts++], sizeof(e->texts[0]), "%s", t[i]);
+		}
+		break;
 	case SE_VIOLATION:
 		/* the rest of the line: a substring the violation must contain */
 		for (int k = 2; k < n; k++) {
@@ -352,7 +440,9 @@ static int st_expect(struct ctx *c, char **t, int n)
 	}
 	/* optional trailing: "by TIME" (ready) or a count (released/opened) */
 	while (i < n) {
-		if (!strcmp(t[i], "by") && i + 1 < n && parse_time(t[i + 1], &e->by) == 0) {
+		if (e->kind == SE_READY && !strcmp(t[i], "by") && i + 1 < n) {
+			if (parse_time(t[i + 1], &e->by) < 0)
+				return err(c, "bad time '%s'", t[i + 1]);
 			i += 2;
 		} else if ((e->kind == SE_RELEASED || e->kind == SE_OPENED) &&
 			   parse_num(t[i], &e->num) == 0) {
@@ -363,6 +453,20 @@ static int st_expect(struct ctx *c, char **t, int n)
 	}
 	sc->nexps++;
 	return 0;
+}
+
+/* Try a profile switch on a scratch copy: the key must exist, the value parse. */
+static int switch_check(const char *key, const char *val)
+{
+	struct host_profile *p = malloc(host_profile_size());
+	int r = -ENOMEM;
+
+	if (p) {
+		memcpy(p, host_profile_find("ws2022"), host_profile_size());
+		r = host_profile_switch(p, key, val);
+	}
+	free(p);
+	return r;
 }
 
 static int st_simple(struct ctx *c, char **t, int n)
@@ -379,8 +483,12 @@ static int st_simple(struct ctx *c, char **t, int n)
 			return err(c, "unknown profile '%s'", t[1]);
 		snprintf(sc->profile, sizeof(sc->profile), "%s", t[1]);
 	} else if (!strcmp(k, "switch")) {
-		if (n != 3 || sc->nswitches >= 16)
+		if (n != 3)
 			return err(c, "usage: switch KEY VALUE%s", "");
+		if (sc->nswitches >= 16)
+			return err(c, "more than %s switches", "16");
+		if (switch_check(t[1], t[2]) < 0)
+			return err(c, "bad switch '%s' (unknown key or bad value)", t[1]);
 		snprintf(sc->sw_keys[sc->nswitches], 32, "%s", t[1]);
 		snprintf(sc->sw_vals[sc->nswitches], 64, "%s", t[2]);
 		sc->nswitches++;
@@ -416,8 +524,8 @@ static int st_simple(struct ctx *c, char **t, int n)
 	} else if (!strcmp(k, "seeds")) {
 		uint64_t v;
 
-		if (parse_num(t[1], &v) < 0)
-			return err(c, "bad number '%s'", t[1]);
+		if (parse_num(t[1], &v) < 0 || v == 0 || v > UINT32_MAX)
+			return err(c, "bad seed count '%s' (1, 2, ...)", t[1]);
 		sc->seeds = (unsigned)v;
 	} else {
 		return err(c, "unknown statement '%s'", k);
@@ -425,18 +533,64 @@ static int st_simple(struct ctx *c, char **t, int n)
 	return 0;
 }
 
+/*
+ * Split a line into words in place: blanks separate words, '#' outside
+ * double quotes starts a comment, and "..." is one word (quotes dropped,
+ * quoted[i] set). Returns the number of words, or -1 with the reason.
+ */
+static int tokenize(struct ctx *c, char *line, char **t, bool *quoted, int max)
+{
+	char *p = line;
+	int n = 0;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		if (!*p || *p == '#')
+			return n;
+		if (n == max) {
+			char lim[16];
+
+			snprintf(lim, sizeof(lim), "%d", max);
+			return err(c, "more than %s words on one line", lim);
+		}
+		quoted[n] = *p == '"';
+		if (quoted[n]) {
+			char *end = strchr(p + 1, '"');
+
+			if (!end)
+				return err(c, "unterminated quoted text %s", p);
+			t[n++] = p + 1;
+			*end = 0;
+			p = end + 1;
+			if (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+				return err(c, "quoted text must be followed by a blank, not '%.1s'", p);
+			continue;
+		}
+		t[n++] = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n' && *p != '#')
+			p++;
+		if (*p == '#') {
+			*p = 0;
+			return n;
+		}
+		if (*p)
+			*p++ = 0;
+	}
+}
+
 static int parse_line(struct ctx *c, char *line)
 {
 	char *t[32];
-	int n = 0;
-	char *p = strchr(line, '#');
+	bool quoted[32];
+	int n = tokenize(c, line, t, quoted, 32);
 
-	if (p)
-		*p = 0;
-	for (p = strtok(line, " \t\r\n"); p && n < 32; p = strtok(NULL, " \t\r\n"))
-		t[n++] = p;
-	if (n == 0)
-		return 0;
+	if (n <= 0)
+		return n;
+	for (int i = 0; i < n; i++)
+		if (strchr(t[i], '$'))
+			return err(c, "unknown parameter in '%s' (no param line names it)", t[i]);
+	c->quoted = quoted;
 	if (!strcmp(t[0], "device"))
 		return st_device(c, t, n);
 	if (!strcmp(t[0], "at"))
@@ -463,33 +617,90 @@ static void defaults(struct sim_scenario *sc, const char *path)
 	sc->seeds = 500;
 }
 
+/*
+ * After the whole file: every device a trigger, action or expectation names
+ * is declared (statements may come in any order), with the line that named it.
+ */
+static int check_dev(struct ctx *c, int line, const char *name, const char *what)
+{
+	c->line = line;
+	if (dev_find(c->sc, name) < 0)
+		return err(c, "%s", what);
+	return 0;
+}
+
+static int check_names(struct ctx *c)
+{
+	const struct sim_scenario *sc = c->sc;
+	char what[96];
+
+	for (int i = 0; i < sc->ntrigs; i++) {
+		const struct sim_trigspec *t = &sc->trigs[i];
+
+		snprintf(what, sizeof(what), "trigger names unknown device '%s'", t->dev);
+		if (strcmp(t->dev, "*") && check_dev(c, t->line, t->dev, what) < 0)
+			return -1;
+	}
+	for (int i = 0; i < sc->nacts; i++) {
+		const struct sim_action *a = &sc->acts[i];
+
+		snprintf(what, sizeof(what), "action names unknown device '%s'", a->dev);
+		if (a->dev[0] && check_dev(c, a->line, a->dev, what) < 0)
+			return -1;
+	}
+	for (int i = 0; i < sc->nexps; i++) {
+		const struct sim_expect *e = &sc->exps[i];
+
+		snprintf(what, sizeof(what), "expectation names unknown device '%s'", e->dev);
+		if (e->dev[0] && strcmp(e->dev, "all") && check_dev(c, e->line, e->dev, what) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* ---- parameters ---- */
+
+static bool param_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 31 || isdigit((unsigned char)s[0]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
+			return false;
+	return true;
+}
 
 static int parse_param(struct ctx *c, char *line, struct param *p)
 {
 	char *t[MAX_VALUES + 2];
-	int n = 0;
-	char *s = strchr(line, '#');
+	bool quoted[MAX_VALUES + 2];
+	int n = tokenize(c, line, t, quoted, MAX_VALUES + 2);
 
-	if (s)
-		*s = 0;
-	for (s = strtok(line, " \t\r\n"); s && n < MAX_VALUES + 2; s = strtok(NULL, " \t\r\n"))
-		t[n++] = s;
+	if (n < 0)
+		return -1;
 	if (n < 3)
 		return err(c, "usage: param NAME VALUE... | param NAME A..B%s", "");
+	if (!param_name_ok(t[1]))
+		return err(c, "bad param name '%s' (letters, digits, '_'; at most 31)", t[1]);
 	snprintf(p->name, sizeof(p->name), "%s", t[1]);
 	p->nvalues = 0;
 	if (n == 3 && strstr(t[2], "..")) {
-		long a = strtol(t[2], NULL, 10), b = strtol(strstr(t[2], "..") + 2, NULL, 10);
+		char *e1, *e2;
+		long a = strtol(t[2], &e1, 10), b = strtol(strstr(t[2], "..") + 2, &e2, 10);
 
-		if (b < a || b - a >= MAX_VALUES)
-			return err(c, "bad range '%s'", t[2]);
+		if (e1 != strstr(t[2], "..") || *e2 || e1 == t[2] || b < a || b - a >= MAX_VALUES)
+			return err(c, "bad range '%s' (A..B, at most 256 values)", t[2]);
 		for (long v = a; v <= b; v++)
 			snprintf(p->values[p->nvalues++], 32, "%ld", v);
 		return 0;
 	}
-	for (int i = 2; i < n; i++)
-		snprintf(p->values[p->nvalues++], 32, "%s", t[i]);
+	for (int i = 2; i < n; i++) {
+		if (strlen(t[i]) >= sizeof(p->values[0]))
+			return err(c, "param value '%s' is too long (at most 31 characters)", t[i]);
+		snprintf(p->values[p->nvalues++], sizeof(p->values[0]), "%s", t[i]);
+	}
 	return 0;
 }
 
@@ -546,8 +757,27 @@ int sim_scenario_load(const char *path, struct sim_scenario **out)
 		fprintf(stderr, "%s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	while (nlines < MAX_LINES && fgets(buf, sizeof(buf), f))
-		lines[nlines++] = strdup(buf);
+	while (fgets(buf, sizeof(buf), f)) {
+		size_t L = strlen(buf);
+
+		c.line = nlines + 1;
+		if (nlines == MAX_LINES) {
+			err(&c, "more than %s lines", "1024");
+			fclose(f);
+			goto out;
+		}
+		if (L == sizeof(buf) - 1 && buf[L - 1] != '\n' && !feof(f)) {
+			err(&c, "line longer than %s characters", "1022");
+			fclose(f);
+			goto out;
+		}
+		lines[nlines] = strdup(buf);
+		if (!lines[nlines]) {
+			fclose(f);
+			goto out;
+		}
+		nlines++;
+	}
 	fclose(f);
 	for (int i = 0; i < nlines; i++) {
 		char tmp[1024];
@@ -559,8 +789,17 @@ int sim_scenario_load(const char *path, struct sim_scenario **out)
 			continue;
 		c.line = i + 1;
 		snprintf(tmp, sizeof(tmp), "%s", s);
-		if (np >= SIM_MAX_PARAMS || parse_param(&c, tmp, &ps[np]) < 0)
+		if (np >= SIM_MAX_PARAMS) {
+			err(&c, "more than %s param lines", "16");
 			goto out;
+		}
+		if (parse_param(&c, tmp, &ps[np]) < 0)
+			goto out;
+		for (int k = 0; k < np; k++)
+			if (!strcmp(ps[k].name, ps[np].name)) {
+				err(&c, "param %s is declared twice", ps[np].name);
+				goto out;
+			}
 		nvar *= ps[np].nvalues;
 		np++;
 		if (nvar > MAX_VARIANTS) {
@@ -594,6 +833,11 @@ int sim_scenario_load(const char *path, struct sim_scenario **out)
 				v = NULL;
 				goto out;
 			}
+		}
+		if (check_names(&c) < 0) {
+			free(v);
+			v = NULL;
+			goto out;
 		}
 	}
 	*out = v;

@@ -521,8 +521,16 @@ static void check_expect(const struct sim_expect *e, bool quiescent)
 			fail("line %d: no UNLOAD completed", e->line);
 		break;
 	case SE_DEADLOCK:
-		if (!S.g->deadlocks || !S.g->deadlocks())
+		if (!S.g->deadlocks || !S.g->deadlocks()) {
 			fail("line %d: expected a deadlock report, none came", e->line);
+			break;
+		}
+		for (int k = 0; k < e->ntexts; k++)
+			if (!strstr(S.g->deadlock_report(), e->texts[k])) {
+				fail("line %d: the deadlock report does not say \"%s\":\n%s",
+				     e->line, e->texts[k], S.g->deadlock_report());
+				break;
+			}
 		break;
 	case SE_VIOLATION:
 		if (!host_violation(S.h))

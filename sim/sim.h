@@ -86,6 +86,7 @@ struct sim_action {
 	int subidx;              /* rescind: -1 all */
 	char arg[40];
 	uint64_t num;
+	int line;                /* in the scenario file */
 };
 
 struct sim_trigspec {
@@ -96,6 +97,7 @@ struct sim_trigspec {
 	bool every;
 	int action;              /* enum host_trig_action */
 	uint64_t arg;
+	int line;                /* in the scenario file */
 };
 
 enum sim_expect_kind {
@@ -109,7 +111,7 @@ enum sim_expect_kind {
 	SE_VERSION,        /* negotiated version == num */
 	SE_CONNECTED,
 	SE_UNLOADED,
-	SE_DEADLOCK,       /* a deadlock report must occur */
+	SE_DEADLOCK,       /* a deadlock report containing every text must occur */
 	SE_VIOLATION,      /* a host-side violation must occur (host tests) */
 	SE_DROPPED,        /* guest dropped >= num host messages */
 	SE_DEVICES,        /* guest lists exactly num devices */
@@ -120,10 +122,14 @@ enum sim_expect_kind {
 	SE_NO_VIOLATION,   /* (always checked unless `expect violation`) */
 };
 
+#define SIM_EXPECT_TEXTS 8
+
 struct sim_expect {
 	int kind;
 	char dev[32];
 	char text[96];           /* expect violation TEXT: a substring of the report */
+	char texts[SIM_EXPECT_TEXTS][96];  /* expect deadlock "T"...: each in the report */
+	int ntexts;
 	uint64_t by;
 	uint64_t num;
 	int line;

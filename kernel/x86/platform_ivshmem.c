@@ -23,6 +23,12 @@
  * magic, program MSI-X entry 0 (xAPIC address of this CPU, data = vector,
  * unmasked) under the function mask, then KH_OP_READY: keel-host never kicks
  * before that (kicks before MSI-X is on are lost).
+ *
+ * Test images only (KEEL_TEST_HOOKS, `make testhooks` in mk/efi.mk): the
+ * scenario's guest switches are copied out of the mailbox for
+ * kernel/services.c to apply, and the transport is measured at boot (round
+ * trips, doorbell -> MSI-X) for `make bench`. The product image only counts
+ * the switches a host offers, so that it can say it ignores them.
  */
 #include "kernel/x86/platform_ivshmem.h"
 
@@ -59,8 +65,10 @@ static struct {
 	bool dead;                              /* a request timed out */
 	struct { void (*fn)(void *); void *arg; } h[IRQ_VECTOR_MAX + 1];
 	uint64_t warned[4];                     /* vectors raised with no handler */
-	int nswitches;
+	uint32_t nswitches;                     /* guest switches offered */
+#ifdef KEEL_TEST_HOOKS
 	char switches[KH_MAX_SWITCHES][KH_SWITCH_LEN];
+#endif
 	struct ivshmem_stats st;
 } kh;
 
@@ -265,22 +273,34 @@ static int msix_setup(const struct pci_dev *d, uint8_t vec)
 	return 0;
 }
 
+#ifdef KEEL_TEST_HOOKS
+/* Host input: copy, check, use. Empty names are dropped. */
 static void copy_switches(const struct keelhost_mailbox *mb)
 {
-	uint32_t n = mb->nswitches;             /* host input: copy, check, use */
+	uint32_t n = mb->nswitches, kept = 0;
 
 	if (n > KH_MAX_SWITCHES) {
 		pr_warn("keelhost: %u guest switches, keeping %u", n, KH_MAX_SWITCHES);
 		n = KH_MAX_SWITCHES;
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		memcpy(kh.switches[kh.nswitches], mb->switches[i], KH_SWITCH_LEN);
-		kh.switches[kh.nswitches][KH_SWITCH_LEN - 1] = 0;
-		if (kh.switches[kh.nswitches][0])
-			kh.nswitches++;
+		memcpy(kh.switches[kept], mb->switches[i], KH_SWITCH_LEN);
+		kh.switches[kept][KH_SWITCH_LEN - 1] = 0;
+		if (kh.switches[kept][0])
+			kept++;
 	}
+	kh.nswitches = kept;
 }
+#else
+/* The product image reads no switch names: it only notes how many the host
+ * offered (kernel/services.c says once that they are ignored). */
+static void copy_switches(const struct keelhost_mailbox *mb)
+{
+	kh.nswitches = mb->nswitches;
+}
+#endif
 
+#ifdef KEEL_TEST_HOOKS
 /* Local APIC IRR bit of `vec` (xAPIC MMIO or x2APIC MSR): evidence that an
  * MSI arrived while interrupts are still off at boot. */
 static bool irr_set(uint8_t vec)
@@ -337,6 +357,7 @@ static void measure(void)
 	pr_info("keelhost: doorbell -> kick -> MSI-X pending in %llu us",
 		(unsigned long long)((tsc_now_ns() - t0) / 1000));
 }
+#endif
 
 const struct platform *ivshmem_platform_init(void)
 {
@@ -379,17 +400,21 @@ const struct platform *ivshmem_platform_init(void)
 		pr_err("keelhost: keel-host did not take the ready signal");
 		return NULL;
 	}
-	pr_info("keelhost: connected to keel-host (guest peer %u, %d guest switch(es))",
+	pr_info("keelhost: connected to keel-host (guest peer %u, %u guest switch(es))",
 		mb->guest_peer, kh.nswitches);
+#ifdef KEEL_TEST_HOOKS
 	measure();
+#endif
 	return &platform_ivshmem;
 }
 
-int ivshmem_guest_switch_count(void) { return kh.nswitches; }
+unsigned ivshmem_guest_switch_count(void) { return kh.nswitches; }
 
-const char *ivshmem_guest_switch(int i)
+#ifdef KEEL_TEST_HOOKS
+const char *ivshmem_guest_switch(unsigned i)
 {
-	return i >= 0 && i < kh.nswitches ? kh.switches[i] : NULL;
+	return i < kh.nswitches ? kh.switches[i] : NULL;
 }
+#endif
 
 void ivshmem_get_stats(struct ivshmem_stats *out) { *out = kh.st; }

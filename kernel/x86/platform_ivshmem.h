@@ -13,15 +13,20 @@ struct platform;
 
 /*
  * Find the ivshmem-doorbell device (PCI 1af4:1110) through ECAM, check that
- * keel-host's mailbox is in its shared-memory BAR, program MSI-X, send the
- * ready signal and measure the transport. Returns the platform, or NULL when
- * there is no device or no keel-host behind it (the reason is logged).
+ * keel-host's mailbox is in its shared-memory BAR, program MSI-X and send the
+ * ready signal (test images also measure the transport). Returns the
+ * platform, or NULL when there is no device or no keel-host behind it (the
+ * reason is logged).
  */
 const struct platform *ivshmem_platform_init(void);
 
-/* Guest switches keel-host passed (scenario `guest-switch` lines), i < n. */
-int ivshmem_guest_switch_count(void);
-const char *ivshmem_guest_switch(int i);
+/* How many guest switches keel-host offered (scenario `guest-switch`
+ * lines): kept ones in a test image, the host's count in the product. */
+unsigned ivshmem_guest_switch_count(void);
+#ifdef KEEL_TEST_HOOKS
+/* Test images only: switch i < count, NUL-terminated. */
+const char *ivshmem_guest_switch(unsigned i);
+#endif
 
 /* Transport statistics (for the boot log and the bench). */
 struct ivshmem_stats {

@@ -7,6 +7,10 @@
  */
 #include "kernel/x86/power.h"
 
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "include/hyperv/hv_wire.h"
 #include "kernel/log.h"
 #include "kernel/x86/acpi.h"
 #include "kernel/x86/cpu.h"
@@ -15,6 +19,8 @@
 #define PM1_SLP_TYP_MASK  (7u << PM1_SLP_TYP_SHIFT)
 #define PM1_SLP_EN        (1u << 13)
 #define POWER_WAIT_SPINS  100000000ull   /* give the host time to act */
+#define QEMU_DEBUG_EXIT   0xF4           /* isa-debug-exit,iobase=0xf4 */
+#define CPUID_HV_PRESENT  (1u << 31)     /* CPUID.1:ECX, "hypervisor present" */
 
 static void pm1_write(uint16_t port, uint8_t typ)
 {
@@ -43,6 +49,27 @@ void power_off(void)
 	pm1_write(acpi.pm1a_cnt, acpi.s5_typ_a);
 	spin_wait();
 	klog(LOG_EMERG, "keel: ACPI S5 did not power off");
+}
+
+/* A hypervisor other than Hyper-V, by the CPU's own CPUID leaves. */
+static bool under_other_hypervisor(void)
+{
+	uint32_t r[4];
+
+	cpuid(1, 0, r);
+	if (!(r[2] & CPUID_HV_PRESENT))
+		return false;
+	cpuid(HV_CPUID_VENDOR_AND_MAX, 0, r);
+	return !(r[1] == HV_CPUID_VENDOR_EBX && r[2] == HV_CPUID_VENDOR_ECX &&
+		 r[3] == HV_CPUID_VENDOR_EDX);
+}
+
+void power_exit_status(unsigned code)
+{
+	if (!under_other_hypervisor())
+		return;
+	outb(QEMU_DEBUG_EXIT, (uint8_t)code);
+	spin_wait();
 }
 
 void power_reset(void)

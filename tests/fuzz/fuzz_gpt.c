@@ -23,14 +23,30 @@
 
 static const uint8_t *img;
 static size_t img_len;
+static uint32_t img_bs;
+static const struct blk_handle disk = { 0, 1 };
 
-/* ---- the block layer gpt.c links against: reads from the image ---- */
+/* ---- the block layer gpt.c links against: one disk, the image ---- */
 
-int blk_read(struct blk_disk *d, uint64_t lba, uint32_t n, void *buf)
+int blk_disk_info(struct blk_handle h, struct blk_info *out)
 {
-	if (lba >= d->nblocks || n > d->nblocks - lba)
+	if (!blk_handle_eq(h, disk))
+		return -ENODEV;
+	memset(out, 0, sizeof(*out));
+	out->block_size = img_bs;
+	out->nblocks = img_len / img_bs;
+	return 0;
+}
+
+int blk_read(struct blk_handle h, uint64_t lba, uint32_t n, void *buf)
+{
+	uint64_t nblocks = img_len / img_bs;
+
+	if (!blk_handle_eq(h, disk))
+		return -ENODEV;
+	if (lba >= nblocks || n > nblocks - lba)
 		return -EINVAL;
-	memcpy(buf, img + lba * d->block_size, (size_t)n * d->block_size);
+	memcpy(buf, img + lba * img_bs, (size_t)n * img_bs);
 	return 0;
 }
 
@@ -65,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
 	static struct gpt_info info;
-	struct blk_disk disk;
+	uint64_t nblocks;
 	uint32_t bs;
 	uint8_t *copy;
 	char g[GPT_GUID_STR_LEN];
@@ -80,13 +96,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	if (!copy)
 		abort();
 	memcpy(copy, d + 1, img_len);
-	memset(&disk, 0, sizeof(disk));
-	disk.block_size = bs;
-	disk.nblocks = img_len / bs;
-	fix_header(copy, bs, disk.nblocks, 1, d[0]);
-	fix_header(copy, bs, disk.nblocks, disk.nblocks - 1, d[0]);
+	nblocks = img_len / bs;
+	fix_header(copy, bs, nblocks, 1, d[0]);
+	fix_header(copy, bs, nblocks, nblocks - 1, d[0]);
 	img = copy;
-	if (gpt_read(&disk, &info) == 0) {
+	img_bs = bs;
+	if (gpt_read(disk, &info) == 0) {
 		if (info.nparts < 0 || info.nparts > GPT_MAX_PARTS)
 			abort();
 		for (int i = 0; i < info.nparts; i++) {

@@ -5,7 +5,8 @@
  *   mode 0  the SCSI parsers of drivers/storvsc_scsi.c on the bytes:
  *           completion verdicts and sense, standard INQUIRY, VPD 0x00,
  *           0x80, 0x83, 0xB0, READ CAPACITY(10)/(16), REPORT LUNS;
- *   mode 1  completions of block I/O (drivers/storvsc_io.c): the driver
+ *   mode 1  completions of block I/O (drivers/storvsc_{req,chan,send,blk,
+ *           recv,sync,watchdog,reset}.c): the driver
  *           submits reads and writes over two channels, the input answers
  *           them (tampered, duplicated, unknown ids, wrong types, short),
  *           sends unsolicited packets and lets the watchdog run; at the
@@ -14,7 +15,8 @@
  *           answered with the input's status, sense and data bytes.
  * The VMBus channel is replaced by the fake below (as the unit tests of
  * tests/unit/storvsc_io_test.c do): sends record the request, received
- * packets come from the input.
+ * packets come from the input; a channel reset closes and re-opens it at
+ * once.
  *
  * Invariants checked (abort() on failure): every block request completes
  * exactly once, also when its channel goes away; the parsers' outputs stay
@@ -27,7 +29,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drivers/storvsc_io.c"
+#include "drivers/storvsc_blk.c"
+#include "drivers/storvsc_chan.c"
+#include "drivers/storvsc_recv.c"
+#include "drivers/storvsc_req.c"
+#include "drivers/storvsc_reset.c"
+#include "drivers/storvsc_send.c"
+#include "drivers/storvsc_sync.c"
+#include "drivers/storvsc_watchdog.c"
 #include "drivers/storvsc_scan.c"
 
 #include "hosted/hosted.h"
@@ -158,6 +167,24 @@ int vmbus_chan_open(struct vmbus_channel *c, const struct vmbus_chan_open_args *
 	return 0;
 }
 
+static struct storvsc_dev *sd;
+
+/* Like the VMBus closer: a last callback while the rings exist. */
+void vmbus_chan_close(struct vmbus_channel *c)
+{
+	static int depth;
+
+	if (sd && depth++ == 0)
+		storvsc_on_channel(c, &sd->ch[c == FK_CHAN(1)]);
+	depth--;
+}
+
+int storvsc_init_protocol(struct storvsc_dev *d)
+{
+	(void)d;
+	return 0;
+}
+
 /* ---- the fake block layer ---- */
 
 #define FZ_REQS 24
@@ -186,6 +213,7 @@ int blk_disk_add(struct blk_disk *d)
 }
 
 void blk_disk_remove(struct blk_disk *d) { d->gone = true; }
+bool blk_req_stale(const struct blk_req *r) { return r->r_disk->gone; }
 void storvsc_mark_dead(struct storvsc_dev *d) { d->state = SD_DEAD; }
 void *blk_buf_alloc(size_t bytes) { return plat_page_alloc((bytes + 4095) / 4096); }
 void blk_buf_free(void *p, size_t bytes)
@@ -202,7 +230,6 @@ static const struct storvsc_version_info fz_ver[2] = {
 	{ 0x0402, 20, 36, 48, 0 },      /* pre-Win8: short packets */
 };
 static const struct blk_disk_ops fz_ops = { .submit = storvsc_blk_submit };
-static struct storvsc_dev *sd;
 static void *iobuf;
 #define IOBUF_PAGES 64
 
@@ -262,8 +289,9 @@ static int setup(void)
 		return -1;
 	storvsc_io_init(sd);
 	/* as storvsc_probe does */
-	waitq_init(&sd->wait, "storvsc");
 	work_init(&sd->w_rescan, storvsc_rescan_work, "storvsc_rescan");
+	work_init(&sd->w_reset, storvsc_reset_work, "storvsc_reset");
+	storvsc_io_limit_ns = STORVSC_IO_LIMIT_NS;
 	sd->ver = &fz_ver[in_u8() & 1];
 	sd->pkt_size = sd->ver->pkt_size;
 	sd->max_xfer = 4096u * (1 + (in_u8() & 31));
@@ -488,6 +516,9 @@ static void teardown(void)
 	for (int i = 0; i < STORVSC_MAX_LUNS; i++)
 		if (sd->luns[i].registered)
 			blk_disk_remove(&sd->luns[i].disk);
+	storvsc_scan_fini(sd);
+	if (sd->watchdog.fn)
+		timer_stop(&sd->watchdog);
 	plat_page_free(iobuf, IOBUF_PAGES);
 	free(sd);
 	sd = NULL;

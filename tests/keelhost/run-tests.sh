@@ -1,7 +1,9 @@
 #!/bin/sh
 # tests/keelhost/run-tests.sh BUILD [NAME...]
 # The keel-host boot tests (issue 7): each line of tests/keelhost/tests.txt
-# boots BUILD/keel.efi (a copy of BUILD/keel.img with the test's keel.cfg) in
+# boots the image it names (BUILD/keel.img, the product, or
+# BUILD/testhooks/keel.img, built with KEEL_TEST_HOOKS), as a copy with the
+# test's keel.cfg, in
 # QEMU + OVMF against keel-host serving the test's scenario, through
 # scripts/run-stack.sh, under a timeout. Writes BUILD/results/keelhost.txt
 # (`PASS name` / `FAIL name: why`); on a failure prints the guest's serial
@@ -57,13 +59,28 @@ check_sha256() {
 	[ "$got" = "$want" ] || echo "Keel's SHA-256 '${got:-none}', sha256sum '$want'"
 }
 
+# Every must-appear regex matches exactly one line of the serial log.
+check_once() {
+	printf '%s\n' "$must" | awk 'BEGIN { RS = " && " } { sub(/\n$/, ""); print }' |
+	while IFS= read -r re; do
+		[ -z "$re" ] && continue
+		c=$(grep -Ec -- "$re" "$dir/serial.clean")
+		[ "$c" = 1 ] || { echo "/$re/ matches $c lines, not once"; return 0; }
+	done
+}
+
 run_one() {
-	name=$(field 1) scn=$(field 2) cfg=$(field 3) must=$(field 4) mustnot=$(field 5) checks=$(field 6)
+	name=$(field 1) image=$(field 2) scn=$(field 3) cfg=$(field 4) must=$(field 5) mustnot=$(field 6) checks=$(field 7)
 	dir=$absbuild/tests/keelhost/$name
 	rm -rf "$dir" && mkdir -p "$dir"
 	why=""
+	case $image in
+	product) base=$absbuild/keel.img ;;
+	testhooks) base=$absbuild/testhooks/keel.img ;;
+	*) base=""; why="unknown image '$image' (product or testhooks)" ;;
+	esac
 	cp --sparse=always "$data" "$dir/data.img"
-	"$root/test-images/setcfg.sh" "$absbuild/keel.img" "$dir/keel.img" "$cfg" || why="cannot build the disk"
+	[ -n "$why" ] || "$root/test-images/setcfg.sh" "$base" "$dir/keel.img" "$cfg" || why="cannot build the disk"
 	st=0
 	if [ -z "$why" ] && [ "$scn" = - ]; then
 		# no keel-host at all: plain QEMU, as in the issue 2 boot tests
@@ -77,12 +94,15 @@ run_one() {
 	fi
 	[ -f "$dir/serial.log" ] || : > "$dir/serial.log"
 	clean "$dir/serial.log" > "$dir/serial.clean"
-	if [ -z "$why" ]; then
+	want_st=0
+	for c in $checks; do
+		case $c in exit=*) want_st=${c#exit=} ;; esac
+	done
+	if [ -z "$why" ] && [ "$st" != "$want_st" ]; then
 		case $st in
-		0) ;;
 		3) why="keel-host reported a failure (host-side check)" ;;
 		124) why="timed out after ${tmo}s" ;;
-		*) why="QEMU exit status $st" ;;
+		*) why="QEMU exit status $st, expected $want_st" ;;
 		esac
 	fi
 	[ -n "$why" ] || why=$(checkall "$must" 1)
@@ -92,6 +112,8 @@ run_one() {
 		case $c in
 		parts) why=$(check_parts) ;;
 		sha256) why=$(check_sha256) ;;
+		once) why=$(check_once) ;;
+		exit=*) ;;
 		-) ;;
 		*) why="unknown check $c" ;;
 		esac
@@ -110,7 +132,7 @@ run_one() {
 }
 
 mkdir -p "$absbuild/tests/keelhost"
-for f in "$absbuild/keel.img" "$absbuild/host/keel-host" "$absbuild/tests/keelhost-protocol" "$data"; do
+for f in "$absbuild/keel.img" "$absbuild/testhooks/keel.img" "$absbuild/host/keel-host" "$absbuild/tests/keelhost-protocol" "$data"; do
 	if [ ! -e "$f" ]; then
 		echo "FAIL keelhost (missing $f)" | tee -a "$results"
 		exit 0

@@ -21,14 +21,27 @@
 #define FD_BLOCKS 128
 #define FD_BS     512
 static uint8_t fd_img[FD_BLOCKS * FD_BS];
-static struct blk_disk fd_disk = { .name = "sdT", .block_size = FD_BS, .nblocks = FD_BLOCKS };
+static const struct blk_handle fd_disk = { 0, 1 };
 static int fd_reads;
 
-/* ---- the fake block layer gpt.c links against ---- */
-int blk_read(struct blk_disk *d, uint64_t lba, uint32_t n, void *buf)
+/* ---- the fake block layer gpt.c links against: one disk, fd_disk ---- */
+int blk_disk_info(struct blk_handle h, struct blk_info *out)
+{
+	if (!blk_handle_eq(h, fd_disk))
+		return -ENODEV;
+	memset(out, 0, sizeof(*out));
+	strcpy(out->name, "sdT");
+	out->block_size = FD_BS;
+	out->nblocks = FD_BLOCKS;
+	return 0;
+}
+
+int blk_read(struct blk_handle h, uint64_t lba, uint32_t n, void *buf)
 {
 	fd_reads++;
-	if (lba >= d->nblocks || n > d->nblocks - lba)
+	if (!blk_handle_eq(h, fd_disk))
+		return -ENODEV;
+	if (lba >= FD_BLOCKS || n > FD_BLOCKS - lba)
 		return -EINVAL;
 	memcpy(buf, fd_img + lba * FD_BS, (size_t)n * FD_BS);
 	return 0;
@@ -119,7 +132,7 @@ static int t_gpt_valid(void)
 	char g[GPT_GUID_STR_LEN];
 
 	make_disk();
-	CHECK_EQ(gpt_read(&fd_disk, &gi), 0);
+	CHECK_EQ(gpt_read(fd_disk, &gi), 0);
 	CHECK(!gi.from_backup);
 	CHECK_EQ(gi.nparts, 2);
 	CHECK_EQ(gi.parts[0].index, 1);
@@ -137,12 +150,12 @@ static int t_gpt_backup_used(void)
 {
 	make_disk();
 	fd_img[1 * FD_BS + 60] ^= 1;                   /* primary header CRC now wrong */
-	CHECK_EQ(gpt_read(&fd_disk, &gi), 0);
+	CHECK_EQ(gpt_read(fd_disk, &gi), 0);
 	CHECK(gi.from_backup);
 	CHECK_EQ(gi.nparts, 2);
 	make_disk();
 	fd_img[2 * FD_BS + 40] ^= 1;                   /* primary array CRC wrong */
-	CHECK_EQ(gpt_read(&fd_disk, &gi), 0);
+	CHECK_EQ(gpt_read(fd_disk, &gi), 0);
 	CHECK(gi.from_backup);
 	return 0;
 }
@@ -150,12 +163,12 @@ static int t_gpt_backup_used(void)
 static int t_gpt_errors(void)
 {
 	memset(fd_img, 0, sizeof(fd_img));
-	CHECK_EQ(gpt_read(&fd_disk, &gi), -ENOENT);     /* no GPT at all */
+	CHECK_EQ(gpt_read(fd_disk, &gi), -ENOENT);     /* no GPT at all */
 	CHECK(strstr(gpt_strerror(-ENOENT), "no GPT"));
 	make_disk();
 	fd_img[1 * FD_BS + 60] ^= 1;
 	fd_img[(FD_BLOCKS - 1) * FD_BS + 60] ^= 1;
-	CHECK_EQ(gpt_read(&fd_disk, &gi), -EBADMSG);    /* both headers bad */
+	CHECK_EQ(gpt_read(fd_disk, &gi), -EBADMSG);    /* both headers bad */
 	CHECK(strstr(gpt_strerror(-EBADMSG), "corrupt"));
 	return 0;
 }
@@ -236,7 +249,7 @@ static int t_gpt_fuzz(void)
 		}
 		if (x & 2)
 			rehash(1);
-		if (gpt_read(&fd_disk, &gi) == 0) {
+		if (gpt_read(fd_disk, &gi) == 0) {
 			for (int i = 0; i < gi.nparts; i++) {
 				CHECK(gi.parts[i].first_lba <= gi.parts[i].last_lba);
 				CHECK(gi.parts[i].last_lba < FD_BLOCKS);

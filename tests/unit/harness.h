@@ -36,6 +36,8 @@ extern const struct unit_test storvsc_tests[];   /* storvsc_scsi_test.c (storvsc
 extern const struct unit_test storvsc_lib_tests[]; /* storvsc_lib_test.c: crc32, sha256 */
 extern const struct unit_test gpt_tests[];       /* gpt_test.c */
 extern const struct unit_test storvsc_io_tests[]; /* storvsc_io_test.c */
+extern const struct unit_test block_tests[];     /* block_test.c */
+extern const struct unit_test storvsc_arena_tests[]; /* storvsc_arena_test.c */
 
 #define MS (1000ull * 1000ull)
 

@@ -1,12 +1,16 @@
 /*
- * Unit tests of the storvsc request path (drivers/storvsc_io.c) against a
+ * Unit tests of the storvsc request path (drivers/storvsc_{req,chan,send,blk,recv,sync,watchdog}.c) against a
  * fake channel: the VMBus calls it makes are replaced below, so a test
  * plays the host by hand. Covers storvsc.md §14 (every field of a
  * completion validated before use: packet type, length, transaction id,
  * operation, sense length, transfer length, id 0), splitting at the host's
  * maximum transfer, the per-channel bound, round robin over channels,
  * failure (never success) of everything in flight on a rescinded channel,
- * and a fuzz loop of hostile completions (STYLE.md §15).
+ * and a fuzz loop of hostile completions (STYLE.md §15). Buffer ownership
+ * (the host may write a request's buffer until it answers or the channel is
+ * closed): a slow request keeps its buffer at 30 s, the limit resets the
+ * channel, the close goes out before done(), a corrupt ring resets the
+ * channel; the receive budget; the transfer-length clamp.
  *
  * The LUN scan (drivers/storvsc_scan.c) runs against a fake SCSI target
  * answering through the same fake channel: READ CAPACITY(16) refused ->
@@ -23,7 +27,14 @@
 
 #include "tests/unit/harness.h"
 
-#include "drivers/storvsc_io.c"
+#include "drivers/storvsc_blk.c"
+#include "drivers/storvsc_chan.c"
+#include "drivers/storvsc_recv.c"
+#include "drivers/storvsc_req.c"
+#include "drivers/storvsc_reset.c"
+#include "drivers/storvsc_send.c"
+#include "drivers/storvsc_sync.c"
+#include "drivers/storvsc_watchdog.c"
 #include "drivers/storvsc_scan.c"
 
 /* ---- the fake VMBus and block layer ---- */
@@ -39,9 +50,17 @@ static struct {
 	uint32_t last_len, last_gpa_len;
 	uint64_t last_id;
 	/* inbound packets */
-	uint8_t in[8][512];
-	struct vmbus_pkt inp[8];
+	uint8_t in[128][512];
+	struct vmbus_pkt inp[128];
 	int nin, rd;
+	bool corrupt;               /* recv_next fails (-EIO) at packet corrupt_idx */
+	int corrupt_idx;
+	/* vmbus_chan_close: how often, and done() calls seen at CLOSECHANNEL */
+	int closes, done_at_close;
+	struct storvsc_chan *close_ch;  /* gets the closer's last callback */
+	int inits, init_err;        /* storvsc_init_protocol calls, result */
+	int add_err;                /* blk_disk_add fails with this */
+	bool xfer_hostile;          /* target claims 0xFFFFFFFF bytes moved */
 	/* block completions */
 	int done_calls, done_ok, done_err;
 	int last_status;
@@ -131,6 +150,8 @@ int vmbus_chan_recv_next(struct vmbus_channel *c, struct vmbus_ring_iter *it, vo
 	(void)c; (void)it;
 	if (FK.rd >= FK.nin)
 		return 0;
+	if (FK.corrupt && FK.rd == FK.corrupt_idx)
+		return -EIO;
 	*pkt = FK.inp[FK.rd];
 	if (pkt->data_len > bufsz)
 		return -EMSGSIZE;
@@ -155,6 +176,23 @@ int vmbus_chan_open(struct vmbus_channel *c, const struct vmbus_chan_open_args *
 	return 0;
 }
 
+/* Like vmbus' closer: a last callback while the rings exist, then
+ * CLOSECHANNEL goes out (done() calls counted at that moment). */
+void vmbus_chan_close(struct vmbus_channel *c)
+{
+	if (FK.close_ch)
+		storvsc_on_channel(c, FK.close_ch);
+	FK.closes++;
+	FK.done_at_close = FK.done_calls;
+}
+
+int storvsc_init_protocol(struct storvsc_dev *d)
+{
+	(void)d;
+	FK.inits++;
+	return FK.init_err;
+}
+
 void blk_complete(struct blk_req *r, int status)
 {
 	r->status = status;
@@ -168,6 +206,8 @@ void blk_complete(struct blk_req *r, int status)
 
 int blk_disk_add(struct blk_disk *d)
 {
+	if (FK.add_err)
+		return FK.add_err;
 	if (FK.ndisks >= 8)
 		return -ENOSPC;
 	snprintf(d->name, sizeof(d->name), "sd%d", FK.ndisks);
@@ -178,6 +218,12 @@ int blk_disk_add(struct blk_disk *d)
 void blk_disk_remove(struct blk_disk *d)
 {
 	d->gone = true;
+}
+
+/* Requests here bypass blk_submit: the disk object's own flag says it. */
+bool blk_req_stale(const struct blk_req *r)
+{
+	return r->r_disk->gone;
 }
 
 void storvsc_mark_dead(struct storvsc_dev *d)
@@ -212,6 +258,8 @@ static int setup(int nchan, uint32_t max_xfer)
 		storvsc_chan_transition(&sd->ch[k], SCH_OPEN);
 		sd->ch[k].subidx = (uint16_t)k;
 	}
+	FK.close_ch = &sd->ch[0];
+	storvsc_io_limit_ns = STORVSC_IO_LIMIT_NS;
 	lun = &sd->luns[0];
 	lun->sd = sd;
 	lun->lun = 0;
@@ -225,6 +273,9 @@ static int setup(int nchan, uint32_t max_xfer)
 
 static void teardown(void)
 {
+	storvsc_scan_fini(sd);
+	if (sd->watchdog.fn)
+		timer_stop(&sd->watchdog);
 	plat_page_free(buf, 256);
 	free(sd);
 }
@@ -541,7 +592,7 @@ static void fk_target(uint64_t id, uint64_t gpa, uint32_t len)
 		p->u.srb.u.sense_data[12] = 0x20;
 		n = 0;
 	}
-	p->u.srb.data_transfer_length = n;
+	p->u.srb.data_transfer_length = FK.xfer_hostile ? 0xFFFFFFFFu : n;
 	if (!fk_pending) {
 		fk_pending = 1;
 		wq_queue(fk_host_q, &fk_host_w);
@@ -648,6 +699,185 @@ static int t_scan_hostile_report_luns(void)
 	return 0;
 }
 
+/* ---- buffer ownership, resets, budget ---- */
+
+/* The device queue and the reset work, as storvsc_probe sets them up. */
+static void own_queue(void)
+{
+	sd->q = wq_create("storvsc_t", 4);
+	work_init(&sd->w_reset, storvsc_reset_work, "storvsc_reset");
+}
+
+static void advance(uint64_t ns)
+{
+	hosted_set_now_ns(hosted_now_ns() + ns);
+	storvsc_watchdog(&sd->watchdog);
+}
+
+/* Not answered at 30 s: logged, still in flight (the host may still write
+ * its buffer), the channel untouched; the late answer completes it. */
+static int t_io_slow_request_waits(void)
+{
+	uint64_t id;
+
+	CHECK(setup(1, 65536) == 0);
+	own_queue();
+	CHECK_EQ(submit_read(8), 0);
+	id = FK.last_id;
+	advance(STORVSC_IO_SLOW_NS + WQ_NS_PER_S);
+	CHECK_EQ(FK.done_calls, 0);
+	CHECK_EQ(sd->n_slow, 1);
+	CHECK_EQ(sd->free_top, STORVSC_MAX_REQS - 1);
+	CHECK_EQ(sd->ch[0].state, SCH_OPEN);
+	CHECK_EQ(FK.closes, 0);
+	host_reply(id, VMBUS_PKT_COMP, 64);
+	deliver();
+	CHECK_EQ(FK.done_calls, 1);
+	CHECK_EQ(FK.last_status, 0);
+	CHECK_EQ(sd->free_top, STORVSC_MAX_REQS);
+	teardown();
+	return 0;
+}
+
+/* Past the limit: the channel leaves the rotation, is closed, only then
+ * the request fails, and the channel is opened and initialised again. */
+static int t_io_limit_resets_channel(void)
+{
+	CHECK(setup(1, 65536) == 0);
+	own_queue();
+	CHECK_EQ(submit_read(8), 0);
+	advance(STORVSC_IO_LIMIT_NS + WQ_NS_PER_S);
+	CHECK_EQ(sd->ch[0].state, SCH_RESET);
+	CHECK_EQ(FK.done_calls, 0);
+	t_run_all();
+	CHECK_EQ(FK.closes, 1);
+	CHECK_EQ(FK.done_at_close, 0);
+	CHECK_EQ(FK.done_calls, 1);
+	CHECK_EQ(FK.last_status, -EIO);
+	CHECK_EQ(FK.inits, 1);
+	CHECK_EQ(sd->ch[0].state, SCH_OPEN);
+	CHECK_EQ(sd->free_top, STORVSC_MAX_REQS);
+	/* the channel serves I/O again */
+	CHECK_EQ(submit_read(8), 0);
+	host_reply(FK.last_id, VMBUS_PKT_COMP, 64);
+	deliver();
+	CHECK_EQ(FK.done_calls, 2);
+	CHECK_EQ(FK.last_status, 0);
+	teardown();
+	return 0;
+}
+
+/* Closing a channel with I/O in flight: CLOSECHANNEL before any done(); an
+ * answer drained by the closer's last callback still counts. */
+static int t_io_close_before_fail(void)
+{
+	CHECK(setup(1, 65536) == 0);
+	CHECK_EQ(submit_read(1024), 0);              /* 8 pieces in flight */
+	host_reply(FK.last_id, VMBUS_PKT_COMP, 64);
+	storvsc_chan_close(&sd->ch[0], -ENODEV);
+	CHECK_EQ(FK.closes, 1);
+	CHECK_EQ(FK.done_at_close, 0);
+	CHECK_EQ(FK.done_calls, 1);
+	CHECK_EQ(FK.last_status, -ENODEV);
+	CHECK_EQ(sd->free_top, STORVSC_MAX_REQS);
+	FK.nin = FK.rd = 0;
+	teardown();
+	return 0;
+}
+
+/* A packet the ring cannot deliver: the channel is reset (closed, then the
+ * request fails), not left with a request that can never complete. */
+static int t_io_corrupt_ring_resets(void)
+{
+	CHECK(setup(1, 65536) == 0);
+	own_queue();
+	CHECK_EQ(submit_read(8), 0);
+	host_reply(FK.last_id, VMBUS_PKT_COMP, 64);
+	FK.corrupt = true;
+	FK.corrupt_idx = 0;
+	deliver();
+	CHECK_EQ(sd->ch[0].state, SCH_RESET);
+	CHECK_EQ(FK.done_calls, 0);
+	CHECK(sd->n_bad_pkts >= 1);
+	FK.corrupt = false;
+	t_run_all();
+	CHECK_EQ(FK.closes, 1);
+	CHECK_EQ(FK.done_at_close, 0);
+	CHECK_EQ(FK.done_calls, 1);
+	CHECK_EQ(FK.last_status, -EIO);
+	CHECK_EQ(sd->ch[0].state, SCH_OPEN);
+	teardown();
+	return 0;
+}
+
+/* A host claiming more bytes than the buffer holds: the result says the
+ * buffer's length (the scan's parsers read only that much). */
+static struct storvsc_result xfer_res;
+static int xfer_err;
+static struct work xfer_w;
+
+static void xfer_work(struct work *w)
+{
+	uint8_t cdb[16];
+	uint8_t len = scsi_cdb_inquiry(cdb, false, 0, 96);
+
+	(void)w;
+	xfer_err = storvsc_scsi_sync(sd, 0, cdb, len, STORVSC_DATA_IN, buf, 96, &xfer_res);
+}
+
+static int t_io_xfer_len_clamped(void)
+{
+	CHECK(setup(1, 65536) == 0);
+	FK.lun_mask = 1;
+	FK.target = true;
+	FK.xfer_hostile = true;
+	fk_host_q = wq_create("fake_host", 1);
+	work_init(&fk_host_w, fk_host_work, "fake_host");
+	work_init(&xfer_w, xfer_work, "xfer");
+	xfer_err = 1;
+	wq_queue(wq_create("xfer", 1), &xfer_w);
+	t_run_all();
+	CHECK_EQ(xfer_err, 0);
+	CHECK_EQ(xfer_res.xfer_len, 96);
+	teardown();
+	return 0;
+}
+
+/* 100 packets in the ring: one callback handles 64 and queues itself for
+ * the rest, behind the other work of the queue. */
+static int t_io_recv_budget(void)
+{
+	CHECK(setup(1, 65536) == 0);
+	sd->event_q = wq_create("event_t", 1);
+	for (int i = 0; i < 100; i++) {
+		struct storvsc_packet *p = host_reply(0, VMBUS_PKT_DATA_INBAND, 64);
+
+		p->operation = STORVSC_OP_ENUMERATE_BUS;
+	}
+	storvsc_on_channel(FK_CHAN, &sd->ch[0]);
+	CHECK_EQ(FK.rd, STORVSC_RECV_BUDGET);
+	CHECK_EQ(sd->n_enumerate, STORVSC_RECV_BUDGET);
+	t_run_all();
+	CHECK_EQ(FK.rd, 100);
+	CHECK_EQ(sd->n_enumerate, 100);
+	FK.nin = FK.rd = 0;
+	teardown();
+	return 0;
+}
+
+/* The block layer refuses the disk: the scan reports it (so the probe does
+ * not call the controller ready), the LUN is not registered. */
+static int t_scan_blk_add_fails(void)
+{
+	CHECK(scan_setup() == 0);
+	FK.add_err = -ENOMEM;
+	CHECK_EQ(run_scan(), -ENOMEM);
+	CHECK_EQ(FK.ndisks, 0);
+	CHECK(!sd->luns[0].registered);
+	scan_teardown();
+	return 0;
+}
+
 const struct unit_test storvsc_io_tests[] = {
 	{ "storvsc_scan_rc16_fallback", t_scan_rc16_fallback, QUICK },
 	{ "storvsc_scan_rc10_saturated", t_scan_rc10_saturated, QUICK },
@@ -658,5 +888,12 @@ const struct unit_test storvsc_io_tests[] = {
 	{ "storvsc_io_split_and_bound", t_io_split_and_bound, QUICK },
 	{ "storvsc_io_rescind_fails_inflight", t_io_rescind_fails_inflight, QUICK },
 	{ "storvsc_io_fuzz", t_io_fuzz, QUICK },
+	{ "storvsc_io_slow_request_waits", t_io_slow_request_waits, QUICK },
+	{ "storvsc_io_limit_resets_channel", t_io_limit_resets_channel, QUICK },
+	{ "storvsc_io_close_before_fail", t_io_close_before_fail, QUICK },
+	{ "storvsc_io_corrupt_ring_resets", t_io_corrupt_ring_resets, QUICK },
+	{ "storvsc_io_xfer_len_clamped", t_io_xfer_len_clamped, QUICK },
+	{ "storvsc_io_recv_budget", t_io_recv_budget, QUICK },
+	{ "storvsc_scan_blk_add_fails", t_scan_blk_add_fails, QUICK },
 	{ NULL, NULL, QUICK },
 };

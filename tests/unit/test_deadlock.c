@@ -1,5 +1,6 @@
 /*
- * Deadlock reports: (a) a stall on a completion nobody will complete,
+ * Deadlock reports: (a) a stall on a completion nobody will complete (and
+ * none when the waiter has a timeout),
  * (b) the shared-queue flush deadlock (device A, going down, flushes a
  * shared queue while device B's item on it waits for A's lock) and its
  * clean per-device-queue counterpart, a flush of one's own queue, and a
@@ -23,13 +24,15 @@ static int report_has(const char *what)
 
 static struct completion never;
 static int stall_result = 1;
+static uint64_t stall_timeout = WQ_FOREVER;
 
 static void probe_fn(struct work *w)
 {
 	(void)w;
-	stall_result = completion_wait(&never, 5000 * MS);
+	stall_result = completion_wait(&never, stall_timeout);
 }
 
+/* A wait without a timeout that nothing can end: reported at once. */
 static int t_stall_completion(void)
 {
 	struct wq *q = wq_create("devX", 1);
@@ -40,17 +43,39 @@ static int t_stall_completion(void)
 	work_init(&probe, probe_fn, "devX probe");
 	wq_queue(q, &probe);
 	t_run();
-	/* Reported at once, long before the 5 s timeout. */
 	CHECK_EQ(hosted_now_ns(), 0);
 	CHECK_EQ(wq_deadlock_count(), 1);
 	CHECK(report_has("stall"));
+	CHECK(report_has("without a timeout"));
 	CHECK(report_has("item 'devX probe'"));
 	CHECK(report_has("completion 'devX offer reply'"));
 	CHECK(report_has("queue 'devX'"));
 	CHECK(report_has("not declared"));
-	/* Once per episode; the timeout still ends the wait. */
-	t_run_all();
+	/* Once per episode; completing it still ends the wait. */
+	t_run();
 	CHECK_EQ(wq_deadlock_count(), 1);
+	complete_all(&never);
+	t_run_all();
+	CHECK_EQ(stall_result, 0);
+	return 0;
+}
+
+/* A wait its timeout will end (a host that never answers) is slow, not stuck:
+ * no report, and the timeout ends it. */
+static int t_stall_not_with_timeout(void)
+{
+	struct wq *q = wq_create("devX", 1);
+	struct work probe;
+
+	stall_timeout = 5000 * MS;
+	completion_init(&never, "devX offer reply");
+	work_init(&probe, probe_fn, "devX probe");
+	wq_queue(q, &probe);
+	wq_run_once(q);              /* the probe waits */
+	CHECK(wq_idle());
+	CHECK(!wq_check_stall());
+	t_run_all();
+	CHECK_EQ(wq_deadlock_count(), 0);
 	CHECK_EQ(stall_result, -ETIMEDOUT);
 	CHECK_EQ(hosted_now_ns(), 5000 * MS);
 	return 0;
@@ -297,6 +322,7 @@ static int t_report_logged(void)
 const struct unit_test deadlock_tests[] = {
 	{ "deadlock_stall_completion", t_stall_completion, QUICK },
 	{ "deadlock_stall_not_with_irq_pending", t_stall_not_with_irq_pending, QUICK },
+	{ "deadlock_stall_not_with_timeout", t_stall_not_with_timeout, QUICK },
 	{ "deadlock_shared_queue_flush", t_shared_queue_flush_deadlock, QUICK },
 	{ "deadlock_per_device_queues_clean", t_per_device_queues_clean, QUICK },
 	{ "deadlock_self_flush", t_self_flush, QUICK },
