@@ -2,10 +2,14 @@
  * The real guest on the simulated host for the message harnesses
  * (tests/fuzz/fuzz_guest.h). The same wiring as keelsim (sim/sched.c,
  * sim/guest_keel.c), without the scheduler: the harness decides what runs.
+ * Every input starts from the state a fresh boot has: nothing of the last
+ * run (queues, disks, knobs) may leak into the next one, or a finding
+ * would depend on what ran before it.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "drivers/block.h"
 #include "drivers/echo.h"
 #include "drivers/storvsc.h"
 #include "hosted/hosted.h"
@@ -95,6 +99,7 @@ struct host *fz_guest_start(const struct fz_setup *s)
 	timer_init();
 	wq_set_deadlock_action(WQ_DEADLOCK_RECORD);
 	wq_set_may_wake(may_wake, NULL);
+	blk_reset();                    /* a run that crashed had no fz_guest_stop */
 	echo_subchannels_wanted = s->echo_subchannels;
 	echo_packets_per_channel = 2;
 	storvsc_guest_switch("disk-report=no");
@@ -106,6 +111,7 @@ struct host *fz_guest_start(const struct fz_setup *s)
 void fz_guest_stop(void)
 {
 	vmbus_fini();
+	blk_reset();                    /* the disks went with the devices */
 	storvsc_knobs_reset();
 	vmbus_legacy_single_queue = false;
 	echo_subchannels_wanted = 0;
