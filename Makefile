@@ -32,8 +32,11 @@ SOAK_TARGETS  :=
 
 MK_OWN := mk/config.mk mk/deps.mk mk/newlib.mk mk/efi.mk mk/images.mk \
 	  mk/boot-tests.mk
+# mk/fuzz.mk last: it builds on the source lists of mk/hosted.mk and mk/sim.mk.
+MK_LAST := mk/fuzz.mk
 include $(MK_OWN)
-include $(sort $(filter-out $(MK_OWN),$(wildcard mk/*.mk)))
+include $(sort $(filter-out $(MK_OWN) $(MK_LAST),$(wildcard mk/*.mk)))
+include $(MK_LAST)
 
 .PHONY: all images run run-bare test bench soak clean distclean FORCE
 FORCE:
@@ -67,7 +70,8 @@ soak: deps
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/gen $(BUILD)/*.elf $(BUILD)/*.efi \
 	       $(BUILD)/*.img $(BUILD)/*.vhdx $(BUILD)/*.vhd $(BUILD)/tests \
-	       $(BUILD)/results $(BUILD)/testhooks $(BUILD)/run
+	       $(BUILD)/results $(BUILD)/testhooks $(BUILD)/run \
+	       $(BUILD)/fuzz $(BUILD)/fuzz-obj
 
 # Also drops the cached newlib build.
 distclean:

@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""tests/fuzz/mkcorpus.py [NAME...]: write the seed corpora of the fuzz
+harnesses into tests/fuzz/corpus/NAME/ (mk/fuzz.mk, tests/fuzz/*.c).
+
+Each seed is a valid input in the harness's own format (documented at the
+top of each tests/fuzz/fuzz_NAME.c), so fuzzing starts past the first
+checks: well-formed ring packets, a GPT with correct CRCs, SynIC messages
+of a whole VMBus bring-up, SCSI answers a real target gives. The seeds are
+small and committed; finding-* files (crash reproducers) are left alone.
+"""
+import os
+import struct
+import sys
+import uuid
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def write(name, seeds):
+    d = os.path.join(HERE, "corpus", name)
+    os.makedirs(d, exist_ok=True)
+    for f in os.listdir(d):
+        if f.startswith("seed-"):
+            os.remove(os.path.join(d, f))
+    for i, (tag, data) in enumerate(seeds):
+        with open(os.path.join(d, "seed-%02d-%s" % (i, tag)), "wb") as f:
+            f.write(data)
+
+
+# ---- ring: 16-byte header + data area from the guest's read index ----
+
+def ring_pkt(ptype, payload, trans_id=1, flags=0, hdr=b"", start=0):
+    """One packet as the host writes it (descriptor, payload, pad, trailer)."""
+    off8 = (16 + len(hdr)) // 8
+    body = hdr + payload
+    total = 16 + len(body)
+    total = (total + 7) & ~7
+    desc = struct.pack("<HHHHQ", ptype, off8, total // 8, flags, trans_id)
+    pkt = desc + body
+    pkt += b"\0" * (total - len(pkt))
+    return pkt + struct.pack("<Q", start << 32)
+
+
+def ring_seed(packets, rd=0, bufsel=2, feat=1, host_read=0, pss=0):
+    data = b""
+    for p in packets:
+        data += p
+    wr = (rd + len(data)) % 8192
+    return struct.pack("<IIIBBH", wr, rd, pss, bufsel, feat, host_read) + data
+
+
+def ring_seeds():
+    inband = ring_pkt(6, b"hello ring" * 3, 7, 1)
+    comp = ring_pkt(11, bytes(range(64)), 0x1234)
+    xfer = ring_pkt(7, b"\x01\x00\x00\x00" + b"x" * 40, 3, hdr=b"\0" * 16)
+    big = ring_pkt(6, b"B" * 3000, 9)
+    return [
+        ("inband", ring_seed([inband])),
+        ("three", ring_seed([inband, comp, xfer])),
+        ("wrap", ring_seed([comp, big, inband], rd=8192 - 96)),
+        ("small-buf", ring_seed([big, comp], bufsel=0)),
+        ("pending", ring_seed([comp] * 8, rd=4096, pss=4096, host_read=100)),
+    ]
+
+
+# ---- gpt: control byte + disk image ----
+
+def gpt_disk(nblocks=16, bs=512, nparts=2, entries=4):
+    img = bytearray(nblocks * bs)
+    esz = 128
+    arr = bytearray(entries * esz)
+    esp = bytes.fromhex("28732ac11ff8d211ba4b00a0c93ec93b")
+    lin = bytes.fromhex("af3dc60f83844772 8e793d69d8477de4".replace(" ", ""))
+    first, last = 3, nblocks - 3
+    for i in range(nparts):
+        e = bytearray(esz)
+        e[0:16] = esp if i == 0 else lin
+        e[16:32] = bytes([0x40 + i]) * 16
+        s = first + i * 2
+        struct.pack_into("<QQQ", e, 32, s, s + 1, 0)
+        name = ("part%d" % i).encode("utf-16-le")
+        e[56:56 + len(name)] = name
+        arr[i * esz:(i + 1) * esz] = e
+    arr_crc = zlib.crc32(bytes(arr)) & 0xffffffff
+
+    def header(my, alt, elba):
+        h = bytearray(92)
+        h[0:8] = b"EFI PART"
+        struct.pack_into("<IIII", h, 8, 0x00010000, 92, 0, 0)
+        struct.pack_into("<QQQQ", h, 24, my, alt, first, last)
+        h[56:72] = b"\x11" * 16
+        struct.pack_into("<QIII", h, 72, elba, entries, esz, arr_crc)
+        struct.pack_into("<I", h, 16, zlib.crc32(bytes(h)) & 0xffffffff)
+        return h
+
+    img[bs:bs + 92] = header(1, nblocks - 1, 2)
+    img[2 * bs:2 * bs + len(arr)] = arr
+    belba = nblocks - 2
+    img[belba * bs:belba * bs + len(arr)] = arr
+    img[(nblocks - 1) * bs:(nblocks - 1) * bs + 92] = header(nblocks - 1, 1, belba)
+    return bytes(img)
+
+
+def gpt_seeds():
+    good = gpt_disk()
+    no_primary = bytearray(good)
+    no_primary[512:520] = b"NOT PART"
+    return [
+        ("valid", b"\0" + good),
+        ("valid-fixup", b"\3" + good),
+        ("backup-only", b"\0" + bytes(no_primary)),
+        ("four-parts", b"\3" + gpt_disk(nblocks=24, nparts=4)),
+    ]
+
+
+# ---- cmdline: the line's bytes ----
+
+def cmdline_seeds():
+    lines = [
+        "console=serial loglevel=6",
+        "console=both on_ready=poweroff test=heap vmbus=required",
+        "loglevel=9 bogus console=tv on_ready=",
+        "\tconsole=fb\r\nvmbus=auto test=",
+        " ".join("x%d=1" % i for i in range(12)),
+    ]
+    return [("line%d" % i, s.encode()) for i, s in enumerate(lines)]
+
+
+# ---- storvsc: mode byte + records (tests/fuzz/fuzz_storvsc.c) ----
+
+INQUIRY = bytes([0, 0, 6, 2, 31, 0, 0, 0x02]) + b"Msft    Virtual Disk    1.0 "
+VPD0 = bytes([0, 0, 0, 4, 0x00, 0x80, 0x83, 0xB0])
+VPD80 = bytes([0, 0x80, 0, 3]) + b"SN0"
+VPD83 = bytes([0, 0x83, 0, 12, 0x01, 0x03, 0, 8]) + bytes.fromhex("6005056789abcdef")
+VPDB0 = bytes([0, 0xB0, 0, 0x3C]) + bytes(4) + struct.pack(">I", 256) + bytes(52)
+RC16 = struct.pack(">QI", 4095, 512) + bytes([0, 0, 0x80, 0]) + bytes(16)
+RC10 = struct.pack(">II", 4095, 512)
+RLUNS = struct.pack(">II", 16, 0) + bytes(8) + bytes([0, 1]) + bytes(6)
+SENSE_UA = bytes([0x70, 0, 6, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x2A, 0x09]) + bytes(4)
+
+
+def srb_answer(data=b"", srb=1, scsi=0, sense=b""):
+    """One fake-target answer: srb, scsi, sense len, xfer u16, data len, data, sense."""
+    return (bytes([srb, scsi, len(sense)]) + struct.pack("<H", len(data)) +
+            bytes([len(data)]) + data + sense)
+
+
+def storvsc_seeds():
+    lun = [INQUIRY, VPD0, VPD80, VPD83, VPDB0, b"", RC16]
+    scan = bytes([2, 0, 15]) + srb_answer(RLUNS)
+    for _ in range(2):
+        scan += b"".join(srb_answer(x) for x in lun)
+    ua = bytes([2, 0, 15]) + srb_answer(RLUNS) + srb_answer(INQUIRY) + \
+        srb_answer(srb=0x84, scsi=2, sense=SENSE_UA) + srb_answer(RC10)
+    # mode 1: 3 reads/writes, then good completions, a duplicate, time
+    io = bytes([1, 0, 15, 2]) + bytes([0, 8, 0, 8]) + bytes([1, 16, 0, 200]) + bytes([4, 0, 1, 1])
+    for sel in range(3):
+        io += bytes([0, sel, 0, 1, 0, 0])
+    io += bytes([0x80, 0, 0, 1, 0, 0]) + bytes([4, 200]) + bytes([2, 1, 8, 11])
+    bad = bytes([1, 1, 3, 2]) + bytes([0, 8, 0, 8, 1, 0, 0, 8]) + \
+        bytes([0, 0, 0, 1, 2, 4, 0x84, 2, 18]) + bytes([0, 1, 0, 0, 0, 0]) + bytes([4, 255])
+    return [
+        ("parse-inquiry", b"\0" + INQUIRY),
+        ("parse-sense", b"\0" + bytes([0x84, 2]) + SENSE_UA),
+        ("parse-rluns", b"\0" + RLUNS),
+        ("parse-rc16", b"\0" + RC16),
+        ("parse-vpd83", b"\0" + VPD83),
+        ("scan", scan),
+        ("scan-ua", ua),
+        ("io", io),
+        ("io-bad", bad),
+    ]
+
+
+# ---- mailbox: the 512-byte mailbox, then response records ----
+
+def mailbox_header(switches=(b"echo-subchannels=2", b"disk-hash"), nsw=None):
+    mb = bytearray(512)
+    struct.pack_into("<QIIIIII", mb, 0, 0x54534f484c45454b, 1, 0x10000, 0, 1,
+                     len(switches) if nsw is None else nsw, 0)
+    for i, sw in enumerate(switches[:8]):
+        mb[256 + 32 * i:256 + 32 * i + len(sw[:32])] = sw[:32]
+    return bytes(mb)
+
+
+def mailbox_seeds():
+    honest = mailbox_header()
+    rec_ok = bytes([1]) + bytes(8)
+    stale = bytes([2]) + struct.pack("<Q", 7)
+    refused = bytes([4]) + struct.pack("<Q", 0) + bytes([1])
+    irqs = struct.pack("<QQQQ", 1 << 32, 0, 1 << 17, 1 << 63) * 2
+    return [
+        ("honest", honest),
+        ("records", honest + stale + rec_ok + refused + rec_ok * 3),
+        ("irqs", honest + rec_ok * 70 + irqs),
+        ("switches", mailbox_header([b"A" * 32] * 8, nsw=100)),
+        ("ping-wrong", honest + rec_ok + bytes([0]) + struct.pack("<Q", 99)),
+    ]
+
+
+# ---- vmbus_msg: device byte + records [ctl][len][VMBus message] ----
+
+ECHO_CLASS = uuid.UUID("9917ce35-978b-4185-9ba0-a011f15b9229").bytes_le
+STORAGE_CLASS = uuid.UUID("ba6163d9-04a1-4d29-b605-72e2ffb1dc7f").bytes_le
+FIRST_GPADL = 0x4B450001        # vmbus/connection.c starts handles at 0x4B450000
+
+
+def vmsg(msgtype, body=b""):
+    return struct.pack("<II", msgtype, 0) + body
+
+
+def version_response(ok=1, conn_id=1):
+    return vmsg(15, struct.pack("<BBHI", ok, 0, 0, conn_id) + struct.pack("<I", 0))
+
+
+def offer(cls, inst, relid, sub=0, conn=None):
+    b = bytearray(196 - 8)
+    b[0:16] = cls
+    b[16:32] = inst
+    struct.pack_into("<H", b, 180 - 8, sub)
+    struct.pack_into("<IBBHI", b, 184 - 8, relid, 0, 0, 1, relid if conn is None else conn)
+    return vmsg(1, bytes(b))
+
+
+def rec(msg, ctl=1):
+    return bytes([ctl, len(msg)]) + msg
+
+
+def vmbus_msg_seeds():
+    inst = bytes(range(16))
+    up = rec(version_response()) + rec(offer(ECHO_CLASS, inst, 1)) + rec(vmsg(4))
+    opened = up + rec(vmsg(10, struct.pack("<III", 1, FIRST_GPADL, 0))) + \
+        rec(vmsg(6, struct.pack("<III", 1, 1, 0)))
+    gone = opened + rec(vmsg(2, struct.pack("<I", 1)), ctl=3) + \
+        rec(vmsg(12, struct.pack("<I", FIRST_GPADL)), ctl=3)
+    disk = rec(version_response()) + rec(offer(STORAGE_CLASS, inst, 2)) + rec(vmsg(4)) + \
+        rec(vmsg(10, struct.pack("<III", 2, FIRST_GPADL, 0))) + \
+        rec(vmsg(6, struct.pack("<III", 2, 1, 0)))
+    refused = rec(version_response(ok=0)) + rec(version_response(), ctl=2) + \
+        rec(vmsg(17), ctl=3)
+    return [
+        ("bringup", b"\0" + up),
+        ("opened", b"\0" + opened),
+        ("rescind", b"\0" + gone),
+        ("storage", b"\1" + disk),
+        ("version-refused", b"\0" + refused),
+    ]
+
+
+# ---- msgpath: setup byte (+ scheduling and fault bytes) ----
+
+def msgpath_seeds():
+    seeds = [("setup-%02d" % b, bytes([b])) for b in range(16)]
+    # a few runs whose first host messages are spoiled in each way (fault 4,
+    # unasked sub-channel offers, has its reproducer: finding-echo-subchan-*)
+    for op in (0, 1, 2, 3, 5, 6, 7):
+        seeds.append(("fault-%d" % op, bytes([4]) + bytes([0, 160 + op, 1, 2, 3]) * 24))
+    return seeds
+
+
+GENERATORS = {
+    "ring": ring_seeds,
+    "gpt": gpt_seeds,
+    "cmdline": cmdline_seeds,
+    "storvsc": storvsc_seeds,
+    "mailbox": mailbox_seeds,
+    "vmbus_msg": vmbus_msg_seeds,
+    "msgpath": msgpath_seeds,
+}
+
+
+def main(argv):
+    names = argv[1:] or sorted(GENERATORS)
+    for n in names:
+        write(n, GENERATORS[n]())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
