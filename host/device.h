@@ -46,6 +46,13 @@ struct host_dev_ops {
 	/* Ring space freed or a timed event fired: retry pending sends. */
 	void (*tick)(struct host_dev *d, struct host_chan *c);
 	void (*destroy)(struct host_dev *d);
+	/*
+	 * Device MMIO (optional; host/host_mmio.c asks every device in turn):
+	 * return true when gpa lies in a range the device decodes, after
+	 * serving the access (*val in for writes, out for reads).
+	 */
+	bool (*mmio)(struct host_dev *d, uint64_t gpa, unsigned size, bool write,
+		     uint64_t *val);
 };
 
 struct host_dev {
@@ -91,5 +98,6 @@ bool host_dev_subchan_offers_first(const struct host_dev *d);
 /* The device types (device table in vmbus_host.c). */
 extern const struct host_dev_ops echo_dev_ops;
 extern const struct host_dev_ops storvsc_dev_ops;   /* host/storvsc_host.c */
+extern const struct host_dev_ops vpci_dev_ops;      /* host/vpci_host.c */
 
 #endif

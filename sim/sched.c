@@ -126,6 +126,16 @@ static void m_wrmsr(void *ctx, uint32_t msr, uint64_t v)
 	host_wrmsr(ctx, msr, v);
 }
 
+static uint64_t m_mmio_read(void *ctx, uint64_t gpa, unsigned size)
+{
+	return host_mmio_read(ctx, gpa, size);
+}
+
+static void m_mmio_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
+{
+	host_mmio_write(ctx, gpa, size, val);
+}
+
 static uint64_t m_hypercall(void *ctx, uint64_t c, uint64_t in, uint64_t out)
 {
 	uint64_t r = host_hypercall(ctx, c, in, out);
@@ -619,6 +629,7 @@ void sim_run_seed(const struct sim_scenario *sc, uint64_t seed, const struct sim
 {
 	static const struct host_model model = {
 		.cpuid = m_cpuid, .rdmsr = m_rdmsr, .wrmsr = m_wrmsr, .hypercall = m_hypercall,
+		.mmio_read = m_mmio_read, .mmio_write = m_mmio_write,
 	};
 	struct host_model m = model;
 	bool quiescent = false, started = false;

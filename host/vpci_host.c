@@ -1,0 +1,824 @@
+/*
+ * The simulated vPCI server (Hyper-V's PCI pass-through VSP): one virtual
+ * PCI bus per device, functions built from the scenario's parameters.
+ * docs/protocols/vpci.md: negotiation ("Versions"), D0 entry with the
+ * config window checked against the gaps and the framebuffer ("MMIO
+ * ranges"), relations (sent before the D0 completion, as OpenVMM does),
+ * resource requirements, resources assigned and released, interrupts,
+ * eject with a deadline ("Hot add and eject").
+ *
+ * Device parameters ("device vpci NAME key=value ..."):
+ *   vendor=, device=, class=0xBBSSPP, rev=, subsys=   the function's IDs
+ *   barN=SIZE[/32]     BAR N of SIZE (64-bit, using N+1, unless /32)
+ *   msix=N             MSI-X table of N entries at the start of BAR 0
+ *   functions=N        functions at slots 0..N-1 at boot (default 1)
+ *   versions=1.4,1.2   versions accepted (default 1.4 .. 1.1)
+ *   hot-add=S@T, hot-remove=S@T, eject=S@T, msi=S.K@T   timed events
+ *   eject-deadline=T   EJECTION_COMPLETE later than this is a violation (60s)
+ *   eject-rescind=no   keep the channel after the last function is ejected
+ *   eject-on-create=N  EJECT the slot while answering its Nth CREATE_INTERRUPT
+ *   relations-on-reqs=N  change the relations list (slot 1 comes and goes)
+ *                      while answering the Nth QUERY_RESOURCE_REQUIREMENTS
+ *   readd-after-eject=yes  an ejected slot comes back (new serial) at once
+ * Triggers: "on packet DEV ..." counts every request; host-side message
+ * steps are keyed by the trigger's nth.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/host_priv.h"
+#include "host/vpci_host.h"
+#include "include/hyperv/vmbus_guids.h"
+
+struct vh_event {
+	uint64_t at;
+	char kind;              /* 'a' hot-add, 'r' hot-remove, 'e' eject, 'm' msi */
+	uint8_t slot, index;
+	bool done;
+};
+
+struct vh_out {
+	struct vh_out *next;
+	uint16_t type;
+	uint64_t trans_id;
+	uint32_t len;
+	uint8_t data[];
+};
+
+struct vh_dev {
+	struct vh_proto proto;
+	struct vh_func func[VH_MAX_FUNCS];
+	uint32_t nfuncs_boot;
+	uint32_t versions[4];
+	int nversions;
+	uint32_t version;       /* 0 until negotiated */
+	bool d0;
+	uint64_t window;
+	uint32_t selected;      /* wslot in the slot-select register */
+	uint32_t next_serial;
+	struct vh_event ev[VH_MAX_EVENTS];
+	int nev;
+	uint64_t eject_deadline;
+	bool eject_rescind;
+	uint32_t eject_on_create, relations_on_reqs, reqs_seen;
+	bool readd_after_eject;
+	struct vh_out *head, **tail;
+	struct host_chan *c;
+	uint64_t msis_fired, msis_lost;
+};
+
+/* ---- parameters ---- */
+
+static int vh_u64(const char *v, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long n = strtoull(v, &end, 0);
+
+	if (!*v || n > max)
+		return -EINVAL;
+	if (*end == 'K' || *end == 'k')
+		n <<= 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		n <<= 20, end++;
+	else if (*end == 'G' || *end == 'g')
+		n <<= 30, end++;
+	if (*end)
+		return -EINVAL;
+	*out = n;
+	return 0;
+}
+
+static int vh_p_bar(struct vh_dev *v, int i, const char *val)
+{
+	char buf[32], *slash;
+	uint64_t sz;
+
+	snprintf(buf, sizeof(buf), "%s", val);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = 0;
+	if (vh_u64(buf, 1ull << 40, &sz) || sz < 4096 || (sz & (sz - 1)))
+		return -EINVAL;
+	v->proto.bar_size[i] = sz;
+	v->proto.bar64[i] = !(slash && !strcmp(slash + 1, "32"));
+	if (!v->proto.bar64[i] && sz > (1ull << 31))
+		return -EINVAL;
+	return v->proto.bar64[i] && i == VPCI_BARS - 1 ? -EINVAL : 0;
+}
+
+static int vh_p_versions(struct vh_dev *v, const char *val)
+{
+	char buf[64], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", val);
+	v->nversions = 0;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		unsigned maj, min;
+
+		if (sscanf(t, "%u.%u", &maj, &min) != 2 || v->nversions >= 4)
+			return -EINVAL;
+		v->versions[v->nversions++] = maj << 16 | min;
+	}
+	return v->nversions ? 0 : -EINVAL;
+}
+
+/* S@T (hot-add, hot-remove, eject) or S.K@T (msi) */
+static int vh_p_event(struct vh_dev *v, char kind, const char *val)
+{
+	char buf[32], *at, *dot;
+	struct vh_event *e;
+	uint64_t slot, idx = 0;
+
+	snprintf(buf, sizeof(buf), "%s", val);
+	at = strchr(buf, '@');
+	if (!at || v->nev >= VH_MAX_EVENTS)
+		return -EINVAL;
+	*at = 0;
+	dot = strchr(buf, '.');
+	if (dot) {
+		*dot = 0;
+		if (kind != 'm' || vh_u64(dot + 1, VH_MAX_INTS - 1, &idx))
+			return -EINVAL;
+	}
+	e = &v->ev[v->nev];
+	if (vh_u64(buf, VH_MAX_FUNCS - 1, &slot) || host_parse_ns(at + 1, &e->at))
+		return -EINVAL;
+	e->kind = kind;
+	e->slot = (uint8_t)slot;
+	e->index = (uint8_t)idx;
+	v->nev++;
+	return 0;
+}
+
+static int vh_param(struct host_dev *d, const char *key, const char *val)
+{
+	struct vh_dev *v = d->priv;
+	uint64_t n;
+
+	if (!strncmp(key, "bar", 3) && key[3] >= '0' && key[3] <= '5' && !key[4])
+		return vh_p_bar(v, key[3] - '0', val);
+	if (!strcmp(key, "versions"))
+		return vh_p_versions(v, val);
+	if (!strcmp(key, "hot-add"))
+		return vh_p_event(v, 'a', val);
+	if (!strcmp(key, "hot-remove"))
+		return vh_p_event(v, 'r', val);
+	if (!strcmp(key, "eject"))
+		return vh_p_event(v, 'e', val);
+	if (!strcmp(key, "msi"))
+		return vh_p_event(v, 'm', val);
+	if (!strcmp(key, "eject-deadline"))
+		return host_parse_ns(val, &v->eject_deadline);
+	if (!strcmp(key, "eject-rescind") || !strcmp(key, "readd-after-eject")) {
+		bool b = !strcmp(val, "yes");
+
+		if (!b && strcmp(val, "no"))
+			return -EINVAL;
+		*(key[0] == 'e' ? &v->eject_rescind : &v->readd_after_eject) = b;
+		return 0;
+	}
+	if (vh_u64(val, 0xFFFFFFFFull, &n))
+		return -EINVAL;
+	if (!strcmp(key, "vendor") && n <= 0xFFFF)
+		v->proto.vendor = (uint16_t)n;
+	else if (!strcmp(key, "device") && n <= 0xFFFF)
+		v->proto.device = (uint16_t)n;
+	else if (!strcmp(key, "class") && n <= 0xFFFFFF)
+		v->proto.class_code = (uint32_t)n;
+	else if (!strcmp(key, "rev") && n <= 0xFF)
+		v->proto.revision = (uint8_t)n;
+	else if (!strcmp(key, "subsys"))
+		v->proto.subsys = (uint32_t)n;
+	else if (!strcmp(key, "msix") && n <= VH_MSIX_MAX)
+		v->proto.msix = (uint32_t)n;
+	else if (!strcmp(key, "functions") && n >= 1 && n <= VH_MAX_FUNCS)
+		v->nfuncs_boot = (uint32_t)n;
+	else if (!strcmp(key, "eject-on-create"))
+		v->eject_on_create = (uint32_t)n;
+	else if (!strcmp(key, "relations-on-reqs"))
+		v->relations_on_reqs = (uint32_t)n;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int vh_init(struct host_dev *d)
+{
+	struct vh_dev *v = d->priv;
+
+	v->proto = (struct vh_proto){
+		.vendor = 0x1414, .device = 0xB111, .class_code = 0x010802, .revision = 1,
+		.subsys = 0x00011414, .bar_size = { 16384 }, .bar64 = { true }, .msix = 4,
+	};
+	v->nfuncs_boot = 1;
+	v->nversions = 4;
+	v->versions[0] = VPCI_VERSION_1_4;
+	v->versions[1] = VPCI_VERSION_1_3;
+	v->versions[2] = VPCI_VERSION_1_2;
+	v->versions[3] = VPCI_VERSION_1_1;
+	v->eject_deadline = 60ull * 1000000000ull;
+	v->eject_rescind = true;
+	v->tail = &v->head;
+	return 0;
+}
+
+/* ---- sending: a FIFO that drains as the ring has room ---- */
+
+static void vh_flush(struct vh_dev *v)
+{
+	while (v->head && v->c) {
+		struct vh_out *o = v->head;
+
+		if (host_dev_send(v->c, o->type, 0, o->trans_id, o->data, o->len) < 0)
+			return;         /* full: ticked when the guest frees space */
+		v->head = o->next;
+		if (!v->head)
+			v->tail = &v->head;
+		free(o);
+	}
+}
+
+static void vh_drop_out(struct vh_dev *v)
+{
+	while (v->head) {
+		struct vh_out *o = v->head;
+
+		v->head = o->next;
+		free(o);
+	}
+	v->tail = &v->head;
+}
+
+static void vh_send(struct vh_dev *v, uint16_t type, uint64_t trans_id, const void *p,
+		    uint32_t len)
+{
+	/* Completions are padded to 8 bytes with zeros (docs/protocols/vpci.md). */
+	uint32_t padded = (len + 7u) & ~7u;
+	struct vh_out *o = calloc(1, sizeof(*o) + padded);
+
+	if (!o)
+		return;
+	o->type = type;
+	o->trans_id = trans_id;
+	o->len = padded;
+	memcpy(o->data, p, len);
+	*v->tail = o;
+	v->tail = &o->next;
+	vh_flush(v);
+}
+
+static void vh_complete(struct vh_dev *v, const struct vmbus_pkt_desc *desc, uint32_t status,
+			uint32_t extra)
+{
+	struct vpci_status_reply r = { .status = status, .extra = extra };
+
+	if (desc->flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED)
+		vh_send(v, VMBUS_PKT_COMP, desc->trans_id, &r, sizeof(r));
+}
+
+/* The full list, in the form the version calls for. */
+static void vh_send_relations(struct vh_dev *v)
+{
+	bool two = v->version >= VPCI_VERSION_1_3;
+	uint8_t buf[8 + VH_MAX_FUNCS * sizeof(struct vpci_func_desc2)];
+	struct vpci_bus_relations h = { two ? VPCI_MSG_BUS_RELATIONS2 : VPCI_MSG_BUS_RELATIONS, 0 };
+	uint32_t off = sizeof(h), dsz = two ? 28u : 20u;
+
+	memset(buf, 0, sizeof(buf));
+	for (uint32_t s = 0; s < VH_MAX_FUNCS; s++) {
+		const struct vh_func *f = &v->func[s];
+		struct vpci_func_desc2 fd;
+
+		if (!f->present || f->ejected)
+			continue;
+		memset(&fd, 0, sizeof(fd));
+		fd.d.vendor_id = v->proto.vendor;
+		fd.d.device_id = v->proto.device;
+		fd.d.revision = v->proto.revision;
+		fd.d.prog_if = (uint8_t)v->proto.class_code;
+		fd.d.subclass = (uint8_t)(v->proto.class_code >> 8);
+		fd.d.base_class = (uint8_t)(v->proto.class_code >> 16);
+		fd.d.subsystem_id = v->proto.subsys;
+		fd.d.wslot = VPCI_WSLOT(s, 0);
+		fd.d.serial = f->serial;
+		memcpy(buf + off, &fd, dsz);
+		off += dsz;
+		h.count++;
+	}
+	memcpy(buf, &h, sizeof(h));
+	vh_send(v, VMBUS_PKT_DATA_INBAND, 0, buf, off);
+}
+
+static struct vh_func *vh_slot(struct vh_dev *v, uint32_t wslot)
+{
+	if (wslot & VPCI_WSLOT_RESERVED || VPCI_WSLOT_FN(wslot) || VPCI_WSLOT_DEV(wslot) >= VH_MAX_FUNCS)
+		return NULL;
+	return &v->func[VPCI_WSLOT_DEV(wslot)];
+}
+
+/* A live function, or a violation when the guest uses one it gave back. */
+static struct vh_func *vh_live(struct host_dev *d, uint32_t wslot, const char *what)
+{
+	struct vh_func *f = vh_slot(d->priv, wslot);
+	char why[120];
+
+	if (f && f->present && f->ejected) {
+		snprintf(why, sizeof(why), "%s for slot %u after its EJECTION_COMPLETE", what, wslot);
+		host_dev_violation(d, ((struct vh_dev *)d->priv)->c, why);
+		return NULL;
+	}
+	return f && f->present ? f : NULL;
+}
+
+static void vh_add_func(struct vh_dev *v, uint32_t s)
+{
+	vh_func_build(&v->func[s], &v->proto, v->next_serial++);
+}
+
+/* ---- eject ---- */
+
+static void vh_eject(struct host_dev *d, uint32_t s)
+{
+	struct vh_dev *v = d->priv;
+	struct vh_func *f = &v->func[s];
+	struct vpci_slot_msg m = { VPCI_MSG_EJECT, VPCI_WSLOT(s, 0) };
+
+	if (!f->present || f->ejected || f->ejecting)
+		return;
+	f->ejecting = true;
+	f->eject_at = host_now(d->h);
+	vh_send(v, VMBUS_PKT_DATA_INBAND, 0, &m, sizeof(m));
+	host_dev_tick_after(v->c, v->eject_deadline + 1);
+	host_dev_trace(d, v->c, 0xE7EC, s);
+}
+
+static void vh_ejection_complete(struct host_dev *d, const uint8_t *p, uint32_t plen)
+{
+	struct vh_dev *v = d->priv;
+	struct vpci_ejection_complete m;
+	struct vh_func *f;
+	char why[120];
+
+	if (plen < sizeof(m)) {
+		host_dev_violation(d, v->c, "short EJECTION_COMPLETE");
+		return;
+	}
+	memcpy(&m, p, sizeof(m));
+	f = vh_slot(v, m.wslot);
+	if (!f || !f->ejecting) {
+		host_dev_violation(d, v->c, "EJECTION_COMPLETE for a slot that was not ejected");
+		return;
+	}
+	if (host_now(d->h) - f->eject_at > v->eject_deadline)
+		host_dev_violation(d, v->c, "EJECTION_COMPLETE after the host's deadline");
+	if (f->nints) {
+		snprintf(why, sizeof(why), "EJECTION_COMPLETE with %d interrupt(s) not deleted",
+			 f->nints);
+		host_dev_violation(d, v->c, why);
+	}
+	f->ejecting = false;
+	f->ejected = true;
+	host_dev_trace(d, v->c, 0xE7ED, m.wslot);
+	if (v->readd_after_eject) {
+		vh_add_func(v, VPCI_WSLOT_DEV(m.wslot));
+		vh_send_relations(v);
+		return;
+	}
+	for (int s = 0; s < VH_MAX_FUNCS; s++)
+		if (v->func[s].present && !v->func[s].ejected)
+			return;
+	if (v->eject_rescind)
+		host_rescind(d->h, d->index, -1);
+}
+
+/* ---- requests ---- */
+
+static uint32_t vh_res_type(uint32_t version)
+{
+	if (version >= VPCI_VERSION_1_4)
+		return VPCI_MSG_RESOURCES_ASSIGNED3;
+	return version >= VPCI_VERSION_1_2 ? VPCI_MSG_RESOURCES_ASSIGNED2
+					   : VPCI_MSG_RESOURCES_ASSIGNED;
+}
+
+static uint32_t vh_int_type(uint32_t version)
+{
+	if (version >= VPCI_VERSION_1_4)
+		return VPCI_MSG_CREATE_INTERRUPT3;
+	return version >= VPCI_VERSION_1_2 ? VPCI_MSG_CREATE_INTERRUPT2
+					   : VPCI_MSG_CREATE_INTERRUPT;
+}
+
+static void vh_version(struct vh_dev *v, const struct vmbus_pkt_desc *desc, const uint8_t *p,
+		       uint32_t plen)
+{
+	struct vpci_query_version q;
+
+	memcpy(&q, p, plen < sizeof(q) ? plen : sizeof(q));
+	for (int i = 0; plen >= sizeof(q) && i < v->nversions; i++)
+		if (v->versions[i] == q.version) {
+			v->version = q.version;
+			vh_complete(v, desc, VPCI_STATUS_SUCCESS, q.version);
+			return;
+		}
+	vh_complete(v, desc, VPCI_STATUS_REVISION_MISMATCH, v->versions[0]);
+}
+
+/* The window: 2 pages, page aligned, inside a gap, clear of the framebuffer. */
+static bool vh_window_ok(uint64_t b)
+{
+	bool low = b >= VH_LOW_GAP_BASE && b + VPCI_CFG_WINDOW_SIZE <= VH_LOW_GAP_BASE + VH_LOW_GAP_SIZE;
+	bool high = b >= VH_HIGH_GAP_BASE &&
+		    b + VPCI_CFG_WINDOW_SIZE <= VH_HIGH_GAP_BASE + VH_HIGH_GAP_SIZE;
+	bool fb = b < VH_FB_BASE + VH_FB_SIZE && b + VPCI_CFG_WINDOW_SIZE > VH_FB_BASE;
+
+	return !(b & 4095) && (low || high) && !fb;
+}
+
+static void vh_d0_entry(struct host_dev *d, const struct vmbus_pkt_desc *desc, const uint8_t *p,
+			uint32_t plen)
+{
+	struct vh_dev *v = d->priv;
+	struct vpci_d0_entry m;
+
+	if (plen < sizeof(m)) {
+		host_dev_violation(d, v->c, "short FDO_D0_ENTRY");
+		return;
+	}
+	memcpy(&m, p, sizeof(m));
+	if (!vh_window_ok(m.mmio_base)) {
+		vh_complete(v, desc, VPCI_STATUS_BAD_DATA, 0);
+		return;
+	}
+	v->window = m.mmio_base;
+	v->d0 = true;
+	vh_send_relations(v);                 /* the list first, then the completion */
+	vh_complete(v, desc, VPCI_STATUS_SUCCESS, 0);
+}
+
+static void vh_resource_reqs(struct host_dev *d, const struct vmbus_pkt_desc *desc,
+			     const uint8_t *p, uint32_t plen)
+{
+	struct vh_dev *v = d->priv;
+	struct vpci_resource_reqs_reply r = { .status = VPCI_STATUS_BAD_DATA };
+	struct vpci_slot_msg m;
+	struct vh_func *f;
+
+	memcpy(&m, p, plen < sizeof(m) ? plen : sizeof(m));
+	f = plen >= sizeof(m) ? vh_live(d, m.wslot, "QUERY_RESOURCE_REQUIREMENTS") : NULL;
+	if (f) {
+		r.status = VPCI_STATUS_SUCCESS;
+		memcpy(r.bar_mask, f->bar_mask, sizeof(r.bar_mask));
+	}
+	if (++v->reqs_seen == v->relations_on_reqs) {
+		/* The list changes while the guest still surveys the last one. */
+		if (v->func[1].present)
+			v->func[1].present = false;
+		else
+			vh_add_func(v, 1);
+		vh_send_relations(v);
+	}
+	if (desc->flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED)
+		vh_send(v, VMBUS_PKT_COMP, desc->trans_id, &r, sizeof(r));
+}
+
+static void vh_resources(struct host_dev *d, const struct vmbus_pkt_desc *desc, uint32_t type,
+			 const uint8_t *p, uint32_t plen)
+{
+	struct vh_dev *v = d->priv;
+	static const uint32_t slot_len[] = { 16, 72, 80 };
+	uint32_t form = type == VPCI_MSG_RESOURCES_ASSIGNED ? 0 :
+			type == VPCI_MSG_RESOURCES_ASSIGNED2 ? 1 : 2;
+	struct vpci_resources_assigned m;
+	uint8_t reply[136];
+	struct vh_func *f;
+
+	if (type != vh_res_type(v->version)) {
+		host_dev_violation(d, v->c, "RESOURCES_ASSIGNED form does not match the version");
+		return;
+	}
+	if (plen < VPCI_RES_ASSIGNED_LEN(slot_len[form])) {
+		host_dev_violation(d, v->c, "RESOURCES_ASSIGNED without room for one MSI resource");
+		return;
+	}
+	memset(&m, 0, sizeof(m));
+	memcpy(&m, p, plen < sizeof(m) ? plen : sizeof(m));
+	f = vh_live(d, m.wslot, "RESOURCES_ASSIGNED");
+	memset(reply, 0, sizeof(reply));
+	((uint32_t *)(void *)reply)[0] = f ? VPCI_STATUS_SUCCESS : VPCI_STATUS_BAD_DATA;
+	((uint32_t *)(void *)reply)[1] = m.wslot;
+	if (f)
+		f->assigned = true;
+	if (desc->flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED)
+		vh_send(v, VMBUS_PKT_COMP, desc->trans_id, reply, sizeof(reply));
+}
+
+static void vh_released(struct host_dev *d, const struct vmbus_pkt_desc *desc,
+			const uint8_t *p, uint32_t plen)
+{
+	struct vh_dev *v = d->priv;
+	struct vpci_slot_msg m;
+	struct vh_func *f;
+
+	if (plen < sizeof(m)) {
+		host_dev_violation(d, v->c, "short RESOURCES_RELEASED");
+		return;
+	}
+	memcpy(&m, p, sizeof(m));
+	f = vh_slot(v, m.wslot);
+	if (f && f->present) {
+		f->assigned = false;
+		f->nints = 0;
+		f->command = 0;
+	}
+	vh_complete(v, desc, VPCI_STATUS_SUCCESS, 0);
+}
+
+static void vh_create_int(struct host_dev *d, const struct vmbus_pkt_desc *desc, uint32_t type,
+			  const uint8_t *p, uint32_t plen)
+{
+	struct vh_dev *v = d->priv;
+	static const uint32_t lens[] = { VPCI_CREATE_INT_LEN1, VPCI_CREATE_INT_LEN2,
+					 VPCI_CREATE_INT_LEN3 };
+	uint32_t form = type == VPCI_MSG_CREATE_INTERRUPT ? 0 :
+			type == VPCI_MSG_CREATE_INTERRUPT2 ? 1 : 2;
+	struct vpci_create_interrupt m;
+	struct vpci_create_interrupt_reply r = { .status = VPCI_STATUS_BAD_DATA };
+	uint32_t vector, count;
+	struct vh_func *f;
+
+	if (type != vh_int_type(v->version) || plen < lens[form]) {
+		host_dev_violation(d, v->c, "CREATE_INTERRUPT form or length does not match the version");
+		return;
+	}
+	memset(&m, 0, sizeof(m));
+	memcpy(&m, p, lens[form]);
+	vector = form == 2 ? m.d.v3.vector : form == 1 ? m.d.v2.vector : m.d.v1.vector;
+	count = form == 2 ? m.d.v3.vector_count : form == 1 ? m.d.v2.vector_count
+							    : m.d.v1.vector_count;
+	f = vh_live(d, m.wslot, "CREATE_INTERRUPT");
+	if (f && f->assigned && count >= 1 && count <= 32 && vector >= 32 && vector < 256 &&
+	    f->nints < VH_MAX_INTS) {
+		struct vh_int *in = &f->ints[f->nints++];
+
+		in->vector = vector;
+		in->address = 0xFEE00000ull;
+		in->data = vector;
+		r.status = VPCI_STATUS_SUCCESS;
+		r.msi.vector_count = 1;
+		r.msi.address = in->address;
+		r.msi.data = in->data;
+	}
+	if (f && ++f->creates == v->eject_on_create)
+		vh_eject(d, VPCI_WSLOT_DEV(m.wslot));    /* EJECT overtakes the reply */
+	vh_send(v, VMBUS_PKT_COMP, desc->trans_id, &r, sizeof(r));
+}
+
+static void vh_delete_int(struct host_dev *d, const struct vmbus_pkt_desc *desc,
+			  const uint8_t *p, uint32_t plen)
+{
+	struct vh_dev *v = d->priv;
+	struct vpci_delete_interrupt m;
+	struct vh_func *f;
+
+	if (plen < sizeof(m)) {
+		host_dev_violation(d, v->c, "short DELETE_INTERRUPT");
+		return;
+	}
+	memcpy(&m, p, sizeof(m));
+	f = vh_live(d, m.wslot, "DELETE_INTERRUPT");
+	for (int i = 0; f && i < f->nints; i++)
+		if (f->ints[i].address == m.msi.address && f->ints[i].data == m.msi.data) {
+			f->ints[i] = f->ints[--f->nints];
+			vh_complete(v, desc, VPCI_STATUS_SUCCESS, 0);
+			return;
+		}
+	if (f)
+		host_dev_violation(d, v->c, "DELETE_INTERRUPT of an interrupt the host did not create");
+}
+
+static void vh_packet(struct host_dev *d, struct host_chan *c, const struct vmbus_pkt_desc *desc,
+		      const uint8_t *pkt, uint32_t len)
+{
+	struct vh_dev *v = d->priv;
+	const uint8_t *p = pkt + desc->offset8 * 8u;
+	uint32_t plen = len - desc->offset8 * 8u, type;
+	uint64_t arg = 0;
+	int act;
+
+	if (desc->type == VMBUS_PKT_COMP)
+		return;                 /* the guest never owes us completions */
+	if (desc->type != VMBUS_PKT_DATA_INBAND || plen < 4) {
+		host_dev_violation(d, c, "vPCI: not an in-band message of at least 4 bytes");
+		return;
+	}
+	memcpy(&type, p, 4);
+	act = host_dev_trigger(d, c, HOST_STEP_PACKET, &arg);
+	if (act == HTA_DROP || act == HTA_NEVER_ANSWER)
+		return;
+	if (act == HTA_RESCIND) {
+		host_rescind(d->h, d->index, -1);
+		return;
+	}
+	if (!v->version && type != VPCI_MSG_QUERY_PROTOCOL_VERSION) {
+		host_dev_violation(d, c, "vPCI message before the version was negotiated");
+		return;
+	}
+	switch (type) {
+	case VPCI_MSG_QUERY_PROTOCOL_VERSION: vh_version(v, desc, p, plen); break;
+	case VPCI_MSG_FDO_D0_ENTRY: vh_d0_entry(d, desc, p, plen); break;
+	case VPCI_MSG_FDO_D0_EXIT:
+		v->d0 = false;
+		vh_complete(v, desc, VPCI_STATUS_SUCCESS, 0);
+		break;
+	case VPCI_MSG_QUERY_BUS_RELATIONS:
+		vh_send_relations(v);
+		vh_complete(v, desc, VPCI_STATUS_SUCCESS, 0);
+		break;
+	case VPCI_MSG_QUERY_RESOURCE_REQS: vh_resource_reqs(d, desc, p, plen); break;
+	case VPCI_MSG_RESOURCES_ASSIGNED:
+	case VPCI_MSG_RESOURCES_ASSIGNED2:
+	case VPCI_MSG_RESOURCES_ASSIGNED3: vh_resources(d, desc, type, p, plen); break;
+	case VPCI_MSG_RESOURCES_RELEASED: vh_released(d, desc, p, plen); break;
+	case VPCI_MSG_CREATE_INTERRUPT:
+	case VPCI_MSG_CREATE_INTERRUPT2:
+	case VPCI_MSG_CREATE_INTERRUPT3: vh_create_int(d, desc, type, p, plen); break;
+	case VPCI_MSG_DELETE_INTERRUPT: vh_delete_int(d, desc, p, plen); break;
+	case VPCI_MSG_EJECTION_COMPLETE: vh_ejection_complete(d, p, plen); break;
+	default:
+		vh_complete(v, desc, VPCI_STATUS_BAD_DATA, 0);
+		break;
+	}
+}
+
+/* ---- timed events and MSI delivery ---- */
+
+/* The function raises MSI-X entry K: it sends what its table holds; the
+ * interrupt reaches the guest only if that is an interrupt the host created. */
+static void vh_fire_msi(struct host_dev *d, struct vh_func *f, uint32_t k)
+{
+	struct vh_dev *v = d->priv;
+	uint32_t lo, hi, data, ctl;
+
+	if (k >= v->proto.msix || !(f->msix_ctrl & PCI_MSIX_CTRL_ENABLE) ||
+	    (f->msix_ctrl & PCI_MSIX_CTRL_MASKALL)) {
+		v->msis_lost++;
+		return;
+	}
+	memcpy(&lo, &f->msix_table[k][0], 4);
+	memcpy(&hi, &f->msix_table[k][4], 4);
+	memcpy(&data, &f->msix_table[k][8], 4);
+	memcpy(&ctl, &f->msix_table[k][12], 4);
+	for (int i = 0; !(ctl & 1) && i < f->nints; i++)
+		if (f->ints[i].address == ((uint64_t)hi << 32 | lo) && f->ints[i].data == data) {
+			v->msis_fired++;
+			d->h->env.raise_irq(d->h->env.ctx, (int)f->ints[i].vector);
+			return;
+		}
+	v->msis_lost++;
+}
+
+static void vh_tick(struct host_dev *d, struct host_chan *c)
+{
+	struct vh_dev *v = d->priv;
+	uint64_t now = host_now(d->h), next = 0;
+	bool changed = false;
+
+	for (int i = 0; v->d0 && i < v->nev; i++) {
+		struct vh_event *e = &v->ev[i];
+		struct vh_func *f = &v->func[e->slot];
+
+		if (e->done)
+			continue;
+		if (e->at > now) {
+			next = !next || e->at < next ? e->at : next;
+			continue;
+		}
+		e->done = true;
+		if (e->kind == 'a' && (!f->present || f->ejected)) {
+			vh_add_func(v, e->slot);
+			changed = true;
+		} else if (e->kind == 'r' && f->present) {
+			f->present = false;
+			changed = true;
+		} else if (e->kind == 'e') {
+			vh_eject(d, e->slot);
+		} else if (e->kind == 'm' && f->present && !f->ejected) {
+			vh_fire_msi(d, f, e->index);
+		}
+	}
+	if (changed)
+		vh_send_relations(v);
+	for (int s = 0; s < VH_MAX_FUNCS; s++)
+		if (v->func[s].ejecting && now - v->func[s].eject_at > v->eject_deadline)
+			host_dev_violation(d, c, "no EJECTION_COMPLETE within the host's deadline");
+	if (next)
+		host_dev_tick_after(c, next - now);
+	vh_flush(v);
+}
+
+/* ---- channel life cycle ---- */
+
+static uint32_t vh_open(struct host_dev *d, struct host_chan *c)
+{
+	struct vh_dev *v = d->priv;
+
+	v->c = c;
+	v->version = 0;
+	v->d0 = false;
+	vh_drop_out(v);
+	memset(v->func, 0, sizeof(v->func));
+	for (uint32_t s = 0; s < v->nfuncs_boot; s++)
+		vh_add_func(v, s);
+	for (int i = 0; i < v->nev; i++)
+		v->ev[i].done = false;
+	host_dev_tick_after(c, 0);
+	return 0;
+}
+
+static void vh_close(struct host_dev *d, struct host_chan *c)
+{
+	struct vh_dev *v = d->priv;
+
+	(void)c;
+	vh_drop_out(v);
+	v->c = NULL;
+	v->d0 = false;
+	/* A revoked bus: its functions are gone, eject deadlines with them. */
+	for (int s = 0; s < VH_MAX_FUNCS; s++)
+		v->func[s].ejecting = false;
+}
+
+static void vh_destroy(struct host_dev *d)
+{
+	vh_drop_out(d->priv);
+}
+
+/* ---- MMIO: the config window and the functions' BARs ---- */
+
+static bool vh_mmio_window(struct host_dev *d, uint64_t off, unsigned size, bool write,
+			   uint64_t *val)
+{
+	struct vh_dev *v = d->priv;
+	struct vh_func *f;
+
+	if (off < VPCI_CFG_SPACE) {
+		if (off != VPCI_CFG_SLOT_SELECT || size != 4 || !write)
+			host_dev_violation(d, v->c, "config window: slot select takes 4-byte writes only");
+		else
+			v->selected = (uint32_t)*val;
+		return true;
+	}
+	off -= VPCI_CFG_SPACE;
+	if ((off & 4095) + size > 4096) {
+		host_dev_violation(d, v->c, "config window: access crosses the page");
+		return true;
+	}
+	f = vh_live(d, v->selected, "config access");
+	if (!f) {
+		*val = ~0ull;           /* empty slot */
+		return true;
+	}
+	if (write)
+		vh_cfg_write(f, &v->proto, (uint32_t)off, size, (uint32_t)*val);
+	else
+		*val = vh_cfg_read(f, &v->proto, (uint32_t)off, size);
+	return true;
+}
+
+static bool vh_mmio(struct host_dev *d, uint64_t gpa, unsigned size, bool write, uint64_t *val)
+{
+	struct vh_dev *v = d->priv;
+
+	if (!v->d0 || !v->c)
+		return false;
+	if (gpa >= v->window && gpa < v->window + VPCI_CFG_WINDOW_SIZE)
+		return vh_mmio_window(d, gpa - v->window, size, write, val);
+	for (int s = 0; s < VH_MAX_FUNCS; s++) {
+		struct vh_func *f = &v->func[s];
+		uint64_t a = f->present && !f->ejected ? vh_bar_addr(f, 0) : 0;
+
+		if (a && gpa >= a && gpa < a + vh_bar_size(f, 0)) {
+			if (!vh_msix_access(f, &v->proto, gpa - a, size, write, val) && !write)
+				*val = 0;
+			return true;
+		}
+	}
+	return false;
+}
+
+const struct host_dev_ops vpci_dev_ops = {
+	.type = "vpci",
+	.class_guid = VMBUS_CLASS_VPCI,
+	.priv_size = sizeof(struct vh_dev),
+	.init = vh_init,
+	.param = vh_param,
+	.on_open = vh_open,
+	.on_packet = vh_packet,
+	.on_close = vh_close,
+	.tick = vh_tick,
+	.destroy = vh_destroy,
+	.mmio = vh_mmio,
+};
