@@ -380,6 +380,7 @@ void host_set_insufficient_buffers(struct host *h, uint32_t n)
 static const struct host_dev_ops *const dev_types[] = {
 	&echo_dev_ops,
 	&storvsc_dev_ops,
+	&vpci_dev_ops,
 };
 
 int host_device_add(struct host *h, const char *type, const char *name)

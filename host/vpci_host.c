@@ -456,6 +456,7 @@ static void vh_d0_entry(struct host_dev *d, const struct vmbus_pkt_desc *desc, c
 	v->d0 = true;
 	vh_send_relations(v);                 /* the list first, then the completion */
 	vh_complete(v, desc, VPCI_STATUS_SUCCESS, 0);
+	host_dev_tick_after(v->c, 0);         /* timed events count from here */
 }
 
 static void vh_resource_reqs(struct host_dev *d, const struct vmbus_pkt_desc *desc,

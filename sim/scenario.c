@@ -146,6 +146,8 @@ static const struct { const char *name; int kind; int nargs; } expect_kinds[] = 
 	{ "masked-signals", SE_MASKED_SIGNALS, 2 },
 	{ "no-hang", SE_NO_HANG, 0 },
 	{ "no-violation", SE_NO_VIOLATION, 0 },
+	{ "pci", SE_PCI, 0 },
+	{ "no-pci", SE_NO_PCI, 0 },
 };
 
 /* ---- statements ---- */
@@ -171,7 +173,7 @@ static int st_device(struct ctx *c, char **t, int n)
 				return err(c, "bad count '%s'", eq + 1);
 			continue;
 		}
-		if (base.nparams >= 8)
+		if (base.nparams >= SIM_MAX_DEV_PARAMS)
 			return err(c, "too many device parameters%s", "");
 		snprintf(base.keys[base.nparams], 24, "%s", t[i]);
 		if (strlen(eq + 1) >= sizeof(base.vals[0]))
@@ -338,6 +340,10 @@ static int st_expect(struct ctx *c, char **t, int n)
 			return err(c, "expect %s N", t[1]);
 		i = 3;
 		break;
+	case SE_PCI: case SE_NO_PCI:
+		if (n < 3)
+			return err(c, "expect %s TEXT", t[1]);
+		/* fall through: the rest of the line is the text */
 	case SE_VIOLATION:
 		/* the rest of the line: a substring the violation must contain */
 		for (int k = 2; k < n; k++) {

@@ -563,6 +563,18 @@ static void check_expect(const struct sim_expect *e, bool quiescent)
 	case SE_NO_HANG:
 	case SE_NO_VIOLATION:
 		break;                          /* checked for every run */
+	case SE_PCI:
+	case SE_NO_PCI: {
+		static char list[8192];
+
+		list[0] = 0;
+		if (S.g->pci_list)
+			S.g->pci_list(list, sizeof(list));
+		if ((e->kind == SE_PCI) != (strstr(list, e->text) != NULL))
+			fail("line %d: the PCI listing %s \"%s\":\n%s", e->line,
+			     e->kind == SE_PCI ? "lacks" : "holds", e->text, list);
+		break;
+	}
 	case SE_TRIGGERED:
 		for (int i = 0; i < S.sc->ntrigs; i++)
 			if (!host_trigger_fired(S.h, S.trig_index[i]))

@@ -67,11 +67,14 @@ static inline uint32_t sim_rng_below(struct sim_rng *r, uint32_t n)
 #define SIM_MAX_EXPECTS  64
 #define SIM_MAX_PARAMS   16
 
+/* key=value parameters per device line (a vPCI function takes many). */
+#define SIM_MAX_DEV_PARAMS 16
+
 struct sim_devspec {
 	char type[16];
 	char name[32];
-	char keys[8][24];
-	char vals[8][128];     /* values may be file paths */
+	char keys[SIM_MAX_DEV_PARAMS][24];
+	char vals[SIM_MAX_DEV_PARAMS][128];     /* values may be file paths */
 	int nparams;
 };
 
@@ -118,12 +121,14 @@ enum sim_expect_kind {
 	SE_MASKED_SIGNALS, /* dev's channels signalled the host at most num times while masked */
 	SE_NO_HANG,        /* (always checked) no deadlock report, nothing stuck */
 	SE_NO_VIOLATION,   /* (always checked unless `expect violation`) */
+	SE_PCI,            /* the guest's PCI listing holds text */
+	SE_NO_PCI,         /* the guest's PCI listing does not hold text */
 };
 
 struct sim_expect {
 	int kind;
 	char dev[32];
-	char text[96];           /* expect violation TEXT: a substring of the report */
+	char text[96];           /* expect violation / pci TEXT: a substring */
 	uint64_t by;
 	uint64_t num;
 	int line;
@@ -204,6 +209,8 @@ struct sim_guest_ops {
 	const char *(*deadlock_report)(void);
 	bool (*stall_check)(void);
 	uint64_t (*next_deadline)(void);
+	/* The guest's PCI listing (lspci-style) into buf; NULL: no PCI. */
+	size_t (*pci_list)(char *buf, size_t cap);
 };
 
 extern const struct sim_guest_ops sim_guest_keel;

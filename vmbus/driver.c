@@ -20,10 +20,12 @@
 
 extern const struct vmbus_driver echo_driver;
 extern const struct vmbus_driver storvsc_driver;     /* drivers/storvsc.c */
+extern const struct vmbus_driver vpci_driver;        /* drivers/vpci.c */
 
 const struct vmbus_driver *const vmbus_drivers[] = {
 	&echo_driver,
 	&storvsc_driver,
+	&vpci_driver,
 };
 const unsigned vmbus_ndrivers = sizeof(vmbus_drivers) / sizeof(vmbus_drivers[0]);
 
