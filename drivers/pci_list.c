@@ -77,8 +77,10 @@ static void pci_list_one(struct pci_out *o, struct pci_func *f)
 		out(o, "\tKernel driver in use: %s\n", f->drv->name);
 	else if (f->drv)
 		out(o, "\tKernel driver: %s (%s)\n", f->drv->name, pci_func_state_name(f->state));
+	else if (f->state == PF_NO_DRIVER)
+		out(o, "\tno driver\n");
 	else
-		out(o, "\tno driver (%s)\n", pci_func_state_name(f->state));
+		out(o, "\tno driver yet (%s)\n", pci_func_state_name(f->state));
 }
 
 size_t pci_list_format(char *buf, size_t cap)

@@ -529,6 +529,14 @@ static void vh_released(struct host_dev *d, const struct vmbus_pkt_desc *desc,
 	}
 	memcpy(&m, p, sizeof(m));
 	f = vh_slot(v, m.wslot);
+	if (f && f->present && f->nints) {
+		char why[120];
+
+		/* Keel deletes every interrupt before it gives the resources back. */
+		snprintf(why, sizeof(why), "RESOURCES_RELEASED with %d interrupt(s) not deleted",
+			 f->nints);
+		host_dev_violation(d, v->c, why);
+	}
 	if (f && f->present) {
 		f->assigned = false;
 		f->nints = 0;
@@ -572,8 +580,10 @@ static void vh_create_int(struct host_dev *d, const struct vmbus_pkt_desc *desc,
 		r.msi.address = in->address;
 		r.msi.data = in->data;
 	}
-	if (f && ++f->creates == v->eject_on_create)
+	if (f && ++f->creates == v->eject_on_create) {
+		v->eject_on_create = 0;                 /* once per run */
 		vh_eject(d, VPCI_WSLOT_DEV(m.wslot));    /* EJECT overtakes the reply */
+	}
 	vh_send(v, VMBUS_PKT_COMP, desc->trans_id, &r, sizeof(r));
 }
 
