@@ -37,6 +37,7 @@ extern const struct unit_test storvsc_lib_tests[]; /* storvsc_lib_test.c: crc32,
 extern const struct unit_test gpt_tests[];       /* gpt_test.c */
 extern const struct unit_test storvsc_io_tests[]; /* storvsc_io_test.c */
 extern const struct unit_test block_tests[];     /* block_test.c */
+extern const struct unit_test vpci_tests[];      /* vpci_parse_test.c */
 
 #define MS (1000ull * 1000ull)
 

@@ -23,6 +23,7 @@
 static const struct unit_test *const suites[] = {
 	wq_tests, sync_tests, timer_tests, deadlock_tests, hosted_tests, vmbus_tests,
 	storvsc_tests, storvsc_lib_tests, gpt_tests, storvsc_io_tests, block_tests,
+	vpci_tests,
 };
 
 int t_events[64];
