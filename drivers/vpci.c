@@ -227,6 +227,14 @@ static void vpci_bus_destroy(struct vpci_bus *b)
 	free(b);
 }
 
+static bool vpci_domain_used(uint16_t d)
+{
+	for (struct vpci_bus *o = vpci_buses; o; o = o->next_bus)
+		if (o->domain == d)
+			return true;
+	return false;
+}
+
 static struct vpci_bus *vpci_bus_new(struct vmbus_device *dev)
 {
 	struct vpci_bus *b = calloc(1, sizeof(*b));
@@ -237,10 +245,11 @@ static struct vpci_bus *vpci_bus_new(struct vmbus_device *dev)
 	b->dev = dev;
 	b->c = vmbus_device_channel(dev);
 	inst = &vmbus_chan_offer(b->c)->if_instance;
-	/* Linux hv_pci_probe: the domain from the instance; 0 is Gen1's PCI. */
+	/* Linux hv_pci_probe: the domain from the instance; 0 is Gen1's PCI;
+	 * a domain in use moves to the next free one. */
 	b->domain = (uint16_t)(inst->b[5] << 8 | inst->b[4]);
-	if (!b->domain)
-		b->domain = 1;
+	while (!b->domain || vpci_domain_used(b->domain))
+		b->domain++;
 	kmutex_init(&b->cfg_lock, "vpci_cfg");
 	kmutex_init(&b->state_lock, "vpci_state");
 	waitq_init(&b->wait, "vpci");
