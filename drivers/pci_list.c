@@ -46,11 +46,9 @@ static const char *pci_size_unit(uint64_t size, uint64_t *v)
 
 static void pci_list_one(struct pci_out *o, struct pci_func *f)
 {
-	out(o, "%04x:%02x:%02x.%u Class %06x: Device %04x:%04x (rev %02x)\n", f->domain,
-	    f->bus, f->devfn >> 3, f->devfn & 7u, f->class_code, f->vendor, f->device,
-	    f->revision);
-	out(o, "\tSubsystem: %04x:%04x, serial %u\n", f->subsys & 0xFFFF, f->subsys >> 16,
-	    f->serial);
+	out(o, "%04x:%02x:%02x.%u Class %06x: Device %04x:%04x (rev %02x) serial %u\n",
+	    f->domain, f->bus, f->devfn >> 3, f->devfn & 7u, f->class_code, f->vendor, f->device,
+	    f->revision, f->serial);
 	for (int i = 0; i < PCI_BARS; i++) {
 		uint64_t v;
 		const char *u;

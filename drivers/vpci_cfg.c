@@ -9,6 +9,8 @@
  * A read of vendor 0xFFFF means the function is gone (surprise removal);
  * callers check it where it matters.
  */
+#include <string.h>
+
 #include "drivers/vpci.h"
 #include "kernel/log.h"
 
@@ -29,24 +31,17 @@ static bool vpci_cfg_emulated(const struct vpci_func *vf, uint32_t off, unsigned
 			      uint32_t *val)
 {
 	const struct vpci_func_desc *d = &vf->desc.d;
-	uint8_t hdr[0x40] = { 0 };
-	uint32_t class_rev = d->revision | (uint32_t)d->prog_if << 8 |
-			     (uint32_t)d->subclass << 16 | (uint32_t)d->base_class << 24;
+	uint32_t reg;
 
-	if (!(off < 4 || (off >= 8 && off < 0x0C) || (off >= 0x2C && off < 0x34) ||
-	      (off >= 0x3C && off < 0x3E)))
-		return false;
-	hdr[0] = (uint8_t)d->vendor_id;
-	hdr[1] = (uint8_t)(d->vendor_id >> 8);
-	hdr[2] = (uint8_t)d->device_id;
-	hdr[3] = (uint8_t)(d->device_id >> 8);
-	for (int i = 0; i < 4; i++) {
-		hdr[8 + i] = (uint8_t)(class_rev >> (8 * i));
-		hdr[0x2C + i] = (uint8_t)(d->subsystem_id >> (8 * i));
+	switch (off & ~3u) {
+	case 0x00: reg = d->vendor_id | (uint32_t)d->device_id << 16; break;
+	case 0x08: memcpy(&reg, &d->revision, 4); break;   /* rev, prog-if, sub, base */
+	case 0x2C: reg = d->subsystem_id; break;
+	case 0x30: case 0x3C: reg = 0; break;              /* no ROM, no INTx */
+	default: return false;
 	}
-	*val = 0;
-	for (unsigned i = 0; i < size && off + i < sizeof(hdr); i++)
-		*val |= (uint32_t)hdr[off + i] << (8 * i);
+	reg >>= (off & 3u) * 8;
+	*val = size >= 4 ? reg : reg & ((1u << (size * 8)) - 1);
 	return true;
 }
 

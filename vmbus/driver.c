@@ -20,12 +20,16 @@
 
 extern const struct vmbus_driver echo_driver;
 extern const struct vmbus_driver storvsc_driver;     /* drivers/storvsc.c */
-extern const struct vmbus_driver vpci_driver;        /* drivers/vpci.c */
+#ifndef KEEL_NO_VPCI
+extern const struct vmbus_driver vpci_driver;        /* drivers/vpci.c (mk/efi.mk KEEL_VPCI) */
+#endif
 
 const struct vmbus_driver *const vmbus_drivers[] = {
 	&echo_driver,
 	&storvsc_driver,
+#ifndef KEEL_NO_VPCI
 	&vpci_driver,
+#endif
 };
 const unsigned vmbus_ndrivers = sizeof(vmbus_drivers) / sizeof(vmbus_drivers[0]);
 
