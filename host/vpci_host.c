@@ -41,6 +41,7 @@ struct vh_event {
 
 struct vh_out {
 	struct vh_out *next;
+	uint64_t due;
 	uint16_t type;
 	uint64_t trans_id;
 	uint32_t len;
@@ -67,6 +68,10 @@ struct vh_dev {
 	struct vh_out *head, **tail;
 	struct host_chan *c;
 	uint64_t msis_fired, msis_lost;
+	/* answer shaping of the trigger on the packet being handled */
+	uint64_t ans_delay;
+	bool ans_status_set;
+	uint32_t ans_status;
 };
 
 /* ---- parameters ---- */
@@ -226,11 +231,18 @@ static int vh_init(struct host_dev *d)
 
 /* ---- sending: a FIFO that drains as the ring has room ---- */
 
-static void vh_flush(struct vh_dev *v)
+static void vh_flush(struct host_dev *d)
 {
+	struct vh_dev *v = d->priv;
+	uint64_t now = host_now(d->h);
+
 	while (v->head && v->c) {
 		struct vh_out *o = v->head;
 
+		if (o->due > now) {
+			host_dev_tick_after(v->c, o->due - now);
+			return;
+		}
 		if (host_dev_send(v->c, o->type, 0, o->trans_id, o->data, o->len) < 0)
 			return;         /* full: ticked when the guest frees space */
 		v->head = o->next;
@@ -251,9 +263,10 @@ static void vh_drop_out(struct vh_dev *v)
 	v->tail = &v->head;
 }
 
-static void vh_send(struct vh_dev *v, uint16_t type, uint64_t trans_id, const void *p,
+static void vh_send(struct host_dev *d, uint16_t type, uint64_t trans_id, const void *p,
 		    uint32_t len)
 {
+	struct vh_dev *v = d->priv;
 	/* Completions are padded to 8 bytes with zeros (docs/protocols/vpci.md). */
 	uint32_t padded = (len + 7u) & ~7u;
 	struct vh_out *o = calloc(1, sizeof(*o) + padded);
@@ -263,24 +276,28 @@ static void vh_send(struct vh_dev *v, uint16_t type, uint64_t trans_id, const vo
 	o->type = type;
 	o->trans_id = trans_id;
 	o->len = padded;
+	o->due = host_now(d->h) + v->ans_delay;
 	memcpy(o->data, p, len);
+	if (type == VMBUS_PKT_COMP && v->ans_status_set && len >= 4)
+		memcpy(o->data, &v->ans_status, 4);     /* trigger "status S" */
 	*v->tail = o;
 	v->tail = &o->next;
-	vh_flush(v);
+	vh_flush(d);
 }
 
-static void vh_complete(struct vh_dev *v, const struct vmbus_pkt_desc *desc, uint32_t status,
+static void vh_complete(struct host_dev *d, const struct vmbus_pkt_desc *desc, uint32_t status,
 			uint32_t extra)
 {
 	struct vpci_status_reply r = { .status = status, .extra = extra };
 
 	if (desc->flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED)
-		vh_send(v, VMBUS_PKT_COMP, desc->trans_id, &r, sizeof(r));
+		vh_send(d, VMBUS_PKT_COMP, desc->trans_id, &r, sizeof(r));
 }
 
 /* The full list, in the form the version calls for. */
-static void vh_send_relations(struct vh_dev *v)
+static void vh_send_relations(struct host_dev *d)
 {
+	struct vh_dev *v = d->priv;
 	bool two = v->version >= VPCI_VERSION_1_3;
 	uint8_t buf[8 + VH_MAX_FUNCS * sizeof(struct vpci_func_desc2)];
 	struct vpci_bus_relations h = { two ? VPCI_MSG_BUS_RELATIONS2 : VPCI_MSG_BUS_RELATIONS, 0 };
@@ -308,7 +325,7 @@ static void vh_send_relations(struct vh_dev *v)
 		h.count++;
 	}
 	memcpy(buf, &h, sizeof(h));
-	vh_send(v, VMBUS_PKT_DATA_INBAND, 0, buf, off);
+	vh_send(d, VMBUS_PKT_DATA_INBAND, 0, buf, off);
 }
 
 static struct vh_func *vh_slot(struct vh_dev *v, uint32_t wslot)
@@ -349,7 +366,7 @@ static void vh_eject(struct host_dev *d, uint32_t s)
 		return;
 	f->ejecting = true;
 	f->eject_at = host_now(d->h);
-	vh_send(v, VMBUS_PKT_DATA_INBAND, 0, &m, sizeof(m));
+	vh_send(d, VMBUS_PKT_DATA_INBAND, 0, &m, sizeof(m));
 	host_dev_tick_after(v->c, v->eject_deadline + 1);
 	host_dev_trace(d, v->c, 0xE7EC, s);
 }
@@ -383,7 +400,7 @@ static void vh_ejection_complete(struct host_dev *d, const uint8_t *p, uint32_t 
 	host_dev_trace(d, v->c, 0xE7ED, m.wslot);
 	if (v->readd_after_eject) {
 		vh_add_func(v, VPCI_WSLOT_DEV(m.wslot));
-		vh_send_relations(v);
+		vh_send_relations(d);
 		return;
 	}
 	for (int s = 0; s < VH_MAX_FUNCS; s++)
@@ -411,19 +428,20 @@ static uint32_t vh_int_type(uint32_t version)
 					   : VPCI_MSG_CREATE_INTERRUPT;
 }
 
-static void vh_version(struct vh_dev *v, const struct vmbus_pkt_desc *desc, const uint8_t *p,
+static void vh_version(struct host_dev *d, const struct vmbus_pkt_desc *desc, const uint8_t *p,
 		       uint32_t plen)
 {
+	struct vh_dev *v = d->priv;
 	struct vpci_query_version q;
 
 	memcpy(&q, p, plen < sizeof(q) ? plen : sizeof(q));
 	for (int i = 0; plen >= sizeof(q) && i < v->nversions; i++)
 		if (v->versions[i] == q.version) {
 			v->version = q.version;
-			vh_complete(v, desc, VPCI_STATUS_SUCCESS, q.version);
+			vh_complete(d, desc, VPCI_STATUS_SUCCESS, q.version);
 			return;
 		}
-	vh_complete(v, desc, VPCI_STATUS_REVISION_MISMATCH, v->versions[0]);
+	vh_complete(d, desc, VPCI_STATUS_REVISION_MISMATCH, v->versions[0]);
 }
 
 /* The window: 2 pages, page aligned, inside a gap, clear of the framebuffer. */
@@ -449,13 +467,13 @@ static void vh_d0_entry(struct host_dev *d, const struct vmbus_pkt_desc *desc, c
 	}
 	memcpy(&m, p, sizeof(m));
 	if (!vh_window_ok(m.mmio_base)) {
-		vh_complete(v, desc, VPCI_STATUS_BAD_DATA, 0);
+		vh_complete(d, desc, VPCI_STATUS_BAD_DATA, 0);
 		return;
 	}
 	v->window = m.mmio_base;
 	v->d0 = true;
-	vh_send_relations(v);                 /* the list first, then the completion */
-	vh_complete(v, desc, VPCI_STATUS_SUCCESS, 0);
+	vh_send_relations(d);                 /* the list first, then the completion */
+	vh_complete(d, desc, VPCI_STATUS_SUCCESS, 0);
 	host_dev_tick_after(v->c, 0);         /* timed events count from here */
 }
 
@@ -479,10 +497,10 @@ static void vh_resource_reqs(struct host_dev *d, const struct vmbus_pkt_desc *de
 			v->func[1].present = false;
 		else
 			vh_add_func(v, 1);
-		vh_send_relations(v);
+		vh_send_relations(d);
 	}
 	if (desc->flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED)
-		vh_send(v, VMBUS_PKT_COMP, desc->trans_id, &r, sizeof(r));
+		vh_send(d, VMBUS_PKT_COMP, desc->trans_id, &r, sizeof(r));
 }
 
 static void vh_resources(struct host_dev *d, const struct vmbus_pkt_desc *desc, uint32_t type,
@@ -513,7 +531,7 @@ static void vh_resources(struct host_dev *d, const struct vmbus_pkt_desc *desc, 
 	if (f)
 		f->assigned = true;
 	if (desc->flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED)
-		vh_send(v, VMBUS_PKT_COMP, desc->trans_id, reply, sizeof(reply));
+		vh_send(d, VMBUS_PKT_COMP, desc->trans_id, reply, sizeof(reply));
 }
 
 static void vh_released(struct host_dev *d, const struct vmbus_pkt_desc *desc,
@@ -542,7 +560,7 @@ static void vh_released(struct host_dev *d, const struct vmbus_pkt_desc *desc,
 		f->nints = 0;
 		f->command = 0;
 	}
-	vh_complete(v, desc, VPCI_STATUS_SUCCESS, 0);
+	vh_complete(d, desc, VPCI_STATUS_SUCCESS, 0);
 }
 
 static void vh_create_int(struct host_dev *d, const struct vmbus_pkt_desc *desc, uint32_t type,
@@ -584,7 +602,7 @@ static void vh_create_int(struct host_dev *d, const struct vmbus_pkt_desc *desc,
 		v->eject_on_create = 0;                 /* once per run */
 		vh_eject(d, VPCI_WSLOT_DEV(m.wslot));    /* EJECT overtakes the reply */
 	}
-	vh_send(v, VMBUS_PKT_COMP, desc->trans_id, &r, sizeof(r));
+	vh_send(d, VMBUS_PKT_COMP, desc->trans_id, &r, sizeof(r));
 }
 
 static void vh_delete_int(struct host_dev *d, const struct vmbus_pkt_desc *desc,
@@ -603,7 +621,7 @@ static void vh_delete_int(struct host_dev *d, const struct vmbus_pkt_desc *desc,
 	for (int i = 0; f && i < f->nints; i++)
 		if (f->ints[i].address == m.msi.address && f->ints[i].data == m.msi.data) {
 			f->ints[i] = f->ints[--f->nints];
-			vh_complete(v, desc, VPCI_STATUS_SUCCESS, 0);
+			vh_complete(d, desc, VPCI_STATUS_SUCCESS, 0);
 			return;
 		}
 	if (f)
@@ -629,6 +647,9 @@ static void vh_packet(struct host_dev *d, struct host_chan *c, const struct vmbu
 	act = host_dev_trigger(d, c, HOST_STEP_PACKET, &arg);
 	if (act == HTA_DROP || act == HTA_NEVER_ANSWER)
 		return;
+	v->ans_delay = act == HTA_DELAY ? arg : 0;
+	v->ans_status_set = act == HTA_STATUS;
+	v->ans_status = (uint32_t)arg;
 	if (act == HTA_RESCIND) {
 		host_rescind(d->h, d->index, -1);
 		return;
@@ -638,15 +659,15 @@ static void vh_packet(struct host_dev *d, struct host_chan *c, const struct vmbu
 		return;
 	}
 	switch (type) {
-	case VPCI_MSG_QUERY_PROTOCOL_VERSION: vh_version(v, desc, p, plen); break;
+	case VPCI_MSG_QUERY_PROTOCOL_VERSION: vh_version(d, desc, p, plen); break;
 	case VPCI_MSG_FDO_D0_ENTRY: vh_d0_entry(d, desc, p, plen); break;
 	case VPCI_MSG_FDO_D0_EXIT:
 		v->d0 = false;
-		vh_complete(v, desc, VPCI_STATUS_SUCCESS, 0);
+		vh_complete(d, desc, VPCI_STATUS_SUCCESS, 0);
 		break;
 	case VPCI_MSG_QUERY_BUS_RELATIONS:
-		vh_send_relations(v);
-		vh_complete(v, desc, VPCI_STATUS_SUCCESS, 0);
+		vh_send_relations(d);
+		vh_complete(d, desc, VPCI_STATUS_SUCCESS, 0);
 		break;
 	case VPCI_MSG_QUERY_RESOURCE_REQS: vh_resource_reqs(d, desc, p, plen); break;
 	case VPCI_MSG_RESOURCES_ASSIGNED:
@@ -659,9 +680,11 @@ static void vh_packet(struct host_dev *d, struct host_chan *c, const struct vmbu
 	case VPCI_MSG_DELETE_INTERRUPT: vh_delete_int(d, desc, p, plen); break;
 	case VPCI_MSG_EJECTION_COMPLETE: vh_ejection_complete(d, p, plen); break;
 	default:
-		vh_complete(v, desc, VPCI_STATUS_BAD_DATA, 0);
+		vh_complete(d, desc, VPCI_STATUS_BAD_DATA, 0);
 		break;
 	}
+	v->ans_delay = 0;
+	v->ans_status_set = false;
 }
 
 /* ---- timed events and MSI delivery ---- */
@@ -721,13 +744,13 @@ static void vh_tick(struct host_dev *d, struct host_chan *c)
 		}
 	}
 	if (changed)
-		vh_send_relations(v);
+		vh_send_relations(d);
 	for (int s = 0; s < VH_MAX_FUNCS; s++)
 		if (v->func[s].ejecting && now - v->func[s].eject_at > v->eject_deadline)
 			host_dev_violation(d, c, "no EJECTION_COMPLETE within the host's deadline");
 	if (next)
 		host_dev_tick_after(c, next - now);
-	vh_flush(v);
+	vh_flush(d);
 }
 
 /* ---- channel life cycle ---- */
