@@ -95,6 +95,7 @@ struct pci_func {
 	void *bus_priv;
 	/* core state (pci_core.c; transitions in pci_func_set_state) */
 	enum pci_func_state state;
+	bool gone;              /* vendor read as 0xFFFF: surprise removal */
 	const struct pci_driver *drv;
 	void *drv_priv;
 	char name[16];          /* "pci0001:00:00.0"-style queue name */

@@ -108,6 +108,13 @@ static void pci_probe_work(struct work *w)
 
 	pci_func_set_state(f, PF_PROBING);
 	f->drv = pci_driver_match(f);
+	/* All ones where the vendor ID should be: the function is not there. */
+	f->gone = pci_cfg_read(f, PCI_CFG_VENDOR, 2) == 0xFFFF;
+	if (f->drv && f->gone) {
+		pr_warn("pci: %s: gone (vendor 0xffff), not probed\n", f->name);
+		pci_func_set_state(f, PF_PROBE_FAILED);
+		return;
+	}
 	if (!f->drv) {
 		pci_func_set_state(f, PF_NO_DRIVER);
 		return;

@@ -71,6 +71,8 @@ static void pci_list_one(struct pci_out *o, struct pci_func *f)
 		out(o, "\tInterrupts: %u vectors, %llu handled\n", f->nmsix,
 		    (unsigned long long)handled);
 	}
+	if (f->gone)
+		out(o, "\tfunction gone: vendor ffff\n");
 	if (f->drv && f->state == PF_BOUND)
 		out(o, "\tKernel driver in use: %s\n", f->drv->name);
 	else if (f->drv)

@@ -2,12 +2,12 @@
  * Config space of a vPCI function through the bus's config window
  * (docs/protocols/vpci.md "Config window"): under the bus's config lock,
  * write the function's slot to the select register, a barrier, the access
- * at 0x1000 + offset, a barrier. The IDs, class and subsystem come from the
+ * at 0x1000 + offset, a barrier. The revision, class and subsystem come from the
  * function description, the ROM BAR and interrupt pin read as 0 (Linux
  * _hv_pcifront_read_config: MSI/MSI-X only); writes there are dropped.
- *
- * A read of vendor 0xFFFF means the function is gone (surprise removal);
- * callers check it where it matters.
+ * Vendor and device are read through the window: vendor 0xFFFF means the
+ * function is gone (surprise removal), and pci_core.c checks it before a
+ * driver probes.
  */
 #include <string.h>
 
@@ -34,7 +34,6 @@ static bool vpci_cfg_emulated(const struct vpci_func *vf, uint32_t off, unsigned
 	uint32_t reg;
 
 	switch (off & ~3u) {
-	case 0x00: reg = d->vendor_id | (uint32_t)d->device_id << 16; break;
 	case 0x08: memcpy(&reg, &d->revision, 4); break;   /* rev, prog-if, sub, base */
 	case 0x2C: reg = d->subsystem_id; break;
 	case 0x30: case 0x3C: reg = 0; break;              /* no ROM, no INTx */

@@ -20,6 +20,7 @@
  *   relations-on-reqs=N  change the relations list (slot 1 comes and goes)
  *                      while answering the Nth QUERY_RESOURCE_REQUIREMENTS
  *   readd-after-eject=yes  an ejected slot comes back (new serial) at once
+ *   dead=yes           config space reads all ones (a device that stopped)
  * Triggers: "on packet DEV ..." counts every request; host-side message
  * steps are keyed by the trigger's nth.
  */
@@ -176,6 +177,10 @@ static int vh_param(struct host_dev *d, const char *key, const char *val)
 		return vh_p_event(v, 'm', val);
 	if (!strcmp(key, "eject-deadline"))
 		return host_parse_ns(val, &v->eject_deadline);
+	if (!strcmp(key, "dead")) {
+		v->proto.dead = !strcmp(val, "yes");
+		return v->proto.dead || !strcmp(val, "no") ? 0 : -EINVAL;
+	}
 	if (!strcmp(key, "eject-rescind") || !strcmp(key, "readd-after-eject")) {
 		bool b = !strcmp(val, "yes");
 
@@ -811,7 +816,7 @@ static bool vh_mmio_window(struct host_dev *d, uint64_t off, unsigned size, bool
 		return true;
 	}
 	f = vh_live(d, v->selected, "config access");
-	if (!f) {
+	if (!f || v->proto.dead) {
 		*val = ~0ull;           /* empty slot */
 		return true;
 	}

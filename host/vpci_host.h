@@ -63,6 +63,7 @@ struct vh_proto {
 	uint64_t bar_size[VPCI_BARS]; /* 0: none; a 64-bit BAR uses the next index */
 	bool bar64[VPCI_BARS];
 	uint32_t msix;          /* MSI-X table size (table in BAR 0) */
+	bool dead;              /* config space reads all ones (a dead device) */
 };
 
 /* host/vpci_func.c */
