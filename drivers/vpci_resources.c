@@ -53,12 +53,17 @@ static int vpci_send_assigned(struct vpci_func *vf)
 	int err;
 
 	memset(&m, 0, sizeof(m));
-	if (b->version >= VPCI_VERSION_1_4)
-		m.type = VPCI_MSG_RESOURCES_ASSIGNED3, slot = 80;
-	else if (b->version >= VPCI_VERSION_1_2)
-		m.type = VPCI_MSG_RESOURCES_ASSIGNED2, slot = 72;
-	else
-		m.type = VPCI_MSG_RESOURCES_ASSIGNED, slot = 16;
+	/* the form and its MSI slot size by version: 1.1, 1.2-1.3, 1.4 */
+	if (b->version >= VPCI_VERSION_1_4) {
+		m.type = VPCI_MSG_RESOURCES_ASSIGNED3;
+		slot = 80;
+	} else if (b->version >= VPCI_VERSION_1_2) {
+		m.type = VPCI_MSG_RESOURCES_ASSIGNED2;
+		slot = 72;
+	} else {
+		m.type = VPCI_MSG_RESOURCES_ASSIGNED;
+		slot = 16;
+	}
 	m.wslot = vf->wslot;
 	err = vpci_request(b, &m, VPCI_RES_ASSIGNED_LEN(slot), &r, sizeof(r), &got);
 	if (!err && (got < 4 || (int32_t)r.status < 0))
