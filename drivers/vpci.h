@@ -17,7 +17,7 @@
  *    slots, replaces pending_rel, sets eject_pending and queues bus work;
  *  - the bus queue (ordered: one item at a time) runs relations and eject
  *    work under state_lock, which the probe also holds from D0 entry until
- *    its functions are registered (docs/protocols/vpci.md "Races" 5);
+ *    its functions are registered (docs/protocols/vpci.md "Races" 4);
  *  - each function's queue runs its driver (drivers/pci_core.c);
  *  - config accesses of any context take cfg_lock around select + access.
  */

@@ -1,6 +1,6 @@
 /*
  * Functions leaving the bus (docs/protocols/vpci.md "Hot add and eject",
- * "Races" 5): EJECT is handled on the bus queue under state_lock, so it
+ * "Races" 4): EJECT is handled on the bus queue under state_lock, so it
  * waits for a probe's D0-to-registration section and for relations work.
  * The function's driver is removed on the function's own queue (waiting
  * for a probe that is still running), its interrupts are deleted and its
