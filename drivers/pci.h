@@ -140,6 +140,8 @@ const struct pci_driver *pci_driver_match(const struct pci_func *f);
 int pci_msix_enable(struct pci_func *f, unsigned n, pci_msix_handler h, void *arg);
 /* Mask, delete every host interrupt, free the vectors. Safe when none. */
 void pci_msix_disable(struct pci_func *f);
+/* Find the MSI-X capability and its table size (f->msix_cap, msix_size). */
+void pci_msix_probe_cap(struct pci_func *f);
 void pci_msix_reset(void);
 
 /* ---- pci_mmio.c ---- */

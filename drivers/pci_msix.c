@@ -113,17 +113,24 @@ static int pci_msix_setup(struct pci_func *f, struct pci_msix_vec *v)
 	return 0;
 }
 
+void pci_msix_probe_cap(struct pci_func *f)
+{
+	f->msix_cap = pci_func_find_cap(f, PCI_CAP_ID_MSIX);
+	f->msix_size = 0;
+	if (f->msix_cap)
+		f->msix_size = (uint16_t)((pci_cfg_read(f, f->msix_cap + PCI_MSIX_CTRL, 2) &
+					   PCI_MSIX_CTRL_SIZE) + 1);
+}
+
 int pci_msix_enable(struct pci_func *f, unsigned n, pci_msix_handler h, void *arg)
 {
 	int err = 0;
 
 	if (f->msix)
 		return -EBUSY;
-	f->msix_cap = pci_func_find_cap(f, PCI_CAP_ID_MSIX);
+	pci_msix_probe_cap(f);
 	if (!f->msix_cap)
 		return -ENODEV;
-	f->msix_size = (uint16_t)((pci_cfg_read(f, f->msix_cap + PCI_MSIX_CTRL, 2) &
-				   PCI_MSIX_CTRL_SIZE) + 1);
 	if (!n || n > f->msix_size || n > PCI_MSIX_MAX)
 		return -EINVAL;
 	f->msix = calloc(n, sizeof(*f->msix));
