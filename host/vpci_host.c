@@ -7,6 +7,11 @@
  * resource requirements, resources assigned and released, interrupts,
  * eject with a deadline ("Hot add and eject").
  *
+ * Files: this one (messages, eject, timed events, life cycle),
+ * host/vpci_host_params.c (device parameters), host/vpci_host_mmio.c (the
+ * config window, BAR decoding, MSI-X delivery), host/vpci_func.c (config
+ * space of one function).
+ *
  * Device parameters ("device vpci NAME key=value ..."):
  *   vendor=, device=, class=0xBBSSPP, rev=, subsys=   the function's IDs
  *   barN=SIZE[/32]     BAR N of SIZE (64-bit, using N+1, unless /32)
@@ -21,8 +26,8 @@
  *                      while answering the Nth QUERY_RESOURCE_REQUIREMENTS
  *   readd-after-eject=yes  an ejected slot comes back (new serial) at once
  *   dead=yes           config space reads all ones (a device that stopped)
- * Triggers: "on packet DEV ..." counts every request; host-side message
- * steps are keyed by the trigger's nth.
+ * Triggers: "on packet DEV ..." counts every vPCI request; its actions
+ * drop, never-answer, delay, status (of the completion) and rescind apply.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,207 +37,6 @@
 #include "host/host_priv.h"
 #include "host/vpci_host.h"
 #include "include/hyperv/vmbus_guids.h"
-
-struct vh_event {
-	uint64_t at;
-	char kind;              /* 'a' hot-add, 'r' hot-remove, 'e' eject, 'm' msi */
-	uint8_t slot, index;
-	bool done;
-};
-
-struct vh_out {
-	struct vh_out *next;
-	uint64_t due;
-	uint16_t type;
-	uint64_t trans_id;
-	uint32_t len;
-	uint8_t data[];
-};
-
-struct vh_dev {
-	struct vh_proto proto;
-	struct vh_func func[VH_MAX_FUNCS];
-	uint32_t nfuncs_boot;
-	uint32_t versions[4];
-	int nversions;
-	uint32_t version;       /* 0 until negotiated */
-	bool d0;
-	uint64_t window;
-	uint32_t selected;      /* wslot in the slot-select register */
-	uint32_t next_serial;
-	struct vh_event ev[VH_MAX_EVENTS];
-	int nev;
-	uint64_t eject_deadline;
-	bool eject_rescind;
-	uint32_t eject_on_create, relations_on_reqs, reqs_seen;
-	bool readd_after_eject;
-	struct vh_out *head, **tail;
-	struct host_chan *c;
-	uint64_t msis_fired, msis_lost;
-	/* answer shaping of the trigger on the packet being handled */
-	uint64_t ans_delay;
-	bool ans_status_set;
-	uint32_t ans_status;
-};
-
-/* ---- parameters ---- */
-
-static int vh_u64(const char *v, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long n = strtoull(v, &end, 0);
-
-	if (!*v || n > max)
-		return -EINVAL;
-	if (*end == 'K' || *end == 'k')
-		n <<= 10, end++;
-	else if (*end == 'M' || *end == 'm')
-		n <<= 20, end++;
-	else if (*end == 'G' || *end == 'g')
-		n <<= 30, end++;
-	if (*end)
-		return -EINVAL;
-	*out = n;
-	return 0;
-}
-
-static int vh_p_bar(struct vh_dev *v, int i, const char *val)
-{
-	char buf[32], *slash;
-	uint64_t sz;
-
-	snprintf(buf, sizeof(buf), "%s", val);
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash = 0;
-	if (vh_u64(buf, 1ull << 40, &sz) || sz < 4096 || (sz & (sz - 1)))
-		return -EINVAL;
-	v->proto.bar_size[i] = sz;
-	v->proto.bar64[i] = !(slash && !strcmp(slash + 1, "32"));
-	if (!v->proto.bar64[i] && sz > (1ull << 31))
-		return -EINVAL;
-	return v->proto.bar64[i] && i == VPCI_BARS - 1 ? -EINVAL : 0;
-}
-
-static int vh_p_versions(struct vh_dev *v, const char *val)
-{
-	char buf[64], *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", val);
-	v->nversions = 0;
-	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		unsigned maj, min;
-
-		if (sscanf(t, "%u.%u", &maj, &min) != 2 || v->nversions >= 4)
-			return -EINVAL;
-		v->versions[v->nversions++] = maj << 16 | min;
-	}
-	return v->nversions ? 0 : -EINVAL;
-}
-
-/* S@T (hot-add, hot-remove, eject) or S.K@T (msi) */
-static int vh_p_event(struct vh_dev *v, char kind, const char *val)
-{
-	char buf[32], *at, *dot;
-	struct vh_event *e;
-	uint64_t slot, idx = 0;
-
-	snprintf(buf, sizeof(buf), "%s", val);
-	at = strchr(buf, '@');
-	if (!at || v->nev >= VH_MAX_EVENTS)
-		return -EINVAL;
-	*at = 0;
-	dot = strchr(buf, '.');
-	if (dot) {
-		*dot = 0;
-		if (kind != 'm' || vh_u64(dot + 1, VH_MAX_INTS - 1, &idx))
-			return -EINVAL;
-	}
-	e = &v->ev[v->nev];
-	if (vh_u64(buf, VH_MAX_FUNCS - 1, &slot) || host_parse_ns(at + 1, &e->at))
-		return -EINVAL;
-	e->kind = kind;
-	e->slot = (uint8_t)slot;
-	e->index = (uint8_t)idx;
-	v->nev++;
-	return 0;
-}
-
-static int vh_param(struct host_dev *d, const char *key, const char *val)
-{
-	struct vh_dev *v = d->priv;
-	uint64_t n;
-
-	if (!strncmp(key, "bar", 3) && key[3] >= '0' && key[3] <= '5' && !key[4])
-		return vh_p_bar(v, key[3] - '0', val);
-	if (!strcmp(key, "versions"))
-		return vh_p_versions(v, val);
-	if (!strcmp(key, "hot-add"))
-		return vh_p_event(v, 'a', val);
-	if (!strcmp(key, "hot-remove"))
-		return vh_p_event(v, 'r', val);
-	if (!strcmp(key, "eject"))
-		return vh_p_event(v, 'e', val);
-	if (!strcmp(key, "msi"))
-		return vh_p_event(v, 'm', val);
-	if (!strcmp(key, "eject-deadline"))
-		return host_parse_ns(val, &v->eject_deadline);
-	if (!strcmp(key, "dead")) {
-		v->proto.dead = !strcmp(val, "yes");
-		return v->proto.dead || !strcmp(val, "no") ? 0 : -EINVAL;
-	}
-	if (!strcmp(key, "eject-rescind") || !strcmp(key, "readd-after-eject")) {
-		bool b = !strcmp(val, "yes");
-
-		if (!b && strcmp(val, "no"))
-			return -EINVAL;
-		*(key[0] == 'e' ? &v->eject_rescind : &v->readd_after_eject) = b;
-		return 0;
-	}
-	if (vh_u64(val, 0xFFFFFFFFull, &n))
-		return -EINVAL;
-	if (!strcmp(key, "vendor") && n <= 0xFFFF)
-		v->proto.vendor = (uint16_t)n;
-	else if (!strcmp(key, "device") && n <= 0xFFFF)
-		v->proto.device = (uint16_t)n;
-	else if (!strcmp(key, "class") && n <= 0xFFFFFF)
-		v->proto.class_code = (uint32_t)n;
-	else if (!strcmp(key, "rev") && n <= 0xFF)
-		v->proto.revision = (uint8_t)n;
-	else if (!strcmp(key, "subsys"))
-		v->proto.subsys = (uint32_t)n;
-	else if (!strcmp(key, "msix") && n <= VH_MSIX_MAX)
-		v->proto.msix = (uint32_t)n;
-	else if (!strcmp(key, "functions") && n >= 1 && n <= VH_MAX_FUNCS)
-		v->nfuncs_boot = (uint32_t)n;
-	else if (!strcmp(key, "eject-on-create"))
-		v->eject_on_create = (uint32_t)n;
-	else if (!strcmp(key, "relations-on-reqs"))
-		v->relations_on_reqs = (uint32_t)n;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-static int vh_init(struct host_dev *d)
-{
-	struct vh_dev *v = d->priv;
-
-	v->proto = (struct vh_proto){
-		.vendor = 0x1414, .device = 0xB111, .class_code = 0x010802, .revision = 1,
-		.subsys = 0x00011414, .bar_size = { 16384 }, .bar64 = { true }, .msix = 4,
-	};
-	v->nfuncs_boot = 1;
-	v->nversions = 4;
-	v->versions[0] = VPCI_VERSION_1_4;
-	v->versions[1] = VPCI_VERSION_1_3;
-	v->versions[2] = VPCI_VERSION_1_2;
-	v->versions[3] = VPCI_VERSION_1_1;
-	v->eject_deadline = 60ull * 1000000000ull;
-	v->eject_rescind = true;
-	v->tail = &v->head;
-	return 0;
-}
 
 /* ---- sending: a FIFO that drains as the ring has room ---- */
 
@@ -333,7 +137,7 @@ static void vh_send_relations(struct host_dev *d)
 	vh_send(d, VMBUS_PKT_DATA_INBAND, 0, buf, off);
 }
 
-static struct vh_func *vh_slot(struct vh_dev *v, uint32_t wslot)
+struct vh_func *vh_slot(struct vh_dev *v, uint32_t wslot)
 {
 	if (wslot & VPCI_WSLOT_RESERVED || VPCI_WSLOT_FN(wslot) || VPCI_WSLOT_DEV(wslot) >= VH_MAX_FUNCS)
 		return NULL;
@@ -341,7 +145,7 @@ static struct vh_func *vh_slot(struct vh_dev *v, uint32_t wslot)
 }
 
 /* A live function, or a violation when the guest uses one it gave back. */
-static struct vh_func *vh_live(struct host_dev *d, uint32_t wslot, const char *what)
+struct vh_func *vh_live(struct host_dev *d, uint32_t wslot, const char *what)
 {
 	struct vh_func *f = vh_slot(d->priv, wslot);
 	char why[120];
@@ -694,31 +498,6 @@ static void vh_packet(struct host_dev *d, struct host_chan *c, const struct vmbu
 
 /* ---- timed events and MSI delivery ---- */
 
-/* The function raises MSI-X entry K: it sends what its table holds; the
- * interrupt reaches the guest only if that is an interrupt the host created. */
-static void vh_fire_msi(struct host_dev *d, struct vh_func *f, uint32_t k)
-{
-	struct vh_dev *v = d->priv;
-	uint32_t lo, hi, data, ctl;
-
-	if (k >= v->proto.msix || !(f->msix_ctrl & PCI_MSIX_CTRL_ENABLE) ||
-	    (f->msix_ctrl & PCI_MSIX_CTRL_MASKALL)) {
-		v->msis_lost++;
-		return;
-	}
-	memcpy(&lo, &f->msix_table[k][0], 4);
-	memcpy(&hi, &f->msix_table[k][4], 4);
-	memcpy(&data, &f->msix_table[k][8], 4);
-	memcpy(&ctl, &f->msix_table[k][12], 4);
-	for (int i = 0; !(ctl & 1) && i < f->nints; i++)
-		if (f->ints[i].address == ((uint64_t)hi << 32 | lo) && f->ints[i].data == data) {
-			v->msis_fired++;
-			d->h->env.raise_irq(d->h->env.ctx, (int)f->ints[i].vector);
-			return;
-		}
-	v->msis_lost++;
-}
-
 static void vh_tick(struct host_dev *d, struct host_chan *c)
 {
 	struct vh_dev *v = d->priv;
@@ -793,59 +572,6 @@ static void vh_close(struct host_dev *d, struct host_chan *c)
 static void vh_destroy(struct host_dev *d)
 {
 	vh_drop_out(d->priv);
-}
-
-/* ---- MMIO: the config window and the functions' BARs ---- */
-
-static bool vh_mmio_window(struct host_dev *d, uint64_t off, unsigned size, bool write,
-			   uint64_t *val)
-{
-	struct vh_dev *v = d->priv;
-	struct vh_func *f;
-
-	if (off < VPCI_CFG_SPACE) {
-		if (off != VPCI_CFG_SLOT_SELECT || size != 4 || !write)
-			host_dev_violation(d, v->c, "config window: slot select takes 4-byte writes only");
-		else
-			v->selected = (uint32_t)*val;
-		return true;
-	}
-	off -= VPCI_CFG_SPACE;
-	if ((off & 4095) + size > 4096) {
-		host_dev_violation(d, v->c, "config window: access crosses the page");
-		return true;
-	}
-	f = vh_live(d, v->selected, "config access");
-	if (!f || v->proto.dead) {
-		*val = ~0ull;           /* empty slot */
-		return true;
-	}
-	if (write)
-		vh_cfg_write(f, &v->proto, (uint32_t)off, size, (uint32_t)*val);
-	else
-		*val = vh_cfg_read(f, &v->proto, (uint32_t)off, size);
-	return true;
-}
-
-static bool vh_mmio(struct host_dev *d, uint64_t gpa, unsigned size, bool write, uint64_t *val)
-{
-	struct vh_dev *v = d->priv;
-
-	if (!v->d0 || !v->c)
-		return false;
-	if (gpa >= v->window && gpa < v->window + VPCI_CFG_WINDOW_SIZE)
-		return vh_mmio_window(d, gpa - v->window, size, write, val);
-	for (int s = 0; s < VH_MAX_FUNCS; s++) {
-		struct vh_func *f = &v->func[s];
-		uint64_t a = f->present && !f->ejected ? vh_bar_addr(f, 0) : 0;
-
-		if (a && gpa >= a && gpa < a + vh_bar_size(f, 0)) {
-			if (!vh_msix_access(f, &v->proto, gpa - a, size, write, val) && !write)
-				*val = 0;
-			return true;
-		}
-	}
-	return false;
 }
 
 const struct host_dev_ops vpci_dev_ops = {

@@ -66,6 +66,65 @@ struct vh_proto {
 	bool dead;              /* config space reads all ones (a dead device) */
 };
 
+struct host_dev;
+struct host_chan;
+
+struct vh_event {
+	uint64_t at;
+	char kind;              /* 'a' hot-add, 'r' hot-remove, 'e' eject, 'm' msi */
+	uint8_t slot, index;
+	bool done;
+};
+
+struct vh_out {
+	struct vh_out *next;
+	uint64_t due;
+	uint16_t type;
+	uint64_t trans_id;
+	uint32_t len;
+	uint8_t data[];
+};
+
+struct vh_dev {
+	struct vh_proto proto;
+	struct vh_func func[VH_MAX_FUNCS];
+	uint32_t nfuncs_boot;
+	uint32_t versions[4];
+	int nversions;
+	uint32_t version;       /* 0 until negotiated */
+	bool d0;
+	uint64_t window;
+	uint32_t selected;      /* wslot in the slot-select register */
+	uint32_t next_serial;
+	struct vh_event ev[VH_MAX_EVENTS];
+	int nev;
+	uint64_t eject_deadline;
+	bool eject_rescind;
+	uint32_t eject_on_create, relations_on_reqs, reqs_seen;
+	bool readd_after_eject;
+	struct vh_out *head, **tail;
+	struct host_chan *c;
+	uint64_t msis_fired, msis_lost;
+	/* answer shaping of the trigger on the packet being handled */
+	uint64_t ans_delay;
+	bool ans_status_set;
+	uint32_t ans_status;
+};
+
+/* host/vpci_host.c */
+struct vh_func *vh_slot(struct vh_dev *v, uint32_t wslot);
+/* A live function, or NULL (and a violation when the guest uses a slot
+ * after its EJECTION_COMPLETE). */
+struct vh_func *vh_live(struct host_dev *d, uint32_t wslot, const char *what);
+
+/* host/vpci_host_params.c */
+int vh_init(struct host_dev *d);
+int vh_param(struct host_dev *d, const char *key, const char *val);
+
+/* host/vpci_host_mmio.c */
+bool vh_mmio(struct host_dev *d, uint64_t gpa, unsigned size, bool write, uint64_t *val);
+void vh_fire_msi(struct host_dev *d, struct vh_func *f, uint32_t k);
+
 /* host/vpci_func.c */
 void vh_func_build(struct vh_func *f, const struct vh_proto *p, uint32_t serial);
 uint32_t vh_cfg_read(const struct vh_func *f, const struct vh_proto *p, uint32_t off,
