@@ -141,6 +141,7 @@ void vpci_cfg_write(struct vpci_func *vf, uint32_t off, unsigned size, uint32_t 
 /* vpci_relations.c */
 void vpci_relations_work(struct work *w);
 struct vpci_func *vpci_func_find(struct vpci_bus *b, uint32_t wslot);
+struct vpci_func *vpci_func_new(struct vpci_bus *b, const struct vpci_func_desc2 *d);
 
 /* vpci_resources.c */
 int vpci_func_assign(struct vpci_func *vf);
@@ -156,8 +157,6 @@ void vpci_eject_work(struct work *w);
 /* Driver removed, interrupts deleted, resources released, unlinked, freed
  * (bus queue or removal, state_lock held or the bus is going). */
 void vpci_func_destroy(struct vpci_func *vf);
-/* A new function object for desc (not linked, not registered). */
-struct vpci_func *vpci_func_new(struct vpci_bus *b, const struct vpci_func_desc2 *d);
 
 #ifdef KEEL_TEST_HOOKS
 /* Guest switches that restore designs the "Races" section retired. */

@@ -19,30 +19,6 @@
 bool vpci_legacy_eject_early;
 #endif
 
-struct vpci_func *vpci_func_new(struct vpci_bus *b, const struct vpci_func_desc2 *d)
-{
-	struct vpci_func *vf = calloc(1, sizeof(*vf));
-
-	if (!vf)
-		return NULL;
-	vf->bus = b;
-	vf->desc = *d;
-	vf->wslot = d->d.wslot;
-	vf->pf.domain = b->domain;
-	vf->pf.devfn = (uint8_t)(VPCI_WSLOT_DEV(d->d.wslot) << 3 | VPCI_WSLOT_FN(d->d.wslot));
-	vf->pf.vendor = d->d.vendor_id;
-	vf->pf.device = d->d.device_id;
-	vf->pf.class_code = (uint32_t)d->d.base_class << 16 | (uint32_t)d->d.subclass << 8 |
-			    d->d.prog_if;
-	vf->pf.revision = d->d.revision;
-	vf->pf.subsys = d->d.subsystem_id;
-	vf->pf.serial = d->d.serial;
-	vf->pf.ops = &vpci_pci_ops;
-	vf->pf.bus_priv = b;
-	work_init(&vf->w_eject, vpci_eject_work, "vpci_eject");
-	return vf;
-}
-
 void vpci_func_destroy(struct vpci_func *vf)
 {
 	struct vpci_bus *b = vf->bus;

@@ -20,6 +20,31 @@
 #include "drivers/vpci.h"
 #include "kernel/log.h"
 
+/* A function object for a description (not linked, not registered). */
+struct vpci_func *vpci_func_new(struct vpci_bus *b, const struct vpci_func_desc2 *d)
+{
+	struct vpci_func *vf = calloc(1, sizeof(*vf));
+
+	if (!vf)
+		return NULL;
+	vf->bus = b;
+	vf->desc = *d;
+	vf->wslot = d->d.wslot;
+	vf->pf.domain = b->domain;
+	vf->pf.devfn = (uint8_t)(VPCI_WSLOT_DEV(d->d.wslot) << 3 | VPCI_WSLOT_FN(d->d.wslot));
+	vf->pf.vendor = d->d.vendor_id;
+	vf->pf.device = d->d.device_id;
+	vf->pf.class_code = (uint32_t)d->d.base_class << 16 | (uint32_t)d->d.subclass << 8 |
+			    d->d.prog_if;
+	vf->pf.revision = d->d.revision;
+	vf->pf.subsys = d->d.subsystem_id;
+	vf->pf.serial = d->d.serial;
+	vf->pf.ops = &vpci_pci_ops;
+	vf->pf.bus_priv = b;
+	work_init(&vf->w_eject, vpci_eject_work, "vpci_eject");
+	return vf;
+}
+
 struct vpci_func *vpci_func_find(struct vpci_bus *b, uint32_t wslot)
 {
 	for (struct vpci_func *vf = b->funcs; vf; vf = vf->next)
