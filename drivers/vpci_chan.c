@@ -155,7 +155,8 @@ static bool vpci_req_done(void *arg)
 /*
  * Waits on b->wait, woken by vpci_on_event (vmbus_event queue) for every
  * completion and when the channel is rescinded or closed; VPCI_TIMEOUT_NS
- * bounds it.
+ * bounds it. A request the host never answers keeps its VMBus requestor
+ * entry (a late completion frees it); the bus's slot is free at once.
  */
 int vpci_request(struct vpci_bus *b, const void *msg, uint32_t len, void *out, uint32_t cap,
 		 uint32_t *outlen)
