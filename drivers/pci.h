@@ -98,7 +98,7 @@ struct pci_func {
 	bool gone;              /* vendor read as 0xFFFF: surprise removal */
 	const struct pci_driver *drv;
 	void *drv_priv;
-	char name[16];          /* "pci0001:00:00.0"-style queue name */
+	char name[16];          /* "pci0001:00:00.0", for messages */
 	struct wq *wq;
 	struct work w_probe, w_remove;
 	struct pci_func *next;  /* registry */

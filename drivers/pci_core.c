@@ -149,7 +149,7 @@ int pci_func_add(struct pci_func *f)
 
 	snprintf(f->name, sizeof(f->name), "pci%04x:%02x:%02x.%u", f->domain, f->bus,
 		 f->devfn >> 3, f->devfn & 7u);
-	f->wq = wq_create(f->name, 1);
+	f->wq = wq_create("pci_func", 1);      /* a literal: names outlive queues */
 	if (!f->wq)
 		return -ENOMEM;
 	f->state = PF_NEW;

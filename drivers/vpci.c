@@ -15,7 +15,6 @@
  * closes the channel.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -246,8 +245,8 @@ static struct vpci_bus *vpci_bus_new(struct vmbus_device *dev)
 	kmutex_init(&b->state_lock, "vpci_state");
 	waitq_init(&b->wait, "vpci");
 	work_init(&b->w_rel, vpci_relations_work, "vpci_relations");
-	snprintf(b->wq_name, sizeof(b->wq_name), "vpci%04x", b->domain);
-	b->wq = wq_create(b->wq_name, 1);
+	/* Queue names outlive their queues (traces, deadlock reports): literals. */
+	b->wq = wq_create("vpci_bus", 1);
 	if (!b->wq) {
 		free(b);
 		return NULL;

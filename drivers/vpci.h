@@ -96,7 +96,6 @@ struct vpci_bus {
 	bool d0;                        /* FDO_D0_ENTRY succeeded */
 	struct kmutex cfg_lock;
 	struct kmutex state_lock;
-	char wq_name[16];
 	struct wq *wq;                  /* ordered: relations and eject work */
 	struct work w_rel;
 	struct vpci_relations *pending_rel; /* newest list not yet surveyed */
