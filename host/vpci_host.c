@@ -399,8 +399,10 @@ static void vh_create_int(struct host_dev *d, const struct vmbus_pkt_desc *desc,
 	    f->nints < VH_MAX_INTS) {
 		struct vh_int *in = &f->ints[f->nints++];
 
+		/* A destination of its own per interrupt (x86 MSI address bits
+		 * 12-19), so a table entry with another entry's pair is caught. */
 		in->vector = vector;
-		in->address = 0xFEE00000ull;
+		in->address = 0xFEE00000ull | (uint64_t)((f->creates + 1) & 0xFF) << 12;
 		in->data = vector;
 		r.status = VPCI_STATUS_SUCCESS;
 		r.msi.vector_count = 1;
