@@ -26,6 +26,7 @@
  *                      while answering the Nth QUERY_RESOURCE_REQUIREMENTS
  *   readd-after-eject=yes  an ejected slot comes back (new serial) at once
  *   dead=yes           config space reads all ones (a device that stopped)
+ *   bad-relations=N    the Nth relations list claims 1000 entries more than it has
  * Triggers: "on packet DEV ..." counts every vPCI request; its actions
  * drop, never-answer, delay, status (of the completion) and rescind apply.
  */
@@ -133,6 +134,8 @@ static void vh_send_relations(struct host_dev *d)
 		off += dsz;
 		h.count++;
 	}
+	if (++v->relations_sent == v->bad_relations)
+		h.count += 1000;                /* hostile: more than the packet holds */
 	memcpy(buf, &h, sizeof(h));
 	vh_send(d, VMBUS_PKT_DATA_INBAND, 0, buf, off);
 }

@@ -101,6 +101,7 @@ struct vh_dev {
 	uint64_t eject_deadline;
 	bool eject_rescind;
 	uint32_t eject_on_create, relations_on_reqs, reqs_seen;
+	uint32_t bad_relations, relations_sent; /* the Nth list claims 1000 more entries */
 	bool readd_after_eject;
 	struct vh_out *head, **tail;
 	struct host_chan *c;

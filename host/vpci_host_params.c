@@ -144,6 +144,8 @@ int vh_param(struct host_dev *d, const char *key, const char *val)
 		v->eject_on_create = (uint32_t)n;
 	else if (!strcmp(key, "relations-on-reqs"))
 		v->relations_on_reqs = (uint32_t)n;
+	else if (!strcmp(key, "bad-relations"))
+		v->bad_relations = (uint32_t)n;
 	else
 		return -EINVAL;
 	return 0;
