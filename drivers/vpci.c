@@ -100,8 +100,8 @@ static bool vpci_survey_done(void *arg)
 
 /*
  * Ask for the relations and wait until the relations work has surveyed
- * them (it completes sv). Woken by that work and by vpci_on_event on a
- * rescind; VPCI_TIMEOUT_NS bounds it. Before returning, on every path, no
+ * them (it completes sv). Woken by that work, by vpci_on_event on a
+ * rescind and by the watchdog after VPCI_TIMEOUT_NS. Before returning, on every path, no
  * relations work may still reach sv: it is unpublished and the bus queue
  * flushed (Linux commit 440b5e366327).
  */
@@ -115,7 +115,7 @@ static int vpci_survey_wait(struct vpci_bus *b)
 	b->survey = &sv;
 	err = vpci_post(b, &q, sizeof(q));
 	if (!err)
-		err = wq_wait_event(&b->wait, vpci_survey_done, &a, VPCI_TIMEOUT_NS);
+		err = vpci_wait(b, vpci_survey_done, &a);
 	if (!err && !sv.done)
 		err = -ENODEV;
 	sv.magic = VPCI_SURVEY_DEAD;
@@ -188,6 +188,7 @@ void vpci_fini(void)
 			free(vf);
 		}
 		free(b->pending_rel);
+		timer_stop(&b->watchdog);
 		vmbus_device_set_priv(b->dev, NULL);
 		free(b);
 	}
@@ -213,6 +214,7 @@ static void vpci_bus_destroy(struct vpci_bus *b)
 	if (b->wq)
 		wq_destroy(b->wq);
 	free(b->pending_rel);
+	timer_stop(&b->watchdog);       /* no waiter is left to wake */
 	vmbus_device_set_priv(b->dev, NULL);
 	vpci_bus_unlink(b);
 	free(b);
@@ -241,6 +243,7 @@ static struct vpci_bus *vpci_bus_new(struct vmbus_device *dev)
 	b->domain = (uint16_t)(inst->b[5] << 8 | inst->b[4]);
 	while (!b->domain || vpci_domain_used(b->domain))
 		b->domain++;
+	timer_setup(&b->watchdog, vpci_watchdog, "vpci_watchdog");
 	kmutex_init(&b->cfg_lock, "vpci_cfg");
 	kmutex_init(&b->state_lock, "vpci_state");
 	waitq_init(&b->wait, "vpci");

@@ -29,12 +29,14 @@
 
 #include "drivers/pci.h"
 #include "include/hyperv/vpci.h"
+#include "kernel/timer.h"
 #include "kernel/wq.h"
 #include "vmbus/vmbus.h"
 
 #define VPCI_MAX_REQS     16
 #define VPCI_REPLY_MAX    152
 #define VPCI_TIMEOUT_NS   (10ull * WQ_NS_PER_S)
+#define VPCI_WATCHDOG_NS  (1ull * WQ_NS_PER_S)
 #define VPCI_RING_PAGES   4          /* 16 KiB each way */
 
 /* Bus states: INIT --survey--> PROBED --D0, resources--> INSTALLED --> REMOVING */
@@ -101,7 +103,9 @@ struct vpci_bus {
 	struct vpci_relations *pending_rel; /* newest list not yet surveyed */
 	struct vpci_func *funcs;
 	struct vpci_survey *survey;     /* the probe's, while it waits */
-	struct waitq wait;              /* completions and rescind */
+	struct waitq wait;              /* completions, rescind, watchdog */
+	struct timer watchdog;          /* wakes waiters whose deadline passed */
+	int waiters;                    /* waits in progress on wait */
 	struct vpci_req req[VPCI_MAX_REQS];
 	uint64_t dropped;               /* host messages dropped */
 	struct vpci_bus *next_bus;      /* vpci_buses */
@@ -117,6 +121,11 @@ bool vpci_gone(const struct vpci_bus *b);
 
 /* vpci_chan.c */
 void vpci_on_event(struct vmbus_channel *c, void *arg);
+/* Wait on b->wait until cond or VPCI_TIMEOUT_NS passed (then -ETIMEDOUT).
+ * The bus watchdog (timer queue) wakes the wait at its deadline, so a host
+ * that never answers is a timer event, not a stall. */
+int vpci_wait(struct vpci_bus *b, bool (*cond)(void *arg), void *arg);
+uint64_t vpci_watchdog(struct timer *t);
 /* Send and wait for the completion: reply bytes into out (up to cap),
  * *outlen = bytes the host sent. 0, -ENODEV (rescinded), -ETIMEDOUT. */
 int vpci_request(struct vpci_bus *b, const void *msg, uint32_t len, void *out, uint32_t cap,

@@ -138,6 +138,47 @@ void vpci_on_event(struct vmbus_channel *c, void *arg)
 	waitq_wake_all(&b->wait);
 }
 
+/* ---- waits ---- */
+
+/* Timer queue: wake every waiter; they compare their own deadlines. */
+uint64_t vpci_watchdog(struct timer *t)
+{
+	struct vpci_bus *b = wq_container_of(t, struct vpci_bus, watchdog);
+
+	waitq_wake_all(&b->wait);
+	return b->waiters ? VPCI_WATCHDOG_NS : 0;
+}
+
+struct vpci_deadline_arg {
+	bool (*cond)(void *arg);
+	void *arg;
+	uint64_t deadline;
+};
+
+static bool vpci_cond_or_late(void *arg)
+{
+	struct vpci_deadline_arg *a = arg;
+
+	return a->cond(a->arg) || plat_now_ns() >= a->deadline;
+}
+
+int vpci_wait(struct vpci_bus *b, bool (*cond)(void *arg), void *arg)
+{
+	struct vpci_deadline_arg a = { cond, arg, plat_now_ns() + VPCI_TIMEOUT_NS };
+	int err;
+
+	b->waiters++;
+	if (!timer_pending(&b->watchdog))
+		timer_start(&b->watchdog, VPCI_WATCHDOG_NS);
+	/* the wait's own timeout is only the backstop of the watchdog */
+	err = wq_wait_event(&b->wait, vpci_cond_or_late, &a, 2 * VPCI_TIMEOUT_NS);
+	if (--b->waiters == 0)
+		timer_stop(&b->watchdog);       /* nobody left to wake */
+	if (!err && !cond(arg))
+		err = -ETIMEDOUT;
+	return err;
+}
+
 /* ---- requests ---- */
 
 struct vpci_wait_arg {
@@ -154,8 +195,8 @@ static bool vpci_req_done(void *arg)
 
 /*
  * Waits on b->wait, woken by vpci_on_event (vmbus_event queue) for every
- * completion and when the channel is rescinded or closed; VPCI_TIMEOUT_NS
- * bounds it. A request the host never answers keeps its VMBus requestor
+ * completion and when the channel is rescinded or closed, and by the
+ * watchdog once VPCI_TIMEOUT_NS has passed. A request the host never answers keeps its VMBus requestor
  * entry (a late completion frees it); the bus's slot is free at once.
  */
 int vpci_request(struct vpci_bus *b, const void *msg, uint32_t len, void *out, uint32_t cap,
@@ -176,7 +217,7 @@ int vpci_request(struct vpci_bus *b, const void *msg, uint32_t len, void *out, u
 	err = vpci_gone(b) ? -ENODEV :
 	      vmbus_chan_send_request(b->c, msg, len, (uint64_t)a.r->gen << 8 | (uint64_t)i, &id);
 	if (!err)
-		err = wq_wait_event(&b->wait, vpci_req_done, &a, VPCI_TIMEOUT_NS);
+		err = vpci_wait(b, vpci_req_done, &a);
 	if (!err && !a.r->done)
 		err = -ENODEV;
 	if (!err) {
