@@ -22,7 +22,7 @@ EXTRA_KERNEL_SRCS ?=
 EXCLUDE_SRCS      ?=
 
 # The virtual PCI bus (drivers/vpci*.c, drivers/pci*.c) joins keel.efi with
-# make KEEL_VPCI=1: it adds about 13 KiB, over the 128 KiB budget today, and
+# make KEEL_VPCI=1: it adds about 14 KiB, over the 128 KiB budget today, and
 # keel.efi does not yet read the firmware's MMIO ranges (VMBus module _CRS,
 # AML) a vPCI bus needs. keelsim and the unit tests always build it.
 KEEL_VPCI ?= 0
