@@ -196,8 +196,9 @@ static bool vpci_req_done(void *arg)
 /*
  * Waits on b->wait, woken by vpci_on_event (vmbus_event queue) for every
  * completion and when the channel is rescinded or closed, and by the
- * watchdog once VPCI_TIMEOUT_NS has passed. A request the host never answers keeps its VMBus requestor
- * entry (a late completion frees it); the bus's slot is free at once.
+ * watchdog once VPCI_TIMEOUT_NS has passed. A request the host never
+ * answers keeps its VMBus requestor entry (a late completion frees it);
+ * the bus's slot is free at once.
  */
 int vpci_request(struct vpci_bus *b, const void *msg, uint32_t len, void *out, uint32_t cap,
 		 uint32_t *outlen)
