@@ -51,6 +51,13 @@ struct host_dev_ops {
 	/* A named counter for scenario expectations (expect host DEV KEY N);
 	 * -ENOENT for unknown keys. May be NULL. */
 	int (*counter)(struct host_dev *d, const char *key, uint64_t *out);
+	/*
+	 * Device MMIO (optional; host/host_mmio.c asks every device in turn):
+	 * return true when gpa lies in a range the device decodes, after
+	 * serving the access (*val in for writes, out for reads).
+	 */
+	bool (*mmio)(struct host_dev *d, uint64_t gpa, unsigned size, bool write,
+		     uint64_t *val);
 };
 
 struct host_dev {
@@ -106,5 +113,6 @@ extern const struct host_dev_ops ic_heartbeat_dev_ops, ic_shutdown_dev_ops,
 /* Offered, never driven: gen2-network, gen2-mouse, ... (host/gen2_plain.c) */
 extern const struct host_dev_ops gen2_plain_types[];
 extern const unsigned gen2_plain_ntypes;
+extern const struct host_dev_ops vpci_dev_ops;      /* host/vpci_host.c */
 
 #endif

@@ -425,6 +425,7 @@ static const struct host_dev_ops *const dev_types[] = {
 	&ic_shutdown_dev_ops,
 	&ic_timesync_dev_ops,
 	&ic_kvp_dev_ops,
+	&vpci_dev_ops,
 };
 
 static const struct host_dev_ops *dev_type_find(const char *type)

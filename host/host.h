@@ -79,6 +79,10 @@ void host_cpuid(struct host *h, uint32_t leaf, uint32_t sub, uint32_t out[4]);
 uint64_t host_rdmsr(struct host *h, uint32_t msr);
 void host_wrmsr(struct host *h, uint32_t msr, uint64_t val);
 uint64_t host_hypercall(struct host *h, uint64_t control, uint64_t in, uint64_t out);
+/* Device MMIO (host/host_mmio.c): served by the device that claimed the
+ * range (a vPCI config window or BAR); elsewhere reads are all ones. */
+uint64_t host_mmio_read(struct host *h, uint64_t gpa, unsigned size);
+void host_mmio_write(struct host *h, uint64_t gpa, unsigned size, uint64_t val);
 
 /* ---- scheduling ---- */
 

@@ -27,6 +27,9 @@ struct host_model {
 	uint64_t (*rdmsr)(void *ctx, uint32_t msr);
 	void (*wrmsr)(void *ctx, uint32_t msr, uint64_t val);
 	uint64_t (*hypercall)(void *ctx, uint64_t control, uint64_t in, uint64_t out);
+	/* Device MMIO (platform mmio_read/mmio_write); NULL: an empty bus. */
+	uint64_t (*mmio_read)(void *ctx, uint64_t gpa, unsigned size);
+	void (*mmio_write)(void *ctx, uint64_t gpa, unsigned size, uint64_t val);
 };
 
 /* First guest-physical address of the arena (1 MiB). */

@@ -91,6 +91,20 @@ static uint64_t h_hypercall(uint64_t control, uint64_t in, uint64_t out)
 	return HV_STATUS_INVALID_HYPERCALL_CODE;
 }
 
+/* Device MMIO: forwarded to the host model; without one the bus is empty. */
+static uint64_t h_mmio_read(gpa_t gpa, unsigned size)
+{
+	if (hs.have_model && hs.model.mmio_read)
+		return hs.model.mmio_read(hs.model.ctx, gpa, size);
+	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+static void h_mmio_write(gpa_t gpa, unsigned size, uint64_t val)
+{
+	if (hs.have_model && hs.model.mmio_write)
+		hs.model.mmio_write(hs.model.ctx, gpa, size, val);
+}
+
 void hosted_set_host_model(const struct host_model *m)
 {
 	hs.have_model = m != NULL;
@@ -337,6 +351,8 @@ static const struct platform hosted_platform = {
 	.page_free = h_page_free,
 	.gpa_to_ptr = h_gpa_to_ptr,
 	.ptr_to_gpa = h_ptr_to_gpa,
+	.mmio_read = h_mmio_read,
+	.mmio_write = h_mmio_write,
 	.now_ns = h_now_ns,
 	.timer_arm = h_timer_arm,
 	.idle = h_idle,

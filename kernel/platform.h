@@ -5,7 +5,7 @@
  *
  * Nothing above this header knows which implementation runs. Keep it small:
  * CPUID, synthetic MSRs, hypercalls, interrupt vectors, guest-physical memory
- * shared with the host, a monotonic clock and a one-shot timer.
+ * shared with the host, device MMIO, a monotonic clock and a one-shot timer.
  *
  * Implementations: kernel/x86/platform_hv.c and kernel/x86/platform_x86.c
  * (real x86 with and without Hyper-V), hosted/platform_hosted.c
@@ -58,6 +58,15 @@ struct platform {
 	void *(*gpa_to_ptr)(gpa_t gpa, size_t len);
 	gpa_t (*ptr_to_gpa)(const void *p);
 
+	/*
+	 * Device MMIO (a vPCI config window, a function's BARs): one access of
+	 * size 1, 2, 4 or 8 bytes at a guest-physical address outside RAM. On
+	 * hardware a volatile uncached access; in the hosted build the host
+	 * library serves it. Reads of nothing return all ones, as on a bus.
+	 */
+	uint64_t (*mmio_read)(gpa_t gpa, unsigned size);
+	void (*mmio_write)(gpa_t gpa, unsigned size, uint64_t val);
+
 	/* Monotonic time in nanoseconds since boot. */
 	uint64_t (*now_ns)(void);
 	/*
@@ -97,6 +106,14 @@ static inline void *plat_page_alloc(size_t n) { return platform->page_alloc(n); 
 static inline void plat_page_free(void *p, size_t n) { platform->page_free(p, n); }
 static inline void *plat_gpa_to_ptr(gpa_t g, size_t len) { return platform->gpa_to_ptr(g, len); }
 static inline gpa_t plat_ptr_to_gpa(const void *p) { return platform->ptr_to_gpa(p); }
+static inline uint64_t plat_mmio_read(gpa_t g, unsigned size)
+{
+	return platform->mmio_read(g, size);
+}
+static inline void plat_mmio_write(gpa_t g, unsigned size, uint64_t v)
+{
+	platform->mmio_write(g, size, v);
+}
 static inline uint64_t plat_now_ns(void) { return platform->now_ns(); }
 static inline void plat_timer_arm(uint64_t deadline) { platform->timer_arm(deadline); }
 static inline void plat_idle(void) { platform->idle(); }

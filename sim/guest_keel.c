@@ -16,7 +16,10 @@
 #include "drivers/kvp.h"
 #include "drivers/shutdown.h"
 #include "kernel/wallclock.h"
+#include "drivers/pci.h"
+#include "drivers/vpci.h"
 #include "drivers/storvsc.h"
+#include "host/vpci_host.h"
 #include "sim/blkload.h"
 #include "sim/netdev_sim.h"
 #include "sim/sim.h"
@@ -47,6 +50,12 @@ static int keel_start(void)
 	kvp_reset();
 	blk_reset();                    /* a seed that panicked had no keel_fini */
 	blkload_start();                /* storage load generator, if switched on */
+	/* What firmware tells a Gen2 guest: the VMBus MMIO gaps (ACPI _CRS of
+	 * the VMBus module) and the framebuffer (GOP) at the low gap's base. */
+	pci_reset();
+	pci_mmio_add_range(VH_LOW_GAP_BASE, VH_LOW_GAP_SIZE);
+	pci_mmio_add_range(VH_HIGH_GAP_BASE, VH_HIGH_GAP_SIZE);
+	pci_mmio_set_framebuffer(VH_FB_BASE, VH_FB_SIZE);
 	return vmbus_start();
 }
 
@@ -58,6 +67,7 @@ static void keel_stop(void)
 
 static void keel_fini(void)
 {
+	vpci_fini();                    /* before vmbus_fini frees the devices */
 	vmbus_fini();
 	blkload_fini();
 	blk_reset();                    /* the disks went with the devices */
@@ -70,6 +80,10 @@ static void keel_fini(void)
 	echo_subchannels_wanted = 0;
 	echo_packets_per_channel = 4;
 	want_lsvmbus = false;
+	vpci_legacy_survey_noflush = false;
+	vpci_legacy_irq_eject_abort = false;
+	vpci_legacy_eject_early = false;
+	pci_reset();
 	wq_init();                      /* drop queues and fibers of this seed */
 	timer_init();
 }
@@ -158,6 +172,26 @@ static uint32_t keel_version(void)
 	return st.version;
 }
 
+/* The vPCI driver's switches back to the designs its "Races" retired. */
+static int keel_vpci_switch(const char *name)
+{
+	static const struct {
+		const char *name;
+		bool *flag;
+	} sw[] = {
+		{ "vpci-legacy-survey-noflush", &vpci_legacy_survey_noflush },
+		{ "vpci-legacy-irq-eject-abort", &vpci_legacy_irq_eject_abort },
+		{ "vpci-legacy-eject-early", &vpci_legacy_eject_early },
+	};
+
+	for (size_t i = 0; i < sizeof(sw) / sizeof(sw[0]); i++)
+		if (!strcmp(name, sw[i].name)) {
+			*sw[i].flag = true;
+			return 0;
+		}
+	return -1;
+}
+
 static int keel_switch(const char *name)
 {
 	if (!strcmp(name, "legacy-single-queue")) {
@@ -184,6 +218,8 @@ static int keel_switch(const char *name)
 		want_lsvmbus = true;
 		return 0;
 	}
+	if (!strncmp(name, "vpci-", 5))
+		return keel_vpci_switch(name);
 	if (!strncmp(name, "blkload", 7))
 		return blkload_switch(name);
 	if (!strncmp(name, "netvsc-", 7))
@@ -233,4 +269,5 @@ const struct sim_guest_ops sim_guest_keel = {
 	.deadlock_report = keel_report,
 	.stall_check = keel_stall,
 	.held = keel_held,
+	.pci_list = pci_list_format,
 };

@@ -166,6 +166,8 @@ static const struct { const char *name; int kind; int nargs; } expect_kinds[] = 
 	{ "log", SE_LOG, 1 },
 	{ "power-off", SE_POWER_OFF, 0 },
 	{ "reset", SE_RESET, 0 },
+	{ "pci", SE_PCI, 0 },
+	{ "no-pci", SE_NO_PCI, 0 },
 };
 
 /* ---- statements ---- */
@@ -205,7 +207,7 @@ static int st_device(struct ctx *c, char **t, int n)
 				return err(c, "bad count '%s'", eq + 1);
 			continue;
 		}
-		if (base.nparams >= 8)
+		if (base.nparams >= SIM_MAX_DEV_PARAMS)
 			return err(c, "too many device parameters%s", "");
 		snprintf(base.keys[base.nparams], 24, "%s", t[i]);
 		if (strlen(eq + 1) >= sizeof(base.vals[0]))
@@ -492,6 +494,10 @@ static int st_expect(struct ctx *c, char **t, int n)
 			snprintf(e->texts[e->ntexts++], sizeof(e->texts[0]), "%s", t[i]);
 		}
 		break;
+	case SE_PCI: case SE_NO_PCI:
+		if (n < 3)
+			return err(c, "expect %s TEXT", t[1]);
+		/* fall through: the rest of the line is the text */
 	case SE_VIOLATION:
 		/* the rest of the line: a substring the violation must contain */
 		for (int k = 2; k < n; k++) {

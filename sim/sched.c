@@ -134,6 +134,16 @@ static void m_wrmsr(void *ctx, uint32_t msr, uint64_t v)
 	host_wrmsr(ctx, msr, v);
 }
 
+static uint64_t m_mmio_read(void *ctx, uint64_t gpa, unsigned size)
+{
+	return host_mmio_read(ctx, gpa, size);
+}
+
+static void m_mmio_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
+{
+	host_mmio_write(ctx, gpa, size, val);
+}
+
 static uint64_t m_hypercall(void *ctx, uint64_t c, uint64_t in, uint64_t out)
 {
 	uint64_t r = host_hypercall(ctx, c, in, out);
@@ -641,6 +651,18 @@ static void check_expect(const struct sim_expect *e, bool quiescent)
 			     want == SIM_POWER_OFF ? "power off" : "reset");
 		break;
 	}
+	case SE_PCI:
+	case SE_NO_PCI: {
+		static char list[8192];
+
+		list[0] = 0;
+		if (S.g->pci_list)
+			S.g->pci_list(list, sizeof(list));
+		if ((e->kind == SE_PCI) != (strstr(list, e->text) != NULL))
+			fail("line %d: the PCI listing %s \"%s\":\n%s", e->line,
+			     e->kind == SE_PCI ? "lacks" : "holds", e->text, list);
+		break;
+	}
 	case SE_TRIGGERED:
 		for (int i = 0; i < S.sc->ntrigs; i++)
 			if (!host_trigger_fired(S.h, S.trig_index[i]))
@@ -707,6 +729,7 @@ void sim_run_seed(const struct sim_scenario *sc, uint64_t seed, const struct sim
 {
 	static const struct host_model model = {
 		.cpuid = m_cpuid, .rdmsr = m_rdmsr, .wrmsr = m_wrmsr, .hypercall = m_hypercall,
+		.mmio_read = m_mmio_read, .mmio_write = m_mmio_write,
 	};
 	struct host_model m = model;
 	bool quiescent = false, started = false;

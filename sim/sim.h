@@ -67,11 +67,14 @@ static inline uint32_t sim_rng_below(struct sim_rng *r, uint32_t n)
 #define SIM_MAX_EXPECTS  64
 #define SIM_MAX_PARAMS   16
 
+/* key=value parameters per device line (a vPCI function takes many). */
+#define SIM_MAX_DEV_PARAMS 16
+
 struct sim_devspec {
 	char type[16];
 	char name[32];
-	char keys[8][24];
-	char vals[8][128];     /* values may be file paths */
+	char keys[SIM_MAX_DEV_PARAMS][24];
+	char vals[SIM_MAX_DEV_PARAMS][128];     /* values may be file paths */
 	int nparams;
 };
 
@@ -127,6 +130,8 @@ enum sim_expect_kind {
 	SE_LOG,            /* the guest's log (info and up) contains `text` */
 	SE_POWER_OFF,      /* the guest powered the machine off */
 	SE_RESET,          /* the guest reset the machine */
+	SE_PCI,            /* the guest's PCI listing holds text */
+	SE_NO_PCI,         /* the guest's PCI listing does not hold text */
 };
 
 #define SIM_EXPECT_TEXTS 8
@@ -134,7 +139,7 @@ enum sim_expect_kind {
 struct sim_expect {
 	int kind;
 	char dev[32];
-	char text[96];           /* expect violation TEXT: a substring of the report */
+	char text[96];           /* expect violation / pci TEXT: a substring */
 	char texts[SIM_EXPECT_TEXTS][96];  /* expect deadlock "T"...: each in the report */
 	int ntexts;
 	uint64_t by;
@@ -219,6 +224,8 @@ struct sim_guest_ops {
 	uint64_t (*next_deadline)(void);
 	/* VMBus objects the guest holds, and devices it freed so far. */
 	int (*held)(uint32_t *objects, uint64_t *freed);
+	/* The guest's PCI listing (lspci-style) into buf; NULL: no PCI. */
+	size_t (*pci_list)(char *buf, size_t cap);
 };
 
 extern const struct sim_guest_ops sim_guest_keel;

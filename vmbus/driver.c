@@ -32,6 +32,9 @@ extern const struct vmbus_driver ic_heartbeat_driver;  /* drivers/ic_heartbeat.c
 extern const struct vmbus_driver ic_shutdown_driver;   /* drivers/ic_shutdown.c */
 extern const struct vmbus_driver ic_timesync_driver;   /* drivers/ic_timesync.c */
 extern const struct vmbus_driver ic_kvp_driver;        /* drivers/ic_kvp.c */
+#ifndef KEEL_NO_VPCI
+extern const struct vmbus_driver vpci_driver;        /* drivers/vpci.c (mk/efi.mk KEEL_VPCI) */
+#endif
 
 const struct vmbus_driver *const vmbus_drivers[] = {
 #ifdef KEEL_TEST_HOOKS
@@ -43,6 +46,9 @@ const struct vmbus_driver *const vmbus_drivers[] = {
 	&ic_shutdown_driver,
 	&ic_timesync_driver,
 	&ic_kvp_driver,
+#ifndef KEEL_NO_VPCI
+	&vpci_driver,
+#endif
 };
 const unsigned vmbus_ndrivers = sizeof(vmbus_drivers) / sizeof(vmbus_drivers[0]);
 
@@ -413,6 +419,10 @@ void vmbus_device_free_all(struct vmbus_conn *vc)
 struct vmbus_channel *vmbus_device_channel(struct vmbus_device *dev) { return dev->chan; }
 void *vmbus_device_priv(struct vmbus_device *dev) { return dev->priv; }
 const char *vmbus_device_name(const struct vmbus_device *dev) { return dev->name; }
+const struct vmbus_guid *vmbus_device_instance(const struct vmbus_device *dev)
+{
+	return &dev->instance;
+}
 
 /* priv must come from malloc: vmbus_fini frees it with the device. */
 void vmbus_device_set_priv(struct vmbus_device *dev, void *priv) { dev->priv = priv; }

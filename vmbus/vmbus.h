@@ -90,6 +90,8 @@ struct vmbus_channel *vmbus_device_channel(struct vmbus_device *dev);
 void *vmbus_device_priv(struct vmbus_device *dev);
 void vmbus_device_set_priv(struct vmbus_device *dev, void *priv);
 const char *vmbus_device_name(const struct vmbus_device *dev);
+/* The instance GUID of the device's offer. */
+const struct vmbus_guid *vmbus_device_instance(const struct vmbus_device *dev);
 /* The driver says the device is fully up (introspection's ready flag). */
 void vmbus_device_set_ready(struct vmbus_device *dev);
 /* The driver is about to ask the host for sub-channels (the primary must be

@@ -17,6 +17,9 @@ void *x86_page_alloc(size_t npages);
 void x86_page_free(void *p, size_t npages);
 void *x86_gpa_to_ptr(gpa_t gpa, size_t len);
 gpa_t x86_ptr_to_gpa(const void *p);
+/* kernel/x86/mmio.c: uncached device MMIO, pages mapped on first use. */
+uint64_t x86_mmio_read(gpa_t gpa, unsigned size);
+void x86_mmio_write(gpa_t gpa, unsigned size, uint64_t val);
 uint64_t x86_now_ns(void);
 void x86_timer_arm(uint64_t deadline_ns);
 void x86_idle(void);

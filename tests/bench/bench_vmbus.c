@@ -177,7 +177,9 @@ static bool bench_run(uint64_t limit_ns, uint64_t *ready_at)
 static int bench_devices(int ndev, const char *reply_delay, uint64_t *ready_at)
 {
 	struct host_env env = { NULL, e_gmem, e_now, e_irq, NULL, NULL };
-	struct host_model m = { NULL, m_cpuid, m_rdmsr, m_wrmsr, m_hcall };
+	struct host_model m = {
+		.cpuid = m_cpuid, .rdmsr = m_rdmsr, .wrmsr = m_wrmsr, .hypercall = m_hcall,
+	};
 	bool ok;
 
 	hosted_init(256u << 20);
