@@ -1,7 +1,7 @@
 /*
  * The loader's console: ASCII formatted text on the UEFI Simple Text Output
  * protocol (ConOut), which OVMF and Gen2 firmware mirror to the framebuffer
- * and, when configured, to COM1 (gen2-platform.md §3.1). Only before
+ * and, when configured, to COM1 (docs/protocols/gen2-platform.md §3.1). Only before
  * ExitBootServices. boot/ links no libc, so the formatter lives here.
  */
 #include <stdarg.h>

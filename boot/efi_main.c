@@ -1,9 +1,9 @@
 /*
  * efi_main: the UEFI entry point of keel.efi (gnu-efi's crt0 relocates the
  * image and calls it). It prints the banner, collects everything the kernel
- * needs into one struct bootinfo (gen2-platform.md §3.1), leaves boot
+ * needs into one struct bootinfo (docs/protocols/gen2-platform.md §3.1), leaves boot
  * services and jumps to kmain. It never touches Hyper-V MSRs: the Gen2
- * firmware owns them until ExitBootServices (gen2-platform.md §3.1).
+ * firmware owns them until ExitBootServices (docs/protocols/gen2-platform.md §3.1).
  */
 #include "boot/loader.h"
 #include "version.h"

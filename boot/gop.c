@@ -1,6 +1,6 @@
 /*
  * The GOP framebuffer, saved before ExitBootServices so the kernel can keep
- * drawing to it afterwards (gen2-platform.md §3.2: one mode, 1024x768 BGRX on
+ * drawing to it afterwards (docs/protocols/gen2-platform.md §3.2: one mode, 1024x768 BGRX on
  * Gen2; OVMF's standard VGA is BGRX too). A GOP without a linear
  * framebuffer (BltOnly) or with a bit-mask format counts as none.
  */

@@ -1,7 +1,7 @@
 /*
  * The UEFI loader's private interface (boot/ only; gnu-efi headers). Each
  * file of boot/ collects one thing for struct bootinfo before ExitBootServices
- * (gen2-platform.md §3.1: the services a loader needs).
+ * (docs/protocols/gen2-platform.md §3.1: the services a loader needs).
  */
 #ifndef KEEL_BOOT_LOADER_H
 #define KEEL_BOOT_LOADER_H

@@ -1,7 +1,7 @@
 /*
  * Leaving boot services: the last GetMemoryMap, ExitBootServices with its
  * map key, and the map translated into struct bootinfo (UEFI spec 2.x
- * "ExitBootServices"; gen2-platform.md §3.1).
+ * "ExitBootServices"; docs/protocols/gen2-platform.md §3.1).
  *
  * Rules followed here: nothing is allocated or printed between the last
  * GetMemoryMap and ExitBootServices (either would change the map and stale

@@ -1,6 +1,6 @@
 /*
  * The ACPI RSDP from the UEFI configuration table, by the ACPI 2.0 table
- * GUID (gen2-platform.md §3.1, §4). The kernel parses the tables itself.
+ * GUID (docs/protocols/gen2-platform.md §3.1, §4). The kernel parses the tables itself.
  */
 #include "boot/loader.h"
 

@@ -152,7 +152,7 @@ void pci_mmio_reset(void);
 /* A range the firmware gives for device MMIO (the VMBus module's _CRS). */
 int pci_mmio_add_range(uint64_t base, uint64_t size);
 /* The framebuffer: its reservation is never handed out (docs/protocols/
- * vpci.md "Framebuffer rule"). */
+ * docs/protocols/vpci.md "Framebuffer rule"). */
 void pci_mmio_set_framebuffer(uint64_t base, uint64_t size);
 /* size bytes aligned to align, at or above min; 0 and *out or -ENOSPC. */
 int pci_mmio_alloc(uint64_t size, uint64_t align, uint64_t min, uint64_t *out);

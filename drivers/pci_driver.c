@@ -1,5 +1,5 @@
 /*
- * The PCI function driver table (STYLE.md §4: drivers are a const table),
+ * The PCI function driver table (docs/style.md §4: drivers are a const table),
  * matched on vendor/device IDs and class. No function drivers exist yet:
  * functions are listed with "no driver". The hosted builds add the test
  * function driver (drivers/pci_testfn.c), which only keelsim's functions

@@ -4,7 +4,7 @@
  * properties, CREATE_SUB_CHANNELS, the LUN scan), the sub-channel callback
  * (the only place sub-channels are opened), and remove.
  *
- * Follows docs/protocols/storvsc.md §3 (versions and the request-size
+ * Follows docs/protocols/storage.md §3 (versions and the request-size
  * difference), §5.3 (channel properties), §6 (init sequence), §11 and §11.1
  * (sub-channels: the handler is installed before CREATE_SUB_CHANNELS and is
  * the only opener; both host orders work because the accepted index range

@@ -22,7 +22,7 @@
  *    starts pending ones; completions that may wait are deferred to sd->q
  *    (rule 5) unless storvsc_inline_completions is set (pre-fix design);
  *  - the sub-channel callback runs on the device's sub-channel queue and is
- *    the only place sub-channels are opened (storvsc.md §11.1).
+ *    the only place sub-channels are opened (docs/protocols/storage.md §11.1).
  * One CPU, cooperative: code between waits runs alone, no locks needed.
  *
  * Memory the host may write (a request's data buffer, the scan buffer) is

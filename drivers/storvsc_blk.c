@@ -1,5 +1,5 @@
 /*
- * The storvsc block-layer entry (storvsc.md §7, §12): block requests wait in
+ * The storvsc block-layer entry (docs/protocols/storage.md §7, §12): block requests wait in
  * a FIFO and are split at the host's maximum transfer into SRBs sent on the
  * channel rotation while slots and queue depth allow; done() runs once the
  * last piece is over.

@@ -1,9 +1,9 @@
 /*
- * The storvsc channels (storvsc.md §11): the driver's per-channel state
+ * The storvsc channels (docs/protocols/storage.md §11): the driver's per-channel state
  * machine (diagram in storvsc.h), opening a channel, the rotation of open
  * channels the I/O path picks from (round robin, bounded by the queue
  * depth), and closing a channel: CLOSECHANNEL and the ring GPADL teardown
- * first, then failing what was in flight (storvsc.md §13), so no buffer
+ * first, then failing what was in flight (docs/protocols/storage.md §13), so no buffer
  * goes back to its owner while the host may still write it.
  */
 #include <errno.h>
@@ -155,7 +155,7 @@ void storvsc_fail_pending(struct storvsc_dev *sd)
 int storvsc_open_chan(struct storvsc_dev *sd, struct storvsc_chan *ch, struct vmbus_channel *c)
 {
 	uint32_t pages = vmbus_chan_subidx(c) ? STORVSC_SUB_RING_PAGES : STORVSC_RING_PAGES;
-	/* storvsc.md §1: 24 zero bytes of channel properties as user data. */
+	/* docs/protocols/storage.md §1: 24 zero bytes of channel properties as user data. */
 	static const uint8_t zero_props[24];
 	struct vmbus_chan_open_args a = {
 		.out_pages = pages, .in_pages = pages,

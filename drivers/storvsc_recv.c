@@ -1,5 +1,5 @@
 /*
- * The storvsc channel callback (storvsc.md §2.3, §2.4, §14): every packet
+ * The storvsc channel callback (docs/protocols/storage.md §2.3, §2.4, §14): every packet
  * is copied out of the ring once, checked (type, length, transaction id
  * against what this channel issued, operation, sense and transfer lengths)
  * and only then used. Runs on the shared vmbus_event queue: never waits,

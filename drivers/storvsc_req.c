@@ -1,5 +1,5 @@
 /*
- * The storvsc request slots (storvsc.md §14 item 2): a fixed pool per
+ * The storvsc request slots (docs/protocols/storage.md §14 item 2): a fixed pool per
  * device; a slot's index + 1 is the context the VMBus requestor maps a
  * transaction id back to, so a host-supplied id never becomes a pointer.
  * storvsc_req_finish hands a finished request's result to its owner (a

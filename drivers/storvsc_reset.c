@@ -1,7 +1,7 @@
 /*
  * Resetting a storvsc channel the host stopped serving: a request past
  * storvsc_io_limit_ns (storvsc_watchdog.c) or a packet the inbound ring
- * could not deliver (storvsc_recv.c). storvsc.md §13 gives the order: the
+ * could not deliver (storvsc_recv.c). docs/protocols/storage.md §13 gives the order: the
  * channel leaves the rotation at once (SCH_RESET), then on the device queue
  *
  *   1. CLOSECHANNEL and the ring GPADL teardown (vmbus_chan_close): from

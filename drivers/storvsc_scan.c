@@ -1,5 +1,5 @@
 /*
- * LUN discovery of the storvsc driver (storvsc.md §8, §9, §10): REPORT LUNS
+ * LUN discovery of the storvsc driver (docs/protocols/storage.md §8, §9, §10): REPORT LUNS
  * at path 0 target 0 (INQUIRY probing of LUNs 0..7 when it fails), then per
  * LUN: standard INQUIRY, VPD pages 0x00 / 0x80 / 0x83 / 0xB0 (a failing VPD
  * page means "not supported", §7), TEST UNIT READY (unit attention retried),

@@ -1,6 +1,6 @@
 /*
  * SCSI helpers of the storvsc driver (drivers/storvsc_scsi.h): CDB builders
- * (storvsc.md §8), SRB status and sense decoding (§5.4, §7) and parsers of
+ * (docs/protocols/storage.md §8), SRB status and sense decoding (§5.4, §7) and parsers of
  * host-written INQUIRY / READ CAPACITY / REPORT LUNS data (§8, §14 item 10).
  * Everything here is pure: bytes in, values out; multi-byte SCSI fields are
  * big-endian.

@@ -1,7 +1,7 @@
 /*
  * SCSI helpers of the storvsc driver (drivers/storvsc_scsi.c): pure code
  * with no device state, so unit tests can feed it hostile bytes.
- *  - CDB builders (storvsc.md §8);
+ *  - CDB builders (docs/protocols/storage.md §8);
  *  - completion decoding: SRB status (§5.4) + SCSI status + fixed-format
  *    sense (§7) into a negative errno and a clear text;
  *  - parsers of host-written data: standard INQUIRY, VPD pages, READ

@@ -1,5 +1,5 @@
 /*
- * Putting a storvsc request on the wire (storvsc.md §2.1, §2.2, §5.2, §7):
+ * Putting a storvsc request on the wire (docs/protocols/storage.md §2.1, §2.2, §5.2, §7):
  * the SRB of a SCSI command, then an in-band packet or a GPA-direct packet
  * over the request's buffer, with the slot's index as the requestor context.
  */

@@ -1,5 +1,5 @@
 /*
- * Synchronous storvsc commands (storvsc.md §6, §8): the control operations
+ * Synchronous storvsc commands (docs/protocols/storage.md §6, §8): the control operations
  * of the init sequence and the SCSI commands of the LUN scan send one
  * request and wait for it on a work item that may wait.
  */

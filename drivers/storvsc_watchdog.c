@@ -1,7 +1,7 @@
 /*
- * The storvsc watchdog (storvsc.md §12 "Per-command timeout", §13): a timer
+ * The storvsc watchdog (docs/protocols/storage.md §12 "Per-command timeout", §13): a timer
  * that looks at the requests in flight once a second while any are
- * (STYLE.md §9: it returns its next delay).
+ * (docs/style.md §9: it returns its next delay).
  *
  * It never ends a request: the request's buffer belongs to the host until
  * the host answers or the channel is closed. A request not answered after

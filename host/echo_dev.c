@@ -1,6 +1,6 @@
 /*
  * The echo device host: answers every ECHO request with its payload, and a
- * CREATE_SUBCHANNELS request (modelled on storvsc's, storvsc.md §11) with
+ * CREATE_SUBCHANNELS request (modelled on storvsc's, docs/protocols/storage.md §11) with
  * sub-channel offers plus a completion, in the order the host profile says.
  * Protocol: include/hyperv/echo_wire.h.
  *
@@ -11,7 +11,7 @@
  *
  * Replies wait in a per-channel FIFO: they leave in order when due and when
  * the host->guest ring has room (a full ring blocks the FIFO until the guest
- * signals, vmbus-core.md §5.5, §8.7).
+ * signals, docs/protocols/vmbus.md §5.5, §8.7).
  */
 #include <errno.h>
 #include <stdlib.h>

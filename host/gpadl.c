@@ -4,7 +4,7 @@
  * guest memory through a GPADL's page list (the only way the host touches
  * ring memory).
  *
- * Follows vmbus-core.md §3.8 (layouts, range rules), §4.3 (creation),
+ * Follows docs/protocols/vmbus.md §3.8 (layouts, range rules), §4.3 (creation),
  * §4.6 (teardown), §4.7 (teardown on a revoked channel) and §8.5.
  */
 #include <errno.h>

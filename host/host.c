@@ -678,7 +678,7 @@ static int check_final(struct host *h, char *why, size_t cap)
 			if (c->state == HCS_OPEN && !c->kicked && ring_host_pending(&c->in)) {
 				snprintf(why, cap, "device %s channel %d (relid %u): guest wrote "
 					 "packets to an empty ring without signalling the host "
-					 "(lost signal, vmbus-core.md §5.5)", d->name, s, c->relid);
+					 "(lost signal, docs/protocols/vmbus.md §5.5)", d->name, s, c->relid);
 				return -1;
 			}
 		}

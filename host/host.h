@@ -11,7 +11,7 @@
  * (host_ready) and runs one item of its choosing (host_run). Nothing in the
  * host happens on its own: that is what makes runs reproducible.
  *
- * References: shared/reference/vmbus-core.md §1-§8 (§8 "Notes for the
+ * References: docs/protocols/vmbus.md §1-§8 (§8 "Notes for the
  * simulated host" is the checklist this library follows).
  */
 #ifndef KEEL_HOST_H

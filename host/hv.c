@@ -3,7 +3,7 @@
  * MSRs, and hypercall dispatch (HvCallPostMessage, HvCallSignalEvent) with
  * the real status codes.
  *
- * Follows vmbus-core.md §1.1 (CPUID), §1.2-§1.3 (guest OS id, hypercall
+ * Follows docs/protocols/vmbus.md §1.1 (CPUID), §1.2-§1.3 (guest OS id, hypercall
  * page), §1.4-§1.7 (hypercall ABI and status codes), §1.8 (MSR map), §2.1,
  * §2.2, §2.6, §2.7 (SynIC MSRs, SINTs, timers, reference TSC) and §8.1.
  */

@@ -666,7 +666,7 @@ static void on_guest_comp(struct host_dev *d, struct host_chan *c, uint64_t id, 
 	}
 }
 
-/* {type, minimum length, needs a completion flag} (STYLE.md §4). */
+/* {type, minimum length, needs a completion flag} (docs/style.md §4). */
 static const struct {
 	uint32_t type;
 	uint32_t min_len;

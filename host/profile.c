@@ -4,8 +4,8 @@
  * picks a profile ("profile ws2019") and may flip single switches
  * ("switch subchan-offers-first no").
  *
- * Facts: vmbus-core.md §3.3 (which host speaks which version; connection 4
- * from 5.0; msg_conn_id), §3.4 (monitor pages), §4.8 and storvsc.md §11
+ * Facts: docs/protocols/vmbus.md §3.3 (which host speaks which version; connection 4
+ * from 5.0; msg_conn_id), §3.4 (monitor pages), §4.8 and docs/protocols/storage.md §11
  * (sub-channel offers before the CREATE_SUB_CHANNELS completion on the
  * storage host, after it on the network host), §5.5 / §8.7 (OpenVMM honours
  * pending_send_sz unconditionally), §4.2 (OpenVMM sorts offers), §7.1.8

@@ -3,7 +3,7 @@
  * ring and writes the host->guest ring, only through the pages of the
  * channel's ring GPADL (gpadl_copy), never by a pointer into guest memory.
  *
- * Follows vmbus-core.md §5.1 (layout and ownership), §5.2 (split), §5.3
+ * Follows docs/protocols/vmbus.md §5.1 (layout and ownership), §5.2 (split), §5.3
  * (packets and trailer), §5.5-§5.6 (signalling: interrupt_mask and
  * pending_send_sz in both directions), §7.2-§7.3 (what the host checks, here
  * as violations by the guest) and §8.7.

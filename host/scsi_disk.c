@@ -1,6 +1,6 @@
 /*
  * SCSI disk emulation for the simulated storage host (host/scsi_disk.h).
- * Follows docs/protocols/storvsc.md §8 (CDB layouts and OpenVMM's host
+ * Follows docs/protocols/storage.md §8 (CDB layouts and OpenVMM's host
  * checks), §7 (error mapping and fixed-format sense), §10 (INVALID_LUN for
  * an absent LUN, unit attention on a capacity change), SPC/SBC for the
  * data layouts (INQUIRY, VPD pages, READ CAPACITY, UNMAP parameter list).

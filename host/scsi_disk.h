@@ -1,6 +1,6 @@
 /*
  * SCSI target emulation for the simulated storage host: one disk (LUN) over
- * a backing store, answering the commands of storvsc.md §8 with the
+ * a backing store, answering the commands of docs/protocols/storage.md §8 with the
  * identity Hyper-V presents ("Msft    " / "Virtual Disk    ") and OpenVMM's
  * error mapping (§7: illegal request -> SRB INVALID_REQUEST, medium / write
  * protect / unit attention -> SRB ERROR, each with fixed-format sense and

@@ -1,7 +1,7 @@
 /*
  * The simulated storage host (StorVSP), device type "storage": the host
  * side of the VSTOR protocol over VMBus, following
- * docs/protocols/storvsc.md §2 (packet forms; GPA-direct data buffers),
+ * docs/protocols/storage.md §2 (packet forms; GPA-direct data buffers),
  * §3 (versions), §4-§5 (operations, layouts, completion sizes), §6 (the
  * init order, enforced), §7 (EXECUTE_SRB), §10 (ENUMERATE_BUS on LUN hot
  * add and remove), §11 (CREATE_SUB_CHANNELS; offers before or after the
@@ -863,7 +863,7 @@ static void op_execute_srb(struct host_dev *d, struct stor_req *q)
 		sense_room = in->sense_info_length;
 	if (dtl > s->max_transfer) {
 		host_dev_violation(d, q->c, "SRB data_transfer_length above max_transfer_bytes "
-			       "(the guest must split, storvsc.md §12)");
+			       "(the guest must split, docs/protocols/storage.md §12)");
 		q->answer = false;
 		return;
 	}

@@ -3,7 +3,7 @@
  * of the SIMP page with the MessagePending flag and the end-of-message
  * protocol, event flags in the SIEF page, SINT masking, raising the vector.
  *
- * Follows vmbus-core.md §2.3 (message slot, delivery rule), §2.4 (EOM),
+ * Follows docs/protocols/vmbus.md §2.3 (message slot, delivery rule), §2.4 (EOM),
  * §2.5 (event flags), §2.2 (SINT masking) and §8.2.
  *
  * Delivery: a queued message is written only into an empty slot

@@ -6,7 +6,7 @@
  * answer), and deliberately malformed host messages. Channel-level messages
  * are in vmbus_host_chan.c, GPADLs in gpadl.c.
  *
- * Follows vmbus-core.md §3.2-§3.5 (messages, versions, offers), §4.2
+ * Follows docs/protocols/vmbus.md §3.2-§3.5 (messages, versions, offers), §4.2
  * (connect), §4.9 (unload), §7.1 (what a guest must reject: used to build
  * the malformed messages) and §8.1, §8.3, §8.4, §8.9.
  */
@@ -271,7 +271,7 @@ static void handle_unload(struct host *h, const uint8_t *msg, uint32_t size)
 	connection_reset(h);
 	h->unloaded = true;
 	/* §4.9: answered from 1.1 on. Without a connection (a guest clearing a
-	 * stale one before INITIATE_CONTACT, gen2-platform.md §9.2) answer too,
+	 * stale one before INITIATE_CONTACT, docs/protocols/gen2-platform.md §9.2) answer too,
 	 * so its bounded wait ends early. */
 	if (!connected || v >= VMBUS_VERSION_WIN7)
 		vmbus_host_send(h, &r, sizeof(r));

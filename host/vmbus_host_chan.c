@@ -5,7 +5,7 @@
  * the guest->host ring into the device host), and the services device hosts
  * use (host_dev_send, sub-channel offers).
  *
- * Follows vmbus-core.md §3.6-§3.7 (layouts), §4.4-§4.8 (open, close,
+ * Follows docs/protocols/vmbus.md §3.6-§3.7 (layouts), §4.4-§4.8 (open, close,
  * rescind, sub-channels), §4.10 (modify) and §8.6-§8.8.
  *
  * States (drawn in host_priv.h beside enum host_chan_state):

@@ -3,7 +3,7 @@
  * (`-object memory-backend-file,mem-path=FILE,share=on` + `-machine
  * memory-backend=...`). keel-host creates it at the guest's size before
  * QEMU starts and maps it shared; file offset == guest-physical address for
- * all RAM while the guest has less than about 2.75 GiB (qemu-ivshmem.md
+ * all RAM while the guest has less than about 2.75 GiB (docs/protocols/keelhost-transport.md
  * "What works"). Every host access goes through kh_ram_ptr, which refuses
  * what is not RAM: guest-provided GPAs are untrusted.
  */

@@ -15,7 +15,7 @@
  *   setup.c     devices, profile, triggers and expectations from a scenario
  *               (parsed by sim/scenario.c, the format of docs/scenarios.md)
  *
- * One struct keelhost holds everything and is passed down (STYLE.md §10).
+ * One struct keelhost holds everything and is passed down (docs/style.md §10).
  * Single-threaded, like the host library it drives.
  */
 #ifndef KEEL_KEELHOST_H

@@ -20,7 +20,7 @@
  * Lost-EOM watchdog: the guest and keel-host really run at once, so the
  * host library can see the SynIC slot full, set MessagePending and wait for
  * an EOM while the guest, having just emptied the slot, has already looked
- * at the flag (vmbus-core.md §2.4: the hypervisor re-checks on its own).
+ * at the flag (docs/protocols/vmbus.md §2.4: the hypervisor re-checks on its own).
  * When messages wait, the slot has been empty for KH_EOM_NUDGE_NS and no
  * EOM came, keel-host delivers the EOM itself, and counts it.
  */

@@ -1,6 +1,6 @@
 /*
  * The readable message log: every VMBus control message in both directions,
- * decoded (vmbus-core.md §3: names and the fields that matter), with the
+ * decoded (docs/protocols/vmbus.md §3: names and the fields that matter), with the
  * time since keel-host started.
  *
  *   guest -> host  taken from the HvCallPostMessage input block when the

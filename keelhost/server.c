@@ -1,6 +1,6 @@
 /*
  * The ivshmem server side of QEMU's protocol (QEMU docs/specs/ivshmem-spec.txt
- * "The ivshmem Client-Server Protocol"; shared/reference/qemu-ivshmem.md
+ * "The ivshmem Client-Server Protocol"; docs/protocols/keelhost-transport.md
  * "The server side"). Debian ships no ivshmem-server, so keel-host plays it
  * for exactly one client, QEMU's ivshmem-doorbell device:
  *

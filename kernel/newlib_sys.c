@@ -1,5 +1,5 @@
 /*
- * newlib's system layer for the bare-metal kernel (toolchain.md "newlib for
+ * newlib's system layer for the bare-metal kernel (docs/protocols/toolchain.md "newlib for
  * the kernel": this target wants the plain names, only _exit keeps its
  * underscore). stdout and stderr go to the console; stdin has no input
  * (read returns 0, end of file); there are no files, so every other

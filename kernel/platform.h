@@ -35,7 +35,7 @@ struct platform {
 	 * addresses of 8-byte aligned blocks that do not cross a page (or the
 	 * two 8-byte register values of a fast call). Returns the hypercall
 	 * result value: status in bits 0-15, reps completed in bits 32-43
-	 * (vmbus-core.md §1.4). Returns HV_STATUS_INVALID_HYPERCALL_CODE (2)
+	 * (docs/protocols/vmbus.md §1.4). Returns HV_STATUS_INVALID_HYPERCALL_CODE (2)
 	 * style failures when no hypercall page is set up.
 	 */
 	uint64_t (*hypercall)(uint64_t control, uint64_t input, uint64_t output);

@@ -1,5 +1,5 @@
 /*
- * The self-test table (STYLE.md §14: tests are tables, runnable by name).
+ * The self-test table (docs/style.md §14: tests are tables, runnable by name).
  * A test either returns its verdict (`run` returns true on success) or is a
  * fault test: `fault_ok` is then asked, from the exception handler, whether
  * the fault that arrived is the expected one; `run` returning at all means

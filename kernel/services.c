@@ -44,7 +44,7 @@
 #define NET_BOOT_WAIT_NS (5ull * 1000000000ull)
 
 /* A VMBus platform answers the hypervisor vendor leaf as Hyper-V does
- * (vmbus-core.md §1.1); plain x86 under QEMU does not. */
+ * (docs/protocols/vmbus.md §1.1); plain x86 under QEMU does not. */
 static bool have_vmbus(void)
 {
 	uint32_t r[4];

@@ -1,6 +1,6 @@
 /*
  * Timers (kernel/timer.h) and the deadline events under them
- * (kernel/timer_event.h); STYLE.md §9: a timer callback returns its next
+ * (kernel/timer_event.h); docs/style.md §9: a timer callback returns its next
  * delay instead of re-arming itself, and deletion is deferred while it runs.
  *
  * The events form one list sorted by deadline (equal deadlines keep arming

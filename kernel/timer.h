@@ -1,5 +1,5 @@
 /*
- * Timers (docs/architecture.md, "Work queues"; STYLE.md §9).
+ * Timers (docs/architecture.md, "Work queues"; docs/style.md §9).
  *
  * All deadlines live in one deadline-ordered list of timer events on the
  * platform clock (plat_now_ns). The platform's one-shot timer is always

@@ -1,6 +1,6 @@
 /*
  * GUID compare, format and parse for VMBus's mixed-endian binary GUIDs
- * (vmbus-core.md §0): the first three groups are little-endian integers, the
+ * (docs/protocols/vmbus.md §0): the first three groups are little-endian integers, the
  * last two groups are raw bytes.
  */
 #include <errno.h>

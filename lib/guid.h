@@ -1,6 +1,6 @@
 /*
  * GUID helpers: compare and format the mixed-endian binary GUIDs VMBus uses
- * (vmbus-core.md §0: Data1 LE u32, Data2 LE u16, Data3 LE u16, Data4 bytes).
+ * (docs/protocols/vmbus.md §0: Data1 LE u32, Data2 LE u16, Data3 LE u16, Data4 bytes).
  */
 #ifndef KEEL_LIB_GUID_H
 #define KEEL_LIB_GUID_H

@@ -1,9 +1,9 @@
 # mk/config.mk: tools, flags and the quiet/verbose switch shared by every
-# fragment. toolchain.md has the facts behind each flag.
+# fragment. docs/protocols/toolchain.md has the facts behind each flag.
 
 CC      := clang
 LD      := ld.lld
-# GNU objcopy writes PE32+; llvm-objcopy 14 cannot (toolchain.md).
+# GNU objcopy writes PE32+; llvm-objcopy 14 cannot (docs/protocols/toolchain.md).
 OBJCOPY := objcopy
 NM      := llvm-nm
 AR      := llvm-ar
@@ -80,7 +80,7 @@ BOOT_CFLAGS  := $(BASE_CFLAGS) -fno-stack-protector -fshort-wchar \
 		-DGNU_EFI_USE_MS_ABI -I. -I$(BUILD)/gen $(NOFP_CFLAGS) \
 		$(EXTRA_CFLAGS)
 
-# ---- link (toolchain.md "EFI application with gnu-efi, clang and ld.lld") --
+# ---- link (docs/protocols/toolchain.md "EFI application with gnu-efi, clang and ld.lld") --
 # --apply-dynamic-relocs: the relocator adds the base to the stored value.
 # --pack-dyn-relocs=relr: relative relocations as DT_RELR, which our own
 # _relocate (boot/relocate.c) applies; gnu-efi's reads only DT_RELA.

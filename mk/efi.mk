@@ -61,7 +61,7 @@ BOOT_OBJS   := $(BOOT_SRCS:%=$(BUILD)/obj/%.o)
 KERNEL_OBJS := $(KERNEL_SRCS:%=$(BUILD)/obj/%.o)
 KEEL_OBJS   := $(BOOT_OBJS) $(KERNEL_OBJS)
 
-# crt0 first (toolchain.md). Neither libefi.a (its init.o defines memset/
+# crt0 first (docs/protocols/toolchain.md). Neither libefi.a (its init.o defines memset/
 # memcpy that collide with newlib's; the loader calls firmware services
 # directly) nor libgnuefi.a (boot/relocate.c replaces its _relocate to read
 # packed DT_RELR relocations) is linked.

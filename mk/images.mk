@@ -1,4 +1,4 @@
-# mk/images.mk: the boot disks (test-images/, gen2-platform.md §12) and
+# mk/images.mk: the boot disks (test-images/, docs/protocols/gen2-platform.md §12) and
 # `make run`.
 #   $(BUILD)/keel.img        raw GPT disk, ESP with BOOTX64.EFI + keel.cfg
 #   $(BUILD)/keel.vhdx       the same for Hyper-V (dynamic VHDX)

@@ -1,5 +1,5 @@
 # mk/newlib.mk: newlib (libc, libm) for the freestanding x86_64 kernel, built
-# with clang from Debian's newlib-source tarball (toolchain.md "newlib for the
+# with clang from Debian's newlib-source tarball (docs/protocols/toolchain.md "newlib for the
 # kernel"; Debian's libnewlib-dev is configured for ARM and unusable).
 #
 # Built once per build tree (about 45 s on 2 cores) and rebuilt only when the

@@ -1,7 +1,7 @@
 #!/bin/sh
 # scripts/run-qemu.sh [options] IMAGE [-- QEMU ARGS...]
 # Boot a Keel disk image in QEMU + OVMF the way every Keel run does
-# (toolchain.md "Booting under OVMF in QEMU"): q35, TCG (KVM cannot run
+# (docs/protocols/toolchain.md "Booting under OVMF in QEMU"): q35, TCG (KVM cannot run
 # guests here), OVMF code read-only as pflash plus a fresh copy of the OVMF
 # variables for this run only (a reused one can drop into the shell), no
 # default devices, the disk with bootindex 0 so the firmware boots

@@ -3,7 +3,7 @@
 # The whole stack: keel-host, the simulated Hyper-V host as its own
 # process, then QEMU booting a Keel image through OVMF (scripts/run-qemu.sh),
 # linked by guest RAM in a shared file and an ivshmem-doorbell device
-# (shared/reference/qemu-ivshmem.md). Both are torn down when either ends:
+# (docs/protocols/keelhost-transport.md). Both are torn down when either ends:
 # guest power-off, Ctrl-C, a timeout; the /dev/shm file and the socket go too.
 #
 # Options:

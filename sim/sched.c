@@ -699,7 +699,7 @@ static void final_checks(bool quiescent)
 	if (quiescent && !S.sc->allow_hang &&
 	    (host_pending_host_msgs(S.h) || host_pending_guest_msgs(S.h))) {
 		fail("hang: the run came to rest with %u host message(s) never taken from the "
-		     "SynIC slot (slot not emptied or no EOM, vmbus-core.md §2.4) and %u guest "
+		     "SynIC slot (slot not emptied or no EOM, docs/protocols/vmbus.md §2.4) and %u guest "
 		     "message(s) unprocessed", host_pending_host_msgs(S.h),
 		     host_pending_guest_msgs(S.h));
 		return;

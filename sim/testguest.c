@@ -10,7 +10,7 @@
  *
  * It runs as one state machine; keelsim sees it as a single work queue that
  * is runnable when an interrupt or a retry left it something to do.
- * Follows vmbus-core.md §2.1-§2.4, §4.2-§4.7, §5.
+ * Follows docs/protocols/vmbus.md §2.1-§2.4, §4.2-§4.7, §5.
  */
 #include <errno.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 #!/bin/sh
 # test-images/convert.sh vhdx|vhd IN.img OUT
-#   vhdx: Hyper-V's format, dynamic (gen2-platform.md §12.2); 1 MiB blocks
-#         keep the file small (toolchain.md).
+#   vhdx: Hyper-V's format, dynamic (docs/protocols/gen2-platform.md §12.2); 1 MiB blocks
+#         keep the file small (docs/protocols/toolchain.md).
 #   vhd:  Azure's format: fixed VHD whose virtual size is exactly the raw
 #         size, a multiple of 1 MiB (force_size keeps QEMU from rounding it
 #         to a CHS geometry).

@@ -1,7 +1,7 @@
 #!/bin/sh
 # test-images/mkimg.sh OUT.img KEEL.efi [CMDLINE] [SIZE_MIB]
-# A bootable Gen2-style disk without root or loop devices (gen2-platform.md
-# §12.1, toolchain.md "Disk images without root"): GPT, one EFI System
+# A bootable Gen2-style disk without root or loop devices (docs/protocols/gen2-platform.md
+# §12.1, docs/protocols/toolchain.md "Disk images without root"): GPT, one EFI System
 # Partition from 1 MiB to 1 MiB before the end (1 MiB aligned both ends),
 # FAT32, holding EFI/BOOT/BOOTX64.EFI and EFI/BOOT/keel.cfg (one line:
 # CMDLINE). `sgdisk -v` must find no problems.

@@ -2,7 +2,7 @@
  * Channels: the per-relid state machine (offer, open, close, rescind,
  * release) and the packet API drivers use on an open channel.
  *
- * Follows vmbus-core.md §3.5 (offers), §4.4 (open), §4.5 (close), §4.7
+ * Follows docs/protocols/vmbus.md §3.5 (offers), §4.4 (open), §4.5 (close), §4.7
  * (rescind), §4.8 (sub-channels), §5 (rings, via vmbus/ring.c) and §7.4
  * (transaction ids, via vmbus/requestor.c). The state diagram is in
  * vmbus/vmbus_priv.h beside enum vmbus_chan_state.
@@ -352,7 +352,7 @@ int vmbus_chan_open(struct vmbus_channel *c, const struct vmbus_chan_open_args *
 	}
 	c->ring_gpadl = g;
 	/* Re-check after the wait: rescinded, or vmbus_stop began (no
-	 * OPENCHANNEL may follow, vmbus-core.md §4.9). */
+	 * OPENCHANNEL may follow, docs/protocols/vmbus.md §4.9). */
 	if (c->rescinded || !chan_conn_up(c)) {
 		chan_transition(c, CEV_FAIL);
 		chan_teardown(c, false);

@@ -1,6 +1,6 @@
 /*
  * Device class names for the listing (vmbus/lsvmbus.c), as Linux's lsvmbus
- * tool names them: a const table matched on GUID bytes (STYLE.md §4).
+ * tool names them: a const table matched on GUID bytes (docs/style.md §4).
  * A class missing here (Generation 1 devices, the echo test device) is
  * listed as "Unknown device class".
  */

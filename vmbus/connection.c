@@ -3,9 +3,9 @@
  * negotiation, REQUESTOFFERS, ALLOFFERS_DELIVERED, UNLOAD; and the entry
  * points vmbus_start / vmbus_stop / vmbus_fini.
  *
- * Follows vmbus-core.md §3.3-3.4 (versions, INITIATE_CONTACT and
+ * Follows docs/protocols/vmbus.md §3.3-3.4 (versions, INITIATE_CONTACT and
  * VERSION_RESPONSE), §4.1-4.2 (bring-up order, connect) and §4.9 (unload);
- * gen2-platform.md §9 (state left by firmware or a previous kernel).
+ * docs/protocols/gen2-platform.md §9 (state left by firmware or a previous kernel).
  *
  *   DOWN --hv ok--> HV_UP --post--> CONTACTING --accepted--> CONNECTED
  *     |               ^  ^  refused: next version |               | vmbus_stop
@@ -202,7 +202,7 @@ static int conn_try_version(struct vmbus_conn *vc, uint32_t ver)
 
 /*
  * A host that never answers may still hold a connection of a previous
- * owner (gen2-platform.md §9.2): UNLOAD, wait (bounded), then retry once.
+ * owner (docs/protocols/gen2-platform.md §9.2): UNLOAD, wait (bounded), then retry once.
  */
 static void conn_unload_stale(struct vmbus_conn *vc)
 {

@@ -1,6 +1,6 @@
 /*
  * The driver model: the const driver table matched on class GUID bytes
- * (STYLE.md §4), one device per primary channel, two work queues per device
+ * (docs/style.md §4), one device per primary channel, two work queues per device
  * (probe and remove on one, sub-channel opens on the other), asynchronous
  * probe and remove, and sub-channel offers handed to the driver only after
  * it asked for them (rule 2: the only place a sub-channel is opened).

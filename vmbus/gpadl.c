@@ -1,5 +1,5 @@
 /*
- * GPADLs: describing guest pages to the host (vmbus-core.md §3.8, §4.3) and
+ * GPADLs: describing guest pages to the host (docs/protocols/vmbus.md §3.8, §4.3) and
  * taking them back (§4.6). One page-aligned buffer, one range; the PFNs that
  * do not fit the GPADL_HEADER go out in GPADL_BODY messages.
  *

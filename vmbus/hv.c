@@ -5,7 +5,7 @@
  * hypercalls VMBus needs, HvPostMessage (with bounded retry and backoff) and
  * HvSignalEvent.
  *
- * Follows vmbus-core.md §1.1-1.6 and §2.1-2.7, gen2-platform.md §2, §8 and §9
+ * Follows docs/protocols/vmbus.md §1.1-1.6 and §2.1-2.7, docs/protocols/gen2-platform.md §2, §8 and §9
  * (the firmware leaves SynIC masked and hypercalls disabled at
  * ExitBootServices; a previous kernel may leave anything: we reprogram every
  * register we use with read-modify-write and never trust old pages).
@@ -19,7 +19,7 @@
 #include "vmbus/vmbus_priv.h"
 
 /* Bit 63 open source, OS type 0x7F (not Linux/BSD/Xen/Illumos), version 1
- * (vmbus-core.md §1.2 recommendation). */
+ * (docs/protocols/vmbus.md §1.2 recommendation). */
 #define KEEL_GUEST_OS_ID (HV_GUEST_OS_ID_OPEN_SOURCE | (0x7Full << HV_GUEST_OS_ID_TYPE_SHIFT) | \
 			  (1ull << HV_GUEST_OS_ID_VERSION_SHIFT))
 

@@ -1,6 +1,6 @@
 /*
  * The message loop: SINT2's interrupt, the SynIC message slot and the event
- * flags (vmbus-core.md §2.3-2.5), and the dispatch of host messages (§3)
+ * flags (docs/protocols/vmbus.md §2.3-2.5), and the dispatch of host messages (§3)
  * after the checks of §7.1.
  *
  * Rule 1: this loop never waits for the host. A handler only records what
@@ -170,7 +170,7 @@ static void on_modify_response(struct vmbus_conn *vc, const void *msg, uint32_t 
 	vmbus_drop(vc, VMBUS_DROP_UNSOLICITED, "MODIFYCHANNEL_RESPONSE");
 }
 
-/* STYLE §4: {type, handler, minimum length, name}; none of them may wait. */
+/* docs/style.md §4: {type, handler, minimum length, name}; none of them may wait. */
 struct msg_entry {
 	void (*handler)(struct vmbus_conn *vc, const void *msg, uint32_t len);
 	uint32_t min_len;
@@ -320,7 +320,7 @@ void vmbus_events_work(struct work *w)
 
 /*
  * Interrupt context: never waits, only takes event flag words and queues
- * work (architecture.md: acknowledge, record, queue). Messages are
+ * work (docs/architecture.md: acknowledge, record, queue). Messages are
  * handled by w_msg. Channel events need ordering against messages only:
  * an event must not be judged (channel open?) before an earlier message,
  * say OPENCHANNEL_RESULT, is dispatched. So when no message is waiting and

@@ -1,5 +1,5 @@
 /*
- * The requestor table (vmbus-core.md §5.8, §7.4): the low half of an id is
+ * The requestor table (docs/protocols/vmbus.md §5.8, §7.4): the low half of an id is
  * slot + 1 so 0 (unsolicited host packets) is never ours; the high half is
  * the slot's generation, so an id stays unique after its slot is reused.
  * Free slots form a list so both directions are O(1).

@@ -1,5 +1,5 @@
 /*
- * Transaction ids the host cannot forge (vmbus-core.md §5.8, §7.4): a fixed
+ * Transaction ids the host cannot forge (docs/protocols/vmbus.md §5.8, §7.4): a fixed
  * table of outstanding requests per channel. An id is (generation << 32) |
  * (slot + 1): the low half is never 0 (0 marks unsolicited host packets) and
  * the generation changes each time a slot is freed, so a late or duplicated

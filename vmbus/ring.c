@@ -1,7 +1,7 @@
 /*
  * VMBus ring buffers: writing packets to the host and reading the host's
  * packets through an iterator that copies each packet out of shared memory
- * before anything looks at it (vmbus-core.md §5.1-5.7, hardening §7.2-7.3).
+ * before anything looks at it (docs/protocols/vmbus.md §5.1-5.7, hardening §7.2-7.3).
  *
  * Rules kept here:
  *  - indices are byte offsets < data_size, multiples of 8; a host-owned

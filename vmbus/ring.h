@@ -1,6 +1,6 @@
 /*
  * One VMBus ring buffer (one direction of a channel): a shared control page
- * followed by a circular data area (vmbus-core.md §5.1). The same structure
+ * followed by a circular data area (docs/protocols/vmbus.md §5.1). The same structure
  * serves the outbound (guest->host, we produce) and the inbound (host->guest,
  * we consume) ring; each side only uses its half of the API.
  *
@@ -39,7 +39,7 @@ struct vmbus_pkt {
 	uint32_t data_len;      /* len8 * 8 - offset8 * 8 (includes padding) */
 };
 
-/* A receive pass: begin, next... end (vmbus-core.md §5.6). */
+/* A receive pass: begin, next... end (docs/protocols/vmbus.md §5.6). */
 struct vmbus_ring_iter {
 	struct vmbus_ring *ring;
 	uint32_t bytes_read;    /* consumed this pass, trailers included */

@@ -36,7 +36,7 @@ struct vmbus_gpadl;
 /* Queue hypervisor bring-up and the VMBus connection; returns 0 or -errno
  * (-EALREADY when started). Needs wq_init()/timer_init() done. */
 int vmbus_start(void);
-/* Queue UNLOAD (vmbus-core.md §4.9): drivers removed, channels closed,
+/* Queue UNLOAD (docs/protocols/vmbus.md §4.9): drivers removed, channels closed,
  * UNLOAD sent, SynIC disabled. Returns at once; vmbus_stopped() tells. */
 void vmbus_stop(void);
 bool vmbus_stopped(void);
@@ -122,7 +122,7 @@ struct vmbus_chan_open_args {
 };
 
 /*
- * Create the ring GPADL, post OPENCHANNEL and wait for the result (vmbus-core.md
+ * Create the ring GPADL, post OPENCHANNEL and wait for the result (docs/protocols/vmbus.md
  * §4.4). May wait (device or sub-channel queue). Returns 0, -ENODEV
  * (rescinded), -ETIMEDOUT (host did not answer), -EIO (host refused), -EBUSY.
  */

@@ -21,16 +21,16 @@
 #include "vmbus/requestor.h"
 #include "vmbus/vmbus.h"
 
-/* Timeouts (virtual time in keelsim). Linux waits forever; we do not (STYLE §7). */
+/* Timeouts (virtual time in keelsim). Linux waits forever; we do not (docs/style.md §7). */
 #define VMBUS_VERSION_TIMEOUT_NS  (1000ull * WQ_NS_PER_MS)
 #define VMBUS_GPADL_TIMEOUT_NS    (2000ull * WQ_NS_PER_MS)
 #define VMBUS_OPEN_TIMEOUT_NS     (2000ull * WQ_NS_PER_MS)
 #define VMBUS_UNLOAD_TIMEOUT_NS   (2000ull * WQ_NS_PER_MS)
 /* A CLOSECHANNEL that vmbus_post could not send is tried once more after
- * this pause (vmbus-core.md §1.5: the host's queue drains). */
+ * this pause (docs/protocols/vmbus.md §1.5: the host's queue drains). */
 #define VMBUS_POST_RETRY_NS       (10ull * WQ_NS_PER_MS)
 
-#define VMBUS_IRQ_VECTOR 0xF3   /* SINT2's vector (gen2-platform.md §8) */
+#define VMBUS_IRQ_VECTOR 0xF3   /* SINT2's vector (docs/protocols/gen2-platform.md §8) */
 
 /* Why a host message was dropped (counted, logged once per reason). */
 enum vmbus_drop {

@@ -14,7 +14,7 @@
  * - ECHO_MSG_ECHO: payload bytes (len <= ECHO_MAX_PAYLOAD) come back unchanged
  *   in ECHO_MSG_ECHO_COMPLETE.
  * - ECHO_MSG_CREATE_SUBCHANNELS, modelled on storvsc's CREATE_SUB_CHANNELS
- *   (storvsc.md §4, §11): valid on the primary channel only, at most once per
+ *   (docs/protocols/storage.md §4, §11): valid on the primary channel only, at most once per
  *   open. The host offers `count` sub-channels (same class and instance GUIDs,
  *   sub_channel_index 1..n) either before or after sending the completion,
  *   depending on the host profile switch `subchan_offers_before_completion`

@@ -4,7 +4,7 @@
  * status codes, the SynIC message slot, event flags page, PostMessage and
  * SignalEvent input blocks, and the reference TSC page.
  *
- * Follows shared/reference/vmbus-core.md §1 (detection, MSRs, hypercalls,
+ * Follows docs/protocols/vmbus.md §1 (detection, MSRs, hypercalls,
  * status codes) and §2 (SynIC, timers, reference TSC). Section numbers are
  * cited beside each group. All integers little-endian; structures packed and
  * size-asserted. VMBus channel messages and ring layouts are NOT here: see

@@ -4,8 +4,8 @@
  * simulated host (host/ic_host*.c). docs/protocols/ic.md has the exchanges.
  *
  * Every IC message is one VMBus in-band packet whose payload is an 8-byte
- * pipe header, the 20-byte IC header and the message body (docs/protocols/
- * ic.md "Framing"). All integers little-endian, all structures packed.
+ * pipe header, the 20-byte IC header and the message body
+ * (docs/protocols/ic.md "Framing"). All integers little-endian, all structures packed.
  * Names follow Linux's include/linux/hyperv.h (icmsg_hdr, icmsg_negotiate,
  * shutdown_msg_data, ictimesync_ref_data) and hv_kvp_* of its uapi header.
  */

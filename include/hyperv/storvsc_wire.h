@@ -6,14 +6,14 @@
  * flags and the fixed-format sense data basics.
  *
  * Shared by the guest driver (drivers/storvsc*.c) and the simulated storage
- * host (host/storvsc_host.c). Follows ../shared/reference/storvsc.md:
+ * host (host/storvsc_host.c). Follows docs/protocols/storage.md:
  * §2 packet forms, §3 versions, §4 operations, §5 layouts, §5.4 SRB status,
  * §7 I/O, §8 CDBs. Everything is little-endian and packed unless marked BE
  * (SCSI data inside CDBs and data buffers is big-endian).
  *
  * Packet sizes: a Win8+ (>= 0x0501) vstor_packet is 64 bytes; before Win8 it
  * is 48 (STORVSC_PKT_SIZE_PRE_WIN8): the 16-byte Win8 extension at the end of
- * vmscsi_request is absent (storvsc.md §3 "vmscsi_size_delta"). Use
+ * vmscsi_request is absent (docs/protocols/storage.md §3 "vmscsi_size_delta"). Use
  * storvsc_pkt_size(version) rather than sizeof().
  */
 #ifndef KEEL_HYPERV_STORVSC_WIRE_H

@@ -1,10 +1,10 @@
 /*
  * VMBus device class (interface) GUIDs, as the byte values that travel in an
- * OFFERCHANNEL's if_type (mixed-endian, vmbus-core.md §0 and §3.5). Drivers are
- * matched on these bytes, never on strings (STYLE.md §4).
+ * OFFERCHANNEL's if_type (mixed-endian, docs/protocols/vmbus.md §0 and §3.5). Drivers are
+ * matched on these bytes, never on strings (docs/style.md §4).
  *
- * Sources: vmbus-core.md §3.5, storvsc.md §1, netvsc.md §1, vpci.md §1,
- * ic-services.md §1. The echo test device's class lives in echo_wire.h.
+ * Sources: docs/protocols/vmbus.md §3.5, docs/protocols/storage.md §1, docs/protocols/network.md §1, docs/protocols/vpci.md §1,
+ * docs/protocols/ic-services.md §1. The echo test device's class lives in echo_wire.h.
  */
 #ifndef KEEL_VMBUS_GUIDS_H
 #define KEEL_VMBUS_GUIDS_H

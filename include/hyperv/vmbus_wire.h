@@ -3,7 +3,7 @@
  * the protocol versions, the ring buffer control page, packet descriptors and
  * GPA ranges. Shared by the guest (vmbus/) and the simulated host (host/).
  *
- * Follows ../shared/reference/vmbus-core.md §3 (channel messages), §5 (rings
+ * Follows docs/protocols/vmbus.md §3 (channel messages), §5 (rings
  * and packets) and §6 (monitor pages). Offsets in the comments are from the
  * start of the VMBus message, i.e. they include the 8-byte header (§3.1).
  * Everything is little-endian and packed; every struct has its size and key

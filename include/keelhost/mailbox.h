@@ -3,7 +3,7 @@
  * (kernel/x86/platform_ivshmem.c) and the host process (keelhost/).
  *
  * Where it is: offset 0 of the ivshmem-doorbell device's shared-memory BAR
- * (BAR2), which is the memfd keel-host hands QEMU (qemu-ivshmem.md "The
+ * (BAR2), which is the memfd keel-host hands QEMU (docs/protocols/keelhost-transport.md "The
  * server side"). Neither side guesses an address: the guest finds BAR2 by
  * PCI enumeration, the host maps its own memfd. Guest RAM itself is a
  * separate shared file that keel-host maps with file offset == GPA; the
@@ -15,7 +15,7 @@
  *      before QEMU connects, so the guest sees it when it maps BAR2.
  *   2. The guest programs MSI-X, then sends KH_OP_READY. Only after the
  *      answer does keel-host kick: kicks before MSI-X is on are lost
- *      (qemu-ivshmem.md "Pitfalls").
+ *      (docs/protocols/keelhost-transport.md "Pitfalls").
  *   3. A request: the guest writes op and args, then req_seq + 1 (release),
  *      then rings the doorbell: BAR0 offset 12 <- (host_peer << 16) | 0.
  *      keel-host runs it against the host library, writes status and

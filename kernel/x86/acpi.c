@@ -1,5 +1,5 @@
 /*
- * ACPI table discovery (ACPI 6.4 §5.2; gen2-platform.md §4): RSDP -> XSDT
+ * ACPI table discovery (ACPI 6.4 §5.2; docs/protocols/gen2-platform.md §4): RSDP -> XSDT
  * (RSDT for revision 0), then FADT (PM1 control ports, PM timer, reset
  * register), DSDT (the \_S5 sleep-type values, found by a byte scan: we have
  * no AML interpreter), MADT (local APIC, I/O APICs, CPUs) and MCFG (PCI
@@ -75,7 +75,7 @@ static bool aml_small_int(const uint8_t **pp, const uint8_t *end, uint8_t *out)
 	return false;
 }
 
-/* Name(\_S5, Package(){ typ_a, typ_b, ... }) (gen2-platform.md §4.3, §11). */
+/* Name(\_S5, Package(){ typ_a, typ_b, ... }) (docs/protocols/gen2-platform.md §4.3, §11). */
 static void dsdt_find_s5(const struct acpi_header *dsdt)
 {
 	const uint8_t *p = (const uint8_t *)dsdt + sizeof(*dsdt);

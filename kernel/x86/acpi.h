@@ -1,6 +1,6 @@
 /*
  * What the kernel takes from the ACPI tables, read once at boot
- * (gen2-platform.md §4; QEMU's values differ, §14: always read, never assume).
+ * (docs/protocols/gen2-platform.md §4; QEMU's values differ, §14: always read, never assume).
  */
 #ifndef KEEL_X86_ACPI_H
 #define KEEL_X86_ACPI_H

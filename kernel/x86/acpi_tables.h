@@ -1,6 +1,6 @@
 /*
  * ACPI table layouts the kernel reads (ACPI 6.4 §5.2; Hyper-V values in
- * gen2-platform.md §4.1-§4.5). Packed, little-endian, sizes asserted.
+ * docs/protocols/gen2-platform.md §4.1-§4.5). Packed, little-endian, sizes asserted.
  */
 #ifndef KEEL_X86_ACPI_TABLES_H
 #define KEEL_X86_ACPI_TABLES_H

@@ -1,6 +1,6 @@
 /*
  * Local APIC (SDM vol. 3 ch. 10). x2APIC (MSRs 0x800 + offset/16) when
- * CPUID.1:ECX[21] says so, as Linux does on Hyper-V (gen2-platform.md §8);
+ * CPUID.1:ECX[21] says so, as Linux does on Hyper-V (docs/protocols/gen2-platform.md §8);
  * xAPIC MMIO at the base from IA32_APIC_BASE otherwise. The 8259s are masked
  * first: QEMU has them, Gen2 has none (§1; the writes then go nowhere).
  * LINT0 (ExtINT from a 8259) is masked.

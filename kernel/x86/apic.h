@@ -2,7 +2,7 @@
  * The local APIC (SDM vol. 3 ch. 10): x2APIC when CPUID offers it, else xAPIC
  * MMIO (QEMU TCG has no x2APIC); its one-shot timer drives the platform's
  * timer_arm (kernel/platform.h). Vectors follow Linux's choice on Hyper-V
- * (gen2-platform.md §8).
+ * (docs/protocols/gen2-platform.md §8).
  */
 #ifndef KEEL_X86_APIC_H
 #define KEEL_X86_APIC_H

@@ -1,7 +1,7 @@
 /*
  * Framebuffer text console: 8x16 glyphs from font8x16.c drawn
  * into the GOP framebuffer that boot/ saved before ExitBootServices (the
- * mapping stays after it, gen2-platform.md §3.2). Light grey on black.
+ * mapping stays after it, docs/protocols/gen2-platform.md §3.2). Light grey on black.
  *
  * No scrolling: reading back uncached video memory to move it up is slow
  * on every host, so the console wraps to the top and clears the line after

@@ -1,4 +1,4 @@
-/* Text console on the GOP framebuffer (gen2-platform.md §3.2), 8x16 cells. */
+/* Text console on the GOP framebuffer (docs/protocols/gen2-platform.md §3.2), 8x16 cells. */
 #ifndef KEEL_X86_FBCONS_H
 #define KEEL_X86_FBCONS_H
 

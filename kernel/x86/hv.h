@@ -1,6 +1,6 @@
 /*
  * Hyper-V detection and the real-hardware Hyper-V platform
- * (vmbus-core.md §1.1-§1.4; gen2-platform.md §2).
+ * (docs/protocols/vmbus.md §1.1-§1.4; docs/protocols/gen2-platform.md §2).
  */
 #ifndef KEEL_X86_HV_H
 #define KEEL_X86_HV_H
@@ -21,7 +21,7 @@ bool hv_probe(struct hv_features *f);
 struct platform;
 /*
  * Set up the guest OS ID and the hypercall page (only after
- * ExitBootServices: the firmware owns them before, gen2-platform.md §9.1).
+ * ExitBootServices: the firmware owns them before, docs/protocols/gen2-platform.md §9.1).
  * Returns the Hyper-V platform, or NULL when that failed.
  */
 const struct platform *hv_platform_init(const struct hv_features *f);

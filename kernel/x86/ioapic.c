@@ -2,7 +2,7 @@
  * I/O APIC (82093AA data sheet: IOREGSEL at +0x00, IOWIN at +0x10; register
  * 1 = version with the highest redirection entry in bits 16-23; entry n at
  * registers 0x10 + 2n (low) and 0x11 + 2n (high), bit 16 = mask).
- * Keel routes no legacy ISA line yet (gen2-platform.md §5: program entries
+ * Keel routes no legacy ISA line yet (docs/protocols/gen2-platform.md §5: program entries
  * yourself, mask the rest), so boot masks them all.
  */
 #include "kernel/x86/ioapic.h"

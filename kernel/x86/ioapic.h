@@ -1,4 +1,4 @@
-/* I/O APICs from the MADT (gen2-platform.md §5): all lines masked at boot. */
+/* I/O APICs from the MADT (docs/protocols/gen2-platform.md §5): all lines masked at boot. */
 #ifndef KEEL_X86_IOAPIC_H
 #define KEEL_X86_IOAPIC_H
 

@@ -1,6 +1,6 @@
 /*
- * The Hyper-V platform on real hardware (vmbus-core.md §1.1-§1.4,
- * gen2-platform.md §2, §9.1).
+ * The Hyper-V platform on real hardware (docs/protocols/vmbus.md §1.1-§1.4,
+ * docs/protocols/gen2-platform.md §2, §9.1).
  *
  * Detection: CPUID.1:ECX[31], leaf 0x40000000 = "Microsoft Hv" with a max
  * leaf in [0x40000005, 0x4000FFFF], leaf 0x40000001 = "Hv#1" (§1.1 steps
@@ -13,7 +13,7 @@
  * with RCX = control, RDX = input, R8 = output; RAX = result (§1.4).
  *
  * The clock is the reference TSC page when the partition may enable it
- * (gen2-platform.md §7.1, vmbus-core.md §2.7): its scale and offset follow
+ * (docs/protocols/gen2-platform.md §7.1, docs/protocols/vmbus.md §2.7): its scale and offset follow
  * the host across live migration, which a once-calibrated TSC does not.
  */
 #include <stddef.h>
@@ -26,7 +26,7 @@
 #include "kernel/x86/platform_x86.h"
 #include "kernel/x86/pmm.h"
 
-/* Guest OS ID (vmbus-core.md §1.2): open source, OS type 0x7F (not one of
+/* Guest OS ID (docs/protocols/vmbus.md §1.2): open source, OS type 0x7F (not one of
  * the registered 1-4), version 0.1 in bits 47:16. */
 #define KEEL_OS_TYPE     0x7Full
 #define KEEL_OS_VERSION  0x000100ull
@@ -70,7 +70,7 @@ bool hv_probe(struct hv_features *f)
 static uint64_t hv_rdmsr(uint32_t msr) { return rdmsr(msr); }
 static void hv_wrmsr(uint32_t msr, uint64_t val) { wrmsr(msr, val); }
 
-/* vmbus-core.md §1.4: Linux treats RCX, RDX, R8-R11 and flags as clobbered. */
+/* docs/protocols/vmbus.md §1.4: Linux treats RCX, RDX, R8-R11 and flags as clobbered. */
 static uint64_t hv_hypercall(uint64_t control, uint64_t input, uint64_t output)
 {
 	register uint64_t r8 __asm__("r8") = output;
@@ -86,7 +86,7 @@ static uint64_t hv_hypercall(uint64_t control, uint64_t input, uint64_t output)
 }
 
 /*
- * Partition reference time in 100 ns units (gen2-platform.md §7.1): read the
+ * Partition reference time in 100 ns units (docs/protocols/gen2-platform.md §7.1): read the
  * sequence, compute ((tsc * scale) >> 64) + offset, and retry if the
  * sequence moved meanwhile. Sequence 0 means the page is invalid (for now):
  * TIME_REF_COUNT counts the same time base, only slower to read.

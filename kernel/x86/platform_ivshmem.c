@@ -1,7 +1,7 @@
 /*
  * The keel-host platform (kernel/platform.h, third implementation): Keel in
  * QEMU, served by the keel-host process through an ivshmem-doorbell device
- * and guest RAM shared as a file (shared/reference/qemu-ivshmem.md; wire
+ * and guest RAM shared as a file (docs/protocols/keelhost-transport.md; wire
  * format and protocol: include/keelhost/mailbox.h).
  *
  *   guest -> host  CPUID (hypervisor leaves), synthetic MSRs and hypercalls
@@ -17,7 +17,7 @@
  *   local          clock and one-shot timer (TSC + local APIC), pages,
  *                  identity GPAs, idle: the x86 platform's pieces.
  *
- * Bring-up (qemu-ivshmem.md "Guest side"): find 1af4:1110 through ECAM,
+ * Bring-up (docs/protocols/keelhost-transport.md "Guest side"): find 1af4:1110 through ECAM,
  * memory space + bus master (without it MSI writes are dropped) + INTx off,
  * map BAR0/BAR1 and the mailbox page of BAR2 uncached, check keel-host's
  * magic, program MSI-X entry 0 (xAPIC address of this CPU, data = vector,

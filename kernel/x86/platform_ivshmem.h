@@ -2,7 +2,7 @@
  * The keel-host platform (kernel/platform.h, third implementation): Keel in
  * QEMU (TCG) served by the keel-host process through an ivshmem-doorbell
  * device. Wire format: include/keelhost/mailbox.h; facts:
- * shared/reference/qemu-ivshmem.md.
+ * docs/protocols/keelhost-transport.md.
  */
 #ifndef KEEL_X86_PLATFORM_IVSHMEM_H
 #define KEEL_X86_PLATFORM_IVSHMEM_H

@@ -4,7 +4,7 @@
  * TSC clock and the local APIC one-shot timer, sti;hlt idle.
  *
  * Two instances: "hyperv" (platform_hv.c) when CPUID says Microsoft Hv, and
- * "x86" here for everything else (QEMU TCG, gen2-platform.md §14): its
+ * "x86" here for everything else (QEMU TCG, docs/protocols/gen2-platform.md §14): its
  * synthetic MSR accessors touch nothing (reads give 0) and its hypercall
  * fails with HV_STATUS_INVALID_HYPERCALL_CODE, so code above the seam sees
  * "no Hyper-V" without faulting.

@@ -1,5 +1,5 @@
 /*
- * ACPI S5 (soft off) and reset (gen2-platform.md §11; ACPI 6.4 §4.8.3.2.1,
+ * ACPI S5 (soft off) and reset (docs/protocols/gen2-platform.md §11; ACPI 6.4 §4.8.3.2.1,
  * §7.4.2): write SLP_TYP from the DSDT's \_S5 package plus SLP_EN to the
  * PM1a (and PM1b, if any) control registers named by the FADT. On Hyper-V
  * that is 0x404 with SLP_TYP 0; QEMU q35 uses 0x604 (§14), which is why the

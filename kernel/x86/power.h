@@ -1,4 +1,4 @@
-/* Power off (ACPI S5) and reset through the FADT registers (gen2-platform.md §11). */
+/* Power off (ACPI S5) and reset through the FADT registers (docs/protocols/gen2-platform.md §11). */
 #ifndef KEEL_X86_POWER_H
 #define KEEL_X86_POWER_H
 

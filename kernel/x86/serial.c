@@ -1,5 +1,5 @@
 /*
- * COM1 16550A console, polled (gen2-platform.md §6: Gen2 has COM1 at 0x3F8
+ * COM1 16550A console, polled (docs/protocols/gen2-platform.md §6: Gen2 has COM1 at 0x3F8
  * only when configured with Set-VMComPort; QEMU always has it). Register
  * numbers are the 16550 data sheet's. Without a UART the ports read all-ones
  * (§1), which the scratch-register probe catches.

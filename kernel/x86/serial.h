@@ -1,4 +1,4 @@
-/* 16550A UART on COM1 (gen2-platform.md §6): polled output only. */
+/* 16550A UART on COM1 (docs/protocols/gen2-platform.md §6): polled output only. */
 #ifndef KEEL_X86_SERIAL_H
 #define KEEL_X86_SERIAL_H
 

@@ -1,5 +1,5 @@
 /*
- * TSC clock (gen2-platform.md §7.2). The frequency comes from
+ * TSC clock (docs/protocols/gen2-platform.md §7.2). The frequency comes from
  * Hyper-V's TSC_FREQUENCY MSR when CPUID offers the frequency MSRs (privilege
  * bit 11 and feature EDX bit 8, as Linux checks), otherwise from a 10 ms
  * measurement against the ACPI PM timer named by the FADT (3.579545 MHz;

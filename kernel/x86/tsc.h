@@ -1,4 +1,4 @@
-/* The TSC clock: nanoseconds since efi_main (gen2-platform.md §7.2). */
+/* The TSC clock: nanoseconds since efi_main (docs/protocols/gen2-platform.md §7.2). */
 #ifndef KEEL_X86_TSC_H
 #define KEEL_X86_TSC_H
 

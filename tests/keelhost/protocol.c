@@ -1,7 +1,7 @@
 /*
  * keel-host's transport without QEMU: this program plays QEMU's ivshmem
  * device and a minimal guest against a running keel-host, so the server
- * protocol (QEMU docs/specs/ivshmem-spec.txt; qemu-ivshmem.md "The server
+ * protocol (QEMU docs/specs/ivshmem-spec.txt; docs/protocols/keelhost-transport.md "The server
  * side") and the mailbox (include/keelhost/mailbox.h) are checked in
  * milliseconds and fail with a precise reason.
  *

@@ -1,7 +1,7 @@
 /*
  * Unit tests of the simulated storage host's SCSI target (host/scsi_disk.c)
  * and LUN stores (host/backing.c): the identity and data layouts the guest
- * parses (storvsc.md §8, SPC/SBC), the error mapping (§7), the durability
+ * parses (docs/protocols/storage.md §8, SPC/SBC), the error mapping (§7), the durability
  * rule (a write is in the file when backing_write returns) and the data
  * path. Tables of tests (these, and the storage host's packet parser in
  * test_storvsc_host.c); `storage-unit NAME` runs one, `--results FILE`

@@ -1,6 +1,6 @@
 /*
  * Hostile-guest tests of the storage host's packet parser
- * (host/storvsc_host.c; storvsc.md §2.2, §15): packets are handed to the
+ * (host/storvsc_host.c; docs/protocols/storage.md §2.2, §15): packets are handed to the
  * device's on_packet directly, as the VMBus host does after copying them
  * out of the ring, with guest memory a private buffer at a fixed GPA. Each
  * malformed packet must end in a host-side violation; well-formed ones must

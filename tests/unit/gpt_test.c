@@ -3,7 +3,7 @@
  * valid table, the backup header when the primary is damaged, the clear
  * errors for "no GPT" and "corrupt", hostile fields behind a correct CRC
  * (the CRC only proves consistency), UTF-16 names, and a fuzz loop over
- * random header and entry bytes (STYLE.md §15).
+ * random header and entry bytes (docs/style.md §15).
  *
  * The block layer is replaced by the fake disk below (blk_read etc.), so
  * gpt_read is tested as the disk report uses it.

@@ -3,7 +3,7 @@
  * conversions (lib/utf16.c) with hostile input: every operation on every pool,
  * the record's sizes at and past their limits, full pools, the intrinsic
  * items, the application API (kvp_get, kvp_guest_set), and a fuzz loop of
- * mutated requests (STYLE.md §15).
+ * mutated requests (docs/style.md §15).
  *
  * The code under test is compiled into this file; the IC framework's
  * probe and remove are not needed here and are replaced.

@@ -1,6 +1,6 @@
 /*
  * Unit tests of the integration-component framework (drivers/ic.c) and the
- * heartbeat, shutdown and time-sync services with hostile input (STYLE.md
+ * heartbeat, shutdown and time-sync services with hostile input (docs/style.md
  * §15): header checks against crafted lengths, version negotiation against
  * every release's lists and malformed lists, the services' answers, and a
  * fuzz loop that feeds mutated packets through the channel callback.

@@ -1,5 +1,5 @@
 /*
- * The hosted unit-test runner (STYLE.md §14: tests are a table, runnable one
+ * The hosted unit-test runner (docs/style.md §14: tests are a table, runnable one
  * by name).
  *
  *   unit-tests [--list] [--quick] [--no-fork] [--results FILE] [NAME...]

@@ -4,7 +4,7 @@
  * headers and ranges, and RNDIS messages (PACKET with per-packet
  * information, QUERY_C, INDICATE_STATUS), each with hostile lengths,
  * offsets and counts, plus a fuzz loop over exact-size buffers so that
- * AddressSanitizer sees any read past what the host gave (STYLE.md §15).
+ * AddressSanitizer sees any read past what the host gave (docs/style.md §15).
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,12 +1,12 @@
 /*
  * Unit tests of the storvsc request path (drivers/storvsc_{req,chan,send,blk,recv,sync,watchdog}.c) against a
  * fake channel: the VMBus calls it makes are replaced below, so a test
- * plays the host by hand. Covers storvsc.md §14 (every field of a
+ * plays the host by hand. Covers docs/protocols/storage.md §14 (every field of a
  * completion validated before use: packet type, length, transaction id,
  * operation, sense length, transfer length, id 0), splitting at the host's
  * maximum transfer, the per-channel bound, round robin over channels,
  * failure (never success) of everything in flight on a rescinded channel,
- * and a fuzz loop of hostile completions (STYLE.md §15). Buffer ownership
+ * and a fuzz loop of hostile completions (docs/style.md §15). Buffer ownership
  * (the host may write a request's buffer until it answers or the channel is
  * closed): a slow request keeps its buffer at 30 s, the limit resets the
  * channel, the close goes out before done(), a corrupt ring resets the

@@ -1,9 +1,9 @@
 /*
  * Unit tests of the storvsc SCSI helpers (drivers/storvsc_scsi.c): CDB
- * layouts (storvsc.md §8), the verdict on SRB status + SCSI status + sense
+ * layouts (docs/protocols/storage.md §8), the verdict on SRB status + SCSI status + sense
  * (§5.4, §7), and the parsers of host-written INQUIRY / VPD / READ CAPACITY
  * / REPORT LUNS data with hostile lengths and values (§14 item 10), plus a
- * fuzz loop over every parser (STYLE.md §15). Also the wire header's sizes
+ * fuzz loop over every parser (docs/style.md §15). Also the wire header's sizes
  * as the host and guest rely on them.
  */
 #include <errno.h>

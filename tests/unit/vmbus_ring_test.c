@@ -2,8 +2,8 @@
  * Unit tests of the VMBus ring buffer (vmbus/ring.c), the requestor table
  * (vmbus/requestor.c) and GUID helpers (lib/guid.c), against hand-made rings
  * in private memory: round trips, wrap-around, the full-ring and signalling
- * rules (vmbus-core.md §5.5-5.6), every hostile field of §7.2-7.4, and a
- * fuzz loop over random control fields and packet bytes (STYLE.md §15).
+ * rules (docs/protocols/vmbus.md §5.5-5.6), every hostile field of §7.2-7.4, and a
+ * fuzz loop over random control fields and packet bytes (docs/style.md §15).
  *
  * The code under test is not in the hosted library, so it is compiled into
  * this file. The table is vmbus_tests (to be listed in tests/unit/main.c).
