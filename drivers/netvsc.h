@@ -173,6 +173,11 @@ struct netvsc_dev {
 	uint32_t tx_gen[NETVSC_TX_SECTIONS_MAX];
 	uint32_t tx_len[NETVSC_TX_SECTIONS_MAX];
 	uint8_t tx_chantype[NETVSC_TX_SECTIONS_MAX];
+	uint8_t tx_chan[NETVSC_TX_SECTIONS_MAX];      /* channel index it went out on */
+	/* vRSS: frames of flow hash h go out on channel send_table[h % 16]
+	 * (the host's SEND_INDIRECTION_TABLE, else i mod open channels) */
+	uint8_t send_table[NVSP_SEND_TABLE_ENTRIES];
+	bool send_table_host;         /* the host sent one: keep it */
 	/* sections written but not yet on the ring (ring full), oldest first */
 	uint8_t backlog[NETVSC_TX_BACKLOG];
 	uint32_t backlog_head, backlog_n;
@@ -235,6 +240,10 @@ void netvsc_tx_done(struct netvsc_dev *nd, uint64_t ctx, uint32_t status);
 void netvsc_tx_kick(struct netvsc_dev *nd);
 /* Everything in flight is finished (channel gone). */
 void netvsc_tx_abort(struct netvsc_dev *nd);
+/* Sub-channel idx is gone: its sections will never complete; free them. */
+void netvsc_tx_chan_gone(struct netvsc_dev *nd, uint32_t idx);
+/* The channel a frame goes out on (pure: send table and flow hash). */
+uint32_t netvsc_tx_pick(const uint8_t *table, const uint8_t *frame, size_t len);
 
 /* netvsc_chan.c */
 int netvsc_chan_open(struct netvsc_dev *nd, struct netvsc_chan *ch, struct vmbus_channel *c);
@@ -243,5 +252,7 @@ void netvsc_chan_close_all(struct netvsc_dev *nd);
 void netvsc_request_subchannels(struct netvsc_dev *nd);
 void netvsc_subchan_offer(struct vmbus_device *dev, struct vmbus_channel *sc);
 int netvsc_open_channels(const struct netvsc_dev *nd);
+/* The host's SEND_INDIRECTION_TABLE (callback; private copy). */
+void netvsc_send_table(struct netvsc_dev *nd, const uint8_t *msg, uint32_t len);
 
 #endif

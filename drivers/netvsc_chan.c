@@ -102,6 +102,34 @@ void netvsc_request_subchannels(struct netvsc_dev *nd)
 		pr_err("netvsc: %s: SUBCHANNEL refused (%d)\n", netvsc_name(nd), err);
 }
 
+/* Until the host sends its own: entry i names the (i mod n)th open channel
+ * (Linux's default tx_table). */
+static void send_table_default(struct netvsc_dev *nd)
+{
+	uint8_t open[NETVSC_MAX_CHANNELS];
+	uint32_t n = 0;
+
+	if (nd->send_table_host)
+		return;
+	for (uint32_t k = 0; k < NETVSC_MAX_CHANNELS; k++)
+		if (nd->ch[k].state == NCH_OPEN)
+			open[n++] = (uint8_t)k;
+	for (uint32_t i = 0; n && i < NVSP_SEND_TABLE_ENTRIES; i++)
+		nd->send_table[i] = open[i % n];
+}
+
+void netvsc_send_table(struct netvsc_dev *nd, const uint8_t *msg, uint32_t len)
+{
+	uint8_t t[NVSP_SEND_TABLE_ENTRIES];
+
+	if (netvsc_parse_send_table(msg, len, nd->nvsp_ver, 1u + nd->subs_requested, t)) {
+		nd->ch[0].n_bad_pkts++;         /* keep the table we have */
+		return;
+	}
+	memcpy(nd->send_table, t, sizeof(t));
+	nd->send_table_host = true;
+}
+
 /* vmbus_subchan queue: the only place a sub-channel is opened. */
 void netvsc_subchan_offer(struct vmbus_device *dev, struct vmbus_channel *sc)
 {
@@ -116,5 +144,6 @@ void netvsc_subchan_offer(struct vmbus_device *dev, struct vmbus_channel *sc)
 		pr_err("netvsc: %s: sub-channel %u ignored\n", netvsc_name(nd), idx);
 		return;
 	}
-	netvsc_chan_open(nd, &nd->ch[idx], sc);         /* vmbus reports a failure */
+	if (!netvsc_chan_open(nd, &nd->ch[idx], sc))    /* vmbus reports a failure */
+		send_table_default(nd);
 }

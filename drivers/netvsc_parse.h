@@ -50,4 +50,9 @@ struct netvsc_rndis_msg {
 
 int netvsc_parse_rndis(const uint8_t *msg, uint32_t count, struct netvsc_rndis_msg *m);
 
+/* SEND_INDIRECTION_TABLE (msg: the NVSP message, len its bytes): the 16
+ * entries, each a channel index below nchan, into table. */
+int netvsc_parse_send_table(const uint8_t *msg, uint32_t len, uint32_t nvsp_ver,
+			    uint32_t nchan, uint8_t *table);
+
 #endif

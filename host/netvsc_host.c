@@ -40,6 +40,7 @@ struct nvh_item {
 	struct nvh_item *next;
 	uint64_t due, seq, trans_id;
 	enum nvh_kind kind;
+	uint16_t sub;                  /* completions: the channel the request came on */
 	uint32_t chantype;
 	uint32_t len;
 	uint8_t data[];
@@ -139,6 +140,8 @@ static int nvh_param(struct host_dev *d, const char *key, const char *val)
 		       (n->dup_frames ? 0 : -EINVAL);
 	if (!strcmp(key, "pings"))
 		return parse_u32(val, 1u << 30, &n->pings_wanted);
+	if (!strcmp(key, "tx-channels"))
+		return parse_u32(val, 64, &n->tx_channels_wanted);
 	return -EINVAL;
 }
 
@@ -177,7 +180,7 @@ static void q_free(struct host_dev *d)
 }
 
 static void q_add(struct host_dev *d, enum nvh_kind kind, uint64_t trans_id, uint32_t chantype,
-		  const void *data, uint32_t len, uint64_t delay)
+		  const void *data, uint32_t len, uint64_t delay, uint16_t sub)
 {
 	struct nvh_state *s = d->priv;
 	struct nvh_item *it = malloc(sizeof(*it) + len), **pp;
@@ -188,6 +191,7 @@ static void q_add(struct host_dev *d, enum nvh_kind kind, uint64_t trans_id, uin
 	it->seq = ++s->seq;
 	it->trans_id = trans_id;
 	it->kind = kind;
+	it->sub = sub;
 	it->chantype = chantype;
 	it->len = len;
 	memcpy(it->data, data, len);
@@ -200,7 +204,7 @@ static void q_add(struct host_dev *d, enum nvh_kind kind, uint64_t trans_id, uin
 void nvh_queue(struct host_dev *d, uint32_t chantype, const void *msg, uint32_t len,
 	       uint64_t delay)
 {
-	q_add(d, NVH_XFER, 0, chantype, msg, len, delay);
+	q_add(d, NVH_XFER, 0, chantype, msg, len, delay, 0);
 }
 
 static int free_slot(struct nvh_dev *n, uint32_t from)
@@ -341,8 +345,11 @@ static void q_flush(struct host_dev *d)
 			host_dev_tick_after(c, it->due - now);
 			return;
 		}
-		if (it->kind == NVH_COMP) {
-			err = host_dev_send(c, VMBUS_PKT_COMP, 0, it->trans_id, it->data, it->len);
+		if (it->kind == NVH_COMP && !d->chan[it->sub]) {
+			err = -EPIPE;           /* its sub-channel is gone */
+		} else if (it->kind == NVH_COMP) {
+			err = host_dev_send(d->chan[it->sub], VMBUS_PKT_COMP, 0, it->trans_id, it->data,
+					    it->len);
 		} else if (it->kind == NVH_INBAND) {
 			err = host_dev_send(c, VMBUS_PKT_DATA_INBAND, 0, 0, it->data, it->len);
 		} else if (!n->rx_known || n->rx_revoked) {
@@ -363,8 +370,8 @@ static void q_flush(struct host_dev *d)
 	}
 }
 
-static void reply(struct host_dev *d, uint64_t trans_id, const void *msg, uint32_t len,
-		  uint64_t delay)
+static void reply(struct host_dev *d, struct host_chan *c, uint64_t trans_id, const void *msg,
+		  uint32_t len, uint64_t delay)
 {
 	uint8_t buf[NVSP_MSG_SIZE_V61] = { 0 };
 	struct nvh_dev *n = nvh(d);
@@ -374,7 +381,7 @@ static void reply(struct host_dev *d, uint64_t trans_id, const void *msg, uint32
 	if (len > size)
 		size = len;
 	memcpy(buf, msg, len);
-	q_add(d, NVH_COMP, trans_id, 0, buf, size, delay);
+	q_add(d, NVH_COMP, trans_id, 0, buf, size, delay, host_chan_subidx(c));
 }
 
 /* ---- link events ---- */
@@ -447,7 +454,7 @@ static void on_init(struct host_dev *d, struct host_chan *c, uint64_t id, const 
 			break;
 		}
 	}
-	reply(d, id, &ic, sizeof(ic), delay);
+	reply(d, c, id, &ic, sizeof(ic), delay);
 }
 
 static struct host_gpadl *chan_gpadl(struct host_dev *d, struct host_chan *c, uint32_t handle)
@@ -494,7 +501,7 @@ static void on_recv_buf(struct host_dev *d, struct host_chan *c, uint64_t id, co
 		rc.section[0].end_offset = n->sub_alloc * rc.section[0].num_sub_allocs;
 		nvh_transition(d, NVH_READY);
 	}
-	reply(d, id, &rc, sizeof(rc), delay);
+	reply(d, c, id, &rc, sizeof(rc), delay);
 }
 
 static void on_send_buf(struct host_dev *d, struct host_chan *c, uint64_t id, const uint8_t *p,
@@ -519,7 +526,7 @@ static void on_send_buf(struct host_dev *d, struct host_chan *c, uint64_t id, co
 		sc.status = NVSP_STAT_SUCCESS;
 		sc.section_size = NVH_SECTION;
 	}
-	reply(d, id, &sc, sizeof(sc), delay);
+	reply(d, c, id, &sc, sizeof(sc), delay);
 }
 
 /* A PACKET_MSG from the guest: its frame goes to the peer; an answer comes
@@ -570,15 +577,20 @@ static void on_rndis_pkt(struct host_dev *d, struct host_chan *c, uint64_t id, c
 	if (!g || gpadl_copy(d->h, g, (uint64_t)req.section_index * NVH_SECTION, msg,
 			     req.section_size, false))
 		return;
+	if (req.channel_type == NVSP_RNDIS_CHANNEL_CONTROL && host_chan_subidx(c) != 0) {
+		host_dev_violation(d, c, "RNDIS control message on a sub-channel");
+		return;
+	}
 	if (req.channel_type == NVSP_RNDIS_CHANNEL_CONTROL) {
 		if (answer)
 			nvh_rndis_control(d, c, msg, req.section_size);
 		n->rndis_msgs++;
 	} else {
 		pc.status = guest_frame(d, msg, req.section_size);
+		n->tx_chan_mask |= 1ull << (host_chan_subidx(c) & 63);
 	}
 	if (answer)
-		reply(d, id, &pc, sizeof(pc), delay);
+		reply(d, c, id, &pc, sizeof(pc), delay);
 }
 
 static void on_subchannel(struct host_dev *d, struct host_chan *c, uint64_t id, const uint8_t *p,
@@ -593,7 +605,7 @@ static void on_subchannel(struct host_dev *d, struct host_chan *c, uint64_t id, 
 	if (host_chan_subidx(c) != 0 || n->version < NVSP_VERSION_5 || n->subchannels_done ||
 	    req.op_or_status != NVSP_SUBCHANNEL_ALLOCATE || req.num_subchannels == 0 ||
 	    (act == HTA_STATUS && arg)) {
-		reply(d, id, &rep, sizeof(rep), delay);
+		reply(d, c, id, &rep, sizeof(rep), delay);
 		return;
 	}
 	n->subchannels_done = true;
@@ -605,7 +617,7 @@ static void on_subchannel(struct host_dev *d, struct host_chan *c, uint64_t id, 
 	n->granted = grant;
 	rep.op_or_status = NVSP_STAT_SUCCESS;
 	rep.num_subchannels = grant;
-	reply(d, id, &rep, sizeof(rep), delay);
+	reply(d, c, id, &rep, sizeof(rep), delay);
 	q_flush(d);
 	if (!first)
 		host_dev_offer_subchannels(d, (int)grant);
@@ -625,7 +637,7 @@ static void send_table(struct host_dev *d)
 	for (uint32_t i = 0; i < NVSP_SEND_TABLE_ENTRIES; i++)
 		m.e[i] = i % (n->granted + 1);
 	n->table_sent = true;
-	q_add(d, NVH_INBAND, 0, 0, &m, sizeof(m), 0);
+	q_add(d, NVH_INBAND, 0, 0, &m, sizeof(m), 0, 0);
 }
 
 /* The guest's completion of one of our transfer-page packets. */
@@ -776,7 +788,8 @@ static void nvh_packet(struct host_dev *d, struct host_chan *c,
 		 * HN_NVS_REQSIZE_MIN): a guest that sends one hangs there. */
 		host_dev_violation(d, c, "NVSP request shorter than 32 bytes");
 		return;
-	} else if (host_chan_subidx(c) != 0) {
+	} else if (host_chan_subidx(c) != 0 && rd32(p) != NVSP_MSG1_SEND_RNDIS_PKT) {
+		/* Data frames may use any channel (vRSS); the rest is the primary's. */
 		host_dev_violation(d, c, "NVSP request on a sub-channel");
 		return;
 	} else {
@@ -847,6 +860,11 @@ static int nvh_check_final(struct host_dev *d, char *why, size_t cap)
 	if (n->peer.pings < n->pings_wanted) {
 		snprintf(why, cap, "device %s: the peer answered %llu ping(s), expected >= %u",
 			 d->name, (unsigned long long)n->peer.pings, n->pings_wanted);
+		return -1;
+	}
+	if (__builtin_popcountll(n->tx_chan_mask) < (int)n->tx_channels_wanted) {
+		snprintf(why, cap, "device %s: the guest's frames came on %d channel(s), expected >= %u",
+			 d->name, __builtin_popcountll(n->tx_chan_mask), n->tx_channels_wanted);
 		return -1;
 	}
 	if (n->bad_pending) {

@@ -70,6 +70,8 @@ struct nvh_dev {
 	struct netpeer peer;
 	/* counters */
 	uint64_t rndis_msgs, frames_in, frames_out, bad_completions;
+	uint64_t tx_chan_mask;               /* channels the guest's frames came on */
+	uint32_t tx_channels_wanted;         /* end-of-run check */
 };
 
 /* rndis_host.c: one RNDIS control message from the guest (private copy). */
