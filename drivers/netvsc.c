@@ -299,10 +299,25 @@ static void netvsc_remove(struct vmbus_device *dev)
 		netvsc_teardown(nd);
 }
 
+/* vmbus_chan, once: remove has run (or the probe failed) and every channel
+ * is closed and released; the buffers' pages belong to their GPADLs
+ * (freed by vmbus when the host let go) and the interface queue is gone.
+ * What is left is the state itself. */
+static void netvsc_release(struct vmbus_device *dev)
+{
+	struct netvsc_dev *nd = vmbus_device_priv(dev);
+
+	vmbus_device_set_priv(dev, NULL);
+	if (nd && nd->own_q)
+		wq_destroy(nd->q);              /* a remove that never ran */
+	free(nd);
+}
+
 const struct vmbus_driver netvsc_driver = {
 	.class_id = VMBUS_CLASS_NETWORK,
 	.name = "netvsc",
 	.probe = netvsc_probe,
 	.remove = netvsc_remove,
 	.subchan_offer = netvsc_subchan_offer,
+	.release = netvsc_release,
 };

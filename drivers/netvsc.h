@@ -1,7 +1,7 @@
 /*
  * The Hyper-V synthetic NIC driver's state and internal API (wire formats in
  * include/hyperv/nvsp.h and include/hyperv/rndis.h). Files:
- *   netvsc.c        probe/remove, the device state machine, the interface
+ *   netvsc.c        probe/remove/release, the device state machine, the interface
  *                   work queue, link changes towards the stack
  *   netvsc_nvsp.c   NVSP requests: version negotiation, NDIS config and
  *                   version, receive and send buffer GPADLs, revoke
