@@ -208,10 +208,11 @@ static int netvsc_attach(struct netvsc_dev *nd)
 
 /*
  * Undo everything, in reverse (Linux netvsc_remove, rndis_filter_device_remove,
- * netvsc_device_remove): no more interface work, detach from the stack and
- * flush the interface queue under the lock, revoke the buffers, close the
- * channels (sub-channels first), and only then tear the buffer GPADLs down
- * and free the memory the host could write.
+ * netvsc_device_remove; docs/protocols/network.md §16): no more interface
+ * work, detach from the stack and flush the interface queue under the lock,
+ * packet filter 0 and RNDIS HALT while the primary is open, revoke the
+ * buffers, close the channels (sub-channels first), and only then tear the
+ * buffer GPADLs down and free the memory the host could write.
  */
 static void netvsc_teardown(struct netvsc_dev *nd)
 {
@@ -233,6 +234,7 @@ static void netvsc_teardown(struct netvsc_dev *nd)
 		wq_flush(nd->q, NETVSC_CTL_TIMEOUT_NS);
 	if (!err)
 		kmutex_unlock(&netvsc_cfg_lock);
+	netvsc_rndis_halt(nd);
 	netvsc_nvsp_revoke(nd);
 	netvsc_tx_abort(nd);
 	netvsc_chan_close_all(nd);
@@ -272,6 +274,7 @@ static int netvsc_probe(struct vmbus_device *dev)
 	err = netvsc_rndis_set(nd, RNDIS_OID_GEN_CURRENT_PACKET_FILTER, &filter, sizeof(filter));
 	if (err)
 		goto fail;
+	nd->filter_on = true;
 	if (nd->state != NV_PROBING) {
 		err = -ENODEV;                  /* rescinded or failed meanwhile */
 		goto fail;

@@ -194,6 +194,8 @@ struct netvsc_dev {
 	bool link_event_up;
 	bool link_down_seen;          /* a down came since the last pass (a bounce) */
 	bool dying;                   /* remove started: no new interface work */
+	bool filter_on;               /* the host delivers frames (packet filter set) */
+	bool halting;                 /* teardown's own RNDIS requests */
 	/* counters */
 	uint64_t n_tx, n_tx_full, n_tx_done, n_tx_fail, n_unknown_ids, n_bad_comps;
 	uint64_t n_rx_drop, n_link_events;
@@ -226,6 +228,8 @@ int netvsc_rndis_set(struct netvsc_dev *nd, uint32_t oid, const void *val, uint3
 void netvsc_rndis_control(struct netvsc_dev *nd, const uint8_t *msg,
 			  const struct netvsc_rndis_msg *m);
 void netvsc_rndis_abort(struct netvsc_dev *nd, int err);
+/* Teardown: packet filter 0 and HALT while the primary is open. */
+void netvsc_rndis_halt(struct netvsc_dev *nd);
 
 /* netvsc_rx.c */
 void netvsc_on_channel(struct vmbus_channel *c, void *arg);

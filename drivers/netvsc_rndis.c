@@ -21,14 +21,14 @@
 /* Send msg (its req_id already set) and wait for the response of type
  * `expect`. Woken by netvsc_rndis_control (vmbus_event) or
  * netvsc_rndis_abort (a rescind, a failed channel, teardown); else the
- * timeout ends it. */
+ * timeout ends it. Only teardown itself asks once `dying` is set. */
 static int rndis_call(struct netvsc_dev *nd, const void *msg, uint32_t len, uint32_t req_id,
 		      uint32_t expect)
 {
 	struct netvsc_rreq *r = &nd->rreq;
 	int err;
 
-	if (r->req_id || nd->dying)
+	if (r->req_id || (nd->dying && !nd->halting))
 		return -EBUSY;
 	completion_reinit(&r->done);
 	r->req_id = req_id;
@@ -136,6 +136,30 @@ int netvsc_rndis_set(struct netvsc_dev *nd, uint32_t oid, const void *val, uint3
 	m.h.msg_len = size;
 	m.b.req_id = next_id(nd);
 	return rndis_call(nd, &m, size, m.b.req_id, RNDIS_MSG_SET_C);
+}
+
+/*
+ * Teardown on a primary that is still open (docs/protocols/network.md §16;
+ * Linux rndis_filter_close_device, rndis_filter_halt_device): packet filter
+ * 0, so the host stops delivering frames, then HALT, which has no answer.
+ * The caller revokes the buffers next.
+ */
+void netvsc_rndis_halt(struct netvsc_dev *nd)
+{
+	struct {
+		struct rndis_hdr h;
+		struct rndis_halt_req b;
+	} RNDIS_PACKED m = { { RNDIS_MSG_HALT, sizeof(m) }, { 0 } };
+	uint32_t filter = 0;
+
+	if (!nd->filter_on || nd->ch[0].state != NCH_OPEN || vmbus_chan_rescinded(nd->ch[0].c))
+		return;
+	nd->halting = true;
+	netvsc_rndis_set(nd, RNDIS_OID_GEN_CURRENT_PACKET_FILTER, &filter, sizeof(filter));
+	nd->halting = false;
+	nd->filter_on = false;
+	m.b.req_id = next_id(nd);
+	netvsc_tx_rndis(nd, &m, sizeof(m), NVSP_RNDIS_CHANNEL_CONTROL);
 }
 
 /* INDICATE_STATUS (Linux netvsc_linkstatus_callback). */

@@ -757,6 +757,10 @@ static void nvh_request(struct host_dev *d, struct host_chan *c,
 			on_send_buf(d, c, desc->trans_id, p, delay);
 		break;
 	case NVSP_MSG1_REVOKE_RECV_BUF:
+		/* docs/protocols/network.md §16: filter 0 and HALT come first. */
+		if (n->filter || (n->filter_was_set && !n->halted))
+			host_dev_violation(d, c, "receive buffer revoked before packet filter 0 "
+					   "and RNDIS HALT");
 		n->rx_revoked = true;
 		break;
 	case NVSP_MSG1_REVOKE_SEND_BUF:
@@ -811,6 +815,7 @@ static void nvh_reset(struct host_dev *d)
 	n->rx_known = n->rx_revoked = n->tx_known = false;
 	n->frame_mtu = 1514;
 	n->filter = 0;
+	n->filter_was_set = n->halted = false;
 	n->granted = n->sub_opened = 0;
 	n->table_sent = false;
 	memset(n->slot_id, 0, sizeof(n->slot_id));

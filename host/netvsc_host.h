@@ -60,6 +60,7 @@ struct nvh_dev {
 	uint32_t tx_gpadl, tx_size;
 	bool tx_known;
 	uint32_t filter;
+	bool filter_was_set, halted;   /* teardown order check */
 	uint32_t granted, sub_opened;
 	bool table_sent;
 	/* receive sub-allocations in the guest's hands, by slot */

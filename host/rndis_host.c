@@ -5,7 +5,7 @@
  * connectionless 802.3, 8 packets per message, alignment 2^3), QUERY of
  * the MAC, maximum frame size, link speed, media state and packet filter
  * (anything else: STATUS_NOT_SUPPORTED), SET of the packet filter; HALT is
- * ignored. Every answer goes back through the receive buffer (control
+ * only noted (a revoke before filter 0 and HALT is a violation). Every answer goes back through the receive buffer (control
  * channel type) after the section's completion.
  */
 #include <string.h>
@@ -99,6 +99,7 @@ static void on_set(struct host_dev *d, const uint8_t *msg, uint32_t len,
 		r.status = RNDIS_STATUS_INVALID_DATA;
 	} else if (s->oid == RNDIS_OID_GEN_CURRENT_PACKET_FILTER && s->info_buflen == 4) {
 		memcpy(&n->filter, msg + RNDIS_HDR_SIZE + s->info_buf_offset, 4);
+		n->filter_was_set = n->filter_was_set || n->filter;
 	} else {
 		r.status = RNDIS_STATUS_NOT_SUPPORTED;
 	}
@@ -108,6 +109,7 @@ static void on_set(struct host_dev *d, const uint8_t *msg, uint32_t len,
 void nvh_rndis_control(struct host_dev *d, struct host_chan *c, const uint8_t *msg,
 		       uint32_t len)
 {
+	struct nvh_dev *n = d->priv;
 	struct rndis_hdr h;
 	struct rndis_oid_req o = { 0 };
 	uint32_t req_id;
@@ -135,7 +137,8 @@ void nvh_rndis_control(struct host_dev *d, struct host_chan *c, const uint8_t *m
 		on_set(d, msg, h.msg_len, &o);
 		break;
 	case RNDIS_MSG_HALT:
-		break;                          /* OpenVMM ignores it */
+		n->halted = true;               /* OpenVMM ignores it; the order is checked */
+		break;
 	default:
 		host_dev_violation(d, c, "RNDIS message type the host does not take");
 		break;
