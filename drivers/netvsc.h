@@ -256,6 +256,7 @@ void netvsc_chan_close_all(struct netvsc_dev *nd);
 void netvsc_request_subchannels(struct netvsc_dev *nd);
 void netvsc_subchan_offer(struct vmbus_device *dev, struct vmbus_channel *sc);
 int netvsc_open_channels(const struct netvsc_dev *nd);
+void netvsc_channels_changed(struct netvsc_dev *nd);
 /* The host's SEND_INDIRECTION_TABLE (callback; private copy). */
 void netvsc_send_table(struct netvsc_dev *nd, const uint8_t *msg, uint32_t len);
 

@@ -102,6 +102,13 @@ void netvsc_request_subchannels(struct netvsc_dev *nd)
 		pr_err("netvsc: %s: SUBCHANNEL refused (%d)\n", netvsc_name(nd), err);
 }
 
+/* The interface listing shows the open channels (net/iflist.c). */
+void netvsc_channels_changed(struct netvsc_dev *nd)
+{
+	if (nd->nd_stack)
+		netdev_set_channels(nd->nd_stack, (uint32_t)netvsc_open_channels(nd));
+}
+
 /* Until the host sends its own: entry i names the (i mod n)th open channel
  * (Linux's default tx_table). */
 static void send_table_default(struct netvsc_dev *nd)
@@ -146,4 +153,5 @@ void netvsc_subchan_offer(struct vmbus_device *dev, struct vmbus_channel *sc)
 	}
 	if (!netvsc_chan_open(nd, &nd->ch[idx], sc))    /* vmbus reports a failure */
 		send_table_default(nd);
+	netvsc_channels_changed(nd);
 }

@@ -74,6 +74,7 @@ static void chan_fail(struct netvsc_chan *ch)
 	if (ch->state != NCH_OPEN)
 		return;
 	netvsc_chan_transition(ch, NCH_FAILED);
+	netvsc_channels_changed(nd);
 	pr_err("netvsc: %s: bad transfer-page packet, channel %u failed\n", netvsc_name(nd),
 	       ch->subidx);
 	if (ch->subidx == 0) {
@@ -195,8 +196,10 @@ static void rx_gone(struct netvsc_chan *ch)
 
 	if (ch->state != NCH_DEAD)
 		netvsc_chan_transition(ch, NCH_DEAD);
-	if (ch->subidx != 0)
+	if (ch->subidx != 0) {
 		netvsc_tx_chan_gone(nd, ch->subidx);
+		netvsc_channels_changed(nd);
+	}
 	if (ch->subidx == 0) {
 		/* The NIC is gone: wake every waiter of the probe. */
 		netvsc_fail(nd);

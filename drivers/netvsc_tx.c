@@ -185,8 +185,11 @@ void netvsc_tx_done(struct netvsc_dev *nd, uint64_t ctx, uint32_t status)
 	}
 	section_put(nd, s);
 	nd->n_tx_done++;
-	if (status != NVSP_STAT_SUCCESS)
-		nd->n_tx_fail++;                /* Linux logs it and frees the section too */
+	if (status == NVSP_STAT_SUCCESS)
+		return;
+	nd->n_tx_fail++;                        /* Linux logs it and frees the section too */
+	if (nd->nd_stack && nd->tx_chantype[s] == NVSP_RNDIS_CHANNEL_DATA)
+		netdev_count_tx_drop(nd->nd_stack);     /* the host refused the frame */
 }
 
 void netvsc_tx_kick(struct netvsc_dev *nd)
@@ -217,6 +220,8 @@ void netvsc_tx_chan_gone(struct netvsc_dev *nd, uint32_t idx)
 		if ((nd->tx_busy & (1ull << s)) && nd->tx_chan[s] == idx && !queued) {
 			section_put(nd, s);
 			nd->n_tx_fail++;
+			if (nd->nd_stack && nd->tx_chantype[s] == NVSP_RNDIS_CHANNEL_DATA)
+				netdev_count_tx_drop(nd->nd_stack);
 		}
 	}
 }

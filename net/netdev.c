@@ -274,6 +274,12 @@ void netdev_set_mtu(struct netdev *nd, uint16_t mtu)
 	wq_queue(net_wq(), &nd->nd_cfg_work);
 }
 
+/* Only listings read it: a plain store, any context. */
+void netdev_set_channels(struct netdev *nd, uint32_t n)
+{
+	nd->nd_info.nchannels = n;
+}
+
 void netdev_count_rx_drop(struct netdev *nd)
 {
 	nd->nd_stats.rx_drops++;

@@ -206,6 +206,13 @@ void netdev_input(struct netdev *nd, const void *frame, size_t len)
 }
 
 void netdev_set_mtu(struct netdev *nd, uint16_t mtu) { nd->info.mtu = mtu; }
+void netdev_set_channels(struct netdev *nd, uint32_t n)
+{
+	if (n != nd->info.nchannels)
+		pr_info("net: %s: channels %u\n", nd->name, n);
+	nd->info.nchannels = n;
+}
+
 void netdev_count_rx_drop(struct netdev *nd) { nd->rx_drops++; }
 void netdev_count_tx_drop(struct netdev *nd) { nd->tx_drops++; }
 const char *netdev_name(const struct netdev *nd) { return nd->name; }
