@@ -1,6 +1,6 @@
 /*
  * RNDIS on the synthetic NIC: INITIALIZE, QUERY and SET requests and their
- * responses, and status indications (link up and down, network change,
+ * responses, offloads off, and status indications (link up and down, network change,
  * link speed). Follows Linux rndis_filter_init_device,
  * rndis_filter_query_device, rndis_filter_set_packet_filter,
  * rndis_filter_receive_response and netvsc_linkstatus_callback.
@@ -63,6 +63,32 @@ void netvsc_rndis_abort(struct netvsc_dev *nd, int err)
 	complete_one(&nd->rreq.done);
 }
 
+/*
+ * lwIP computes and checks every checksum itself and sends no large
+ * segments, so the host is told that nothing is offloaded (Linux
+ * netvsc_set_features turns offloads on and off with the same OID): the
+ * capabilities do not matter then. Revision and size follow the NVSP
+ * version as Linux rndis_filter_set_offload_params does. A host that
+ * refuses the OID offloads nothing by default.
+ */
+static int rndis_offload_off(struct netvsc_dev *nd)
+{
+	struct rndis_offload_params p = {
+		.type = RNDIS_OFFLOAD_OBJECT_TYPE, .revision = 3, .size = sizeof(p),
+		.ip4_csum = RNDIS_OFFLOAD_OFF, .tcp4_csum = RNDIS_OFFLOAD_OFF,
+		.udp4_csum = RNDIS_OFFLOAD_OFF, .tcp6_csum = RNDIS_OFFLOAD_OFF,
+		.udp6_csum = RNDIS_OFFLOAD_OFF, .lso_v2_ip4 = RNDIS_OFFLOAD_OFF,
+		.lso_v2_ip6 = RNDIS_OFFLOAD_OFF, .rsc_ip4 = RNDIS_OFFLOAD_OFF,
+		.rsc_ip6 = RNDIS_OFFLOAD_OFF,
+	};
+
+	if (nd->nvsp_ver <= NVSP_VERSION_4) {
+		p.revision = 2;
+		p.size = RNDIS_OFFLOAD_SIZE_REV2;
+	}
+	return netvsc_rndis_set(nd, RNDIS_OID_TCP_OFFLOAD_PARAMETERS, &p, p.size);
+}
+
 int netvsc_rndis_init(struct netvsc_dev *nd)
 {
 	struct {
@@ -92,7 +118,8 @@ int netvsc_rndis_init(struct netvsc_dev *nd)
 	if (err == -ENODEV || err == -ETIMEDOUT)
 		return err;
 	nd->link_up = media == RNDIS_MEDIA_CONNECTED;
-	return 0;
+	err = rndis_offload_off(nd);
+	return err == -ENODEV || err == -ETIMEDOUT ? err : 0;
 }
 
 /* QUERY: `len` bytes of answer, exactly (a MAC is 6 bytes, a value 4). */
@@ -122,7 +149,7 @@ int netvsc_rndis_set(struct netvsc_dev *nd, uint32_t oid, const void *val, uint3
 	struct {
 		struct rndis_hdr h;
 		struct rndis_oid_req b;
-		uint8_t v[16];
+		uint8_t v[sizeof(struct rndis_offload_params)];
 	} RNDIS_PACKED m = {
 		{ RNDIS_MSG_SET, 0 },
 		{ .oid = oid, .info_buflen = len, .info_buf_offset = sizeof(struct rndis_oid_req) },

@@ -858,6 +858,15 @@ static void nvh_destroy(struct host_dev *d)
 	q_free(d);
 }
 
+/* expect host DEV offload-off N (host/rndis_host.c on_offload). */
+static int nvh_counter(struct host_dev *d, const char *key, uint64_t *out)
+{
+	if (strcmp(key, "offload-off"))
+		return -ENOENT;
+	*out = nvh(d)->offload_off_sets;
+	return 0;
+}
+
 static int nvh_check_final(struct host_dev *d, char *why, size_t cap)
 {
 	struct nvh_dev *n = nvh(d);
@@ -892,4 +901,5 @@ const struct host_dev_ops netvsc_dev_ops = {
 	.tick = nvh_tick,
 	.destroy = nvh_destroy,
 	.check_final = nvh_check_final,
+	.counter = nvh_counter,
 };

@@ -4,7 +4,8 @@
  * handle_oid_query, handle_oid_set): INITIALIZE_CMPLT (version 1.0,
  * connectionless 802.3, 8 packets per message, alignment 2^3), QUERY of
  * the MAC, maximum frame size, link speed, media state and packet filter
- * (anything else: STATUS_NOT_SUPPORTED), SET of the packet filter; HALT is
+ * (anything else: STATUS_NOT_SUPPORTED), SET of the packet filter and of
+ * the offload parameters; HALT is
  * only noted (a revoke before filter 0 and HALT is a violation). Every answer goes back through the receive buffer (control
  * channel type) after the section's completion.
  */
@@ -88,6 +89,19 @@ static void on_query(struct host_dev *d, uint32_t req_id, uint32_t oid)
 	       n->filter ? n->query_delay : 0);
 }
 
+/* OID_TCP_OFFLOAD_PARAMETERS: count the SETs that leave every checksum off
+ * (the guest computes them), as `expect host DEV offload-off N` reads. */
+static void on_offload(struct nvh_dev *n, const uint8_t *v, uint32_t len)
+{
+	struct rndis_offload_params p = { 0 };
+
+	memcpy(&p, v, len < sizeof(p) ? len : sizeof(p));
+	if (p.type == RNDIS_OFFLOAD_OBJECT_TYPE && p.ip4_csum == RNDIS_OFFLOAD_OFF &&
+	    p.tcp4_csum == RNDIS_OFFLOAD_OFF && p.udp4_csum == RNDIS_OFFLOAD_OFF &&
+	    p.tcp6_csum == RNDIS_OFFLOAD_OFF && p.udp6_csum == RNDIS_OFFLOAD_OFF)
+		n->offload_off_sets++;
+}
+
 static void on_set(struct host_dev *d, const uint8_t *msg, uint32_t len,
 		   const struct rndis_oid_req *s)
 {
@@ -97,6 +111,9 @@ static void on_set(struct host_dev *d, const uint8_t *msg, uint32_t len,
 
 	if (s->info_buf_offset > blen || s->info_buflen > blen - s->info_buf_offset) {
 		r.status = RNDIS_STATUS_INVALID_DATA;
+	} else if (s->oid == RNDIS_OID_TCP_OFFLOAD_PARAMETERS &&
+		   s->info_buflen >= RNDIS_OFFLOAD_SIZE_REV2) {
+		on_offload(n, msg + RNDIS_HDR_SIZE + s->info_buf_offset, s->info_buflen);
 	} else if (s->oid == RNDIS_OID_GEN_CURRENT_PACKET_FILTER && s->info_buflen == 4) {
 		memcpy(&n->filter, msg + RNDIS_HDR_SIZE + s->info_buf_offset, 4);
 		n->filter_was_set = n->filter_was_set || n->filter;
