@@ -142,6 +142,8 @@ static int nvh_param(struct host_dev *d, const char *key, const char *val)
 		return parse_u32(val, 1u << 30, &n->pings_wanted);
 	if (!strcmp(key, "tx-channels"))
 		return parse_u32(val, 64, &n->tx_channels_wanted);
+	if (!strcmp(key, "rx-channels"))
+		return parse_u32(val, 64, &n->rx_channels_wanted);
 	return -EINVAL;
 }
 
@@ -304,6 +306,7 @@ static int send_xfer(struct host_dev *d, struct host_chan *c, struct nvh_item *c
 	for (uint32_t i = 0; i < k; i++) {
 		n->slot_id[slots[i]] = id;
 		n->slot_bad[slots[i]] = bad;
+		n->slot_sub[slots[i]] = (uint8_t)host_chan_subidx(c);
 		if (its[i]->chantype == NVSP_RNDIS_CHANNEL_DATA)
 			n->frames_out++;
 	}
@@ -326,6 +329,24 @@ static uint32_t batch(struct nvh_item *first, uint64_t now, struct nvh_item **it
 	if (k == 0)
 		its[k++] = first;
 	return k;
+}
+
+/* Data frames go round the open channels, one transfer-page packet each
+ * (OpenVMM delivers each queue's frames on its own channel); control
+ * messages stay on the primary. */
+static struct host_chan *rx_chan(struct host_dev *d, const struct nvh_item *it)
+{
+	struct nvh_dev *n = nvh(d);
+	uint32_t k;
+
+	if (it->chantype != NVSP_RNDIS_CHANNEL_DATA || !n->sub_open)
+		return d->chan[0];
+	for (int tries = 0; tries <= d->nsub; tries++) {
+		k = n->rx_rr++ % (uint32_t)(d->nsub + 1);
+		if (k == 0 || ((n->sub_open >> k) & 1))
+			return d->chan[k];
+	}
+	return d->chan[0];
 }
 
 /* Send what is due, in order, until something has to wait. */
@@ -358,7 +379,7 @@ static void q_flush(struct host_dev *d)
 			return;                 /* held until the guest sets a filter */
 		} else {
 			k = batch(it, now, its);
-			err = send_xfer(d, c, its, k);
+			err = send_xfer(d, rx_chan(d, it), its, k);
 		}
 		if (err == -EAGAIN)
 			return;                 /* ring full or no sub-allocation: later */
@@ -659,6 +680,12 @@ static void on_guest_comp(struct host_dev *d, struct host_chan *c, uint64_t id, 
 				   "or already completed");
 		return;
 	}
+	if (n->slot_sub[slot] != host_chan_subidx(c)) {
+		host_dev_violation(d, c, "transfer-page packet completed on another channel "
+				   "than the one it came on");
+		return;
+	}
+	n->rx_chan_mask |= 1ull << (host_chan_subidx(c) & 63);
 	if (n->slot_bad[slot] && pc.status == NVSP_STAT_SUCCESS) {
 		host_dev_violation(d, c, "guest completed a packet whose range lies outside its "
 				   "receive buffer as a success");
@@ -817,6 +844,7 @@ static void nvh_reset(struct host_dev *d)
 	n->filter = 0;
 	n->filter_was_set = n->halted = false;
 	n->granted = n->sub_opened = 0;
+	n->sub_open = 0;
 	n->table_sent = false;
 	memset(n->slot_id, 0, sizeof(n->slot_id));
 	memset(n->slot_bad, 0, sizeof(n->slot_bad));
@@ -834,6 +862,7 @@ static uint32_t nvh_open(struct host_dev *d, struct host_chan *c)
 		return 0;
 	}
 	n->sub_opened++;
+	n->sub_open |= 1ull << (host_chan_subidx(c) & 63);
 	if (n->granted && n->sub_opened == n->granted && !n->table_sent)
 		send_table(d);
 	q_flush(d);
@@ -842,8 +871,16 @@ static uint32_t nvh_open(struct host_dev *d, struct host_chan *c)
 
 static void nvh_close(struct host_dev *d, struct host_chan *c)
 {
+	nvh(d)->sub_open &= ~(1ull << (host_chan_subidx(c) & 63));
 	if (host_chan_subidx(c) == 0)
 		nvh_reset(d);
+}
+
+/* A rescinded sub-channel takes no more frames. */
+static void nvh_close_sub(struct host_dev *d, struct host_chan *c)
+{
+	if (host_chan_subidx(c) != 0)
+		nvh(d)->sub_open &= ~(1ull << (host_chan_subidx(c) & 63));
 }
 
 static void nvh_tick(struct host_dev *d, struct host_chan *c)
@@ -876,6 +913,12 @@ static int nvh_check_final(struct host_dev *d, char *why, size_t cap)
 			 d->name, (unsigned long long)n->peer.pings, n->pings_wanted);
 		return -1;
 	}
+	if (__builtin_popcountll(n->rx_chan_mask) < (int)n->rx_channels_wanted) {
+		snprintf(why, cap, "device %s: the guest completed frames on %d channel(s), "
+			 "expected >= %u", d->name, __builtin_popcountll(n->rx_chan_mask),
+			 n->rx_channels_wanted);
+		return -1;
+	}
 	if (__builtin_popcountll(n->tx_chan_mask) < (int)n->tx_channels_wanted) {
 		snprintf(why, cap, "device %s: the guest's frames came on %d channel(s), expected >= %u",
 			 d->name, __builtin_popcountll(n->tx_chan_mask), n->tx_channels_wanted);
@@ -898,6 +941,7 @@ const struct host_dev_ops netvsc_dev_ops = {
 	.on_open = nvh_open,
 	.on_packet = nvh_packet,
 	.on_close = nvh_close,
+	.on_rescind = nvh_close_sub,
 	.tick = nvh_tick,
 	.destroy = nvh_destroy,
 	.check_final = nvh_check_final,

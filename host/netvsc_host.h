@@ -74,6 +74,12 @@ struct nvh_dev {
 	uint64_t offload_off_sets;           /* SETs turning every checksum offload off */
 	uint64_t tx_chan_mask;               /* channels the guest's frames came on */
 	uint32_t tx_channels_wanted;         /* end-of-run check */
+	/* receive side: data frames go round the open channels (a queue each) */
+	uint64_t sub_open;                   /* sub-channels the guest has open */
+	uint32_t rx_rr;
+	uint8_t slot_sub[NVH_MAX_SLOTS];     /* channel each sub-allocation went on */
+	uint64_t rx_chan_mask;               /* channels the guest completed frames on */
+	uint32_t rx_channels_wanted;
 };
 
 /* rndis_host.c: one RNDIS control message from the guest (private copy). */
