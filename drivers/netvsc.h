@@ -10,6 +10,7 @@
  *   netvsc_rx.c     the channel callback: transfer-page receive, completions
  *   netvsc_tx.c     send-buffer sections, sending frames, send completions
  *   netvsc_chan.c   channel open/close and vRSS sub-channels
+ *   netvsc_rss.c    RSS capabilities and parameters (receive spreading)
  *   netvsc_parse.c  checks of host data (pure functions, unit tested)
  *
  * Contexts (who may touch what):
@@ -70,6 +71,8 @@ int netvsc_guest_switch(const char *name);
 #define NETVSC_PENDING_COMPS    64         /* receive completions owed, per channel */
 #define NETVSC_TX_BACKLOG       NETVSC_TX_SECTIONS_MAX
 #define NETVSC_CTL_TIMEOUT_NS   (5ull * WQ_NS_PER_S)
+#define NETVSC_RNDIS_SET_MAX    (sizeof(struct rndis_rss_params) + 4 * RNDIS_RSS_TABLE_MAX + \
+				 RNDIS_RSS_KEY_BYTES)
 
 /* Request-id contexts (vmbus requestor): kind in bits 62-63, generation in
  * bits 32-61, slot in bits 0-31. A completion for an old generation of a
@@ -188,6 +191,7 @@ struct netvsc_dev {
 	/* channels: [0] is the primary */
 	struct netvsc_chan ch[NETVSC_MAX_CHANNELS];
 	uint16_t subs_requested;
+	uint16_t rss_entries;         /* indirection table size (RSS capabilities) */
 	/* link changes: recorded by the callback, applied by w_link */
 	struct work w_link;
 	bool link_event;              /* a change is waiting for w_link */
@@ -223,6 +227,9 @@ void netvsc_ctl_abort(struct netvsc_dev *nd, int err);
 /* netvsc_rndis.c */
 int netvsc_rndis_init(struct netvsc_dev *nd);
 int netvsc_rndis_query(struct netvsc_dev *nd, uint32_t oid, void *out, uint32_t len);
+int netvsc_rndis_query_in(struct netvsc_dev *nd, uint32_t oid, const void *in, uint32_t inlen,
+			  void *out, uint32_t *len);
+/* SET values up to NETVSC_RNDIS_SET_MAX bytes (the RSS parameters). */
 int netvsc_rndis_set(struct netvsc_dev *nd, uint32_t oid, const void *val, uint32_t len);
 /* A control message from the host (private copy, checked by netvsc_parse_rndis). */
 void netvsc_rndis_control(struct netvsc_dev *nd, const uint8_t *msg,
@@ -248,6 +255,12 @@ void netvsc_tx_abort(struct netvsc_dev *nd);
 void netvsc_tx_chan_gone(struct netvsc_dev *nd, uint32_t idx);
 /* The channel a frame goes out on (pure: send table and flow hash). */
 uint32_t netvsc_tx_pick(const uint8_t *table, const uint8_t *frame, size_t len);
+
+/* netvsc_rss.c */
+/* Receive queues the host offers (RSS capabilities); 1 when it says none. */
+uint32_t netvsc_rss_queues(struct netvsc_dev *nd);
+/* RSS parameters spreading receive over nchan channels. */
+int netvsc_rss_set(struct netvsc_dev *nd, uint32_t nchan);
 
 /* netvsc_chan.c */
 int netvsc_chan_open(struct netvsc_dev *nd, struct netvsc_chan *ch, struct vmbus_channel *c);

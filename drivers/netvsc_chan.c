@@ -2,8 +2,10 @@
  * Channels of the synthetic NIC: opening and closing them, and vRSS
  * sub-channels (Linux rndis_set_subchannel, netvsc_sc_open).
  *
- * Sub-channels are asked for once the primary is up (NVSP 5 or later), with
- * SUBCHANNEL {ALLOCATE, n}. The accepted index range is set before the
+ * Sub-channels are asked for once the primary is up (NVSP 5 or later), one
+ * per receive queue beyond the first the host reports, with SUBCHANNEL
+ * {ALLOCATE, n}; the RSS parameters then spread receive over the granted
+ * channels (netvsc_rss.c). The accepted index range is set before the
  * request goes out, and only the offer callback (netvsc_subchan_offer, on
  * the device's sub-channel queue) opens them, so both host orders work: NetVSP completes the
  * request before it offers, other hosts offer first. Nothing waits for the
@@ -86,9 +88,16 @@ void netvsc_request_subchannels(struct netvsc_dev *nd)
 	struct nvsp_subchannel req = { NVSP_MSG5_SUBCHANNEL, NVSP_SUBCHANNEL_ALLOCATE, 0 };
 	struct nvsp_subchannel rep;
 	int n = netvsc_subchannels_wanted, err;
+	uint32_t queues;
 
 	if (nd->nvsp_ver < NVSP_VERSION_5 || n <= 0)
 		return;
+	/* One sub-channel per receive queue beyond the first (Linux). */
+	queues = netvsc_rss_queues(nd);
+	if (queues < 2)
+		return;
+	if ((uint32_t)n > queues - 1)
+		n = (int)(queues - 1);
 	if (n > NETVSC_MAX_SUBCHANNELS)
 		n = NETVSC_MAX_SUBCHANNELS;
 	nd->subs_requested = (uint16_t)n;      /* the offer callback accepts 1..n from now */
@@ -98,8 +107,13 @@ void netvsc_request_subchannels(struct netvsc_dev *nd)
 	memcpy(&rep, nd->ctl.reply, sizeof(rep));
 	/* Refused, or more than asked for: stay on the primary (offers that
 	 * came anyway are opened; nothing waits for them). */
-	if (err || rep.op_or_status != NVSP_STAT_SUCCESS || rep.num_subchannels > (uint32_t)n)
+	if (err || rep.op_or_status != NVSP_STAT_SUCCESS || rep.num_subchannels > (uint32_t)n) {
 		pr_err("netvsc: %s: SUBCHANNEL refused (%d)\n", netvsc_name(nd), err);
+		return;
+	}
+	err = netvsc_rss_set(nd, 1 + rep.num_subchannels);
+	if (err)
+		pr_err("netvsc: %s: RSS parameters refused (%d)\n", netvsc_name(nd), err);
 }
 
 /* The interface listing shows the open channels (net/iflist.c). */

@@ -122,26 +122,46 @@ int netvsc_rndis_init(struct netvsc_dev *nd)
 	return err == -ENODEV || err == -ETIMEDOUT ? err : 0;
 }
 
-/* QUERY: `len` bytes of answer, exactly (a MAC is 6 bytes, a value 4). */
-int netvsc_rndis_query(struct netvsc_dev *nd, uint32_t oid, void *out, uint32_t len)
+/* QUERY with an input buffer (`in`, up to 32 bytes); at most *len bytes of
+ * answer into out, *len set to what came. */
+int netvsc_rndis_query_in(struct netvsc_dev *nd, uint32_t oid, const void *in, uint32_t inlen,
+			  void *out, uint32_t *len)
 {
 	struct {
 		struct rndis_hdr h;
 		struct rndis_oid_req b;
+		uint8_t in[32];
 	} RNDIS_PACKED m = {
-		{ RNDIS_MSG_QUERY, sizeof(m) },
-		{ .oid = oid, .info_buf_offset = sizeof(struct rndis_oid_req) },
+		{ RNDIS_MSG_QUERY, 0 },
+		{ .oid = oid, .info_buflen = inlen, .info_buf_offset = sizeof(struct rndis_oid_req) },
+		{ 0 },
 	};
+	uint32_t size = (uint32_t)(sizeof(m.h) + sizeof(m.b)) + inlen;
 	int err;
 
+	if (inlen > sizeof(m.in))
+		return -EINVAL;
+	if (inlen)
+		memcpy(m.in, in, inlen);
+	m.h.msg_len = size;
 	m.b.req_id = next_id(nd);
-	err = rndis_call(nd, &m, sizeof(m), m.b.req_id, RNDIS_MSG_QUERY_C);
+	err = rndis_call(nd, &m, size, m.b.req_id, RNDIS_MSG_QUERY_C);
 	if (err)
 		return err;
-	if (nd->rreq.len != len)
+	if (nd->rreq.len > *len)
 		return -EPROTO;
-	memcpy(out, nd->rreq.resp, len);
+	*len = nd->rreq.len;
+	memcpy(out, nd->rreq.resp, *len);
 	return 0;
+}
+
+/* QUERY: `len` bytes of answer, exactly (a MAC is 6 bytes, a value 4). */
+int netvsc_rndis_query(struct netvsc_dev *nd, uint32_t oid, void *out, uint32_t len)
+{
+	uint32_t got = len;
+	int err = netvsc_rndis_query_in(nd, oid, NULL, 0, out, &got);
+
+	return err ? err : (got == len ? 0 : -EPROTO);
 }
 
 int netvsc_rndis_set(struct netvsc_dev *nd, uint32_t oid, const void *val, uint32_t len)
@@ -149,7 +169,7 @@ int netvsc_rndis_set(struct netvsc_dev *nd, uint32_t oid, const void *val, uint3
 	struct {
 		struct rndis_hdr h;
 		struct rndis_oid_req b;
-		uint8_t v[sizeof(struct rndis_offload_params)];
+		uint8_t v[NETVSC_RNDIS_SET_MAX];
 	} RNDIS_PACKED m = {
 		{ RNDIS_MSG_SET, 0 },
 		{ .oid = oid, .info_buflen = len, .info_buf_offset = sizeof(struct rndis_oid_req) },

@@ -898,6 +898,10 @@ static void nvh_destroy(struct host_dev *d)
 /* expect host DEV offload-off N (host/rndis_host.c on_offload). */
 static int nvh_counter(struct host_dev *d, const char *key, uint64_t *out)
 {
+	if (!strcmp(key, "rss-sets")) {
+		*out = nvh(d)->rss_sets;
+		return 0;
+	}
 	if (strcmp(key, "offload-off"))
 		return -ENOENT;
 	*out = nvh(d)->offload_off_sets;

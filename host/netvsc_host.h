@@ -71,7 +71,8 @@ struct nvh_dev {
 	struct netpeer peer;
 	/* counters */
 	uint64_t rndis_msgs, frames_in, frames_out, bad_completions;
-	uint64_t offload_off_sets;           /* SETs turning every checksum offload off */
+	uint64_t offload_off_sets;
+	uint64_t rss_sets;                   /* valid SETs of the RSS parameters */           /* SETs turning every checksum offload off */
 	uint64_t tx_chan_mask;               /* channels the guest's frames came on */
 	uint32_t tx_channels_wanted;         /* end-of-run check */
 	/* receive side: data frames go round the open channels (a queue each) */

@@ -3,9 +3,9 @@
  * them (vm/devices/net/netvsp/src/lib.rs handle_rndis_control_message,
  * handle_oid_query, handle_oid_set): INITIALIZE_CMPLT (version 1.0,
  * connectionless 802.3, 8 packets per message, alignment 2^3), QUERY of
- * the MAC, maximum frame size, link speed, media state and packet filter
- * (anything else: STATUS_NOT_SUPPORTED), SET of the packet filter and of
- * the offload parameters; HALT is
+ * the MAC, maximum frame size, link speed, media state, packet filter and
+ * RSS capabilities (anything else: STATUS_NOT_SUPPORTED), SET of the packet filter and of
+ * the offload and RSS parameters; HALT is
  * only noted (a revoke before filter 0 and HALT is a violation). Every answer goes back through the receive buffer (control
  * channel type) after the section's completion.
  */
@@ -55,8 +55,9 @@ static void on_query(struct host_dev *d, uint32_t req_id, uint32_t oid)
 	struct nvh_dev *n = d->priv;
 	struct {
 		struct rndis_query_cmplt q;
-		uint8_t v[8];
+		uint8_t v[sizeof(struct rndis_rss_caps)];
 	} __attribute__((packed)) r = { { req_id, RNDIS_STATUS_SUCCESS, 4, 16 }, { 0 } };
+	struct rndis_rss_caps caps = { RNDIS_RSS_CAPS_TYPE, 2, sizeof(caps), 0x301, 1, 0, 128 };
 	uint32_t v32 = 0;
 
 	switch (oid) {
@@ -75,6 +76,11 @@ static void on_query(struct host_dev *d, uint32_t req_id, uint32_t oid)
 		break;
 	case RNDIS_OID_GEN_CURRENT_PACKET_FILTER:
 		v32 = n->filter;
+		break;
+	case RNDIS_OID_GEN_RSS_CAPABILITIES:
+		caps.n_queues = n->max_sub + 1;  /* OpenVMM: max_queues */
+		memcpy(r.v, &caps, sizeof(caps));
+		r.q.info_buflen = sizeof(caps);
 		break;
 	default:
 		r.q.status = RNDIS_STATUS_NOT_SUPPORTED;
@@ -102,6 +108,31 @@ static void on_offload(struct nvh_dev *n, const uint8_t *v, uint32_t len)
 		n->offload_off_sets++;
 }
 
+/* OID_GEN_RECEIVE_SCALE_PARAMETERS: header, table and key inside the value,
+ * every entry a channel the host granted; counted as `rss-sets`. */
+static uint32_t on_rss(struct nvh_dev *n, const uint8_t *v, uint32_t len)
+{
+	struct rndis_rss_params p;
+
+	if (len < sizeof(p))
+		return RNDIS_STATUS_INVALID_DATA;
+	memcpy(&p, v, sizeof(p));
+	if (p.type != RNDIS_RSS_PARAMS_TYPE || p.table_bytes == 0 || p.table_bytes % 4 ||
+	    p.table_offset > len || p.table_bytes > len - p.table_offset ||
+	    p.key_bytes != RNDIS_RSS_KEY_BYTES || p.key_offset > len ||
+	    p.key_bytes > len - p.key_offset)
+		return RNDIS_STATUS_INVALID_DATA;
+	for (uint32_t i = 0; i < p.table_bytes; i += 4) {
+		uint32_t q;
+
+		memcpy(&q, v + p.table_offset + i, 4);
+		if (q > n->granted)
+			return RNDIS_STATUS_INVALID_DATA;
+	}
+	n->rss_sets++;
+	return RNDIS_STATUS_SUCCESS;
+}
+
 static void on_set(struct host_dev *d, const uint8_t *msg, uint32_t len,
 		   const struct rndis_oid_req *s)
 {
@@ -111,6 +142,8 @@ static void on_set(struct host_dev *d, const uint8_t *msg, uint32_t len,
 
 	if (s->info_buf_offset > blen || s->info_buflen > blen - s->info_buf_offset) {
 		r.status = RNDIS_STATUS_INVALID_DATA;
+	} else if (s->oid == RNDIS_OID_GEN_RSS_PARAMETERS) {
+		r.status = on_rss(n, msg + RNDIS_HDR_SIZE + s->info_buf_offset, s->info_buflen);
 	} else if (s->oid == RNDIS_OID_TCP_OFFLOAD_PARAMETERS &&
 		   s->info_buflen >= RNDIS_OFFLOAD_SIZE_REV2) {
 		on_offload(n, msg + RNDIS_HDR_SIZE + s->info_buf_offset, s->info_buflen);
