@@ -174,7 +174,8 @@ static struct netvsc_dev *netvsc_alloc(struct vmbus_device *dev)
 	}
 	nd->dev = dev;
 	nd->state = NV_PROBING;
-	nd->mtu = NETVSC_MTU;
+	/* keel.cfg mtu= (NDIS config); the host may grant less (netvsc_rndis_init) */
+	nd->mtu = netdev_mtu_wanted() < NETVSC_MTU_MAX ? netdev_mtu_wanted() : NETVSC_MTU_MAX;
 	nd->next_req_id = 1;
 	completion_init(&nd->ctl.done, "netvsc reply");
 	completion_init(&nd->rreq.done, "netvsc reply");
@@ -283,9 +284,9 @@ static int netvsc_probe(struct vmbus_device *dev)
 	err = netvsc_attach(nd);
 	if (err)
 		goto fail;
-	pr_info("netvsc: %s: MAC %02x:%02x:%02x:%02x:%02x:%02x, NVSP %x\n", netvsc_name(nd),
-		nd->mac[0], nd->mac[1], nd->mac[2], nd->mac[3], nd->mac[4], nd->mac[5],
-		nd->nvsp_ver);
+	pr_info("netvsc: %s: MAC %02x:%02x:%02x:%02x:%02x:%02x, NVSP %x, MTU %u\n",
+		netvsc_name(nd), nd->mac[0], nd->mac[1], nd->mac[2], nd->mac[3], nd->mac[4],
+		nd->mac[5], nd->nvsp_ver, nd->mtu);
 	vmbus_device_set_ready(dev);
 	return 0;
 fail:

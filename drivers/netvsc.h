@@ -65,7 +65,9 @@ int netvsc_guest_switch(const char *name);
 #define NETVSC_TX_SECTIONS_MAX  64
 #define NETVSC_RX_ID            0xCAFE     /* our receive buffer's id (Linux's) */
 #define NETVSC_TX_ID            0
-#define NETVSC_MTU              1500
+/* The largest MTU we ask for: a receive sub-allocation (256 + frame + 36
+ * bytes as OpenVMM lays it out) must fit our private copy. */
+#define NETVSC_MTU_MAX          (RNDIS_RESP_MAX - 256 - 36 - 14)
 #define NETVSC_MIN_SECTION      68         /* Linux: smaller answers are refused */
 #define NETVSC_RX_COPY_MAX      RNDIS_RESP_MAX   /* one RNDIS message, private copy */
 #define NETVSC_PENDING_COMPS    64         /* receive completions owed, per channel */

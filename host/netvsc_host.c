@@ -142,6 +142,9 @@ static int nvh_param(struct host_dev *d, const char *key, const char *val)
 		return parse_u32(val, 1u << 30, &n->pings_wanted);
 	if (!strcmp(key, "tx-channels"))
 		return parse_u32(val, 64, &n->tx_channels_wanted);
+	if (!strcmp(key, "max-frame"))
+		return parse_u32(val, 9216, &n->max_frame) ? -EINVAL :
+		       (n->max_frame >= 1514 ? 0 : -EINVAL);
 	if (!strcmp(key, "rx-channels"))
 		return parse_u32(val, 64, &n->rx_channels_wanted);
 	return -EINVAL;
@@ -769,6 +772,8 @@ static void nvh_request(struct host_dev *d, struct host_chan *c,
 		memcpy(&cfg, p, sizeof(cfg));
 		/* OpenVMM accepts 1514..9216 and uses 1514 for anything else. */
 		n->frame_mtu = cfg.mtu >= 1514 && cfg.mtu <= 9216 ? cfg.mtu : 1514;
+		if (n->max_frame && n->frame_mtu > n->max_frame)
+			n->frame_mtu = n->max_frame;    /* this host's own limit */
 		n->ndis_config = true;
 		break;
 	}

@@ -43,6 +43,7 @@ struct nvh_dev {
 	bool link_up;
 	uint32_t speed;                /* 100 bit/s units */
 	uint32_t max_sub;
+	uint32_t max_frame;            /* largest frame (MTU + 14) granted, 0: 9216 */
 	uint32_t bad_range;            /* the Nth transfer-page packet gets a bad range */
 	uint64_t query_delay;          /* QUERY answers after init come this late */
 	uint32_t pings_wanted;         /* end-of-run check */

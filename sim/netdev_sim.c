@@ -8,6 +8,7 @@
  * more (as a stack renews its address after a link bounce). Frames go out through ops->xmit from this
  * stand-in's own work queue, as the seam requires.
  */
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,13 +43,23 @@ static struct netdev sim_nd[SIM_NETDEVS];
 static struct wq *sim_net_q;
 static uint32_t sim_gen;
 static bool sim_ping;
+static uint16_t sim_mtu;          /* net-mtu=N: the keel.cfg mtu= of the run */
 
 int netdev_sim_switch(const char *name)
 {
+	if (!strncmp(name, "net-mtu=", 8)) {
+		sim_mtu = (uint16_t)atoi(name + 8);
+		return 0;
+	}
 	if (strcmp(name, "net-ping"))
 		return -1;
 	sim_ping = true;
 	return 0;
+}
+
+uint16_t netdev_mtu_wanted(void)
+{
+	return sim_mtu ? sim_mtu : 1500;
 }
 
 void netdev_sim_reset(void)
@@ -56,6 +67,7 @@ void netdev_sim_reset(void)
 	memset(sim_nd, 0, sizeof(sim_nd));
 	sim_net_q = NULL;
 	sim_ping = false;
+	sim_mtu = 0;
 }
 
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
