@@ -33,6 +33,7 @@
 int netvsc_subchannels_wanted;
 #ifdef KEEL_TEST_HOOKS
 bool netvsc_shared_queue;
+uint32_t netvsc_ring_pages = NETVSC_RING_PAGES;
 static struct wq *netvsc_shared_q;
 static uint32_t netvsc_shared_gen;
 #endif
@@ -47,6 +48,7 @@ void netvsc_knobs_reset(void)
 #ifdef KEEL_TEST_HOOKS
 	netvsc_shared_queue = false;
 	netvsc_shared_q = NULL;
+	netvsc_ring_pages = NETVSC_RING_PAGES;
 #endif
 }
 
@@ -57,6 +59,10 @@ int netvsc_guest_switch(const char *name)
 #ifdef KEEL_TEST_HOOKS
 	if (!strncmp(name, "netvsc-subchannels=", 19)) {
 		netvsc_subchannels_wanted = atoi(name + 19);
+		return 0;
+	}
+	if (!strncmp(name, "netvsc-ring-pages=", 18)) {
+		netvsc_ring_pages = (uint32_t)atoi(name + 18);
 		return 0;
 	}
 	if (!strcmp(name, "netvsc-shared-queue")) {

@@ -31,6 +31,7 @@
  *   netvsc-subchannels=N   sub-channels to ask for (default 0)
  *   netvsc-shared-queue    every interface's work on one queue (the pre-fix
  *                          design)
+ *   netvsc-ring-pages=N    ring pages each direction (a small ring fills)
  */
 #ifndef KEEL_DRIVERS_NETVSC_H
 #define KEEL_DRIVERS_NETVSC_H
@@ -51,6 +52,7 @@
 extern int netvsc_subchannels_wanted;
 #ifdef KEEL_TEST_HOOKS
 extern bool netvsc_shared_queue;
+extern uint32_t netvsc_ring_pages;
 #endif
 void netvsc_knobs_reset(void);
 int netvsc_guest_switch(const char *name);

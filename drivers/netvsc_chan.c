@@ -46,6 +46,9 @@ int netvsc_chan_open(struct netvsc_dev *nd, struct netvsc_chan *ch, struct vmbus
 	};
 	int err;
 
+#ifdef KEEL_TEST_HOOKS
+	a.out_pages = a.in_pages = netvsc_ring_pages;
+#endif
 	if (ch->state != NCH_FREE)
 		return -EBUSY;                  /* never open a channel twice */
 	ch->c = c;

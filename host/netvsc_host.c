@@ -142,6 +142,11 @@ static int nvh_param(struct host_dev *d, const char *key, const char *val)
 		return parse_u32(val, 1u << 30, &n->pings_wanted);
 	if (!strcmp(key, "tx-channels"))
 		return parse_u32(val, 64, &n->tx_channels_wanted);
+	if (!strcmp(key, "section-size"))
+		return parse_u32(val, NVH_SECTION, &n->section) ? -EINVAL :
+		       (n->section >= 256 ? 0 : -EINVAL);
+	if (!strcmp(key, "read-stall"))
+		return host_parse_ns(val, &n->read_stall);
 	if (!strcmp(key, "max-frame"))
 		return parse_u32(val, 9216, &n->max_frame) ? -EINVAL :
 		       (n->max_frame >= 1514 ? 0 : -EINVAL);
@@ -161,6 +166,7 @@ static int nvh_init_defaults(struct host_dev *d)
 	n->link_up = true;
 	n->speed = 100000000u;                  /* 10 Gbit/s in 100 bit/s units */
 	n->max_sub = 4;
+	n->section = NVH_SECTION;
 	n->dup_frames = 1;
 	n->mac[0] = 0x00;
 	n->mac[1] = 0x15;
@@ -543,12 +549,12 @@ static void on_send_buf(struct host_dev *d, struct host_chan *c, uint64_t id, co
 		return;
 	}
 	g = chan_gpadl(d, c, req.gpadl_handle);
-	if (g && g->npfns * HV_PAGE_SIZE >= NVH_SECTION) {
+	if (g && g->npfns * HV_PAGE_SIZE >= n->section) {
 		n->tx_gpadl = req.gpadl_handle;
 		n->tx_size = g->npfns * HV_PAGE_SIZE;
 		n->tx_known = true;
 		sc.status = NVSP_STAT_SUCCESS;
-		sc.section_size = NVH_SECTION;
+		sc.section_size = n->section;
 	}
 	reply(d, c, id, &sc, sizeof(sc), delay);
 }
@@ -592,13 +598,13 @@ static void on_rndis_pkt(struct host_dev *d, struct host_chan *c, uint64_t id, c
 		return;
 	}
 	if (!n->tx_known || req.section_index == NVSP_SECTION_NONE ||
-	    req.section_index >= n->tx_size / NVH_SECTION || req.section_size > NVH_SECTION ||
+	    req.section_index >= n->tx_size / n->section || req.section_size > n->section ||
 	    req.section_size < RNDIS_HDR_SIZE || req.channel_type > NVSP_RNDIS_CHANNEL_CONTROL) {
 		host_dev_violation(d, c, "SEND_RNDIS_PKT names no valid send-buffer section");
 		return;
 	}
 	g = chan_gpadl(d, d->chan[0], n->tx_gpadl);
-	if (!g || gpadl_copy(d->h, g, (uint64_t)req.section_index * NVH_SECTION, msg,
+	if (!g || gpadl_copy(d->h, g, (uint64_t)req.section_index * n->section, msg,
 			     req.section_size, false))
 		return;
 	if (req.channel_type == NVSP_RNDIS_CHANNEL_CONTROL && host_chan_subidx(c) != 0) {
@@ -903,6 +909,10 @@ static void nvh_destroy(struct host_dev *d)
 /* expect host DEV offload-off N (host/rndis_host.c on_offload). */
 static int nvh_counter(struct host_dev *d, const char *key, uint64_t *out)
 {
+	if (!strcmp(key, "frames-in")) {
+		*out = nvh(d)->frames_in;
+		return 0;
+	}
 	if (!strcmp(key, "rss-sets")) {
 		*out = nvh(d)->rss_sets;
 		return 0;

@@ -43,7 +43,9 @@ struct nvh_dev {
 	bool link_up;
 	uint32_t speed;                /* 100 bit/s units */
 	uint32_t max_sub;
-	uint32_t max_frame;            /* largest frame (MTU + 14) granted, 0: 9216 */
+	uint32_t max_frame;
+	uint32_t section;              /* send-buffer section size granted */
+	uint64_t read_stall;           /* reads of the guest's rings stop this long at ready */            /* largest frame (MTU + 14) granted, 0: 9216 */
 	uint32_t bad_range;            /* the Nth transfer-page packet gets a bad range */
 	uint64_t query_delay;          /* QUERY answers after init come this late */
 	uint32_t pings_wanted;         /* end-of-run check */

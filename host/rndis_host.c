@@ -149,6 +149,10 @@ static void on_set(struct host_dev *d, const uint8_t *msg, uint32_t len,
 		on_offload(n, msg + RNDIS_HDR_SIZE + s->info_buf_offset, s->info_buflen);
 	} else if (s->oid == RNDIS_OID_GEN_CURRENT_PACKET_FILTER && s->info_buflen == 4) {
 		memcpy(&n->filter, msg + RNDIS_HDR_SIZE + s->info_buf_offset, 4);
+		/* read-stall: the NIC is up; its rings are not read for a while */
+		for (int k = 0; n->filter && !n->filter_was_set && n->read_stall && k <= d->nsub; k++)
+			if (d->chan[k])
+				host_dev_hold_reads(d->chan[k], n->read_stall);
 		n->filter_was_set = n->filter_was_set || n->filter;
 	} else {
 		r.status = RNDIS_STATUS_NOT_SUPPORTED;
