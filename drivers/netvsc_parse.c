@@ -204,8 +204,9 @@ int netvsc_parse_rndis(const uint8_t *msg, uint32_t count, struct netvsc_rndis_m
 /* ---- SEND_INDIRECTION_TABLE (Linux netvsc_send_table) ---- */
 
 /*
- * docs/protocols/network.md §5 (SEND_INDIRECTION_TABLE): the table sits `offset` bytes from
- * the message start (OpenVMM: right after the 12-byte body). Hosts speaking
+ * docs/protocols/network.md §5 (SEND_INDIRECTION_TABLE): the table sits
+ * `offset` bytes from the message start (OpenVMM: right after the 12-byte
+ * body). Hosts speaking
  * NVSP 6 or older may put it at 40 whatever `offset` says; Linux reads it
  * there when the message is long enough, and so do we. Either way the
  * table must lie inside the message.

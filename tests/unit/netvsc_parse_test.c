@@ -270,6 +270,7 @@ static int t_fuzz(void)
 		uint8_t *b;
 		struct netvsc_rndis_msg m;
 		struct netvsc_xfer xf;
+		uint8_t t[16];
 
 		x = x * 6364136223846793005ull + 1442695040888963407ull;
 		len = (uint32_t)(x >> 33) % 300;
@@ -293,6 +294,14 @@ static int t_fuzz(void)
 		off = len ? (uint32_t)(x >> 13) % len : 0;
 		if (!netvsc_parse_xfer(b, len, off, (uint16_t)(x >> 40), &xf))
 			CHECK(24 + 8ull * xf.nranges <= off && off + 16 <= len);
+		if (len >= 12 && (round & 4)) {
+			w32(b + 4, 16);                 /* reach the table checks */
+			w32(b + 8, (uint32_t)(x >> 24) % (len + 8));
+		}
+		if (!netvsc_parse_send_table(b, len, (round & 8) ? NVSP_VERSION_6 : NVSP_VERSION_61,
+					     3, t))
+			for (int i = 0; i < 16; i++)
+				CHECK(t[i] < 3);
 		free(b);
 	}
 	return 0;
