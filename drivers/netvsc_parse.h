@@ -1,7 +1,7 @@
 /*
  * Checks of what a NetVSP host writes (drivers/netvsc_parse.c): the NVSP
- * completion lengths, the transfer-page packet header and its ranges, and
- * RNDIS messages. Pure functions over private copies, so they can be fed
+ * completion lengths, the transfer-page packet header and its ranges, RNDIS
+ * messages and the send indirection table. Pure functions over private copies, so they can be fed
  * hostile input in unit tests (tests/unit/netvsc_parse_test.c). Each
  * returns 0 or -EINVAL and never reads outside the bytes it was given.
  *
