@@ -33,6 +33,7 @@
 int netvsc_subchannels_wanted;
 #ifdef KEEL_TEST_HOOKS
 bool netvsc_shared_queue;
+uint32_t netvsc_ring_pages = NETVSC_RING_PAGES;
 static struct wq *netvsc_shared_q;
 static uint32_t netvsc_shared_gen;
 #endif
@@ -47,6 +48,7 @@ void netvsc_knobs_reset(void)
 #ifdef KEEL_TEST_HOOKS
 	netvsc_shared_queue = false;
 	netvsc_shared_q = NULL;
+	netvsc_ring_pages = NETVSC_RING_PAGES;
 #endif
 }
 
@@ -57,6 +59,10 @@ int netvsc_guest_switch(const char *name)
 #ifdef KEEL_TEST_HOOKS
 	if (!strncmp(name, "netvsc-subchannels=", 19)) {
 		netvsc_subchannels_wanted = atoi(name + 19);
+		return 0;
+	}
+	if (!strncmp(name, "netvsc-ring-pages=", 18)) {
+		netvsc_ring_pages = (uint32_t)atoi(name + 18);
 		return 0;
 	}
 	if (!strcmp(name, "netvsc-shared-queue")) {
@@ -174,7 +180,8 @@ static struct netvsc_dev *netvsc_alloc(struct vmbus_device *dev)
 	}
 	nd->dev = dev;
 	nd->state = NV_PROBING;
-	nd->mtu = NETVSC_MTU;
+	/* keel.cfg mtu= (NDIS config); the host may grant less (netvsc_rndis_init) */
+	nd->mtu = netdev_mtu_wanted() < NETVSC_MTU_MAX ? netdev_mtu_wanted() : NETVSC_MTU_MAX;
 	nd->next_req_id = 1;
 	completion_init(&nd->ctl.done, "netvsc reply");
 	completion_init(&nd->rreq.done, "netvsc reply");
@@ -208,10 +215,11 @@ static int netvsc_attach(struct netvsc_dev *nd)
 
 /*
  * Undo everything, in reverse (Linux netvsc_remove, rndis_filter_device_remove,
- * netvsc_device_remove): no more interface work, detach from the stack and
- * flush the interface queue under the lock, revoke the buffers, close the
- * channels (sub-channels first), and only then tear the buffer GPADLs down
- * and free the memory the host could write.
+ * netvsc_device_remove; docs/protocols/network.md §16): no more interface
+ * work, detach from the stack and flush the interface queue under the lock,
+ * packet filter 0 and RNDIS HALT while the primary is open, revoke the
+ * buffers, close the channels (sub-channels first), and only then tear the
+ * buffer GPADLs down and free the memory the host could write.
  */
 static void netvsc_teardown(struct netvsc_dev *nd)
 {
@@ -233,6 +241,7 @@ static void netvsc_teardown(struct netvsc_dev *nd)
 		wq_flush(nd->q, NETVSC_CTL_TIMEOUT_NS);
 	if (!err)
 		kmutex_unlock(&netvsc_cfg_lock);
+	netvsc_rndis_halt(nd);
 	netvsc_nvsp_revoke(nd);
 	netvsc_tx_abort(nd);
 	netvsc_chan_close_all(nd);
@@ -272,6 +281,7 @@ static int netvsc_probe(struct vmbus_device *dev)
 	err = netvsc_rndis_set(nd, RNDIS_OID_GEN_CURRENT_PACKET_FILTER, &filter, sizeof(filter));
 	if (err)
 		goto fail;
+	nd->filter_on = true;
 	if (nd->state != NV_PROBING) {
 		err = -ENODEV;                  /* rescinded or failed meanwhile */
 		goto fail;
@@ -280,9 +290,9 @@ static int netvsc_probe(struct vmbus_device *dev)
 	err = netvsc_attach(nd);
 	if (err)
 		goto fail;
-	pr_info("netvsc: %s: MAC %02x:%02x:%02x:%02x:%02x:%02x, NVSP %x\n", netvsc_name(nd),
-		nd->mac[0], nd->mac[1], nd->mac[2], nd->mac[3], nd->mac[4], nd->mac[5],
-		nd->nvsp_ver);
+	pr_info("netvsc: %s: MAC %02x:%02x:%02x:%02x:%02x:%02x, NVSP %x, MTU %u\n",
+		netvsc_name(nd), nd->mac[0], nd->mac[1], nd->mac[2], nd->mac[3], nd->mac[4],
+		nd->mac[5], nd->nvsp_ver, nd->mtu);
 	vmbus_device_set_ready(dev);
 	return 0;
 fail:
@@ -299,10 +309,25 @@ static void netvsc_remove(struct vmbus_device *dev)
 		netvsc_teardown(nd);
 }
 
+/* vmbus_chan, once: remove has run (or the probe failed) and every channel
+ * is closed and released; the buffers' pages belong to their GPADLs
+ * (freed by vmbus when the host let go) and the interface queue is gone.
+ * What is left is the state itself. */
+static void netvsc_release(struct vmbus_device *dev)
+{
+	struct netvsc_dev *nd = vmbus_device_priv(dev);
+
+	vmbus_device_set_priv(dev, NULL);
+	if (nd && nd->own_q)
+		wq_destroy(nd->q);              /* a remove that never ran */
+	free(nd);
+}
+
 const struct vmbus_driver netvsc_driver = {
 	.class_id = VMBUS_CLASS_NETWORK,
 	.name = "netvsc",
 	.probe = netvsc_probe,
 	.remove = netvsc_remove,
 	.subchan_offer = netvsc_subchan_offer,
+	.release = netvsc_release,
 };

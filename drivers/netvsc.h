@@ -1,7 +1,7 @@
 /*
  * The Hyper-V synthetic NIC driver's state and internal API (wire formats in
  * include/hyperv/nvsp.h and include/hyperv/rndis.h). Files:
- *   netvsc.c        probe/remove, the device state machine, the interface
+ *   netvsc.c        probe/remove/release, the device state machine, the interface
  *                   work queue, link changes towards the stack
  *   netvsc_nvsp.c   NVSP requests: version negotiation, NDIS config and
  *                   version, receive and send buffer GPADLs, revoke
@@ -10,6 +10,7 @@
  *   netvsc_rx.c     the channel callback: transfer-page receive, completions
  *   netvsc_tx.c     send-buffer sections, sending frames, send completions
  *   netvsc_chan.c   channel open/close and vRSS sub-channels
+ *   netvsc_rss.c    RSS capabilities and parameters (receive spreading)
  *   netvsc_parse.c  checks of host data (pure functions, unit tested)
  *
  * Contexts (who may touch what):
@@ -30,6 +31,7 @@
  *   netvsc-subchannels=N   sub-channels to ask for (default 0)
  *   netvsc-shared-queue    every interface's work on one queue (the pre-fix
  *                          design)
+ *   netvsc-ring-pages=N    ring pages each direction (a small ring fills)
  */
 #ifndef KEEL_DRIVERS_NETVSC_H
 #define KEEL_DRIVERS_NETVSC_H
@@ -50,6 +52,7 @@
 extern int netvsc_subchannels_wanted;
 #ifdef KEEL_TEST_HOOKS
 extern bool netvsc_shared_queue;
+extern uint32_t netvsc_ring_pages;
 #endif
 void netvsc_knobs_reset(void);
 int netvsc_guest_switch(const char *name);
@@ -64,12 +67,16 @@ int netvsc_guest_switch(const char *name);
 #define NETVSC_TX_SECTIONS_MAX  64
 #define NETVSC_RX_ID            0xCAFE     /* our receive buffer's id (Linux's) */
 #define NETVSC_TX_ID            0
-#define NETVSC_MTU              1500
+/* The largest MTU we ask for: a receive sub-allocation (256 + frame + 36
+ * bytes as OpenVMM lays it out) must fit our private copy. */
+#define NETVSC_MTU_MAX          (RNDIS_RESP_MAX - 256 - 36 - 14)
 #define NETVSC_MIN_SECTION      68         /* Linux: smaller answers are refused */
 #define NETVSC_RX_COPY_MAX      RNDIS_RESP_MAX   /* one RNDIS message, private copy */
 #define NETVSC_PENDING_COMPS    64         /* receive completions owed, per channel */
 #define NETVSC_TX_BACKLOG       NETVSC_TX_SECTIONS_MAX
 #define NETVSC_CTL_TIMEOUT_NS   (5ull * WQ_NS_PER_S)
+#define NETVSC_RNDIS_SET_MAX    (sizeof(struct rndis_rss_params) + 4 * RNDIS_RSS_TABLE_MAX + \
+				 RNDIS_RSS_KEY_BYTES)
 
 /* Request-id contexts (vmbus requestor): kind in bits 62-63, generation in
  * bits 32-61, slot in bits 0-31. A completion for an old generation of a
@@ -173,6 +180,11 @@ struct netvsc_dev {
 	uint32_t tx_gen[NETVSC_TX_SECTIONS_MAX];
 	uint32_t tx_len[NETVSC_TX_SECTIONS_MAX];
 	uint8_t tx_chantype[NETVSC_TX_SECTIONS_MAX];
+	uint8_t tx_chan[NETVSC_TX_SECTIONS_MAX];      /* channel index it went out on */
+	/* vRSS: frames of flow hash h go out on channel send_table[h % 16]
+	 * (the host's SEND_INDIRECTION_TABLE, else i mod open channels) */
+	uint8_t send_table[NVSP_SEND_TABLE_ENTRIES];
+	bool send_table_host;         /* the host sent one: keep it */
 	/* sections written but not yet on the ring (ring full), oldest first */
 	uint8_t backlog[NETVSC_TX_BACKLOG];
 	uint32_t backlog_head, backlog_n;
@@ -183,12 +195,15 @@ struct netvsc_dev {
 	/* channels: [0] is the primary */
 	struct netvsc_chan ch[NETVSC_MAX_CHANNELS];
 	uint16_t subs_requested;
+	uint16_t rss_entries;         /* indirection table size (RSS capabilities) */
 	/* link changes: recorded by the callback, applied by w_link */
 	struct work w_link;
 	bool link_event;              /* a change is waiting for w_link */
 	bool link_event_up;
 	bool link_down_seen;          /* a down came since the last pass (a bounce) */
 	bool dying;                   /* remove started: no new interface work */
+	bool filter_on;               /* the host delivers frames (packet filter set) */
+	bool halting;                 /* teardown's own RNDIS requests */
 	/* counters */
 	uint64_t n_tx, n_tx_full, n_tx_done, n_tx_fail, n_unknown_ids, n_bad_comps;
 	uint64_t n_rx_drop, n_link_events;
@@ -216,11 +231,16 @@ void netvsc_ctl_abort(struct netvsc_dev *nd, int err);
 /* netvsc_rndis.c */
 int netvsc_rndis_init(struct netvsc_dev *nd);
 int netvsc_rndis_query(struct netvsc_dev *nd, uint32_t oid, void *out, uint32_t len);
+int netvsc_rndis_query_in(struct netvsc_dev *nd, uint32_t oid, const void *in, uint32_t inlen,
+			  void *out, uint32_t *len);
+/* SET values up to NETVSC_RNDIS_SET_MAX bytes (the RSS parameters). */
 int netvsc_rndis_set(struct netvsc_dev *nd, uint32_t oid, const void *val, uint32_t len);
 /* A control message from the host (private copy, checked by netvsc_parse_rndis). */
 void netvsc_rndis_control(struct netvsc_dev *nd, const uint8_t *msg,
 			  const struct netvsc_rndis_msg *m);
 void netvsc_rndis_abort(struct netvsc_dev *nd, int err);
+/* Teardown: packet filter 0 and HALT while the primary is open. */
+void netvsc_rndis_halt(struct netvsc_dev *nd);
 
 /* netvsc_rx.c */
 void netvsc_on_channel(struct vmbus_channel *c, void *arg);
@@ -235,6 +255,16 @@ void netvsc_tx_done(struct netvsc_dev *nd, uint64_t ctx, uint32_t status);
 void netvsc_tx_kick(struct netvsc_dev *nd);
 /* Everything in flight is finished (channel gone). */
 void netvsc_tx_abort(struct netvsc_dev *nd);
+/* Sub-channel idx is gone: its sections will never complete; free them. */
+void netvsc_tx_chan_gone(struct netvsc_dev *nd, uint32_t idx);
+/* The channel a frame goes out on (pure: send table and flow hash). */
+uint32_t netvsc_tx_pick(const uint8_t *table, const uint8_t *frame, size_t len);
+
+/* netvsc_rss.c */
+/* Receive queues the host offers (RSS capabilities); 1 when it says none. */
+uint32_t netvsc_rss_queues(struct netvsc_dev *nd);
+/* RSS parameters spreading receive over nchan channels. */
+int netvsc_rss_set(struct netvsc_dev *nd, uint32_t nchan);
 
 /* netvsc_chan.c */
 int netvsc_chan_open(struct netvsc_dev *nd, struct netvsc_chan *ch, struct vmbus_channel *c);
@@ -243,5 +273,8 @@ void netvsc_chan_close_all(struct netvsc_dev *nd);
 void netvsc_request_subchannels(struct netvsc_dev *nd);
 void netvsc_subchan_offer(struct vmbus_device *dev, struct vmbus_channel *sc);
 int netvsc_open_channels(const struct netvsc_dev *nd);
+void netvsc_channels_changed(struct netvsc_dev *nd);
+/* The host's SEND_INDIRECTION_TABLE (callback; private copy). */
+void netvsc_send_table(struct netvsc_dev *nd, const uint8_t *msg, uint32_t len);
 
 #endif

@@ -2,8 +2,10 @@
  * Channels of the synthetic NIC: opening and closing them, and vRSS
  * sub-channels (Linux rndis_set_subchannel, netvsc_sc_open).
  *
- * Sub-channels are asked for once the primary is up (NVSP 5 or later), with
- * SUBCHANNEL {ALLOCATE, n}. The accepted index range is set before the
+ * Sub-channels are asked for once the primary is up (NVSP 5 or later), one
+ * per receive queue beyond the first the host reports, with SUBCHANNEL
+ * {ALLOCATE, n}; the RSS parameters then spread receive over the granted
+ * channels (netvsc_rss.c). The accepted index range is set before the
  * request goes out, and only the offer callback (netvsc_subchan_offer, on
  * the device's sub-channel queue) opens them, so both host orders work: NetVSP completes the
  * request before it offers, other hosts offer first. Nothing waits for the
@@ -44,6 +46,9 @@ int netvsc_chan_open(struct netvsc_dev *nd, struct netvsc_chan *ch, struct vmbus
 	};
 	int err;
 
+#ifdef KEEL_TEST_HOOKS
+	a.out_pages = a.in_pages = netvsc_ring_pages;
+#endif
 	if (ch->state != NCH_FREE)
 		return -EBUSY;                  /* never open a channel twice */
 	ch->c = c;
@@ -86,9 +91,16 @@ void netvsc_request_subchannels(struct netvsc_dev *nd)
 	struct nvsp_subchannel req = { NVSP_MSG5_SUBCHANNEL, NVSP_SUBCHANNEL_ALLOCATE, 0 };
 	struct nvsp_subchannel rep;
 	int n = netvsc_subchannels_wanted, err;
+	uint32_t queues;
 
 	if (nd->nvsp_ver < NVSP_VERSION_5 || n <= 0)
 		return;
+	/* One sub-channel per receive queue beyond the first (Linux). */
+	queues = netvsc_rss_queues(nd);
+	if (queues < 2)
+		return;
+	if ((uint32_t)n > queues - 1)
+		n = (int)(queues - 1);
 	if (n > NETVSC_MAX_SUBCHANNELS)
 		n = NETVSC_MAX_SUBCHANNELS;
 	nd->subs_requested = (uint16_t)n;      /* the offer callback accepts 1..n from now */
@@ -98,8 +110,48 @@ void netvsc_request_subchannels(struct netvsc_dev *nd)
 	memcpy(&rep, nd->ctl.reply, sizeof(rep));
 	/* Refused, or more than asked for: stay on the primary (offers that
 	 * came anyway are opened; nothing waits for them). */
-	if (err || rep.op_or_status != NVSP_STAT_SUCCESS || rep.num_subchannels > (uint32_t)n)
+	if (err || rep.op_or_status != NVSP_STAT_SUCCESS || rep.num_subchannels > (uint32_t)n) {
 		pr_err("netvsc: %s: SUBCHANNEL refused (%d)\n", netvsc_name(nd), err);
+		return;
+	}
+	err = netvsc_rss_set(nd, 1 + rep.num_subchannels);
+	if (err)
+		pr_err("netvsc: %s: RSS parameters refused (%d)\n", netvsc_name(nd), err);
+}
+
+/* The interface listing shows the open channels (net/iflist.c). */
+void netvsc_channels_changed(struct netvsc_dev *nd)
+{
+	if (nd->nd_stack)
+		netdev_set_channels(nd->nd_stack, (uint32_t)netvsc_open_channels(nd));
+}
+
+/* Until the host sends its own: entry i names the (i mod n)th open channel
+ * (Linux's default tx_table). */
+static void send_table_default(struct netvsc_dev *nd)
+{
+	uint8_t open[NETVSC_MAX_CHANNELS];
+	uint32_t n = 0;
+
+	if (nd->send_table_host)
+		return;
+	for (uint32_t k = 0; k < NETVSC_MAX_CHANNELS; k++)
+		if (nd->ch[k].state == NCH_OPEN)
+			open[n++] = (uint8_t)k;
+	for (uint32_t i = 0; n && i < NVSP_SEND_TABLE_ENTRIES; i++)
+		nd->send_table[i] = open[i % n];
+}
+
+void netvsc_send_table(struct netvsc_dev *nd, const uint8_t *msg, uint32_t len)
+{
+	uint8_t t[NVSP_SEND_TABLE_ENTRIES];
+
+	if (netvsc_parse_send_table(msg, len, nd->nvsp_ver, 1u + nd->subs_requested, t)) {
+		nd->ch[0].n_bad_pkts++;         /* keep the table we have */
+		return;
+	}
+	memcpy(nd->send_table, t, sizeof(t));
+	nd->send_table_host = true;
 }
 
 /* vmbus_subchan queue: the only place a sub-channel is opened. */
@@ -116,5 +168,7 @@ void netvsc_subchan_offer(struct vmbus_device *dev, struct vmbus_channel *sc)
 		pr_err("netvsc: %s: sub-channel %u ignored\n", netvsc_name(nd), idx);
 		return;
 	}
-	netvsc_chan_open(nd, &nd->ch[idx], sc);         /* vmbus reports a failure */
+	if (!netvsc_chan_open(nd, &nd->ch[idx], sc))    /* vmbus reports a failure */
+		send_table_default(nd);
+	netvsc_channels_changed(nd);
 }

@@ -200,3 +200,40 @@ int netvsc_parse_rndis(const uint8_t *msg, uint32_t count, struct netvsc_rndis_m
 	m->status = rd32(body + 4);
 	return 0;
 }
+
+/* ---- SEND_INDIRECTION_TABLE (Linux netvsc_send_table) ---- */
+
+/*
+ * docs/protocols/network.md §5 (SEND_INDIRECTION_TABLE): the table sits
+ * `offset` bytes from the message start (OpenVMM: right after the 12-byte
+ * body). Hosts speaking
+ * NVSP 6 or older may put it at 40 whatever `offset` says; Linux reads it
+ * there when the message is long enough, and so do we. Either way the
+ * table must lie inside the message.
+ */
+int netvsc_parse_send_table(const uint8_t *msg, uint32_t len, uint32_t nvsp_ver,
+			    uint32_t nchan, uint8_t *table)
+{
+	const uint32_t tbytes = NVSP_SEND_TABLE_ENTRIES * 4;
+	struct nvsp_indirection_table t;
+	uint32_t off;
+
+	if (len < sizeof(t) || nchan == 0)
+		return -EINVAL;
+	memcpy(&t, msg, sizeof(t));
+	if (t.count != NVSP_SEND_TABLE_ENTRIES)
+		return -EINVAL;
+	off = t.offset;
+	if (nvsp_ver <= NVSP_VERSION_6 && len >= NVSP_SEND_TABLE_OFFSET_V6 + tbytes)
+		off = NVSP_SEND_TABLE_OFFSET_V6;
+	if (off < sizeof(t) || off > len || len - off < tbytes)
+		return -EINVAL;
+	for (uint32_t i = 0; i < NVSP_SEND_TABLE_ENTRIES; i++) {
+		uint32_t e = rd32(msg + off + 4 * i);
+
+		if (e >= nchan)
+			return -EINVAL;         /* a channel we do not have */
+		table[i] = (uint8_t)e;
+	}
+	return 0;
+}

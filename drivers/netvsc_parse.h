@@ -1,7 +1,7 @@
 /*
  * Checks of what a NetVSP host writes (drivers/netvsc_parse.c): the NVSP
- * completion lengths, the transfer-page packet header and its ranges, and
- * RNDIS messages. Pure functions over private copies, so they can be fed
+ * completion lengths, the transfer-page packet header and its ranges, RNDIS
+ * messages and the send indirection table. Pure functions over private copies, so they can be fed
  * hostile input in unit tests (tests/unit/netvsc_parse_test.c). Each
  * returns 0 or -EINVAL and never reads outside the bytes it was given.
  *
@@ -49,5 +49,10 @@ struct netvsc_rndis_msg {
 };
 
 int netvsc_parse_rndis(const uint8_t *msg, uint32_t count, struct netvsc_rndis_msg *m);
+
+/* SEND_INDIRECTION_TABLE (msg: the NVSP message, len its bytes): the 16
+ * entries, each a channel index below nchan, into table. */
+int netvsc_parse_send_table(const uint8_t *msg, uint32_t len, uint32_t nvsp_ver,
+			    uint32_t nchan, uint8_t *table);
 
 #endif

@@ -74,6 +74,7 @@ static void chan_fail(struct netvsc_chan *ch)
 	if (ch->state != NCH_OPEN)
 		return;
 	netvsc_chan_transition(ch, NCH_FAILED);
+	netvsc_channels_changed(nd);
 	pr_err("netvsc: %s: bad transfer-page packet, channel %u failed\n", netvsc_name(nd),
 	       ch->subidx);
 	if (ch->subidx == 0) {
@@ -180,9 +181,10 @@ static void rx_inband(struct netvsc_chan *ch, const struct vmbus_pkt *p)
 	if (p->data_len < sizeof(type))
 		return;
 	memcpy(&type, p->data, sizeof(type));
-	/* The send table is not read: frames go out on the primary. VF
-	 * association and data-path switches are not for us (no SR-IOV
+	/* VF association and data-path switches are not for us (no SR-IOV
 	 * advertised). A requested completion is still owed. */
+	if (type == NVSP_MSG5_SEND_INDIRECTION_TABLE && ch->subidx == 0)
+		netvsc_send_table(ch->nd, p->data, p->data_len);
 	if ((p->flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED) &&
 	    vmbus_chan_send_comp(ch->c, &type, sizeof(type), p->trans_id))
 		ch->n_bad_pkts++;                       /* ring full: the host may retry */
@@ -194,6 +196,10 @@ static void rx_gone(struct netvsc_chan *ch)
 
 	if (ch->state != NCH_DEAD)
 		netvsc_chan_transition(ch, NCH_DEAD);
+	if (ch->subidx != 0) {
+		netvsc_tx_chan_gone(nd, ch->subidx);
+		netvsc_channels_changed(nd);
+	}
 	if (ch->subidx == 0) {
 		/* The NIC is gone: wake every waiter of the probe. */
 		netvsc_fail(nd);

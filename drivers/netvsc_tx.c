@@ -14,7 +14,11 @@
  * (the stack counts it), and a frame that can never be sent is counted
  * with netdev_count_tx_drop.
  *
- * Frames go out on the primary channel.
+ * vRSS (docs/protocols/network.md §14): a frame goes out on the channel the
+ * send table names for its flow (Linux netvsc_select_queue picks
+ * tx_table[hash & 15] the same way); control messages, and frames whose
+ * channel is not open, go out on the primary. A completion comes back on the
+ * channel its request went out on.
  */
 #include <errno.h>
 #include <string.h>
@@ -55,12 +59,17 @@ static int section_send(struct netvsc_dev *nd, uint32_t s)
 		.section_size = nd->tx_len[s],
 	};
 	uint8_t buf[NVSP_REQ_SIZE] = { 0 };
+	struct netvsc_chan *ch = &nd->ch[nd->tx_chan[s]];
 	uint64_t id;
 
-	if (nd->ch[0].state != NCH_OPEN)
+	if (ch->state != NCH_OPEN) {
+		ch = &nd->ch[0];                /* the sub-channel went away */
+		nd->tx_chan[s] = 0;
+	}
+	if (ch->state != NCH_OPEN)
 		return -ENODEV;
 	memcpy(buf, &p, sizeof(p));
-	return vmbus_chan_send_request(nd->ch[0].c, buf, sizeof(buf),
+	return vmbus_chan_send_request(ch->c, buf, sizeof(buf),
 				       NETVSC_CTX(NETVSC_CTX_TX, nd->tx_gen[s], s), &id);
 }
 
@@ -95,10 +104,32 @@ int netvsc_tx_rndis(struct netvsc_dev *nd, const void *msg, uint32_t len, uint32
 	memcpy(nd->tx_buf + (size_t)s * nd->tx_section_size, msg, len);
 	nd->tx_len[s] = len;
 	nd->tx_chantype[s] = (uint8_t)chantype;
+	nd->tx_chan[s] = 0;                     /* control goes on the primary */
 	err = section_submit(nd, (uint32_t)s);
 	if (err)
 		section_put(nd, (uint32_t)s);
 	return err;
+}
+
+static uint32_t rd_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The flow of an IPv4 frame: addresses, and the ports of TCP and UDP; other
+ * frames (ARP, IPv6) count as flow 0. */
+uint32_t netvsc_tx_pick(const uint8_t *table, const uint8_t *frame, size_t len)
+{
+	uint32_t h, ihl;
+
+	if (len < 34 || frame[12] != 0x08 || frame[13] != 0x00)
+		return table[0];
+	h = rd_be32(frame + 26) ^ rd_be32(frame + 30);
+	ihl = (frame[14] & 0xFu) * 4;
+	if ((frame[23] == 6 || frame[23] == 17) && ihl >= 20 && len >= 14 + ihl + 4)
+		h ^= rd_be32(frame + 14 + ihl);
+	h *= 0x9E3779B1u;                       /* spread every input bit over the top ones */
+	return table[h >> 28];
 }
 
 /* netdev_ops.xmit: the stack's queue; never waits. */
@@ -132,6 +163,7 @@ int netvsc_xmit(void *drv, const void *frame, size_t len)
 	memcpy(sec + sizeof(hdr), frame, len);
 	nd->tx_len[s] = hdr.h.msg_len;
 	nd->tx_chantype[s] = NVSP_RNDIS_CHANNEL_DATA;
+	nd->tx_chan[s] = (uint8_t)netvsc_tx_pick(nd->send_table, frame, len);
 	err = section_submit(nd, (uint32_t)s);
 	if (err) {
 		section_put(nd, (uint32_t)s);
@@ -153,8 +185,11 @@ void netvsc_tx_done(struct netvsc_dev *nd, uint64_t ctx, uint32_t status)
 	}
 	section_put(nd, s);
 	nd->n_tx_done++;
-	if (status != NVSP_STAT_SUCCESS)
-		nd->n_tx_fail++;                /* Linux logs it and frees the section too */
+	if (status == NVSP_STAT_SUCCESS)
+		return;
+	nd->n_tx_fail++;                        /* Linux logs it and frees the section too */
+	if (nd->nd_stack && nd->tx_chantype[s] == NVSP_RNDIS_CHANNEL_DATA)
+		netdev_count_tx_drop(nd->nd_stack);     /* the host refused the frame */
 }
 
 void netvsc_tx_kick(struct netvsc_dev *nd)
@@ -169,6 +204,22 @@ void netvsc_tx_kick(struct netvsc_dev *nd)
 		nd->backlog_n--;
 		if (err) {
 			section_put(nd, s);
+			if (nd->nd_stack && nd->tx_chantype[s] == NVSP_RNDIS_CHANNEL_DATA)
+				netdev_count_tx_drop(nd->nd_stack);
+		}
+	}
+}
+
+void netvsc_tx_chan_gone(struct netvsc_dev *nd, uint32_t idx)
+{
+	for (uint32_t s = 0; s < nd->tx_nsections; s++) {
+		bool queued = false;
+
+		for (uint32_t k = 0; k < nd->backlog_n; k++)
+			queued |= nd->backlog[(nd->backlog_head + k) % NETVSC_TX_BACKLOG] == s;
+		if ((nd->tx_busy & (1ull << s)) && nd->tx_chan[s] == idx && !queued) {
+			section_put(nd, s);
+			nd->n_tx_fail++;
 			if (nd->nd_stack && nd->tx_chantype[s] == NVSP_RNDIS_CHANNEL_DATA)
 				netdev_count_tx_drop(nd->nd_stack);
 		}

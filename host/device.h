@@ -90,6 +90,9 @@ int host_dev_send_hdr(struct host_chan *c, uint16_t type, uint16_t flags, uint64
 int host_dev_offer_subchannels(struct host_dev *d, int n);
 /* Ask for a tick on channel c after delay_ns. */
 void host_dev_tick_after(struct host_chan *c, uint64_t delay_ns);
+/* Stop reading the guest's ring of c for ns (a fault key: the guest's ring
+ * fills); it is read again afterwards. */
+void host_dev_hold_reads(struct host_chan *c, uint64_t ns);
 /* Channel accessors for device hosts. */
 uint16_t host_chan_subidx(const struct host_chan *c);
 uint32_t host_chan_relid(const struct host_chan *c);

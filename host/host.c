@@ -246,6 +246,10 @@ static void timed_run_due(struct host *h)
 			int di = (int)(t->arg >> 8), si = (int)(t->arg & 0xFF);
 			struct host_chan *c = di < h->ndevs && si <= 64 ? h->devs[di]->chan[si] : NULL;
 
+			if (c && c->hold_until && host_now(h) >= c->hold_until) {
+				c->hold_until = 0;
+				c->kicked = true;       /* read what piled up meanwhile */
+			}
 			if (c && c->state == HCS_OPEN && c->dev->ops->tick)
 				c->dev->ops->tick(c->dev, c);
 			break;

@@ -143,6 +143,7 @@ struct host_chan {
 	struct host_ring out;       /* host -> guest */
 	bool kicked;                /* guest signalled; service pending */
 	bool blocked;               /* out ring full, waiting for the guest */
+	uint64_t hold_until;        /* the device stopped reading the guest's ring until then */
 	uint32_t blocked_need;
 	uint64_t open_result_due;   /* delayed OPENCHANNEL_RESULT */
 	/* counters for expectations */

@@ -40,6 +40,7 @@ struct nvh_item {
 	struct nvh_item *next;
 	uint64_t due, seq, trans_id;
 	enum nvh_kind kind;
+	uint16_t sub;                  /* completions: the channel the request came on */
 	uint32_t chantype;
 	uint32_t len;
 	uint8_t data[];
@@ -139,6 +140,18 @@ static int nvh_param(struct host_dev *d, const char *key, const char *val)
 		       (n->dup_frames ? 0 : -EINVAL);
 	if (!strcmp(key, "pings"))
 		return parse_u32(val, 1u << 30, &n->pings_wanted);
+	if (!strcmp(key, "tx-channels"))
+		return parse_u32(val, 64, &n->tx_channels_wanted);
+	if (!strcmp(key, "section-size"))
+		return parse_u32(val, NVH_SECTION, &n->section) ? -EINVAL :
+		       (n->section >= 256 ? 0 : -EINVAL);
+	if (!strcmp(key, "read-stall"))
+		return host_parse_ns(val, &n->read_stall);
+	if (!strcmp(key, "max-frame"))
+		return parse_u32(val, 9216, &n->max_frame) ? -EINVAL :
+		       (n->max_frame >= 1514 ? 0 : -EINVAL);
+	if (!strcmp(key, "rx-channels"))
+		return parse_u32(val, 64, &n->rx_channels_wanted);
 	return -EINVAL;
 }
 
@@ -153,6 +166,7 @@ static int nvh_init_defaults(struct host_dev *d)
 	n->link_up = true;
 	n->speed = 100000000u;                  /* 10 Gbit/s in 100 bit/s units */
 	n->max_sub = 4;
+	n->section = NVH_SECTION;
 	n->dup_frames = 1;
 	n->mac[0] = 0x00;
 	n->mac[1] = 0x15;
@@ -177,7 +191,7 @@ static void q_free(struct host_dev *d)
 }
 
 static void q_add(struct host_dev *d, enum nvh_kind kind, uint64_t trans_id, uint32_t chantype,
-		  const void *data, uint32_t len, uint64_t delay)
+		  const void *data, uint32_t len, uint64_t delay, uint16_t sub)
 {
 	struct nvh_state *s = d->priv;
 	struct nvh_item *it = malloc(sizeof(*it) + len), **pp;
@@ -188,6 +202,7 @@ static void q_add(struct host_dev *d, enum nvh_kind kind, uint64_t trans_id, uin
 	it->seq = ++s->seq;
 	it->trans_id = trans_id;
 	it->kind = kind;
+	it->sub = sub;
 	it->chantype = chantype;
 	it->len = len;
 	memcpy(it->data, data, len);
@@ -200,7 +215,7 @@ static void q_add(struct host_dev *d, enum nvh_kind kind, uint64_t trans_id, uin
 void nvh_queue(struct host_dev *d, uint32_t chantype, const void *msg, uint32_t len,
 	       uint64_t delay)
 {
-	q_add(d, NVH_XFER, 0, chantype, msg, len, delay);
+	q_add(d, NVH_XFER, 0, chantype, msg, len, delay, 0);
 }
 
 static int free_slot(struct nvh_dev *n, uint32_t from)
@@ -300,6 +315,7 @@ static int send_xfer(struct host_dev *d, struct host_chan *c, struct nvh_item *c
 	for (uint32_t i = 0; i < k; i++) {
 		n->slot_id[slots[i]] = id;
 		n->slot_bad[slots[i]] = bad;
+		n->slot_sub[slots[i]] = (uint8_t)host_chan_subidx(c);
 		if (its[i]->chantype == NVSP_RNDIS_CHANNEL_DATA)
 			n->frames_out++;
 	}
@@ -324,6 +340,24 @@ static uint32_t batch(struct nvh_item *first, uint64_t now, struct nvh_item **it
 	return k;
 }
 
+/* Data frames go round the open channels, one transfer-page packet each
+ * (OpenVMM delivers each queue's frames on its own channel); control
+ * messages stay on the primary. */
+static struct host_chan *rx_chan(struct host_dev *d, const struct nvh_item *it)
+{
+	struct nvh_dev *n = nvh(d);
+	uint32_t k;
+
+	if (it->chantype != NVSP_RNDIS_CHANNEL_DATA || !n->sub_open)
+		return d->chan[0];
+	for (int tries = 0; tries <= d->nsub; tries++) {
+		k = n->rx_rr++ % (uint32_t)(d->nsub + 1);
+		if (k == 0 || ((n->sub_open >> k) & 1))
+			return d->chan[k];
+	}
+	return d->chan[0];
+}
+
 /* Send what is due, in order, until something has to wait. */
 static void q_flush(struct host_dev *d)
 {
@@ -341,8 +375,11 @@ static void q_flush(struct host_dev *d)
 			host_dev_tick_after(c, it->due - now);
 			return;
 		}
-		if (it->kind == NVH_COMP) {
-			err = host_dev_send(c, VMBUS_PKT_COMP, 0, it->trans_id, it->data, it->len);
+		if (it->kind == NVH_COMP && !d->chan[it->sub]) {
+			err = -EPIPE;           /* its sub-channel is gone */
+		} else if (it->kind == NVH_COMP) {
+			err = host_dev_send(d->chan[it->sub], VMBUS_PKT_COMP, 0, it->trans_id, it->data,
+					    it->len);
 		} else if (it->kind == NVH_INBAND) {
 			err = host_dev_send(c, VMBUS_PKT_DATA_INBAND, 0, 0, it->data, it->len);
 		} else if (!n->rx_known || n->rx_revoked) {
@@ -351,7 +388,7 @@ static void q_flush(struct host_dev *d)
 			return;                 /* held until the guest sets a filter */
 		} else {
 			k = batch(it, now, its);
-			err = send_xfer(d, c, its, k);
+			err = send_xfer(d, rx_chan(d, it), its, k);
 		}
 		if (err == -EAGAIN)
 			return;                 /* ring full or no sub-allocation: later */
@@ -363,8 +400,8 @@ static void q_flush(struct host_dev *d)
 	}
 }
 
-static void reply(struct host_dev *d, uint64_t trans_id, const void *msg, uint32_t len,
-		  uint64_t delay)
+static void reply(struct host_dev *d, struct host_chan *c, uint64_t trans_id, const void *msg,
+		  uint32_t len, uint64_t delay)
 {
 	uint8_t buf[NVSP_MSG_SIZE_V61] = { 0 };
 	struct nvh_dev *n = nvh(d);
@@ -374,7 +411,7 @@ static void reply(struct host_dev *d, uint64_t trans_id, const void *msg, uint32
 	if (len > size)
 		size = len;
 	memcpy(buf, msg, len);
-	q_add(d, NVH_COMP, trans_id, 0, buf, size, delay);
+	q_add(d, NVH_COMP, trans_id, 0, buf, size, delay, host_chan_subidx(c));
 }
 
 /* ---- link events ---- */
@@ -447,7 +484,7 @@ static void on_init(struct host_dev *d, struct host_chan *c, uint64_t id, const 
 			break;
 		}
 	}
-	reply(d, id, &ic, sizeof(ic), delay);
+	reply(d, c, id, &ic, sizeof(ic), delay);
 }
 
 static struct host_gpadl *chan_gpadl(struct host_dev *d, struct host_chan *c, uint32_t handle)
@@ -494,7 +531,7 @@ static void on_recv_buf(struct host_dev *d, struct host_chan *c, uint64_t id, co
 		rc.section[0].end_offset = n->sub_alloc * rc.section[0].num_sub_allocs;
 		nvh_transition(d, NVH_READY);
 	}
-	reply(d, id, &rc, sizeof(rc), delay);
+	reply(d, c, id, &rc, sizeof(rc), delay);
 }
 
 static void on_send_buf(struct host_dev *d, struct host_chan *c, uint64_t id, const uint8_t *p,
@@ -512,14 +549,14 @@ static void on_send_buf(struct host_dev *d, struct host_chan *c, uint64_t id, co
 		return;
 	}
 	g = chan_gpadl(d, c, req.gpadl_handle);
-	if (g && g->npfns * HV_PAGE_SIZE >= NVH_SECTION) {
+	if (g && g->npfns * HV_PAGE_SIZE >= n->section) {
 		n->tx_gpadl = req.gpadl_handle;
 		n->tx_size = g->npfns * HV_PAGE_SIZE;
 		n->tx_known = true;
 		sc.status = NVSP_STAT_SUCCESS;
-		sc.section_size = NVH_SECTION;
+		sc.section_size = n->section;
 	}
-	reply(d, id, &sc, sizeof(sc), delay);
+	reply(d, c, id, &sc, sizeof(sc), delay);
 }
 
 /* A PACKET_MSG from the guest: its frame goes to the peer; an answer comes
@@ -561,24 +598,29 @@ static void on_rndis_pkt(struct host_dev *d, struct host_chan *c, uint64_t id, c
 		return;
 	}
 	if (!n->tx_known || req.section_index == NVSP_SECTION_NONE ||
-	    req.section_index >= n->tx_size / NVH_SECTION || req.section_size > NVH_SECTION ||
+	    req.section_index >= n->tx_size / n->section || req.section_size > n->section ||
 	    req.section_size < RNDIS_HDR_SIZE || req.channel_type > NVSP_RNDIS_CHANNEL_CONTROL) {
 		host_dev_violation(d, c, "SEND_RNDIS_PKT names no valid send-buffer section");
 		return;
 	}
 	g = chan_gpadl(d, d->chan[0], n->tx_gpadl);
-	if (!g || gpadl_copy(d->h, g, (uint64_t)req.section_index * NVH_SECTION, msg,
+	if (!g || gpadl_copy(d->h, g, (uint64_t)req.section_index * n->section, msg,
 			     req.section_size, false))
 		return;
+	if (req.channel_type == NVSP_RNDIS_CHANNEL_CONTROL && host_chan_subidx(c) != 0) {
+		host_dev_violation(d, c, "RNDIS control message on a sub-channel");
+		return;
+	}
 	if (req.channel_type == NVSP_RNDIS_CHANNEL_CONTROL) {
 		if (answer)
 			nvh_rndis_control(d, c, msg, req.section_size);
 		n->rndis_msgs++;
 	} else {
 		pc.status = guest_frame(d, msg, req.section_size);
+		n->tx_chan_mask |= 1ull << (host_chan_subidx(c) & 63);
 	}
 	if (answer)
-		reply(d, id, &pc, sizeof(pc), delay);
+		reply(d, c, id, &pc, sizeof(pc), delay);
 }
 
 static void on_subchannel(struct host_dev *d, struct host_chan *c, uint64_t id, const uint8_t *p,
@@ -593,7 +635,7 @@ static void on_subchannel(struct host_dev *d, struct host_chan *c, uint64_t id, 
 	if (host_chan_subidx(c) != 0 || n->version < NVSP_VERSION_5 || n->subchannels_done ||
 	    req.op_or_status != NVSP_SUBCHANNEL_ALLOCATE || req.num_subchannels == 0 ||
 	    (act == HTA_STATUS && arg)) {
-		reply(d, id, &rep, sizeof(rep), delay);
+		reply(d, c, id, &rep, sizeof(rep), delay);
 		return;
 	}
 	n->subchannels_done = true;
@@ -605,7 +647,7 @@ static void on_subchannel(struct host_dev *d, struct host_chan *c, uint64_t id, 
 	n->granted = grant;
 	rep.op_or_status = NVSP_STAT_SUCCESS;
 	rep.num_subchannels = grant;
-	reply(d, id, &rep, sizeof(rep), delay);
+	reply(d, c, id, &rep, sizeof(rep), delay);
 	q_flush(d);
 	if (!first)
 		host_dev_offer_subchannels(d, (int)grant);
@@ -625,7 +667,7 @@ static void send_table(struct host_dev *d)
 	for (uint32_t i = 0; i < NVSP_SEND_TABLE_ENTRIES; i++)
 		m.e[i] = i % (n->granted + 1);
 	n->table_sent = true;
-	q_add(d, NVH_INBAND, 0, 0, &m, sizeof(m), 0);
+	q_add(d, NVH_INBAND, 0, 0, &m, sizeof(m), 0, 0);
 }
 
 /* The guest's completion of one of our transfer-page packets. */
@@ -647,6 +689,12 @@ static void on_guest_comp(struct host_dev *d, struct host_chan *c, uint64_t id, 
 				   "or already completed");
 		return;
 	}
+	if (n->slot_sub[slot] != host_chan_subidx(c)) {
+		host_dev_violation(d, c, "transfer-page packet completed on another channel "
+				   "than the one it came on");
+		return;
+	}
+	n->rx_chan_mask |= 1ull << (host_chan_subidx(c) & 63);
 	if (n->slot_bad[slot] && pc.status == NVSP_STAT_SUCCESS) {
 		host_dev_violation(d, c, "guest completed a packet whose range lies outside its "
 				   "receive buffer as a success");
@@ -730,6 +778,8 @@ static void nvh_request(struct host_dev *d, struct host_chan *c,
 		memcpy(&cfg, p, sizeof(cfg));
 		/* OpenVMM accepts 1514..9216 and uses 1514 for anything else. */
 		n->frame_mtu = cfg.mtu >= 1514 && cfg.mtu <= 9216 ? cfg.mtu : 1514;
+		if (n->max_frame && n->frame_mtu > n->max_frame)
+			n->frame_mtu = n->max_frame;    /* this host's own limit */
 		n->ndis_config = true;
 		break;
 	}
@@ -745,6 +795,10 @@ static void nvh_request(struct host_dev *d, struct host_chan *c,
 			on_send_buf(d, c, desc->trans_id, p, delay);
 		break;
 	case NVSP_MSG1_REVOKE_RECV_BUF:
+		/* docs/protocols/network.md §16: filter 0 and HALT come first. */
+		if (n->filter || (n->filter_was_set && !n->halted))
+			host_dev_violation(d, c, "receive buffer revoked before packet filter 0 "
+					   "and RNDIS HALT");
 		n->rx_revoked = true;
 		break;
 	case NVSP_MSG1_REVOKE_SEND_BUF:
@@ -776,7 +830,8 @@ static void nvh_packet(struct host_dev *d, struct host_chan *c,
 		 * HN_NVS_REQSIZE_MIN): a guest that sends one hangs there. */
 		host_dev_violation(d, c, "NVSP request shorter than 32 bytes");
 		return;
-	} else if (host_chan_subidx(c) != 0) {
+	} else if (host_chan_subidx(c) != 0 && rd32(p) != NVSP_MSG1_SEND_RNDIS_PKT) {
+		/* Data frames may use any channel (vRSS); the rest is the primary's. */
 		host_dev_violation(d, c, "NVSP request on a sub-channel");
 		return;
 	} else {
@@ -798,7 +853,9 @@ static void nvh_reset(struct host_dev *d)
 	n->rx_known = n->rx_revoked = n->tx_known = false;
 	n->frame_mtu = 1514;
 	n->filter = 0;
+	n->filter_was_set = n->halted = false;
 	n->granted = n->sub_opened = 0;
+	n->sub_open = 0;
 	n->table_sent = false;
 	memset(n->slot_id, 0, sizeof(n->slot_id));
 	memset(n->slot_bad, 0, sizeof(n->slot_bad));
@@ -816,6 +873,7 @@ static uint32_t nvh_open(struct host_dev *d, struct host_chan *c)
 		return 0;
 	}
 	n->sub_opened++;
+	n->sub_open |= 1ull << (host_chan_subidx(c) & 63);
 	if (n->granted && n->sub_opened == n->granted && !n->table_sent)
 		send_table(d);
 	q_flush(d);
@@ -824,8 +882,16 @@ static uint32_t nvh_open(struct host_dev *d, struct host_chan *c)
 
 static void nvh_close(struct host_dev *d, struct host_chan *c)
 {
+	nvh(d)->sub_open &= ~(1ull << (host_chan_subidx(c) & 63));
 	if (host_chan_subidx(c) == 0)
 		nvh_reset(d);
+}
+
+/* A rescinded sub-channel takes no more frames. */
+static void nvh_close_sub(struct host_dev *d, struct host_chan *c)
+{
+	if (host_chan_subidx(c) != 0)
+		nvh(d)->sub_open &= ~(1ull << (host_chan_subidx(c) & 63));
 }
 
 static void nvh_tick(struct host_dev *d, struct host_chan *c)
@@ -840,6 +906,23 @@ static void nvh_destroy(struct host_dev *d)
 	q_free(d);
 }
 
+/* expect host DEV offload-off N (host/rndis_host.c on_offload). */
+static int nvh_counter(struct host_dev *d, const char *key, uint64_t *out)
+{
+	if (!strcmp(key, "frames-in")) {
+		*out = nvh(d)->frames_in;
+		return 0;
+	}
+	if (!strcmp(key, "rss-sets")) {
+		*out = nvh(d)->rss_sets;
+		return 0;
+	}
+	if (strcmp(key, "offload-off"))
+		return -ENOENT;
+	*out = nvh(d)->offload_off_sets;
+	return 0;
+}
+
 static int nvh_check_final(struct host_dev *d, char *why, size_t cap)
 {
 	struct nvh_dev *n = nvh(d);
@@ -847,6 +930,17 @@ static int nvh_check_final(struct host_dev *d, char *why, size_t cap)
 	if (n->peer.pings < n->pings_wanted) {
 		snprintf(why, cap, "device %s: the peer answered %llu ping(s), expected >= %u",
 			 d->name, (unsigned long long)n->peer.pings, n->pings_wanted);
+		return -1;
+	}
+	if (__builtin_popcountll(n->rx_chan_mask) < (int)n->rx_channels_wanted) {
+		snprintf(why, cap, "device %s: the guest completed frames on %d channel(s), "
+			 "expected >= %u", d->name, __builtin_popcountll(n->rx_chan_mask),
+			 n->rx_channels_wanted);
+		return -1;
+	}
+	if (__builtin_popcountll(n->tx_chan_mask) < (int)n->tx_channels_wanted) {
+		snprintf(why, cap, "device %s: the guest's frames came on %d channel(s), expected >= %u",
+			 d->name, __builtin_popcountll(n->tx_chan_mask), n->tx_channels_wanted);
 		return -1;
 	}
 	if (n->bad_pending) {
@@ -866,7 +960,9 @@ const struct host_dev_ops netvsc_dev_ops = {
 	.on_open = nvh_open,
 	.on_packet = nvh_packet,
 	.on_close = nvh_close,
+	.on_rescind = nvh_close_sub,
 	.tick = nvh_tick,
 	.destroy = nvh_destroy,
 	.check_final = nvh_check_final,
+	.counter = nvh_counter,
 };

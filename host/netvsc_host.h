@@ -43,6 +43,9 @@ struct nvh_dev {
 	bool link_up;
 	uint32_t speed;                /* 100 bit/s units */
 	uint32_t max_sub;
+	uint32_t max_frame;
+	uint32_t section;              /* send-buffer section size granted */
+	uint64_t read_stall;           /* reads of the guest's rings stop this long at ready */            /* largest frame (MTU + 14) granted, 0: 9216 */
 	uint32_t bad_range;            /* the Nth transfer-page packet gets a bad range */
 	uint64_t query_delay;          /* QUERY answers after init come this late */
 	uint32_t pings_wanted;         /* end-of-run check */
@@ -60,6 +63,7 @@ struct nvh_dev {
 	uint32_t tx_gpadl, tx_size;
 	bool tx_known;
 	uint32_t filter;
+	bool filter_was_set, halted;   /* teardown order check */
 	uint32_t granted, sub_opened;
 	bool table_sent;
 	/* receive sub-allocations in the guest's hands, by slot */
@@ -70,6 +74,16 @@ struct nvh_dev {
 	struct netpeer peer;
 	/* counters */
 	uint64_t rndis_msgs, frames_in, frames_out, bad_completions;
+	uint64_t offload_off_sets;
+	uint64_t rss_sets;                   /* valid SETs of the RSS parameters */           /* SETs turning every checksum offload off */
+	uint64_t tx_chan_mask;               /* channels the guest's frames came on */
+	uint32_t tx_channels_wanted;         /* end-of-run check */
+	/* receive side: data frames go round the open channels (a queue each) */
+	uint64_t sub_open;                   /* sub-channels the guest has open */
+	uint32_t rx_rr;
+	uint8_t slot_sub[NVH_MAX_SLOTS];     /* channel each sub-allocation went on */
+	uint64_t rx_chan_mask;               /* channels the guest completed frames on */
+	uint32_t rx_channels_wanted;
 };
 
 /* rndis_host.c: one RNDIS control message from the guest (private copy). */

@@ -376,6 +376,8 @@ void chan_service(struct host *h, uint32_t relid)
 		if (c->dev->ops->tick)
 			c->dev->ops->tick(c->dev, c);
 	}
+	if (host_now(h) < c->hold_until)
+		return;                         /* serviced again when the hold ends */
 	while (n < SERVICE_BATCH && c->state == HCS_OPEN && !h->violated) {
 		uint32_t len = 0;
 		struct vmbus_pkt_desc d;
@@ -450,6 +452,12 @@ int host_dev_offer_subchannels(struct host_dev *d, int n)
 		done++;
 	}
 	return done;
+}
+
+void host_dev_hold_reads(struct host_chan *c, uint64_t ns)
+{
+	c->hold_until = host_now(c->dev->h) + ns;
+	host_dev_tick_after(c, ns);             /* the HTE_DEVICE event ends the hold */
 }
 
 void host_dev_tick_after(struct host_chan *c, uint64_t delay_ns)

@@ -109,6 +109,11 @@ static bool opt_net(const char *v)
 	return net_config_set_net(v) == 0;
 }
 
+static bool opt_mtu(const char *v)
+{
+	return net_config_set_mtu(v) == 0;
+}
+
 static bool opt_app(const char *v)
 {
 	return app_select(v) == 0;
@@ -125,6 +130,7 @@ static const struct {
 	{ "vmbus", opt_vmbus },
 	{ "ip", opt_ip },
 	{ "net", opt_net },
+	{ "mtu", opt_mtu },
 	{ "app", opt_app },
 };
 

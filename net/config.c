@@ -1,6 +1,6 @@
 /*
- * net/config.c: the network options of keel.cfg, `net=on|off` and
- * `ip=dhcp|ADDR/PREFIX,GATEWAY` (kernel/cmdline.c calls these; a value
+ * net/config.c: the network options of keel.cfg, `net=on|off`,
+ * `ip=dhcp|ADDR/PREFIX,GATEWAY` and `mtu=N` (kernel/cmdline.c calls these; a value
  * they refuse is reported by the option's name). Parsing is strict: four
  * decimal octets, a prefix of 1..32, a gateway inside that prefix.
  */
@@ -86,6 +86,21 @@ int net_config_set_ip(const char *value)
 	net_config.nc_netmask = to_net(mask);
 	net_config.nc_gateway = to_net(gw);
 	net_config.nc_prefix = prefix;
+	return 0;
+}
+
+int net_config_set_mtu(const char *value)
+{
+	unsigned v = 0;
+	int digits = 0;
+
+	while (*value >= '0' && *value <= '9' && digits < 5) {
+		v = v * 10 + (unsigned)(*value++ - '0');
+		digits++;
+	}
+	if (digits == 0 || *value != '\0' || v < 576 || v > NET_MTU_MAX)
+		return -EINVAL;
+	net_config.nc_mtu = (uint16_t)v;
 	return 0;
 }
 

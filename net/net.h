@@ -25,6 +25,7 @@ struct net_config {
 	uint32_t nc_netmask;
 	uint32_t nc_gateway;
 	uint8_t nc_prefix;
+	uint16_t nc_mtu;           /* mtu=: asked of every NIC at probe, 0: 1500 */
 };
 
 /* The one configuration, written by the command line before net_start. */
@@ -34,6 +35,10 @@ extern struct net_config net_config;
  * unchanged). */
 int net_config_set_ip(const char *value);
 int net_config_set_net(const char *value);
+/* mtu=N: 576..NET_MTU_MAX, the IP MTU NICs ask their host for (the host may
+ * grant less). */
+#define NET_MTU_MAX 9000
+int net_config_set_mtu(const char *value);
 
 /* Boot code, after timer_init(): 0, -ENOMEM. With net=off it does nothing. */
 int net_start(void);

@@ -266,12 +266,23 @@ void netdev_link(struct netdev *nd, bool up)
 	wq_queue(net_wq(), &nd->nd_cfg_work);
 }
 
+uint16_t netdev_mtu_wanted(void)
+{
+	return net_config.nc_mtu ? net_config.nc_mtu : 1500;
+}
+
 void netdev_set_mtu(struct netdev *nd, uint16_t mtu)
 {
 	if (mtu < 576 || (size_t)mtu + NETDEV_HDR_MAX > nd->nd_txbuf_len)
 		return;     /* the bounce buffer was sized for the attach MTU */
 	nd->nd_mtu_want = mtu;
 	wq_queue(net_wq(), &nd->nd_cfg_work);
+}
+
+/* Only listings read it: a plain store, any context. */
+void netdev_set_channels(struct netdev *nd, uint32_t n)
+{
+	nd->nd_info.nchannels = n;
 }
 
 void netdev_count_rx_drop(struct netdev *nd)

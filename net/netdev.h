@@ -50,6 +50,10 @@ void netdev_detach(struct netdev *nd);
 void netdev_input(struct netdev *nd, const void *frame, size_t len);
 void netdev_link(struct netdev *nd, bool up);
 void netdev_set_mtu(struct netdev *nd, uint16_t mtu);
+/* The MTU a driver asks its host for at probe (keel.cfg mtu=, else 1500). */
+uint16_t netdev_mtu_wanted(void);
+/* Channels carrying traffic now (vRSS sub-channels open after attach). */
+void netdev_set_channels(struct netdev *nd, uint32_t n);
 
 /* Counters a driver bumps for what the stack never sees (counted drops). */
 void netdev_count_rx_drop(struct netdev *nd);

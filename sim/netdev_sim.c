@@ -8,6 +8,7 @@
  * more (as a stack renews its address after a link bounce). Frames go out through ops->xmit from this
  * stand-in's own work queue, as the seam requires.
  */
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,6 +34,7 @@ struct netdev {
 	bool up;
 	enum ping_step step;
 	uint16_t seq;                  /* echo requests sent */
+	bool burst_done;
 	uint8_t peer_mac[6];
 	struct work w_tx;
 	uint64_t rx, rx_drops, tx_drops;
@@ -42,13 +44,28 @@ static struct netdev sim_nd[SIM_NETDEVS];
 static struct wq *sim_net_q;
 static uint32_t sim_gen;
 static bool sim_ping;
+static uint16_t sim_mtu;          /* net-mtu=N: the keel.cfg mtu= of the run */
+static uint32_t sim_burst;        /* net-burst=N: frames sent at once when a link comes up */
 
 int netdev_sim_switch(const char *name)
 {
+	if (!strncmp(name, "net-burst=", 10)) {
+		sim_burst = (uint32_t)atoi(name + 10);
+		return 0;
+	}
+	if (!strncmp(name, "net-mtu=", 8)) {
+		sim_mtu = (uint16_t)atoi(name + 8);
+		return 0;
+	}
 	if (strcmp(name, "net-ping"))
 		return -1;
 	sim_ping = true;
 	return 0;
+}
+
+uint16_t netdev_mtu_wanted(void)
+{
+	return sim_mtu ? sim_mtu : 1500;
 }
 
 void netdev_sim_reset(void)
@@ -56,6 +73,8 @@ void netdev_sim_reset(void)
 	memset(sim_nd, 0, sizeof(sim_nd));
 	sim_net_q = NULL;
 	sim_ping = false;
+	sim_mtu = 0;
+	sim_burst = 0;
 }
 
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
@@ -114,6 +133,28 @@ static uint32_t build_echo(struct netdev *nd, uint8_t *f)
 	return 14 + 20 + 16;
 }
 
+/* net-burst: N broadcast frames in one go, without yielding (a ring that
+ * small fills); what the driver refuses is counted and logged. */
+static void sim_burst_send(struct netdev *nd)
+{
+	uint8_t f[60];
+	uint32_t refused = 0;
+
+	nd->burst_done = true;
+	memset(f, 0xFF, 6);
+	memcpy(f + 6, nd->info.mac, 6);
+	put16(f + 12, 0x88B5);                  /* local experimental ethertype */
+	memset(f + 14, 0, sizeof(f) - 14);
+	for (uint32_t i = 0; i < sim_burst; i++) {
+		put32(f + 14, i);
+		if (nd->ops->xmit(nd->drv, f, sizeof(f))) {
+			refused++;
+			nd->tx_drops++;
+		}
+	}
+	pr_info("net: %s: burst of %u frames, %u refused\n", nd->name, sim_burst, refused);
+}
+
 /* The stand-in's queue: send the next frame of the ping exchange. */
 static void sim_tx_work(struct work *w)
 {
@@ -123,6 +164,8 @@ static void sim_tx_work(struct work *w)
 
 	if (!nd->in_use || !nd->up)
 		return;
+	if (sim_burst && !nd->burst_done)
+		sim_burst_send(nd);
 	if (nd->step == PS_ARP)
 		len = build_arp(nd, f);
 	else if (nd->step == PS_ECHO)
@@ -175,6 +218,8 @@ void netdev_link(struct netdev *nd, bool up)
 		nd->step = PS_IDLE;             /* a new link: ping again when it is up */
 		nd->seq = 0;
 	}
+	if (up && sim_burst && !nd->burst_done)
+		wq_queue(sim_net_q, &nd->w_tx);
 	if (!up || !sim_ping || nd->step == PS_DONE)
 		return;
 	/* Start, or resend the step a link loss may have cut short. */
@@ -206,6 +251,13 @@ void netdev_input(struct netdev *nd, const void *frame, size_t len)
 }
 
 void netdev_set_mtu(struct netdev *nd, uint16_t mtu) { nd->info.mtu = mtu; }
+void netdev_set_channels(struct netdev *nd, uint32_t n)
+{
+	if (n != nd->info.nchannels)
+		pr_info("net: %s: channels %u\n", nd->name, n);
+	nd->info.nchannels = n;
+}
+
 void netdev_count_rx_drop(struct netdev *nd) { nd->rx_drops++; }
 void netdev_count_tx_drop(struct netdev *nd) { nd->tx_drops++; }
 const char *netdev_name(const struct netdev *nd) { return nd->name; }

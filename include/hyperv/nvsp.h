@@ -169,6 +169,8 @@ struct nvsp_indirection_table {
 } NVSP_PACKED;
 
 #define NVSP_SEND_TABLE_ENTRIES 16u
+/* Where hosts of NVSP 6 and older really put the table (Linux netvsc_send_table). */
+#define NVSP_SEND_TABLE_OFFSET_V6 40u
 
 _Static_assert(sizeof(struct nvsp_init) == 12, "nvsp_init");
 _Static_assert(offsetof(struct nvsp_init_complete, status) == 12, "init_complete.status");

@@ -49,6 +49,9 @@
 #define RNDIS_OID_GEN_CURRENT_PACKET_FILTER 0x0001010Eu
 #define RNDIS_OID_GEN_MEDIA_CONNECT_STATUS  0x00010114u   /* 0 connected, 1 not */
 #define RNDIS_OID_802_3_PERMANENT_ADDRESS   0x01010101u
+#define RNDIS_OID_TCP_OFFLOAD_PARAMETERS    0xFC01020Cu
+#define RNDIS_OID_GEN_RSS_CAPABILITIES      0x00010203u
+#define RNDIS_OID_GEN_RSS_PARAMETERS        0x00010204u
 
 #define RNDIS_MEDIA_CONNECTED     0u
 #define RNDIS_MEDIA_DISCONNECTED  1u
@@ -144,6 +147,68 @@ struct rndis_ppi {
 
 #define RNDIS_PPI_CHECKSUM 0u
 
+/*
+ * OID_TCP_OFFLOAD_PARAMETERS value: the public NDIS_OFFLOAD_PARAMETERS
+ * (Linux struct ndis_offload_params), natural alignment. Revision 2 ends
+ * after ipsec_v2_ip4 (22 bytes, NVSP 4 and older), revision 3 is whole.
+ * A field of 0 leaves the setting alone; 1 turns it off (TX_RX_DISABLED,
+ * LSO_DISABLED, RSC_DISABLED).
+ */
+struct rndis_offload_params {
+	uint8_t type, revision;               /* 0x80 (NDIS default object), 2 or 3 */
+	uint16_t size;
+	uint8_t ip4_csum, tcp4_csum, udp4_csum, tcp6_csum, udp6_csum;
+	uint8_t lso_v1, ipsec_v1, lso_v2_ip4, lso_v2_ip6, tcp_conn_ip4, tcp_conn_ip6;
+	uint8_t pad0;
+	uint32_t flags;
+	uint8_t ipsec_v2, ipsec_v2_ip4;
+	uint8_t rsc_ip4, rsc_ip6, encap_offload, encap_types;
+	uint8_t pad1[2];
+} RNDIS_PACKED;
+
+/* docs/protocols/network.md §11.1: RSS capabilities (QUERY; the input
+ * buffer carries the object header). */
+struct rndis_rss_caps {
+	uint8_t type, revision;               /* 0x88, 2 */
+	uint16_t size;                        /* 18 */
+	uint32_t flags;
+	uint32_t n_interrupts;
+	uint32_t n_queues;
+	uint16_t n_table_entries;
+} RNDIS_PACKED;
+
+/* §11.2: RSS parameters (SET), followed by the table and the key. */
+struct rndis_rss_params {
+	uint8_t type, revision;               /* 0x89, 2 */
+	uint16_t size;                        /* 40 */
+	uint16_t flags;
+	uint16_t base_cpu;
+	uint32_t hash_info;
+	uint16_t table_bytes;
+	uint16_t pad0;
+	uint32_t table_offset;
+	uint16_t key_bytes;
+	uint16_t pad1;
+	uint32_t key_offset;
+	uint32_t proc_masks_offset, n_proc_masks, proc_mask_size;
+} RNDIS_PACKED;
+
+#define RNDIS_RSS_CAPS_TYPE     0x88u
+#define RNDIS_RSS_PARAMS_TYPE   0x89u
+#define RNDIS_RSS_HASH_DEFAULT  0x00001701u   /* Toeplitz, IPv4, TCP/IPv4, IPv6, TCP/IPv6 */
+#define RNDIS_RSS_KEY_BYTES     40u
+#define RNDIS_RSS_TABLE_MAX     128u
+
+#define RNDIS_OFFLOAD_OBJECT_TYPE 0x80u
+#define RNDIS_OFFLOAD_SIZE_REV2   22u
+#define RNDIS_OFFLOAD_OFF         1u
+
+_Static_assert(offsetof(struct rndis_offload_params, flags) == 16, "offload flags");
+_Static_assert(offsetof(struct rndis_offload_params, rsc_ip4) == 22, "offload rsc");
+_Static_assert(sizeof(struct rndis_offload_params) == 28, "offload params");
+_Static_assert(sizeof(struct rndis_rss_caps) == 18, "rss caps");
+_Static_assert(sizeof(struct rndis_rss_params) == 40, "rss params");
+_Static_assert(offsetof(struct rndis_rss_params, key_offset) == 24, "rss key offset");
 _Static_assert(sizeof(struct rndis_hdr) == 8, "rndis hdr");
 _Static_assert(sizeof(struct rndis_init_req) == 16, "init req");
 _Static_assert(sizeof(struct rndis_init_cmplt) == 44, "init cmplt");

@@ -48,6 +48,7 @@ extern const struct unit_test net_dns_tests[];   /* net_dns_test.c: conn_resolve
 extern const struct unit_test net_conn_tests[];  /* net_conn_test.c: conn_connect */
 extern const struct unit_test netvsc_parse_tests[]; /* netvsc_parse_test.c */
 extern const struct unit_test netvsc_tx_tests[];    /* netvsc_tx_test.c */
+extern const struct unit_test netvsc_rndis_tests[]; /* netvsc_rndis_test.c */
 extern const struct unit_test ic_msg_tests[];    /* ic_msg_test.c */
 extern const struct unit_test ic_kvp_tests[];    /* ic_kvp_test.c */
 extern const struct unit_test vpci_tests[];      /* vpci_parse_test.c */

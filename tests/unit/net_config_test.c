@@ -43,8 +43,14 @@ static int net_cmdline_ip(void)
 	CHECK_EQ(lwip_ntohl(net_config.nc_netmask), 0xffff0000);
 	CHECK_EQ(lwip_ntohl(net_config.nc_gateway), 0x0a010001);
 	CHECK_EQ(net_config.nc_prefix, 16);
-	cmdline_parse("ip=dhcp net=off");
+	cmdline_parse("ip=dhcp net=off mtu=3000");
 	CHECK(!net_config.nc_static && net_config.nc_off);
+	CHECK_EQ(net_config.nc_mtu, 3000);
+	CHECK_EQ(net_config_set_mtu("575"), -EINVAL);
+	CHECK_EQ(net_config_set_mtu("9001"), -EINVAL);
+	CHECK_EQ(net_config_set_mtu("1500x"), -EINVAL);
+	CHECK_EQ(net_config.nc_mtu, 3000);
+	net_config.nc_mtu = 0;
 	return 0;
 }
 

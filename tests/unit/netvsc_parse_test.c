@@ -270,6 +270,7 @@ static int t_fuzz(void)
 		uint8_t *b;
 		struct netvsc_rndis_msg m;
 		struct netvsc_xfer xf;
+		uint8_t t[16];
 
 		x = x * 6364136223846793005ull + 1442695040888963407ull;
 		len = (uint32_t)(x >> 33) % 300;
@@ -293,8 +294,58 @@ static int t_fuzz(void)
 		off = len ? (uint32_t)(x >> 13) % len : 0;
 		if (!netvsc_parse_xfer(b, len, off, (uint16_t)(x >> 40), &xf))
 			CHECK(24 + 8ull * xf.nranges <= off && off + 16 <= len);
+		if (len >= 12 && (round & 4)) {
+			w32(b + 4, 16);                 /* reach the table checks */
+			w32(b + 8, (uint32_t)(x >> 24) % (len + 8));
+		}
+		if (!netvsc_parse_send_table(b, len, (round & 8) ? NVSP_VERSION_6 : NVSP_VERSION_61,
+					     3, t))
+			for (int i = 0; i < 16; i++)
+				CHECK(t[i] < 3);
 		free(b);
 	}
+	return 0;
+}
+
+/* SEND_INDIRECTION_TABLE: type, count, offset, then the table at b + at. */
+static void make_table(uint8_t *b, uint32_t len, uint32_t offset, uint32_t at, uint32_t mod)
+{
+	memset(b, 0xEE, len);
+	w32(b, NVSP_MSG5_SEND_INDIRECTION_TABLE);
+	w32(b + 4, 16);
+	w32(b + 8, offset);
+	for (uint32_t i = 0; i < 16; i++)
+		w32(b + at + 4 * i, i % mod);
+}
+
+static int t_send_table(void)
+{
+	uint8_t b[128], t[16];
+
+	/* OpenVMM: right after the 12-byte body, any version. */
+	make_table(b, 76, 12, 12, 3);
+	CHECK_EQ(netvsc_parse_send_table(b, 76, NVSP_VERSION_5, 3, t), 0);
+	CHECK_EQ(t[4], 1);
+	CHECK_EQ(netvsc_parse_send_table(b, 76, NVSP_VERSION_61, 3, t), 0);
+	/* NVSP <= 6 and long enough: at 40 whatever offset says. */
+	make_table(b, 104, 12, 40, 2);
+	CHECK_EQ(netvsc_parse_send_table(b, 104, NVSP_VERSION_6, 2, t), 0);
+	CHECK_EQ(t[5], 1);
+	CHECK_EQ(netvsc_parse_send_table(b, 104, NVSP_VERSION_61, 2, t), -EINVAL);  /* 0xEE.. at 12 */
+	/* Hostile: count, offset past the end or into the header, entries, length. */
+	make_table(b, 76, 12, 12, 3);
+	w32(b + 4, 17);
+	CHECK_EQ(netvsc_parse_send_table(b, 76, NVSP_VERSION_5, 3, t), -EINVAL);
+	make_table(b, 76, 13, 12, 3);
+	CHECK_EQ(netvsc_parse_send_table(b, 76, NVSP_VERSION_5, 3, t), -EINVAL);
+	make_table(b, 76, 0xFFFFFFF0u, 12, 3);
+	CHECK_EQ(netvsc_parse_send_table(b, 76, NVSP_VERSION_5, 3, t), -EINVAL);
+	make_table(b, 76, 4, 12, 3);
+	CHECK_EQ(netvsc_parse_send_table(b, 76, NVSP_VERSION_5, 3, t), -EINVAL);
+	make_table(b, 76, 12, 12, 3);
+	CHECK_EQ(netvsc_parse_send_table(b, 76, NVSP_VERSION_5, 2, t), -EINVAL);
+	CHECK_EQ(netvsc_parse_send_table(b, 75, NVSP_VERSION_5, 3, t), -EINVAL);
+	CHECK_EQ(netvsc_parse_send_table(b, 8, NVSP_VERSION_5, 3, t), -EINVAL);
 	return 0;
 }
 
@@ -307,6 +358,7 @@ const struct unit_test netvsc_parse_tests[] = {
 	{ "netvsc_rndis_ppi", t_rndis_ppi, QUICK },
 	{ "netvsc_rndis_query", t_rndis_query, QUICK },
 	{ "netvsc_rndis_indicate", t_rndis_indicate, QUICK },
+	{ "netvsc_send_table", t_send_table, QUICK },
 	{ "netvsc_parse_fuzz", t_fuzz, QUICK },
 	{ NULL, NULL, QUICK },
 };

@@ -28,6 +28,7 @@ static int fake_full;                 /* sends refused with -EAGAIN */
 static int fake_sent;
 static uint32_t fake_section[32];
 static uint64_t fake_ctx[32];
+static struct vmbus_channel *fake_chan[32];
 static int fake_drops;
 
 int netvsc_fake_send_request(struct vmbus_channel *c, const void *data, uint32_t len,
@@ -43,6 +44,7 @@ int netvsc_fake_send_request(struct vmbus_channel *c, const void *data, uint32_t
 	memcpy(&p, data, sizeof(p));
 	fake_section[fake_sent] = p.section_index;
 	fake_ctx[fake_sent] = ctx;
+	fake_chan[fake_sent] = c;
 	fake_sent++;
 	*trans_id = (uint64_t)fake_sent;
 	return 0;
@@ -163,9 +165,46 @@ static int t_tx_ring_full(void)
 	return 0;
 }
 
+/* vRSS: an IPv4 flow goes out on the channel the send table names, ARP on
+ * entry 0's; a channel that is not open sends on the primary; sections on a
+ * sub-channel that went away are freed and counted. */
+static int t_tx_spread(void)
+{
+	struct netvsc_dev *nd = tx_setup(4);
+	uint8_t ip[60] = { 0 }, arp[42] = { 0 };
+
+	CHECK(nd != NULL);
+	nd->ch[1].state = NCH_OPEN;
+	nd->ch[1].c = (struct vmbus_channel *)(void *)&nd->ch[1];
+	memset(nd->send_table, 1, sizeof(nd->send_table));
+	nd->send_table[0] = 0;
+	ip[12] = 0x08;
+	ip[14] = 0x45;
+	ip[23] = 1;                             /* ICMP */
+	ip[29] = 2;                             /* 0.0.0.2 -> 0.0.0.1 */
+	ip[33] = 1;
+	arp[12] = 0x08;
+	arp[13] = 0x06;
+	CHECK_EQ(netvsc_tx_pick(nd->send_table, ip, sizeof(ip)), 1);
+	CHECK_EQ(netvsc_tx_pick(nd->send_table, arp, sizeof(arp)), 0);
+	CHECK_EQ(netvsc_xmit(nd, ip, sizeof(ip)), 0);
+	CHECK_EQ(netvsc_xmit(nd, arp, sizeof(arp)), 0);
+	CHECK(fake_chan[0] == nd->ch[1].c);
+	CHECK(fake_chan[1] == nd->ch[0].c);
+	nd->ch[1].state = NCH_DEAD;
+	netvsc_tx_chan_gone(nd, 1);
+	CHECK_EQ(nd->tx_busy, 2);               /* section 0 (on channel 1) freed */
+	CHECK_EQ(nd->n_tx_fail, 1);
+	CHECK_EQ(netvsc_xmit(nd, ip, sizeof(ip)), 0);
+	CHECK(fake_chan[2] == nd->ch[0].c);     /* channel 1 closed: the primary */
+	tx_free(nd);
+	return 0;
+}
+
 const struct unit_test netvsc_tx_tests[] = {
 	{ "netvsc_tx_sections", t_tx_sections, QUICK },
 	{ "netvsc_tx_generations", t_tx_generations, QUICK },
 	{ "netvsc_tx_ring_full", t_tx_ring_full, QUICK },
+	{ "netvsc_tx_spread", t_tx_spread, QUICK },
 	{ NULL, NULL, QUICK },
 };
