@@ -19,6 +19,7 @@
 #   --pidfile FILE      QEMU's pid (to stop it early)
 #   --mem SIZE          guest RAM (default 512M)
 #   --busy-poll, -v     passed to keel-host (spin instead of sleeping; trace)
+#   --help              this text
 # Exit status: QEMU's (0 after an ACPI power-off); 3 when QEMU was fine but
 # keel-host reported a failure (a host-side violation, an expectation).
 set -u
@@ -39,6 +40,7 @@ while [ $# -gt 0 ]; do
 	--pidfile) pidf=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--busy-poll|-v) hostargs="$hostargs $1"; shift ;;
+	-h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	*) echo "run-stack: unknown option $1" >&2; exit 2 ;;
 	esac
