@@ -29,6 +29,8 @@ NETDEV_NONE void netdev_input(struct netdev *nd, const void *frame, size_t len)
 }
 NETDEV_NONE void netdev_link(struct netdev *nd, bool up) { (void)nd; (void)up; }
 NETDEV_NONE void netdev_set_mtu(struct netdev *nd, uint16_t mtu) { (void)nd; (void)mtu; }
+NETDEV_NONE uint16_t netdev_mtu_wanted(void) { return 1500; }
+NETDEV_NONE void netdev_set_channels(struct netdev *nd, uint32_t n) { (void)nd; (void)n; }
 NETDEV_NONE void netdev_count_rx_drop(struct netdev *nd) { (void)nd; }
 NETDEV_NONE void netdev_count_tx_drop(struct netdev *nd) { (void)nd; }
 NETDEV_NONE const char *netdev_name(const struct netdev *nd) { (void)nd; return "none"; }
