@@ -42,6 +42,12 @@ $(TESTHOOKS_BUILD)/keel.img: $(NEWLIB_DIR)/built FORCE
 KERNEL_DIRS       ?= kernel vmbus drivers lib net apps
 EXTRA_KERNEL_SRCS ?=
 EXCLUDE_SRCS      ?=
+# The serial shell (apps/shell/) is linked in only with KEEL_SHELL=1: it
+# adds about 9 KiB, more than keel.efi's budget leaves (mk/shell.mk).
+KEEL_SHELL        ?= 0
+ifneq ($(KEEL_SHELL),1)
+EXCLUDE_SRCS      += $(wildcard apps/shell/*.c)
+endif
 
 BOOT_SRCS   := $(sort $(wildcard boot/*.c))
 KERNEL_SRCS := $(filter-out $(EXCLUDE_SRCS),$(if $(KERNEL_DIRS),$(sort \
@@ -65,7 +71,7 @@ KEEL_VERSION := $(shell git describe --always --dirty 2>/dev/null || \
 # dependents rebuild only then. Flags are part of every object's inputs.
 GEN_VERSION := \#define KEEL_VERSION "$(KEEL_VERSION)"
 GEN_CFLAGS  := $(KERNEL_CFLAGS) | $(BOOT_CFLAGS) | $(NOFP_CFLAGS)
-GEN_LDFLAGS := $(LDFLAGS) | $(PE_SECTIONS) | $(PE_FLAGS)
+GEN_LDFLAGS := $(LDFLAGS) | $(PE_SECTIONS) | $(PE_FLAGS) | shell=$(KEEL_SHELL)
 $(eval $(call gen-file,$(BUILD)/gen/version.h,GEN_VERSION))
 $(eval $(call gen-file,$(BUILD)/gen/cflags,GEN_CFLAGS))
 $(eval $(call gen-file,$(BUILD)/gen/ldflags,GEN_LDFLAGS))

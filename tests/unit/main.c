@@ -27,7 +27,7 @@ static const struct unit_test *const suites[] = {
 	net_ipv4_tests, net_dhcp_tests, net_ipv6_tests, net_httpd_tests,
 	net_config_tests, net_fuzz_tests, net_dns_tests, net_conn_tests,
 	netvsc_parse_tests, netvsc_tx_tests,
-	ic_msg_tests, ic_kvp_tests,
+	ic_msg_tests, ic_kvp_tests, shell_tests,
 };
 
 int t_events[64];
