@@ -20,7 +20,7 @@
 
 #include "kernel/console.h"
 #include "kernel/introspect.h"
-#include "kernel/platform.h"
+#include "kernel/x86/cpu.h"
 
 #define LOG_LINE_MAX 512
 
@@ -37,13 +37,20 @@ void log_ring_start(void)
 	log_ring = malloc(LOG_RING_BYTES);
 }
 
+/* Masks interrupts with the CPU's flag, not the platform's calls: klog
+ * runs before platform_init too. */
 static void log_ring_put(const char *s, size_t n)
 {
-	uint64_t flags = plat_irq_save();
+	uint64_t flags;
 
-	for (size_t i = 0; log_ring != NULL && i < n; i++)
+	if (log_ring == NULL)
+		return;
+	flags = read_rflags();
+	cli();
+	for (size_t i = 0; i < n; i++)
 		log_ring[log_ring_total++ % LOG_RING_BYTES] = s[i];
-	plat_irq_restore(flags);
+	if (flags & RFLAGS_IF)
+		sti();
 }
 
 /* Oldest first; when the ring has wrapped, from the first whole line. */
