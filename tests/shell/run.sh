@@ -9,7 +9,7 @@
 # Writes BUILD/results/shell.txt; exits 0 even when tests fail.
 set -u
 build=$1
-tmo=${SHELL_TEST_TIMEOUT:-300}
+tmo=${SHELL_TEST_TIMEOUT:-400}
 dir=$build/tests/shell
 results=$build/results/shell.txt
 mkdir -p "$dir" "$build/results"
