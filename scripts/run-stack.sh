@@ -107,7 +107,11 @@ elif [ "$inter" = 1 ]; then
 else
 	set -- --log /dev/stdout "$@"
 fi
-[ -z "$log" ] && echo "run-stack: keel-host and QEMU running; Ctrl-C stops both" >&2
+if [ "$inter" = 1 ]; then
+	echo "run-stack: keel-host and QEMU running; Ctrl-A x stops both" >&2
+elif [ -z "$log" ] && [ -z "$serial" ]; then
+	echo "run-stack: keel-host and QEMU running; Ctrl-C stops both" >&2
+fi
 st=0
 "$here/run-qemu.sh" "$@" || st=$?
 [ "$interrupted" = 1 ] && st=0
