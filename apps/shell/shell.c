@@ -57,6 +57,9 @@ static void shell_poll(struct work *w)
 	char in[32];
 	size_t n = console_read(in, sizeof(in));
 
+	/* The next poll is armed before a command runs: a long command delays
+	 * it (an item never runs twice at once), and `timers` shows it. */
+	wq_queue_delayed(app_wq(sh->app), &sh->poll, sh->poll_ns);
 	for (size_t i = 0; i < n; i++) {
 		enum line_result r = line_feed(&sh->line, in[i]);
 
@@ -65,7 +68,6 @@ static void shell_poll(struct work *w)
 		if (r != LINE_MORE)
 			console_printf("%s", sh->prompt);
 	}
-	wq_queue_delayed(app_wq(sh->app), &sh->poll, sh->poll_ns);
 }
 
 static int shell_start(struct app *app)
