@@ -99,6 +99,17 @@ static bool opt_vmbus(const char *v)
 }
 
 /* net/config.c checks ip= and net= (the hosted unit tests call it too). */
+static bool opt_shell(const char *v)
+{
+	if (strcmp(v, "on") == 0)
+		boot_opts.shell = true;
+	else if (strcmp(v, "off") == 0)
+		boot_opts.shell = false;
+	else
+		return false;
+	return true;
+}
+
 static bool opt_ip(const char *v)
 {
 	return net_config_set_ip(v) == 0;
@@ -128,6 +139,7 @@ static const struct {
 	{ "on_ready", opt_on_ready },
 	{ "test", opt_test },
 	{ "vmbus", opt_vmbus },
+	{ "shell", opt_shell },
 	{ "ip", opt_ip },
 	{ "net", opt_net },
 	{ "mtu", opt_mtu },

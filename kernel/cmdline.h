@@ -18,6 +18,8 @@ struct boot_opts {
 	/* vmbus=required: power off when neither Hyper-V nor keel-host is
 	 * found; vmbus=auto (default): say so and boot on. */
 	bool vmbus_required;
+	/* shell=on: the serial shell (apps/shell/) on COM1 after ready. */
+	bool shell;
 };
 
 /* The parsed options: the one global, written once by cmdline_parse. */

@@ -34,6 +34,11 @@ void console_write(const char *s, size_t len)
 		sti();
 }
 
+size_t console_read(char *buf, size_t max)
+{
+	return serial_read(buf, max);
+}
+
 void console_printf(const char *fmt, ...)
 {
 	char buf[256];

@@ -18,6 +18,9 @@ unsigned console_get_mode(void);
 /* Tell the console the framebuffer console is usable from now on. */
 void console_fb_ready(void);
 void console_write(const char *s, size_t len);
+/* Bytes typed on COM1 since the last call, up to max; never waits (the
+ * UART has no receive interrupt wired: readers poll from a timer). */
+size_t console_read(char *buf, size_t max);
 /* Unconditional formatted output (not filtered by loglevel): result lines. */
 void console_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kernel/introspect.h"
 #include "kernel/log.h"
 #include "kernel/platform.h"
 #include "kernel/timer.h"
@@ -43,6 +44,8 @@
 
 static char dl_report[DL_REPORT_BYTES];
 static size_t dl_len;
+/* wq_print: the text goes to this sink instead of the report. */
+static kprintf_fn rp_sink;
 
 /* ---- report text ------------------------------------------------------ */
 
@@ -52,6 +55,15 @@ static void rp(const char *fmt, ...)
 	va_list ap;
 	int n;
 
+	if (rp_sink) {
+		char piece[160];
+
+		va_start(ap, fmt);
+		vsnprintf(piece, sizeof(piece), fmt, ap);
+		va_end(ap);
+		rp_sink("%s", piece);
+		return;
+	}
 	if (dl_len >= sizeof(dl_report) - 1)
 		return;
 	va_start(ap, fmt);
@@ -373,6 +385,23 @@ static void rp_graph(void)
 next:
 		q = q->q_next;
 	} while (q != wq_core.queues);
+}
+
+/* Every queue, then the graph, printed with interrupts masked: an
+ * interrupt handler may queue work and wake waiters under the walk. */
+void wq_print(kprintf_fn out)
+{
+	const struct wq *q = wq_core.queues;
+	uint64_t flags = plat_irq_save();
+
+	rp_sink = out;
+	for (; q; q = q->q_next == wq_core.queues ? NULL : q->q_next)
+		rp("queue '%s': %s, %d of %d slots busy, %u queued\n", q->name,
+		   q->max_active == 1 ? "ordered" : "concurrent", q->q_nactive,
+		   q->max_active, q->q_npending);
+	rp_graph();
+	rp_sink = NULL;
+	plat_irq_restore(flags);
 }
 
 /* One klog call per line: consoles may bound the length of one message. */

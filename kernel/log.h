@@ -17,6 +17,9 @@ enum log_level {
 void klog(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vklog(int level, const char *fmt, va_list ap);
 void log_set_level(int level);
+/* Keep the log's last lines from now on (bare metal, once the heap is up;
+ * kernel/introspect.h log_print shows them). */
+void log_ring_start(void);
 int log_get_level(void);
 
 #define pr_err(...)   klog(LOG_ERR, __VA_ARGS__)

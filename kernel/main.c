@@ -145,6 +145,7 @@ static _Noreturn void kmain_on_own_stack(void *arg)
 	setup_ist_stacks();
 	pmm_add_boot_services(bi);      /* firmware stack, tables: no longer used */
 	heap_init();
+	log_ring_start();
 	log_memory(bi);
 	tsc_init(bi->tsc_at_entry);
 	pr_info("keel: loader handed over after %llu us",

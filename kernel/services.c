@@ -12,7 +12,8 @@
  *     NIC drivers find it; after the devices are ready the boot waits up to
  *     NET_BOOT_WAIT_NS for DHCP, lists the interfaces and starts the
  *     application chosen by app= (apps/conn.h).
- *   - kernel_run: the work queues' scheduler loop; never returns.
+ *   - kernel_run: the shell when keel.cfg says shell=on (apps/shell/), then
+ *     the work queues' scheduler loop; never returns.
  *
  * Guest switches (scenario `guest-switch` lines that keel-host passes in its
  * mailbox) select test behaviour in the drivers; only an image built with
@@ -29,6 +30,7 @@
 #include "drivers/shutdown.h"
 #include "drivers/storvsc.h"
 #include "include/hyperv/hv_wire.h"
+#include "kernel/cmdline.h"
 #include "kernel/log.h"
 #include "kernel/platform.h"
 #include "kernel/timer.h"
@@ -158,5 +160,9 @@ void kernel_start_services(void)
 
 void kernel_run(void)
 {
+	/* The shell is an application beside the one app= chose. */
+	if (boot_opts.shell && app_start("shell", NULL) < 0)
+		pr_err("services: shell=on, but this keel.efi has no shell "
+		       "(build with KEEL_SHELL=1)");
 	wq_run_loop();
 }

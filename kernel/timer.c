@@ -11,6 +11,7 @@
  */
 #include <stdint.h>
 
+#include "kernel/introspect.h"
 #include "kernel/log.h"
 #include "kernel/platform.h"
 #include "kernel/timer.h"
@@ -23,6 +24,35 @@ static struct {
 } timers;
 
 /* ---- deadline events -------------------------------------------------- */
+
+#define TIMER_PRINT_MAX 24
+
+/* Copied with interrupts masked (an expiry may unlink any event), printed after. */
+void timer_print(kprintf_fn out)
+{
+	struct { uint64_t deadline; const char *name; enum timer_event_kind kind; }
+		ev[TIMER_PRINT_MAX];
+	uint64_t flags = plat_irq_save(), now = plat_now_ns();
+	int n = 0, more = 0;
+
+	for (const struct timer_event *e = timers.head; e; e = e->te_next, n++) {
+		if (n >= TIMER_PRINT_MAX) {
+			more++;
+			continue;
+		}
+		ev[n].deadline = e->te_deadline;
+		ev[n].name = e->te_name ? e->te_name : "?";
+		ev[n].kind = e->te_kind;
+	}
+	plat_irq_restore(flags);
+	out("%d armed deadline(s), earliest first:\n", n);
+	for (int i = 0; i < n && i < TIMER_PRINT_MAX; i++)
+		out("  in %8llu us  %-7s %s\n",
+		    (unsigned long long)(ev[i].deadline > now ? (ev[i].deadline - now) / 1000 : 0),
+		    ev[i].kind == TIMER_EV_TIMEOUT ? "timeout" : "wake", ev[i].name);
+	if (more)
+		out("  ... and %d more\n", more);
+}
 
 void timer_event_init(struct timer_event *ev, void (*expire)(struct timer_event *),
 		      const char *name, enum timer_event_kind kind)

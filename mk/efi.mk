@@ -42,6 +42,13 @@ $(TESTHOOKS_BUILD)/keel.img: $(NEWLIB_DIR)/built FORCE
 KERNEL_DIRS       ?= kernel vmbus drivers lib net apps
 EXTRA_KERNEL_SRCS ?=
 EXCLUDE_SRCS      ?=
+# The serial shell (apps/shell/, about 9 KiB) is linked in by default;
+# KEEL_SHELL=0 leaves it out. keel.cfg turns it on (`shell=on`, which
+# `make run` adds; the image's own keel.cfg leaves it off).
+KEEL_SHELL        ?= 1
+ifneq ($(KEEL_SHELL),1)
+EXCLUDE_SRCS      += $(wildcard apps/shell/*.c)
+endif
 
 # The virtual PCI bus (drivers/vpci*.c, drivers/pci*.c) joins keel.efi with
 # make KEEL_VPCI=1: it adds about 14 KiB, over the 128 KiB budget today, and
@@ -75,7 +82,7 @@ KEEL_VERSION := $(shell git describe --always --dirty 2>/dev/null || \
 # dependents rebuild only then. Flags are part of every object's inputs.
 GEN_VERSION := \#define KEEL_VERSION "$(KEEL_VERSION)"
 GEN_CFLAGS  := $(KERNEL_CFLAGS) | $(BOOT_CFLAGS) | $(NOFP_CFLAGS)
-GEN_LDFLAGS := $(LDFLAGS) | $(PE_SECTIONS) | $(PE_FLAGS)
+GEN_LDFLAGS := $(LDFLAGS) | $(PE_SECTIONS) | $(PE_FLAGS) | shell=$(KEEL_SHELL)
 $(eval $(call gen-file,$(BUILD)/gen/version.h,GEN_VERSION))
 $(eval $(call gen-file,$(BUILD)/gen/cflags,GEN_CFLAGS))
 $(eval $(call gen-file,$(BUILD)/gen/ldflags,GEN_LDFLAGS))

@@ -8,12 +8,14 @@
 #                            `make run CMDLINE="console=serial test=heap"`
 #                            leaves keel.img (and the tests using it) alone;
 #                            APP=NAME adds app=NAME to that line
-#                            (`make run APP=httpd`, apps/conn.h)
+#                            (`make run APP=httpd`, apps/conn.h);
+#                            KEEL_SHELL=1 adds shell=on (mk/shell.mk)
 
 IMAGE_CMDLINE ?= console=both
 CMDLINE       ?= $(IMAGE_CMDLINE)
 APP           ?=
-RUN_CMDLINE   := $(strip $(CMDLINE) $(if $(APP),app=$(APP)))
+RUN_CMDLINE   := $(strip $(CMDLINE) $(if $(APP),app=$(APP)) \
+		   $(if $(filter 1,$(KEEL_SHELL)),shell=on))
 IMAGE_MIB     ?= 64
 RUN_IMG       := $(BUILD)/run/keel.img
 # `make run QEMU_ARGS="..."` passes more arguments to QEMU; RUN_OPTS to

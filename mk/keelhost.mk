@@ -50,7 +50,7 @@ run-stack: deps
 	  $(KEELHOST_DATA)
 	@if [ -t 0 ]; then t=0; else t=120; fi; \
 	  scripts/run-stack.sh --timeout $$t --build $(BUILD) --image $(RUN_IMG) \
-	  --disk $(KEELHOST_DATA) \
+	  --disk $(KEELHOST_DATA) $(if $(filter 1,$(KEEL_SHELL)),--interactive) \
 	  $(RUN_STACK_ARGS) -- $(QEMU_ARGS)
 
 KEELHOST_TESTS ?=

@@ -11,6 +11,8 @@
 #   --format raw|vhdx|vpc  image format (default: from the file name)
 #   --log FILE             serial to FILE (default: the terminal, with the
 #                          QEMU monitor on Ctrl-A c; Ctrl-A x quits)
+#   --serial SPEC          the serial port as QEMU's -serial SPEC (a test
+#                          driving the shell through a socket)
 #   --timeout SEC          kill QEMU after SEC seconds (exit status 124)
 #   --workdir DIR          where the per-run OVMF variables go (default: the
 #                          image's directory)
@@ -21,11 +23,12 @@
 # Exit status: QEMU's (isa-debug-exit value V gives (V << 1) | 1).
 set -eu
 
-fmt="" log="" tmo=0 workdir="" display=0 mem=256M pidargs=""
+fmt="" log="" serialspec="" tmo=0 workdir="" display=0 mem=256M pidargs=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--format) fmt=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
+	--serial) serialspec=$2; shift 2 ;;
 	--timeout) tmo=$2; shift 2 ;;
 	--workdir) workdir=$2; shift 2 ;;
 	--display) display=1; shift ;;
@@ -69,7 +72,9 @@ myvars=$(mktemp "$workdir/ovmf-vars.XXXXXX")
 trap 'rm -f "$myvars"' EXIT INT TERM
 cp "$vars" "$myvars"
 
-if [ -n "$log" ]; then
+if [ -n "$serialspec" ]; then
+	serial=$serialspec
+elif [ -n "$log" ]; then
 	serial="file:$log"
 	: > "$log"
 else

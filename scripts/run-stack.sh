@@ -13,6 +13,9 @@
 #   --echo N            N echo devices
 #   --scenario FILE     a scenario (docs/scenarios.md) instead of --disk/--echo
 #   --log FILE          the guest's serial log to FILE (default: the terminal)
+#   --interactive       serial in both directions on the terminal (the shell,
+#                       apps/shell/): Ctrl-A x quits, Ctrl-C goes to the guest
+#   --serial SPEC       the serial port as QEMU's -serial SPEC (tests)
 #   --host-log FILE     keel-host's message log (default: DIR/keel-host.log;
 #                       "-" puts it on the terminal too, interleaved)
 #   --timeout SEC       stop everything after SEC seconds (exit status 124)
@@ -25,7 +28,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 
-build=build img="" log="" hostlog="" tmo=0 pidf="" mem=512M
+build=build img="" log="" inter=0 serial="" hostlog="" tmo=0 pidf="" mem=512M
 hostargs=""
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -35,6 +38,8 @@ while [ $# -gt 0 ]; do
 	--echo) hostargs="$hostargs --echo $2"; shift 2 ;;
 	--scenario) hostargs="$hostargs --scenario $2"; shift 2 ;;
 	--log) log=$2; shift 2 ;;
+	--interactive) inter=1; shift ;;
+	--serial) serial=$2; shift 2 ;;
 	--host-log) hostlog=$2; shift 2 ;;
 	--timeout) tmo=$2; shift 2 ;;
 	--pidfile) pidf=$2; shift 2 ;;
@@ -95,12 +100,20 @@ set -- --mem "$mem" "$img" -- \
 [ "$tmo" != 0 ] && set -- --timeout "$tmo" "$@"
 # Serial to the terminal as a plain file, not mon:stdio, so that Ctrl-C
 # reaches QEMU and keel-host (the whole process group) and ends both.
-if [ -n "$log" ]; then
+if [ -n "$serial" ]; then
+	set -- --serial "$serial" "$@"
+elif [ -n "$log" ]; then
 	set -- --log "$log" "$@"
+elif [ "$inter" = 1 ]; then
+	:       # run-qemu.sh's default: mon:stdio
 else
 	set -- --log /dev/stdout "$@"
 fi
-[ -z "$log" ] && echo "run-stack: keel-host and QEMU running; Ctrl-C stops both" >&2
+if [ "$inter" = 1 ]; then
+	echo "run-stack: keel-host and QEMU running; Ctrl-A x stops both" >&2
+elif [ -z "$log" ] && [ -z "$serial" ]; then
+	echo "run-stack: keel-host and QEMU running; Ctrl-C stops both" >&2
+fi
 st=0
 "$here/run-qemu.sh" "$@" || st=$?
 [ "$interrupted" = 1 ] && st=0

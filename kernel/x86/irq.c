@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdint.h>
 
+#include "kernel/introspect.h"
 #include "kernel/log.h"
 #include "kernel/x86/apic.h"
 #include "kernel/x86/exception.h"
@@ -22,6 +23,8 @@ struct irq_slot {
 
 static struct irq_slot irq_slots[IRQ_VECTOR_MAX + 1];
 static uint64_t irq_warned[(IRQ_VECTOR_MAX + 1) / 64];   /* one bit per vector */
+/* Totals only: a count per vector would cost 2 KiB of keel.efi's budget. */
+static uint64_t irq_taken, irq_spurious;
 
 int irq_register(int vector, void (*fn)(void *arg), void *arg)
 {
@@ -53,12 +56,25 @@ void trap_dispatch(struct trap_frame *f)
 		exception_handle(f);
 		return;
 	}
-	if (f->vector == APIC_SPURIOUS_VECTOR)
+	if (f->vector == APIC_SPURIOUS_VECTOR) {
+		irq_spurious++;
 		return;
+	}
+	irq_taken++;
 	s = &irq_slots[f->vector & IRQ_VECTOR_MAX];
 	if (s->fn != NULL)
 		s->fn(s->arg);
 	else
 		irq_unexpected(f->vector & IRQ_VECTOR_MAX);
 	apic_eoi();
+}
+
+void irq_print(kprintf_fn out)
+{
+	out("interrupts: %llu taken, %llu spurious; vectors in use:",
+	    (unsigned long long)irq_taken, (unsigned long long)irq_spurious);
+	for (int v = IRQ_VECTOR_MIN; v <= IRQ_VECTOR_MAX; v++)
+		if (irq_slots[v].fn != NULL)
+			out(" %d", v);
+	out("\n");
 }

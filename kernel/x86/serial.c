@@ -1,6 +1,7 @@
 /*
- * COM1 16550A console, polled (docs/protocols/gen2-platform.md §6: Gen2 has COM1 at 0x3F8
- * only when configured with Set-VMComPort; QEMU always has it). Register
+ * COM1 16550A console, polled in both directions (docs/protocols/gen2-platform.md
+ * §6: Gen2 has COM1 at 0x3F8 only when configured with Set-VMComPort; QEMU
+ * always has it). Register
  * numbers are the 16550 data sheet's. Without a UART the ports read all-ones
  * (§1), which the scratch-register probe catches.
  */
@@ -19,6 +20,7 @@ enum {
 #define LCR_DLAB  0x80
 #define FCR_FIFO  0x07            /* enable and clear both FIFOs */
 #define MCR_DTR_RTS 0x03
+#define LSR_DR    0x01            /* a received byte is waiting */
 #define LSR_THRE  0x20            /* transmit holding register empty */
 #define THRE_SPIN 100000          /* bound: a stuck UART must not hang us */
 
@@ -45,6 +47,16 @@ static void serial_putc(char c)
 		if (inb(COM1 + UART_LSR) & LSR_THRE)
 			break;
 	outb(COM1 + UART_THR, (uint8_t)c);
+}
+
+/* Take what the receive FIFO holds, never waiting for more. */
+size_t serial_read(char *buf, size_t max)
+{
+	size_t n = 0;
+
+	while (serial_present && n < max && (inb(COM1 + UART_LSR) & LSR_DR))
+		buf[n++] = (char)inb(COM1 + UART_THR);    /* RBR: same port */
+	return n;
 }
 
 void serial_write(const char *s, size_t len)
