@@ -7,6 +7,7 @@
 #   dhcp      Keel's logged address is the one in dnsmasq's lease file,
 #             leased to Keel's MAC
 #   ping      ping -c 3: three answers
+#   burst     256 pings of 1400 bytes, 16 in flight: every one answered
 #   page      curl /: the httpd's page
 #   stats     curl /stats: eth0 with its RX/TX counters
 #   download  curl /download/N byte for byte against the formula of
@@ -110,6 +111,15 @@ if [ "$got" = 3 ]; then
 	pass ping "$(printf '%s\n' "$out" | sed -n 's/^rtt min\/avg\/max\/mdev = /rtt min\/avg\/max\/mdev /p')"
 else
 	fail ping "$got of 3 answers: $(printf '%s\n' "$out" | tail -n 2 | tr '\n' ' ')"
+fi
+
+# Back-to-back frames into the guest's receive path (16 in flight, a new one
+# every 10 ms): none is lost.
+out=$(inns ping -q -c 256 -l 16 -i 0.01 -s 1400 -W 5 "$ip" 2>&1)
+if printf '%s\n' "$out" | grep -q '^256 packets transmitted, 256 received'; then
+	pass burst "256 pings of 1400 bytes, 16 in flight, all answered"
+else
+	fail burst "$(printf '%s\n' "$out" | grep 'packets transmitted')"
 fi
 
 page=$(inns curl -sS --max-time 30 "http://$ip/" 2>&1)
