@@ -125,6 +125,24 @@ int host_device_instance(const struct host *h, int dev, struct vmbus_guid *out);
 /* Whether the device is offered automatically at REQUESTOFFERS (default yes). */
 void host_device_set_boot(struct host *h, int dev, bool offered_at_boot);
 
+/* ---- a network device's wire (keel-host --tap) ----
+ * By default a "network" device's frames go to the simulated L2 peer
+ * (host/netpeer.c). An attached port takes the guest's frames instead, and
+ * frames from outside reach the guest through host_net_receive, queued
+ * behind the device's own packets and delivered through the receive buffer
+ * like the peer's answers. */
+struct host_net_port {
+	void *ctx;
+	void (*send)(void *ctx, const uint8_t *frame, uint32_t len);   /* guest -> wire */
+};
+int host_net_attach(struct host *h, int dev, const struct host_net_port *port);
+/* Flow control: whether the device takes another frame now (the guest's
+ * receive path is up and few frames wait); a caller that hears no leaves
+ * the frame where it is (the TAP's own queue) and asks again later. */
+bool host_net_can_receive(struct host *h, int dev);
+/* One frame for the guest (copied); 0, -EAGAIN (no room), -EINVAL. */
+int host_net_receive(struct host *h, int dev, const uint8_t *frame, uint32_t len);
+
 /* ---- scenario actions ---- */
 
 int host_offer(struct host *h, int dev);                 /* (re-)offer a device */

@@ -576,6 +576,12 @@ static uint32_t guest_frame(struct host_dev *d, const uint8_t *msg, uint32_t len
 	    rp.data_len > blen - rp.data_offset || rp.vc_handle || rp.oob_data_len)
 		return NVSP_STAT_FAIL;              /* OpenVMM handle_rndis_packet_message */
 	n->frames_in++;
+	if (n->port.send) {
+		/* An attached wire takes every frame; its answers come back
+		 * through host_net_receive. */
+		n->port.send(n->port.ctx, msg + RNDIS_HDR_SIZE + rp.data_offset, rp.data_len);
+		return NVSP_STAT_SUCCESS;
+	}
 	flen = netpeer_input(&n->peer, msg + RNDIS_HDR_SIZE + rp.data_offset, rp.data_len,
 			     frame, sizeof(frame));
 	for (uint32_t i = 0; flen && i < n->dup_frames; i++)
@@ -948,6 +954,58 @@ static int nvh_check_final(struct host_dev *d, char *why, size_t cap)
 			 "on the open channel", d->name);
 		return -1;
 	}
+	return 0;
+}
+
+/* ---- an attached wire (host/host.h host_net_attach) ---- */
+
+static struct host_dev *net_dev(struct host *h, int dev)
+{
+	if (dev < 0 || dev >= h->ndevs || h->devs[dev]->ops != &netvsc_dev_ops)
+		return NULL;
+	return h->devs[dev];
+}
+
+int host_net_attach(struct host *h, int dev, const struct host_net_port *port)
+{
+	struct host_dev *d = net_dev(h, dev);
+
+	if (!d || !port->send)
+		return -EINVAL;
+	nvh(d)->port = *port;
+	return 0;
+}
+
+/* Data frames waiting in the send queue. */
+static uint32_t queued_frames(const struct nvh_state *s)
+{
+	uint32_t k = 0;
+
+	for (const struct nvh_item *it = s->q; it; it = it->next)
+		k += it->kind == NVH_XFER && it->chantype == NVSP_RNDIS_CHANNEL_DATA;
+	return k;
+}
+
+bool host_net_can_receive(struct host *h, int dev)
+{
+	struct host_dev *d = net_dev(h, dev);
+	struct nvh_dev *n = d ? nvh(d) : NULL;
+
+	return n && d->chan[0] && n->init == NVH_READY && n->rx_known && !n->rx_revoked &&
+	       n->filter != 0 && queued_frames(d->priv) < NVH_WIRE_QUEUE;
+}
+
+int host_net_receive(struct host *h, int dev, const uint8_t *frame, uint32_t len)
+{
+	struct host_dev *d = net_dev(h, dev);
+
+	if (!d || len < 14 || len > nvh(d)->frame_mtu)
+		return -EINVAL;
+	if (!host_net_can_receive(h, dev))
+		return -EAGAIN;
+	nvh_queue(d, NVSP_RNDIS_CHANNEL_DATA, frame, len, 0);
+	/* delivered by the device's tick, in the host's own work loop */
+	host_dev_tick_after(d->chan[0], 0);
 	return 0;
 }
 

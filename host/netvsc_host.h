@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "host/device.h"
+#include "host/host.h"
 #include "host/netpeer.h"
 
 #define NVH_MAX_VERSIONS  8
@@ -19,6 +20,7 @@
 #define NVH_BATCH         8         /* data frames per transfer-page packet */
 #define NVH_FRAME_OFFSET  256u      /* a frame's place in its sub-allocation (OpenVMM) */
 #define NVH_PPI_SIZE      16u       /* the checksum PPI: header + u32 */
+#define NVH_WIRE_QUEUE    32u       /* frames from an attached port waiting */
 
 /*
  * Init state of the primary (OpenVMM initialize; one transition function,
@@ -72,6 +74,7 @@ struct nvh_dev {
 	bool bad_pending;                    /* that packet is not completed yet */
 	uint64_t xfer_seq;
 	struct netpeer peer;
+	struct host_net_port port;     /* attached wire; peer when port.send is NULL */
 	/* counters */
 	uint64_t rndis_msgs, frames_in, frames_out, bad_completions;
 	uint64_t offload_off_sets;

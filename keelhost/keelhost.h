@@ -14,6 +14,7 @@
  *   msglog.c    the readable log of every VMBus message, both directions
  *   setup.c     devices, profile, triggers and expectations from a scenario
  *               (parsed by sim/scenario.c, the format of docs/scenarios.md)
+ *   tap.c       the network device's wire: a Linux TAP device (--tap)
  *
  * One struct keelhost holds everything and is passed down (docs/style.md §10).
  * Single-threaded, like the host library it drives.
@@ -54,6 +55,7 @@ struct keelhost {
 	int ndisks;
 	int nechoes;
 	const char *profile;
+	const char *tap_name;           /* --tap: network device on this TAP */
 	int verbose;                    /* 1: host trace records too */
 	bool busy_poll;                 /* spin instead of sleeping in poll() */
 	FILE *log;                      /* the message log (stdout by default) */
@@ -64,6 +66,11 @@ struct keelhost {
 	int host_efd;                   /* peer 0 vector 0: the guest rings us */
 	int guest_efd;                  /* peer 1 vector 0: we kick the guest */
 	struct keelhost_mailbox *mb;    /* the memfd, mapped */
+
+	/* ---- the TAP wire (tap.c) ---- */
+	int tap_fd;                     /* -1 without --tap */
+	int tap_dev;                    /* the network device's index */
+	uint64_t tap_in, tap_out, tap_drops;
 
 	/* ---- guest RAM (guestram.c) ---- */
 	uint8_t *ram;
@@ -108,6 +115,12 @@ void kh_run_actions(struct keelhost *kh, uint64_t now);
 uint64_t kh_next_action(const struct keelhost *kh);
 /* Host-side expectations of the scenario at the end; returns failures. */
 int kh_check_expectations(struct keelhost *kh);
+
+/* tap.c */
+int kh_tap_open(struct keelhost *kh);             /* after kh_setup_host */
+bool kh_tap_wants_input(struct keelhost *kh);     /* poll the TAP for POLLIN now */
+void kh_tap_input(struct keelhost *kh);
+void kh_tap_close(struct keelhost *kh);
 
 /* loop.c */
 uint64_t kh_mono_ns(void);

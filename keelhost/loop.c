@@ -5,8 +5,10 @@
  *
  * One iteration:
  *   1. poll() the listening socket (QEMU connects once), the connection
- *      (hang-up = QEMU exited), the doorbell eventfd (the guest rang), with
- *      a timeout to the next host timed event, scenario action or watchdog;
+ *      (hang-up = QEMU exited), the doorbell eventfd (the guest rang), the
+ *      TAP (--tap, keelhost/tap.c; only while the network device takes
+ *      frames), with a timeout to the next host timed event, scenario action
+ *      or watchdog;
  *   2. answer a pending mailbox request (include/keelhost/mailbox.h): the
  *      guest spins on it with interrupts off, so it goes first, and again
  *      between host work items;
@@ -318,7 +320,7 @@ int kh_loop(struct keelhost *kh)
 {
 	for (;;) {
 		struct pollfd p[3];
-		int np = 0, r;
+		int np = 0, r, tap = -1;
 
 		if (kh_stop_signal) {
 			kh_log(kh, "keel-host: signal %d: stopping", kh_stop_signal);
@@ -330,6 +332,10 @@ int kh_loop(struct keelhost *kh)
 					   .events = POLLIN };
 		if (kh->host_efd >= 0)
 			p[np++] = (struct pollfd){ .fd = kh->host_efd, .events = POLLIN };
+		if (kh_tap_wants_input(kh)) {
+			tap = np;
+			p[np++] = (struct pollfd){ .fd = kh->tap_fd, .events = POLLIN };
+		}
 		r = poll(p, (nfds_t)np, next_timeout(kh));
 		if (r < 0 && errno != EINTR) {
 			kh_log(kh, "keel-host: poll: %s", strerror(errno));
@@ -351,7 +357,7 @@ int kh_loop(struct keelhost *kh)
 				}
 			}
 		}
-		if (np > 1 && (p[1].revents & POLLIN)) {
+		if (kh->host_efd >= 0 && np > 1 && (p[1].revents & POLLIN)) {
 			uint64_t v;
 
 			if (read(kh->host_efd, &v, sizeof(v)) == sizeof(v))
@@ -360,6 +366,8 @@ int kh_loop(struct keelhost *kh)
 		if (!kh->h)
 			continue;
 		serve_mailbox(kh);
+		if (tap >= 0 && r > 0 && (p[tap].revents & POLLIN))
+			kh_tap_input(kh);
 		run_host(kh);
 	}
 }

@@ -4,7 +4,7 @@
  *
  *   keel-host --socket SOCK --ram FILE [--ram-size 512M]
  *             [--scenario FILE.scn | --disk IMAGE... --echo N --profile NAME]
- *             [--log FILE] [-v] [--busy-poll] [--ready-file FILE]
+ *             [--tap NAME] [--log FILE] [-v] [--busy-poll] [--ready-file FILE]
  *
  *   QEMU: -object memory-backend-file,id=ram0,size=512M,mem-path=FILE,share=on
  *         -machine q35,memory-backend=ram0 -m 512M
@@ -39,7 +39,8 @@ static void usage(void)
 		"usage: keel-host --socket SOCK --ram FILE [--ram-size 512M]\n"
 		"                 [--scenario FILE.scn | --disk IMAGE... --echo N "
 		"--profile NAME]\n"
-		"                 [--log FILE] [-v] [--busy-poll] [--ready-file FILE]\n"
+		"                 [--tap NAME] [--log FILE] [-v] [--busy-poll] "
+		"[--ready-file FILE]\n"
 		"host profiles:\n%s", buf);
 	exit(2);
 }
@@ -82,6 +83,10 @@ static void summary(struct keelhost *kh)
 	       (unsigned long long)kh->doorbells, (unsigned long long)kh->kicks,
 	       (unsigned long long)kh->msgs_in, (unsigned long long)kh->msgs_out,
 	       (unsigned long long)kh->eom_nudges);
+	if (kh->tap_fd >= 0)
+		kh_log(kh, "keel-host: TAP %s: frames to the guest %llu, from the guest %llu, "
+		       "dropped %llu", kh->tap_name, (unsigned long long)kh->tap_in,
+		       (unsigned long long)kh->tap_out, (unsigned long long)kh->tap_drops);
 	if (kh->h && host_connected(kh->h))
 		kh_log(kh, "keel-host: VMBus version %u.%u, %d device(s)",
 		       VMBUS_VERSION_MAJOR(host_version(kh->h)),
@@ -92,6 +97,7 @@ int main(int argc, char **argv)
 {
 	static struct keelhost kh = {
 		.listen_fd = -1, .conn_fd = -1, .shm_fd = -1, .host_efd = -1, .guest_efd = -1,
+		.tap_fd = -1,
 		.ram_size = 512ull << 20, .profile = "ws2022",
 	};
 	struct sim_scenario *variants = NULL;
@@ -124,6 +130,8 @@ int main(int argc, char **argv)
 			kh.disks[kh.ndisks++] = v, i++;
 		} else if (!strcmp(a, "--echo")) {
 			kh.nechoes = atoi(v), i++;
+		} else if (!strcmp(a, "--tap")) {
+			kh.tap_name = v, i++;
 		} else if (!strcmp(a, "--profile")) {
 			kh.profile = v, i++;
 		} else if (!strcmp(a, "--log")) {
@@ -157,6 +165,8 @@ int main(int argc, char **argv)
 	}
 	if (kh_server_init(&kh) < 0 || kh_ram_open(&kh) < 0 || kh_setup_host(&kh) < 0)
 		goto out;
+	if (kh.tap_name && kh_tap_open(&kh) < 0)
+		goto out;
 	kh_log(&kh, "keel-host: listening on %s, guest RAM %s (%llu MiB)", kh.sock_path,
 	       kh.ram_path, (unsigned long long)(kh.ram_size >> 20));
 	if (ready_file) {
@@ -176,6 +186,7 @@ out:
 		host_destroy(kh.h);
 	free(kh.prof);
 	free(variants);
+	kh_tap_close(&kh);
 	kh_ram_close(&kh);
 	kh_server_fini(&kh);
 	if (kh.log != stdout)

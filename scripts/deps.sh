@@ -67,9 +67,12 @@ if [ "${1:-}" = lwip-source ]; then
 	exit 0
 fi
 
+# dnsmasq-base, not dnsmasq: the binary for tests/net (scripts/net-ns.sh runs
+# it in a namespace) without a system-wide DNS service.
 PACKAGES="make clang lld llvm binutils gnu-efi newlib-source \
 qemu-system-x86 ovmf mtools dosfstools gdisk qemu-utils \
-valgrind libclang-rt-14-dev coreutils xz-utils diffutils dpkg-dev"
+valgrind libclang-rt-14-dev coreutils xz-utils diffutils dpkg-dev \
+dnsmasq-base iproute2 curl iputils-ping"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "deps: dpkg-query not found: not a Debian system; install the" \

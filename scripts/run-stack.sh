@@ -11,6 +11,8 @@
 #   --image IMG         Keel disk image (default: DIR/keel.img)
 #   --disk IMG          a data disk for keel-host's storage device (repeatable)
 #   --echo N            N echo devices
+#   --tap NAME          a network device whose wire is the TAP device NAME
+#                       (keelhost/tap.c; scripts/net-ns.sh makes one)
 #   --scenario FILE     a scenario (docs/scenarios.md) instead of --disk/--echo
 #   --log FILE          the guest's serial log to FILE (default: the terminal)
 #   --interactive       serial in both directions on the terminal (the shell,
@@ -36,6 +38,7 @@ while [ $# -gt 0 ]; do
 	--image) img=$2; shift 2 ;;
 	--disk) hostargs="$hostargs --disk $2"; shift 2 ;;
 	--echo) hostargs="$hostargs --echo $2"; shift 2 ;;
+	--tap) hostargs="$hostargs --tap $2"; shift 2 ;;
 	--scenario) hostargs="$hostargs --scenario $2"; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--interactive) inter=1; shift ;;
