@@ -116,6 +116,9 @@ struct blk_disk {
 	void *priv;                      /* the driver's */
 	struct wq *completer;            /* queue that runs completions (deadlock graph) */
 	char model[BLK_MODEL_LEN];       /* "Msft Virtual Disk 1.0" */
+	/* The driver's own name ("nvme0n1"), never given twice by it; empty:
+	 * the block layer's sdN. blk_disk_add refuses a name a live disk has. */
+	char name_want[BLK_NAME_LEN];
 	/* statistics, the driver's */
 	uint64_t n_read, n_write, n_err;
 	/* written by the block layer */

@@ -29,6 +29,7 @@ static const struct unit_test *const suites[] = {
 	netvsc_parse_tests, netvsc_tx_tests,
 	ic_msg_tests, ic_kvp_tests,
 	vpci_tests,
+	nvme_tests,
 };
 
 int t_events[64];
