@@ -21,6 +21,7 @@
 #include "kernel/log.h"
 
 static unsigned nvme_next_index;        /* nvmeN: never given twice */
+static struct nvme_ctrl *nvme_ctrls;    /* allocated, not yet freed */
 
 static const char *state_name(enum nvme_state s)
 {
@@ -136,30 +137,67 @@ static int nvme_start(struct nvme_ctrl *c)
 	nvme_set_state(c, NVME_S_LIVE);
 	if ((err = add_disks(c)))
 		return err;
-	delayed_work_init(&c->watchdog, nvme_watchdog, "nvme_watchdog");
-	wq_queue_delayed(c->f->wq, &c->watchdog, NVME_WATCHDOG_NS);
 	pr_info("nvme%u: %s, %u namespace(s), %u I/O queue(s), %u vector(s)\n", c->index,
 		c->id.model, c->nns, c->nioq, c->nvec);
 	return 0;
 }
 
-/* Free the memory the controller may reach, only once it is stopped. */
+static void nvme_unlink(struct nvme_ctrl *c)
+{
+	for (struct nvme_ctrl **p = &nvme_ctrls; *p; p = &(*p)->next)
+		if (*p == c) {
+			*p = c->next;
+			return;
+		}
+}
+
+static void nvme_free_pages(struct nvme_ctrl *c)
+{
+	for (unsigned i = 0; i < NVME_MAX_IOQ; i++)
+		nvme_queue_free(&c->ioq[i]);
+	nvme_queue_free(&c->aq);
+	if (c->idbuf)
+		plat_page_free(c->idbuf, 1);
+	c->idbuf = NULL;
+}
+
+/* Free the memory the controller may reach, only once it is stopped; the
+ * object itself once the block layer no longer names its disks. */
 static void nvme_free(struct nvme_ctrl *c)
 {
 	if (!c->stopped) {
 		pr_err("nvme%u: controller memory kept (not stopped)\n", c->index);
 		return;
 	}
-	for (unsigned i = 0; i < NVME_MAX_IOQ; i++)
-		nvme_queue_free(&c->ioq[i]);
-	nvme_queue_free(&c->aq);
-	if (c->idbuf)
-		plat_page_free(c->idbuf, 1);
+	nvme_free_pages(c);
 	for (unsigned i = 0; i < c->nns; i++)
 		if (blk_disk_held(&c->ns[i].disk))
-			return;                     /* the block layer still names it */
+			return;                     /* freed by nvme_fini */
+	nvme_unlink(c);
 	free(c);
 }
+
+#ifdef KEEL_TEST_HOOKS
+void nvme_reset(void)
+{
+	while (nvme_ctrls) {
+		struct nvme_ctrl *c = nvme_ctrls;
+
+		nvme_ctrls = c->next;
+		free(c);
+	}
+	nvme_next_index = 0;
+}
+
+void nvme_fini(void)
+{
+	for (struct nvme_ctrl *c = nvme_ctrls; c; c = c->next) {
+		wq_cancel_delayed(&c->watchdog);
+		nvme_free_pages(c);
+	}
+	nvme_reset();
+}
+#endif
 
 static int nvme_probe(struct pci_func *f)
 {
@@ -171,6 +209,9 @@ static int nvme_probe(struct pci_func *f)
 	c->f = f;
 	c->bar = f->bar[0].addr;
 	c->index = nvme_next_index++;
+	c->next = nvme_ctrls;
+	nvme_ctrls = c;
+	delayed_work_init(&c->watchdog, nvme_watchdog, "nvme_watchdog");
 	f->drv_priv = c;
 	if (!c->bar || f->bar[0].size < 0x2000) {
 		err = -ENODEV;

@@ -38,8 +38,13 @@
 
 struct nvme_ctrl;
 
-/* A command slot: its id is its index (CID), never reused while busy. */
+/* A command slot. Its command id is the index in bits 7:0 and a generation
+ * in bits 15:8 that changes each time the slot is taken, so a completion
+ * repeated after the slot was reused is told apart and dropped. */
+#define NVME_CID(idx, gen) ((uint16_t)((idx) | (uint16_t)(gen) << 8))
+#define NVME_CID_IDX(cid)  ((cid) & 0xFFu)
 struct nvme_slot {
+	uint8_t gen;
 	struct blk_req *req;
 	uint64_t *prp;          /* one page: the PRP list of this slot */
 	uint64_t issued;        /* now_ns at submission */
@@ -90,8 +95,11 @@ struct nvme_ctrl {
 	struct nvme_ns ns[NVME_MAX_NS];
 	unsigned nns;
 	uint8_t *idbuf;         /* one page for Identify data */
-	struct delayed_work watchdog;
+	struct delayed_work watchdog;   /* armed while commands are out */
+	bool wd_armed;
 	uint64_t n_bad;         /* hostile entries seen */
+	uint64_t n_stale;       /* repeated completions dropped */
+	struct nvme_ctrl *next; /* every controller object still held */
 };
 
 /* nvme.c */
@@ -99,6 +107,13 @@ void nvme_set_state(struct nvme_ctrl *c, enum nvme_state s);
 /* The controller is beyond use: disks removed, controller disabled, every
  * request ended once it cannot be written any more (rule 6). */
 void nvme_fail(struct nvme_ctrl *c, const char *why);
+
+#ifdef KEEL_TEST_HOOKS
+/* keelsim: forget every controller at the start of a run (its guest pages
+ * went with the platform's memory); free everything at its end. */
+void nvme_reset(void);
+void nvme_fini(void);
+#endif
 
 /* nvme_ctrl.c */
 uint32_t nvme_rd32(struct nvme_ctrl *c, uint32_t off);
@@ -111,9 +126,12 @@ int nvme_ctrl_enable(struct nvme_ctrl *c);
 /* nvme_queue.c */
 int nvme_queue_alloc(struct nvme_ctrl *c, struct nvme_queue *q, uint16_t qid, uint32_t depth);
 void nvme_queue_free(struct nvme_queue *q);
+/* A free slot's index (its command id: NVME_CID(idx, slot gen)), or -EBUSY. */
 int nvme_slot_get(struct nvme_queue *q);
 void nvme_queue_submit(struct nvme_queue *q, const struct nvme_sqe *e);
-/* Reap completed entries: cb for each checked entry. -EPROTO on hostile. */
+/* Reap completed entries: cb for each checked entry, its cid replaced by
+ * the slot index. A repeated completion (stale generation) is dropped and
+ * counted; -EPROTO on a hostile entry (unknown id, wrong queue). */
 int nvme_queue_reap(struct nvme_queue *q,
 		    void (*cb)(struct nvme_queue *q, const struct nvme_cqe *e));
 

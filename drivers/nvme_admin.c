@@ -30,7 +30,7 @@ int nvme_admin_sync(struct nvme_ctrl *c, struct nvme_sqe *e, uint32_t *dw0)
 
 	if (cid < 0)
 		return cid;
-	e->cid = (uint16_t)cid;
+	e->cid = NVME_CID(cid, q->slot[cid].gen);
 	nvme_queue_submit(q, e);
 	while (q->slot[cid].busy) {
 		if (nvme_queue_reap(q, admin_done))

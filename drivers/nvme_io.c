@@ -76,8 +76,11 @@ static void start(struct nvme_queue *q, struct blk_req *r, int cid)
 
 	q->slot[cid].req = r;
 	build_cmd(ns, &q->slot[cid], r, &e);
-	e.cid = (uint16_t)cid;
+	e.cid = NVME_CID(cid, q->slot[cid].gen);
 	nvme_queue_submit(q, &e);
+	/* The watchdog runs while commands are out, so an idle system rests. */
+	if (!q->c->wd_armed)
+		q->c->wd_armed = wq_queue_delayed(q->c->f->wq, &q->c->watchdog, NVME_WATCHDOG_NS);
 }
 
 static int nvme_submit(struct blk_disk *d, struct blk_req *r)
@@ -206,7 +209,9 @@ void nvme_watchdog(struct work *w)
 {
 	struct nvme_ctrl *c = wq_container_of(w, struct nvme_ctrl, watchdog.work);
 	uint64_t now = plat_now_ns();
+	bool out = false;
 
+	c->wd_armed = false;
 	if (c->state != NVME_S_LIVE)
 		return;
 	if (nvme_rd32(c, NVME_REG_CSTS) & NVME_CSTS_CFS) {
@@ -214,11 +219,15 @@ void nvme_watchdog(struct work *w)
 		return;
 	}
 	for (unsigned i = 0; i < c->nioq; i++)
-		for (uint32_t k = 0; k < c->ioq[i].depth; k++)
-			if (c->ioq[i].slot[k].busy &&
-			    now - c->ioq[i].slot[k].issued > NVME_CMD_TIMEOUT_NS) {
+		for (uint32_t k = 0; k < c->ioq[i].depth; k++) {
+			if (!c->ioq[i].slot[k].busy)
+				continue;
+			out = true;
+			if (now - c->ioq[i].slot[k].issued > NVME_CMD_TIMEOUT_NS) {
 				nvme_fail(c, "command timed out");
 				return;
 			}
-	wq_queue_delayed(c->f->wq, &c->watchdog, NVME_WATCHDOG_NS);
+		}
+	if (out)
+		c->wd_armed = wq_queue_delayed(c->f->wq, &c->watchdog, NVME_WATCHDOG_NS);
 }

@@ -103,7 +103,7 @@ int nvme_parse_ns_list(const uint8_t *id, uint32_t nn, uint32_t *out, int max)
 
 int nvme_check_cqe(const struct nvme_cqe *e, uint16_t qid, uint32_t depth)
 {
-	if (e->sqid != qid || e->sqhd >= depth || e->cid >= depth)
+	if (e->sqid != qid || e->sqhd >= depth || (e->cid & 0xFFu) >= depth)
 		return -EPROTO;
 	return 0;
 }

@@ -40,8 +40,9 @@ int nvme_parse_id_ns(const uint8_t *id, struct nvme_id_ns *out);
 /* Active namespace IDs in ascending order, at most max; returns how many
  * or -EPROTO (zero, out of order, above nn). */
 int nvme_parse_ns_list(const uint8_t *id, uint32_t nn, uint32_t *out, int max);
-/* A completion entry (a copy) from queue qid against depth: -EPROTO for an
- * id we never issued range, a wrong SQ id or a head out of range. */
+/* A completion entry (a copy) from queue qid against depth: -EPROTO for a
+ * command id index (bits 7:0) past the depth, a wrong SQ id or a head out
+ * of range. */
 int nvme_check_cqe(const struct nvme_cqe *e, uint16_t qid, uint32_t depth);
 
 #endif

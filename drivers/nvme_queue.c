@@ -57,6 +57,7 @@ int nvme_slot_get(struct nvme_queue *q)
 	for (uint32_t i = 0; i < q->depth; i++)
 		if (!q->slot[i].busy) {
 			q->slot[i].busy = true;
+			q->slot[i].gen++;
 			q->slot[i].issued = plat_now_ns();
 			q->busy++;
 			return (int)i;
@@ -82,7 +83,7 @@ int nvme_queue_reap(struct nvme_queue *q,
 		memcpy(&e, (const void *)&q->cq[q->cq_head], sizeof(e));
 		if ((e.status & NVME_CQE_PHASE) != q->phase)
 			break;
-		if (nvme_check_cqe(&e, q->qid, q->depth) || !q->slot[e.cid].busy) {
+		if (nvme_check_cqe(&e, q->qid, q->depth)) {
 			q->c->n_bad++;
 			err = -EPROTO;
 			break;
@@ -91,11 +92,18 @@ int nvme_queue_reap(struct nvme_queue *q,
 			q->cq_head = 0;
 			q->phase ^= 1;
 		}
+		n++;
+		if (!q->slot[NVME_CID_IDX(e.cid)].busy ||
+		    q->slot[NVME_CID_IDX(e.cid)].gen != e.cid >> 8) {
+			q->c->n_stale++;
+			continue;
+		}
+		e.cid = NVME_CID_IDX(e.cid);
 		q->slot[e.cid].busy = false;
 		q->busy--;
 		cb(q, &e);
 		/* Never more than depth per pass: a phase that never flips ends. */
-		if (++n >= (int)q->depth)
+		if (n >= (int)q->depth)
 			break;
 	}
 	if (n)
