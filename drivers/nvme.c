@@ -8,8 +8,9 @@
  * controller before any request is given back (rule 6, drivers/nvme.h).
  *
  *   INIT --probe ok--> LIVE --hostile/fatal/timeout--> FAILED
- *     \                  \                                |
- *      `----probe fail----`----------remove---------> REMOVED
+ *     ^ \                 \                            |  |
+ *     |  `---probe fail----`-----------remove------------|-> REMOVED
+ *     `----------------- reset (nvme_reset.c) ------------'
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +22,11 @@
 #include "kernel/log.h"
 
 static unsigned nvme_next_index;        /* nvmeN: never given twice */
+
+unsigned nvme_next_name(void)
+{
+	return nvme_next_index++;
+}
 static struct nvme_ctrl *nvme_ctrls;    /* allocated, not yet freed */
 
 static const char *state_name(enum nvme_state s)
@@ -39,6 +45,7 @@ void nvme_set_state(struct nvme_ctrl *c, enum nvme_state s)
 	bool ok;
 
 	switch (s) {
+	case NVME_S_INIT: ok = c->state == NVME_S_FAILED; break;   /* reset */
 	case NVME_S_LIVE: ok = c->state == NVME_S_INIT; break;
 	case NVME_S_FAILED: ok = c->state == NVME_S_LIVE || c->state == NVME_S_INIT; break;
 	case NVME_S_REMOVED: ok = c->state != NVME_S_REMOVED; break;
@@ -116,7 +123,7 @@ static int msix_setup(struct nvme_ctrl *c)
 	return pci_msix_enable(c->f, n, nvme_io_irq, c);
 }
 
-static int nvme_start(struct nvme_ctrl *c)
+int nvme_start(struct nvme_ctrl *c)
 {
 	int err;
 
@@ -126,7 +133,7 @@ static int nvme_start(struct nvme_ctrl *c)
 		return err;
 	if ((err = nvme_queue_alloc(c, &c->aq, 0, NVME_AQDEPTH)))
 		return err;
-	if (!(c->idbuf = plat_page_alloc(1)))
+	if (!c->idbuf && !(c->idbuf = plat_page_alloc(1)))
 		return -ENOMEM;
 	if ((err = nvme_ctrl_enable(c)))
 		return err;
@@ -208,7 +215,7 @@ static int nvme_probe(struct pci_func *f)
 		return -ENOMEM;
 	c->f = f;
 	c->bar = f->bar[0].addr;
-	c->index = nvme_next_index++;
+	c->index = nvme_next_name();
 	c->next = nvme_ctrls;
 	nvme_ctrls = c;
 	delayed_work_init(&c->watchdog, nvme_watchdog, "nvme_watchdog");

@@ -69,7 +69,8 @@ struct nvme_queue {
 enum nvme_state {
 	NVME_S_INIT,            /* probe running */
 	NVME_S_LIVE,            /* I/O flows */
-	NVME_S_FAILED,          /* hostile, fatal or timed out: disks gone */
+	NVME_S_FAILED,          /* hostile, fatal or timed out: disks gone;
+				   a reset (nvme_reset.c) starts it again */
 	NVME_S_REMOVED,
 };
 
@@ -99,6 +100,7 @@ struct nvme_ctrl {
 	bool wd_armed;
 	uint64_t n_bad;         /* hostile entries seen */
 	uint64_t n_stale;       /* repeated completions dropped */
+	unsigned resets;
 	struct nvme_ctrl *next; /* every controller object still held */
 };
 
@@ -114,6 +116,15 @@ void nvme_fail(struct nvme_ctrl *c, const char *why);
 void nvme_reset(void);
 void nvme_fini(void);
 #endif
+
+/* The next controller name number (nvmeN): never given twice. */
+unsigned nvme_next_name(void);
+/* Bring the controller up (probe, and after a reset). */
+int nvme_start(struct nvme_ctrl *c);
+
+/* nvme_reset.c */
+bool nvme_abort(struct nvme_ctrl *c, struct nvme_queue *q, uint32_t idx);
+void nvme_ctrl_reset(struct nvme_ctrl *c, const char *why);
 
 /* nvme_ctrl.c */
 uint32_t nvme_rd32(struct nvme_ctrl *c, uint32_t off);
@@ -142,6 +153,8 @@ int nvme_admin_setup(struct nvme_ctrl *c);
 /* nvme_io.c */
 extern const struct blk_disk_ops nvme_disk_ops;
 void nvme_io_irq(struct pci_func *f, unsigned idx, void *arg);
+/* Reap one I/O queue (fails the controller on a hostile entry). */
+void nvme_io_reap(struct nvme_ctrl *c, struct nvme_queue *q);
 void nvme_io_end_all(struct nvme_ctrl *c, int err);
 void nvme_watchdog(struct work *w);
 

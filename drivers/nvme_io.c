@@ -155,25 +155,24 @@ static void drain_pending(struct nvme_queue *q)
 	}
 }
 
+void nvme_io_reap(struct nvme_ctrl *c, struct nvme_queue *q)
+{
+	if (nvme_queue_reap(q, io_done)) {
+		nvme_fail(c, "hostile completion entry");
+		return;
+	}
+	drain_pending(q);
+}
+
 void nvme_io_irq(struct pci_func *f, unsigned idx, void *arg)
 {
 	struct nvme_ctrl *c = arg;
 
 	(void)f;
-	if (c->state != NVME_S_LIVE)
-		return;
-	for (unsigned i = 0; i < c->nioq; i++) {
-		struct nvme_queue *q = &c->ioq[i];
-
+	for (unsigned i = 0; i < c->nioq && c->state == NVME_S_LIVE; i++)
 		/* Shared vector: every pair; own vector: its pair only. */
-		if (c->nvec > 1 && idx != (i % (c->nvec - 1)) + 1)
-			continue;
-		if (nvme_queue_reap(q, io_done)) {
-			nvme_fail(c, "hostile completion entry");
-			return;
-		}
-		drain_pending(q);
-	}
+		if (c->nvec <= 1 || idx == (i % (c->nvec - 1)) + 1)
+			nvme_io_reap(c, &c->ioq[i]);
 }
 
 /* Every request still held ends with err: only once the controller is
@@ -215,7 +214,7 @@ void nvme_watchdog(struct work *w)
 	if (c->state != NVME_S_LIVE)
 		return;
 	if (nvme_rd32(c, NVME_REG_CSTS) & NVME_CSTS_CFS) {
-		nvme_fail(c, "controller fatal status");
+		nvme_ctrl_reset(c, "controller fatal status");
 		return;
 	}
 	for (unsigned i = 0; i < c->nioq; i++)
@@ -223,8 +222,9 @@ void nvme_watchdog(struct work *w)
 			if (!c->ioq[i].slot[k].busy)
 				continue;
 			out = true;
-			if (now - c->ioq[i].slot[k].issued > NVME_CMD_TIMEOUT_NS) {
-				nvme_fail(c, "command timed out");
+			if (now - c->ioq[i].slot[k].issued > NVME_CMD_TIMEOUT_NS &&
+			    !nvme_abort(c, &c->ioq[i], k)) {
+				nvme_ctrl_reset(c, "command timed out");
 				return;
 			}
 		}

@@ -245,7 +245,7 @@ void nh_io(struct host_dev *d, int slot, uint16_t sqid, const struct nvme_sqe *e
 	uint64_t k = ++n->io_seen, delay = 0;
 	struct nvme_sqe cmd = *e;
 
-	if (nth(n->cfs_nth, k) && k == n->cfs_nth) {
+	if (k == n->cfs_nth) {
 		c->csts |= NVME_CSTS_CFS;           /* fatal: nothing more completes */
 		return;
 	}
@@ -264,11 +264,11 @@ void nh_io(struct host_dev *d, int slot, uint16_t sqid, const struct nvme_sqe *e
 	}
 	if (nth(n->err_nth, k) && !sc)
 		sc = NVME_SC_INTERNAL;              /* an error status (the data may be there) */
-	if (nth(n->drop_nth, k)) {
+	if (k == n->drop_nth) {
 		n->n_dropped++;
 		return;
 	}
-	if (nth(n->badcid_nth, k) && k == n->badcid_nth)
+	if (k == n->badcid_nth)
 		cmd.cid = 0xFFF0;                   /* a command id never issued */
 	if (n->delay && d->h->env.rand)
 		delay = d->h->env.rand(d->h->env.ctx) % (n->delay + 1);
