@@ -58,8 +58,10 @@ int nvme_ctrl_disable(struct nvme_ctrl *c)
 	uint32_t cc = nvme_rd32(c, NVME_REG_CC);
 	int err;
 
-	if (cc == ~0u)
+	if (cc == ~0u) {
+		c->stopped = true;              /* gone: it writes nothing more */
 		return -ENODEV;
+	}
 	nvme_wr32(c, NVME_REG_CC, cc & ~NVME_CC_EN);
 	err = nvme_wait_ready(c, 0);
 	if (err == -ENODEV || !err)
