@@ -1,6 +1,7 @@
 /*
- * A small block layer: disks named sd0, sd1, ... registered by storage
- * drivers (drivers/storvsc*.c), asynchronous requests with a completion
+ * A small block layer: disks named sd0, sd1, ... (or a name the driver
+ * picks, nvme0n1) registered by storage drivers (drivers/storvsc*.c,
+ * drivers/nvme*.c), asynchronous requests with a completion
  * callback, and synchronous helpers for code that runs in a work item.
  *
  * Handles: users name a disk by a struct blk_handle (a registry slot and
