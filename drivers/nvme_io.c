@@ -92,7 +92,9 @@ static int nvme_submit(struct blk_disk *d, struct blk_req *r)
 
 	if (c->state != NVME_S_LIVE)
 		return -ENODEV;
+	/* The block layer does not split: larger requests are refused. */
 	if ((uint64_t)r->nblocks * d->block_size > NVME_MAX_XFER ||
+	    (c->id.max_xfer && (uint64_t)r->nblocks * d->block_size > c->id.max_xfer) ||
 	    (r->op == BLK_OP_UNMAP && !d->can_unmap) || (r->op != BLK_OP_FLUSH && !r->nblocks) ||
 	    r->nblocks > 0x10000)
 		return -EINVAL;

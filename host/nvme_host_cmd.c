@@ -78,7 +78,7 @@ static void nh_id_ctrl(struct nh_dev *n, uint8_t *id)
 	memcpy(id + NVME_IDC_SN, "KEELSIM0001         ", 20);
 	memcpy(id + NVME_IDC_MN, "Keel Simulated NVMe                     ", 40);
 	memcpy(id + NVME_IDC_FR, "1.0     ", 8);
-	id[NVME_IDC_MDTS] = 5;                      /* 128 KiB */
+	id[NVME_IDC_MDTS] = 8;                      /* 1 MiB */
 	id[NVME_IDC_SQES] = 0x66;
 	id[NVME_IDC_CQES] = 0x44;
 	memcpy(id + NVME_IDC_NN, &nn, 4);
@@ -196,7 +196,7 @@ static uint16_t nh_rw(struct host_dev *d, struct nh_dev *n, const struct nvme_sq
 
 	if (lba >= (n->size >> n->lbads) || nlb > (n->size >> n->lbads) - lba)
 		return NVME_SC_LBA_RANGE;
-	if (len > (32u << 12))
+	if (len > (256u << 12))
 		return NVME_SC_INVALID_FIELD;       /* over MDTS */
 	if (!(buf = malloc(len)))
 		return NVME_SC_INTERNAL;
