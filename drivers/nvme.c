@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drivers/diskinfo.h"
 #include "drivers/nvme.h"
 #include "include/hyperv/vpci.h"
 #include "kernel/log.h"
@@ -89,11 +90,32 @@ void nvme_fail(struct nvme_ctrl *c, const char *why)
 	stop_and_end(c, -EIO);
 }
 
-static int add_disks(struct nvme_ctrl *c)
+/* c->q: register each namespace; the add hook may do I/O and wait. */
+static void add_work(struct work *w)
+{
+	struct nvme_ctrl *c = wq_container_of(w, struct nvme_ctrl, w_add);
+
+	diskinfo_attach();              /* GPT and checks, as for sd disks */
+	for (unsigned i = 0; i < c->nns && c->state == NVME_S_LIVE; i++) {
+		struct nvme_ns *ns = &c->ns[i];
+		int err;
+
+		if (ns->added)
+			continue;
+		/* Marked first: a removal while the hook waits must see it. */
+		ns->added = true;
+		if ((err = blk_disk_add(&ns->disk))) {
+			ns->added = false;
+			pr_err("nvme%u: namespace %u not added (%d)\n", c->index,
+			       (unsigned)ns->nsid, err);
+		}
+	}
+}
+
+static void add_disks(struct nvme_ctrl *c)
 {
 	for (unsigned i = 0; i < c->nns; i++) {
 		struct nvme_ns *ns = &c->ns[i];
-		int err;
 
 		ns->disk.ops = &nvme_disk_ops;
 		ns->disk.priv = ns;
@@ -102,11 +124,8 @@ static int add_disks(struct nvme_ctrl *c)
 		snprintf(ns->disk.model, sizeof(ns->disk.model), "%s", c->id.model);
 		snprintf(ns->disk.name_want, sizeof(ns->disk.name_want), "nvme%un%u",
 			 c->index, (unsigned)ns->nsid);
-		if ((err = blk_disk_add(&ns->disk)))
-			return err;
-		ns->added = true;
 	}
-	return 0;
+	wq_queue(c->q, &c->w_add);      /* queueing twice is harmless */
 }
 
 static int msix_setup(struct nvme_ctrl *c)
@@ -142,8 +161,7 @@ int nvme_start(struct nvme_ctrl *c)
 	if ((err = nvme_admin_setup(c)))
 		return err;
 	nvme_set_state(c, NVME_S_LIVE);
-	if ((err = add_disks(c)))
-		return err;
+	add_disks(c);
 	pr_info("nvme%u: %s, %u namespace(s), %u I/O queue(s), %u vector(s)\n", c->index,
 		c->id.model, c->nns, c->nioq, c->nvec);
 	return 0;
@@ -181,6 +199,8 @@ static void nvme_free(struct nvme_ctrl *c)
 		if (blk_disk_held(&c->ns[i].disk))
 			return;                     /* freed by nvme_fini */
 	nvme_unlink(c);
+	if (c->q)
+		wq_destroy(c->q);
 	free(c);
 }
 
@@ -191,7 +211,7 @@ void nvme_reset(void)
 		struct nvme_ctrl *c = nvme_ctrls;
 
 		nvme_ctrls = c->next;
-		free(c);
+		free(c);                /* its queue went with the work-queue core */
 	}
 	nvme_next_index = 0;
 }
@@ -218,6 +238,11 @@ static int nvme_probe(struct pci_func *f)
 	c->index = nvme_next_name();
 	c->next = nvme_ctrls;
 	nvme_ctrls = c;
+	work_init(&c->w_add, add_work, "nvme_add");
+	if (!(c->q = wq_create("nvme", 4))) {
+		err = -ENOMEM;
+		goto fail;
+	}
 	delayed_work_init(&c->watchdog, nvme_watchdog, "nvme_watchdog");
 	f->drv_priv = c;
 	if (!c->bar || f->bar[0].size < 0x2000) {
@@ -234,6 +259,7 @@ fail:
 	disks_remove(c);
 	nvme_set_state(c, NVME_S_REMOVED);
 	stop_and_end(c, -EIO);
+	wq_cancel_sync(&c->w_add, BLK_SYNC_TIMEOUT_NS);
 	pci_msix_disable(f);
 	f->drv_priv = NULL;
 	nvme_free(c);
@@ -250,6 +276,9 @@ static void nvme_remove(struct pci_func *f)
 	disks_remove(c);
 	nvme_set_state(c, NVME_S_REMOVED);
 	stop_and_end(c, -ENODEV);
+	/* An add hook still waiting got its request ended just now. */
+	wq_cancel_sync(&c->w_add, BLK_SYNC_TIMEOUT_NS);
+	disks_remove(c);
 	pci_msix_disable(f);
 	f->drv_priv = NULL;
 	nvme_free(c);

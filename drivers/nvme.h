@@ -11,7 +11,9 @@
  *   nvme_parse.c  parsers of controller data (nvme_parse.h)
  *
  * Contexts: probe, remove, the MSI-X handler (reaping the I/O queues) and
- * the watchdog run on the function's queue f->wq, one at a time; submit
+ * the watchdog run on the function's queue f->wq, one at a time; the disks
+ * are added on the controller's own queue c->q (the block layer's add hook
+ * reads the GPT synchronously, and those completions need f->wq); submit
  * runs in any work item and never waits. Keel's work items do not preempt
  * each other, so the queue fields need no lock.
  *
@@ -96,6 +98,11 @@ struct nvme_ctrl {
 	struct nvme_ns ns[NVME_MAX_NS];
 	unsigned nns;
 	uint8_t *idbuf;         /* one page for Identify data */
+	/* Adds the disks (the add hook's I/O completes on f->wq) and runs the
+	 * done() of requests that may wait (rule 5); several slots, so such a
+	 * done() never waits behind the add work that waits for it. */
+	struct wq *q;
+	struct work w_add;
 	struct delayed_work watchdog;   /* armed while commands are out */
 	bool wd_armed;
 	uint64_t n_bad;         /* hostile entries seen */

@@ -123,6 +123,26 @@ static int status_errno(uint16_t st)
 	return -EIO;
 }
 
+static void done_work(struct work *w)
+{
+	struct blk_req *r = wq_container_of(w, struct blk_req, r_work);
+
+	blk_complete(r, r->status);
+}
+
+/* Rule 5: a done() that may wait never runs in the MSI-X path (f->wq); it
+ * goes to the controller's own queue. */
+static void nvme_finish(struct nvme_ctrl *c, struct blk_req *r, int err)
+{
+	if ((r->flags & BLK_F_MAY_BLOCK) && c->q) {
+		r->status = err;
+		work_init(&r->r_work, done_work, "nvme_done");
+		wq_queue(c->q, &r->r_work);
+		return;
+	}
+	blk_complete(r, err);
+}
+
 static void io_done(struct nvme_queue *q, const struct nvme_cqe *e)
 {
 	struct blk_req *r = q->slot[e->cid].req;
@@ -137,7 +157,7 @@ static void io_done(struct nvme_queue *q, const struct nvme_cqe *e)
 		r->r_disk->n_read++;
 	else if (r->op == BLK_OP_WRITE)
 		r->r_disk->n_write++;
-	blk_complete(r, err);
+	nvme_finish(q->c, r, err);
 }
 
 /* Requests waiting for a command id start as ids free up. */
@@ -192,7 +212,7 @@ void nvme_io_end_all(struct nvme_ctrl *c, int err)
 			q->slot[k].req = NULL;
 			q->slot[k].busy = false;
 			if (r)
-				blk_complete(r, err);
+				nvme_finish(c, r, err);
 		}
 		q->busy = 0;
 		while (q->pend_head) {
@@ -200,7 +220,7 @@ void nvme_io_end_all(struct nvme_ctrl *c, int err)
 
 			q->pend_head = r->r_next;
 			r->r_queued = false;
-			blk_complete(r, err);
+			nvme_finish(c, r, err);
 		}
 		q->pend_tail = &q->pend_head;
 	}
