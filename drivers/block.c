@@ -155,6 +155,15 @@ void blk_set_add_hook(void (*hook)(struct blk_handle h))
 	blk_add_hook = hook;
 }
 
+static bool blk_name_live(const char *name)
+{
+	for (int i = 0; i < BLK_MAX_DISKS; i++)
+		if (blk_slots[i].state != BLK_SLOT_FREE &&
+		    !strncmp(blk_slots[i].disk->name, name, BLK_NAME_LEN))
+			return true;
+	return false;
+}
+
 int blk_disk_add(struct blk_disk *d)
 {
 	struct blk_slot *s;
@@ -168,12 +177,17 @@ int blk_disk_add(struct blk_disk *d)
 		return -ENOMEM;
 	if (blk_next_name == UINT32_MAX)
 		return -ENOSPC;                  /* names are never reused */
+	if (d->name_want[0] && blk_name_live(d->name_want))
+		return -EEXIST;
 	s = slot_take();
 	if (!s)
 		return -ENOSPC;
 	blk_slot_transition(s, BLK_SLOT_LIVE);
 	s->disk = d;
-	snprintf(d->name, sizeof(d->name), "sd%u", (unsigned)blk_next_name++);
+	if (d->name_want[0])
+		memcpy(d->name, d->name_want, sizeof(d->name));
+	else
+		snprintf(d->name, sizeof(d->name), "sd%u", (unsigned)blk_next_name++);
 	d->handle = (struct blk_handle){ (uint16_t)(s - blk_slots), s->gen };
 	d->gone = false;
 	if (blk_add_hook)

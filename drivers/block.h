@@ -1,6 +1,7 @@
 /*
- * A small block layer: disks named sd0, sd1, ... registered by storage
- * drivers (drivers/storvsc*.c), asynchronous requests with a completion
+ * A small block layer: disks named sd0, sd1, ... (or a name the driver
+ * picks, nvme0n1) registered by storage drivers (drivers/storvsc*.c,
+ * drivers/nvme*.c), asynchronous requests with a completion
  * callback, and synchronous helpers for code that runs in a work item.
  *
  * Handles: users name a disk by a struct blk_handle (a registry slot and
@@ -116,6 +117,9 @@ struct blk_disk {
 	void *priv;                      /* the driver's */
 	struct wq *completer;            /* queue that runs completions (deadlock graph) */
 	char model[BLK_MODEL_LEN];       /* "Msft Virtual Disk 1.0" */
+	/* The driver's own name ("nvme0n1"), never given twice by it; empty:
+	 * the block layer's sdN. blk_disk_add refuses a name a live disk has. */
+	char name_want[BLK_NAME_LEN];
 	/* statistics, the driver's */
 	uint64_t n_read, n_write, n_err;
 	/* written by the block layer */

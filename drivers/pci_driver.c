@@ -1,7 +1,7 @@
 /*
  * The PCI function driver table (docs/style.md §4: drivers are a const table),
- * matched on vendor/device IDs and class. No function drivers exist yet:
- * functions are listed with "no driver". The hosted builds add the test
+ * matched on vendor/device IDs and class, first match wins: NVMe
+ * controllers by class 01-08-02 (drivers/nvme.c). The hosted builds add the test
  * function driver (drivers/pci_testfn.c), which only keelsim's functions
  * carry the IDs of.
  */
@@ -10,11 +10,13 @@
 #ifdef KEEL_TEST_HOOKS
 extern const struct pci_driver pci_testfn_driver;
 #endif
+extern const struct pci_driver nvme_pci_driver;      /* drivers/nvme.c */
 
 const struct pci_driver *const pci_drivers[] = {
 #ifdef KEEL_TEST_HOOKS
 	&pci_testfn_driver,
 #endif
+	&nvme_pci_driver,
 	NULL,
 };
 const unsigned pci_ndrivers = sizeof(pci_drivers) / sizeof(pci_drivers[0]) - 1;

@@ -58,8 +58,8 @@ static uint32_t vh_reg(const struct vh_func *f, const struct vh_proto *p, uint32
 			return 0;
 		return PCI_CAP_ID_MSIX | (uint32_t)(((p->msix - 1) & PCI_MSIX_CTRL_SIZE) |
 						    f->msix_ctrl) << 16;
-	case VH_MSIX_CAP + 4: return msix ? 0 : 0;            /* table: BIR 0, offset 0 */
-	case VH_MSIX_CAP + 8: return msix ? VH_PBA_OFF : 0;   /* PBA: BIR 0 */
+	case VH_MSIX_CAP + 4: return msix ? p->msix_off : 0;  /* table: BIR 0 */
+	case VH_MSIX_CAP + 8: return msix ? p->msix_off + VH_PBA_OFF : 0; /* PBA: BIR 0 */
 	default:
 		if (reg >= PCI_CFG_BAR0 && reg < PCI_CFG_BAR0 + 4 * VPCI_BARS)
 			return vh_bar_read(f, (int)(reg - PCI_CFG_BAR0) / 4);
@@ -124,6 +124,9 @@ bool vh_msix_access(struct vh_func *f, const struct vh_proto *p, uint64_t off,
 	uint64_t end = (uint64_t)p->msix * PCI_MSIX_ENTRY_SIZE;
 	uint8_t *b;
 
+	if (off < p->msix_off)
+		return false;
+	off -= p->msix_off;
 	if (!p->msix || off >= end || off + size > end || (off & (size - 1)))
 		return false;
 	b = &f->msix_table[off / 16][off % 16];

@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "host/host_priv.h"
+#include "host/nvme_host.h"
 #include "host/vpci_host.h"
 #include "include/hyperv/vmbus_guids.h"
 
@@ -534,6 +535,11 @@ static void vh_tick(struct host_dev *d, struct host_chan *c)
 	}
 	if (changed)
 		vh_send_relations(d);
+	if (v->nvme) {
+		uint64_t due = nh_tick(d, now);
+
+		next = due && (!next || due < next) ? due : next;
+	}
 	for (int s = 0; s < VH_MAX_FUNCS; s++)
 		if (v->func[s].ejecting && now - v->func[s].eject_at > v->eject_deadline)
 			host_dev_violation(d, c, "no EJECTION_COMPLETE within the host's deadline");
@@ -576,7 +582,11 @@ static void vh_close(struct host_dev *d, struct host_chan *c)
 
 static void vh_destroy(struct host_dev *d)
 {
+	struct vh_dev *v = d->priv;
+
 	vh_drop_out(d->priv);
+	nh_destroy(v->nvme);
+	v->nvme = NULL;
 }
 
 const struct host_dev_ops vpci_dev_ops = {

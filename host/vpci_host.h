@@ -63,11 +63,13 @@ struct vh_proto {
 	uint64_t bar_size[VPCI_BARS]; /* 0: none; a 64-bit BAR uses the next index */
 	bool bar64[VPCI_BARS];
 	uint32_t msix;          /* MSI-X table size (table in BAR 0) */
+	uint32_t msix_off;      /* the table's offset in BAR 0 (NVMe: after the registers) */
 	bool dead;              /* config space reads all ones (a dead device) */
 };
 
 struct host_dev;
 struct host_chan;
+struct nh_dev;
 
 struct vh_event {
 	uint64_t at;
@@ -110,6 +112,7 @@ struct vh_dev {
 	uint64_t ans_delay;
 	bool ans_status_set;
 	uint32_t ans_status;
+	struct nh_dev *nvme;    /* nvme=yes: each function is an NVMe controller */
 };
 
 /* host/vpci_host.c */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "host/host_priv.h"
+#include "host/nvme_host.h"
 #include "host/vpci_host.h"
 
 /* The function raises MSI-X entry K: it sends what its table holds; the
@@ -78,6 +79,8 @@ bool vh_mmio(struct host_dev *d, uint64_t gpa, unsigned size, bool write, uint64
 		uint64_t a = f->present && !f->ejected ? vh_bar_addr(f, 0) : 0;
 
 		if (a && gpa >= a && gpa < a + vh_bar_size(f, 0)) {
+			if (nh_mmio(d, f, s, gpa - a, size, write, val))
+				return true;
 			if (!vh_msix_access(f, &v->proto, gpa - a, size, write, val) && !write)
 				*val = 0;
 			return true;

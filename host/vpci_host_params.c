@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "host/host_priv.h"
+#include "host/nvme_host.h"
 #include "host/vpci_host.h"
 
 static int vh_u64(const char *v, uint64_t max, uint64_t *out)
@@ -98,6 +99,12 @@ int vh_param(struct host_dev *d, const char *key, const char *val)
 	struct vh_dev *v = d->priv;
 	uint64_t n;
 
+	if (!strncmp(key, "nvme", 4) || !strcmp(key, "file")) {
+		int err = nh_param(d, &v->nvme, key, val);
+
+		v->proto.msix_off = v->nvme ? NH_MSIX_OFF : 0;
+		return err;
+	}
 	if (!strncmp(key, "bar", 3) && key[3] >= '0' && key[3] <= '5' && !key[4])
 		return vh_p_bar(v, key[3] - '0', val);
 	if (!strcmp(key, "versions"))

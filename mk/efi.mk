@@ -56,7 +56,7 @@ endif
 # AML) a vPCI bus needs. keelsim and the unit tests always build it.
 KEEL_VPCI ?= 0
 ifneq ($(KEEL_VPCI),1)
-EXCLUDE_SRCS += $(wildcard drivers/vpci*.c drivers/pci*.c)
+EXCLUDE_SRCS += $(wildcard drivers/vpci*.c drivers/pci*.c drivers/nvme*.c)
 KERNEL_CFLAGS += -DKEEL_NO_VPCI=1
 endif
 

@@ -13,6 +13,7 @@
 #include "drivers/block.h"
 #include "drivers/echo.h"
 #include "drivers/netvsc.h"
+#include "drivers/nvme.h"
 #include "drivers/kvp.h"
 #include "drivers/shutdown.h"
 #include "kernel/wallclock.h"
@@ -53,6 +54,7 @@ static int keel_start(void)
 	/* What firmware tells a Gen2 guest: the VMBus MMIO gaps (ACPI _CRS of
 	 * the VMBus module) and the framebuffer (GOP) at the low gap's base. */
 	pci_reset();
+	nvme_reset();
 	pci_mmio_add_range(VH_LOW_GAP_BASE, VH_LOW_GAP_SIZE);
 	pci_mmio_add_range(VH_HIGH_GAP_BASE, VH_HIGH_GAP_SIZE);
 	pci_mmio_set_framebuffer(VH_FB_BASE, VH_FB_SIZE);
@@ -67,6 +69,7 @@ static void keel_stop(void)
 
 static void keel_fini(void)
 {
+	nvme_fini();                    /* the controllers' pages, before the functions go */
 	vpci_fini();                    /* before vmbus_fini frees the devices */
 	vmbus_fini();
 	blkload_fini();
@@ -84,6 +87,7 @@ static void keel_fini(void)
 	vpci_legacy_irq_eject_abort = false;
 	vpci_legacy_eject_early = false;
 	pci_reset();
+	nvme_reset();
 	wq_init();                      /* drop queues and fibers of this seed */
 	timer_init();
 }

@@ -53,6 +53,8 @@ extern const struct unit_test ic_msg_tests[];    /* ic_msg_test.c */
 extern const struct unit_test ic_kvp_tests[];    /* ic_kvp_test.c */
 extern const struct unit_test vpci_tests[];      /* vpci_parse_test.c */
 extern const struct unit_test shell_tests[];     /* shell_test.c */
+extern const struct unit_test nvme_tests[];      /* nvme_parse_test.c */
+extern const struct unit_test nvme_queue_tests[]; /* nvme_queue_test.c */
 
 #define MS (1000ull * 1000ull)
 

@@ -30,6 +30,8 @@ static const struct unit_test *const suites[] = {
 	ic_msg_tests, ic_kvp_tests,
 	vpci_tests,
 	shell_tests,
+	nvme_tests,
+	nvme_queue_tests,
 };
 
 int t_events[64];
