@@ -630,6 +630,8 @@ int vmbus_chan_recv_next(struct vmbus_channel *c, struct vmbus_ring_iter *it,
 
 	if (!chan_can_recv(c))
 		return -ENOTCONN;
+	if (vmbus_ring_peek_empty(&c->in))
+		return 0;               /* the end of a pass, without the call */
 	r = vmbus_ring_iter_next(it, buf, bufsz, pkt);
 	if (r == 1) {
 		c->n.pkts_in++;
