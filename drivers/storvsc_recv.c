@@ -251,5 +251,8 @@ void storvsc_on_channel(struct vmbus_channel *c, void *arg)
 		if (q || sd->event_q)
 			wq_queue(q ? q : sd->event_q, &ch->w_more);
 	}
-	storvsc_kick(sd);
+	/* An empty FIFO is the common case here: the done() of a completion
+	 * usually submitted (and started) the next request already. */
+	if (sd->pend_head)
+		storvsc_kick(sd);
 }
