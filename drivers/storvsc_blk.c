@@ -100,8 +100,13 @@ static int piece_build(struct storvsc_dev *sd, struct blk_req *r, struct storvsc
 }
 
 /* Start pending block requests while channels and requests allow. Never
- * waits: called from submit, from the channel callback and from w_kick. */
-void storvsc_kick(struct storvsc_dev *sd)
+ * waits: called from submit, from the channel callback and from w_kick.
+ * fresh: a request blk_submit has just checked (its handle is live), or
+ * NULL. It is trusted only as the first request looked at, before anything
+ * else ran: then its handle lookup is not done a second time. Inlined into
+ * its two callers: one call level less on every submit. */
+static inline __attribute__((always_inline))
+void kick(struct storvsc_dev *sd, const struct blk_req *fresh)
 {
 	struct blk_req *r;
 
@@ -111,9 +116,11 @@ void storvsc_kick(struct storvsc_dev *sd)
 		struct storvsc_chan *ch;
 		struct storvsc_req *rq;
 		uint32_t blocks;
+		bool checked = r == fresh;
 		int err;
 
-		if (sd->state == SD_DEAD || blk_req_stale(r) || r->r_err) {
+		fresh = NULL;
+		if (sd->state == SD_DEAD || (!checked && blk_req_stale(r)) || r->r_err) {
 			if (!r->r_err)
 				r->r_err = -ENODEV;
 			pend_pop(sd);
@@ -165,6 +172,11 @@ void storvsc_kick(struct storvsc_dev *sd)
 	}
 }
 
+void storvsc_kick(struct storvsc_dev *sd)
+{
+	kick(sd, NULL);
+}
+
 static void kick_work(struct work *w)
 {
 	struct delayed_work *dw = wq_container_of(w, struct delayed_work, work);
@@ -199,6 +211,6 @@ int storvsc_blk_submit(struct blk_disk *d, struct blk_req *r)
 	else
 		sd->pend_head = r;
 	sd->pend_tail = r;
-	storvsc_kick(sd);
+	kick(sd, r);
 	return 0;
 }

@@ -12,16 +12,24 @@
 #include "drivers/storvsc_scsi.h"
 #include "include/hyperv/storvsc_wire.h"
 
-static void put_be16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "put_be* swap bytes");
+
+/* Big-endian stores as one byte swap and one store each (x86-64 is
+ * little-endian): the READ/WRITE CDB is built on every I/O. */
+static void put_be16(uint8_t *p, uint16_t v)
+{
+	v = __builtin_bswap16(v);
+	memcpy(p, &v, sizeof(v));
+}
 static void put_be32(uint8_t *p, uint32_t v)
 {
-	put_be16(p, (uint16_t)(v >> 16));
-	put_be16(p + 2, (uint16_t)v);
+	v = __builtin_bswap32(v);
+	memcpy(p, &v, sizeof(v));
 }
 static void put_be64(uint8_t *p, uint64_t v)
 {
-	put_be32(p, (uint32_t)(v >> 32));
-	put_be32(p + 4, (uint32_t)v);
+	v = __builtin_bswap64(v);
+	memcpy(p, &v, sizeof(v));
 }
 static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static uint32_t be32(const uint8_t *p)

@@ -29,7 +29,8 @@ int storvsc_req_send(struct storvsc_dev *sd, struct storvsc_chan *ch, struct sto
 	rq->started_ns = plat_now_ns();
 	ch->outstanding++;
 	ch->n_sent++;
-	storvsc_watchdog_arm(sd);
+	if (!sd->watchdog_on)           /* armed already: no call per I/O */
+		storvsc_watchdog_arm(sd);
 	return 0;
 }
 

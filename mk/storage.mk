@@ -35,6 +35,9 @@ STORAGE_CG_BIN  := $(BUILD)/host/keelsim-cg
 STORAGE_CG_OBJS := $(SIM_SRCS:%=$(STORAGE_CG_OBJ)/%.o) \
 		   $(HOSTED_CORE_SRCS:%=$(STORAGE_CG_OBJ)/%.o)
 
+# The same POSIX names as keelsim-bench (mk/sim.mk): strtok_r, strdup, ...
+$(STORAGE_CG_OBJS): BENCH_CFLAGS += -D_DEFAULT_SOURCE
+
 $(STORAGE_DATA_IMG): test-images/mkdata.sh
 	@mkdir -p $(@D)
 	$(HQ)test-images/mkdata.sh $@ $(STORAGE_DATA_MIB)

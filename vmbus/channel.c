@@ -330,6 +330,12 @@ int vmbus_chan_open(struct vmbus_channel *c, const struct vmbus_chan_open_args *
 	if (!c->ring_mem)
 		return -ENOMEM;
 	c->ring_pages = pages;
+	/* The rings count packets and bytes (once per packet, not again in
+	 * c->n); the totals of an earlier open are kept before the reset. */
+	c->n.pkts_out += c->out.packets;
+	c->n.bytes_out += c->out.bytes;
+	c->n.pkts_in += c->in.packets;
+	c->n.bytes_in += c->in.bytes;
 	/* §4.4 step 1 / §5.2: outbound ring first, then inbound. */
 	vmbus_ring_init(&c->out, c->ring_mem, 1 + a->out_pages);
 	vmbus_ring_init(&c->in, (uint8_t *)c->ring_mem + (1 + (size_t)a->out_pages) * PLAT_PAGE_SIZE,
@@ -510,7 +516,10 @@ static void chan_signal(struct vmbus_channel *c)
 	vmbus_signal_event(c->conn, c->offer.connection_id);
 }
 
-static int chan_write(struct vmbus_channel *c, uint16_t type, uint16_t flags, uint64_t id,
+/* Inlined into each sender: a call with eight arguments per packet costs
+ * more instructions than the body it wraps (make bench-storage). */
+static inline __attribute__((always_inline))
+int chan_write(struct vmbus_channel *c, uint16_t type, uint16_t flags, uint64_t id,
 		      const void *hdr, uint32_t hdr_len, const void *data, uint32_t len)
 {
 	struct vmbus_iov iov = { data, len };
@@ -526,8 +535,6 @@ static int chan_write(struct vmbus_channel *c, uint16_t type, uint16_t flags, ui
 		c->n.ring_full++;
 	if (err)
 		return err;
-	c->n.pkts_out++;
-	c->n.bytes_out += len;
 	if (sig)
 		chan_signal(c);
 	return 0;
@@ -627,11 +634,10 @@ int vmbus_chan_recv_next(struct vmbus_channel *c, struct vmbus_ring_iter *it,
 
 	if (!chan_can_recv(c))
 		return -ENOTCONN;
+	if (vmbus_ring_peek_empty(&c->in))
+		return 0;               /* the end of a pass, without the call */
 	r = vmbus_ring_iter_next(it, buf, bufsz, pkt);
-	if (r == 1) {
-		c->n.pkts_in++;
-		c->n.bytes_in += pkt->data_len;
-	} else if (r < 0) {
+	if (r < 0) {
 		c->n.dropped++;
 		if (r == -EIO)
 			pr_err("vmbus: relid %u: inbound ring corrupt; channel stopped\n", c->relid);

@@ -20,6 +20,10 @@ static void chan_info_fill(const struct vmbus_channel *c, struct vmbus_chan_info
 	out->n = c->n;
 	/* Ring-level counts live in the rings; fold them in. */
 	out->n.ring_full = c->n.ring_full;
+	out->n.pkts_out = c->n.pkts_out + c->out.packets;
+	out->n.bytes_out = c->n.bytes_out + c->out.bytes;
+	out->n.pkts_in = c->n.pkts_in + c->in.packets;
+	out->n.bytes_in = c->n.bytes_in + c->in.bytes;
 	out->n.dropped = c->n.dropped + c->in.bad_packets;
 }
 

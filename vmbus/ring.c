@@ -311,7 +311,7 @@ int vmbus_ring_iter_next(struct vmbus_ring_iter *it, void *buf, uint32_t bufsz,
 	struct vmbus_pkt_desc d;
 	uint64_t w[2];          /* the descriptor's raw words */
 	int64_t avail = vmbus_ring_avail(r);
-	uint32_t len;
+	uint32_t len, body;
 
 	if (avail < 0)
 		return -EIO;
@@ -343,16 +343,11 @@ int vmbus_ring_iter_next(struct vmbus_ring_iter *it, void *buf, uint32_t bufsz,
 		r->bad_packets++;
 		return -EMSGSIZE;
 	}
-	/* Parse the copy; its descriptor must be the one we validated (double
-	 * fetch), so the validated copy goes first and only the bytes after it
-	 * come from shared memory. */
-	memcpy(buf, &w[0], 8);
-	memcpy((uint8_t *)buf + 8, &w[1], 8);
-	ring_copy_from(r, ring_add(r, r->priv_read, sizeof(d)),
-		       (uint8_t *)buf + sizeof(d), len - (uint32_t)sizeof(d));
+	/* Everything but the copy first: after the copy's library call only
+	 * the copy is left, so nothing is kept across it (fewer spills). */
+	body = ring_add(r, r->priv_read, sizeof(d));
 	r->priv_read = ring_add(r, r->priv_read, len + VMBUS_PKT_TRAILER_SIZE);
 	it->bytes_read += len + VMBUS_PKT_TRAILER_SIZE;
-
 	pkt->type = d.type;
 	pkt->flags = d.flags;
 	pkt->trans_id = d.trans_id;
@@ -362,6 +357,12 @@ int vmbus_ring_iter_next(struct vmbus_ring_iter *it, void *buf, uint32_t bufsz,
 	pkt->data_len = len - (uint32_t)d.offset8 * 8;
 	r->packets++;
 	r->bytes += pkt->data_len;
+	/* The copy; its descriptor must be the one we validated (double
+	 * fetch), so the validated copy goes first and only the bytes after it
+	 * come from shared memory. */
+	memcpy(buf, &w[0], 8);
+	memcpy((uint8_t *)buf + 8, &w[1], 8);
+	ring_copy_from(r, body, (uint8_t *)buf + sizeof(d), len - (uint32_t)sizeof(d));
 	return 1;
 }
 

@@ -90,6 +90,17 @@ void vmbus_ring_iter_begin(struct vmbus_ring_iter *it, struct vmbus_ring *r);
 int vmbus_ring_iter_next(struct vmbus_ring_iter *it, void *buf, uint32_t bufsz,
 			 struct vmbus_pkt *pkt);
 /*
+ * Nothing to read: the host's write index equals our read index (the usual
+ * answer of the last vmbus_ring_iter_next of a pass). A peek that saves the
+ * call on every receive pass; any other index value goes through
+ * vmbus_ring_iter_next, which reads it again and validates it (§7.2).
+ */
+static inline bool vmbus_ring_peek_empty(const struct vmbus_ring *r)
+{
+	return !r->broken &&
+	       *(const volatile uint32_t *)&r->ctl->write_index == r->priv_read;
+}
+/*
  * Publish the read index, unmask interrupts and decide on the flow-control
  * signal (§5.6 steps 5-6). *signal set when the host waits for space.
  * Returns true when more data arrived meanwhile (drain again).

@@ -442,6 +442,36 @@ static int t_io_split_and_bound(void)
 	return 0;
 }
 
+/* A request that waits in the FIFO (channel at its depth) when its disk
+ * goes away fails with -ENODEV and is never sent: the kick checks every
+ * waiting request again; only the one blk_submit just checked is spared. */
+static int t_io_waiting_request_stale(void)
+{
+	static struct blk_req second;
+
+	CHECK(setup(1, 65536) == 0);
+	storvsc_chan_depth = 1;
+	CHECK_EQ(submit_read(8), 0);
+	CHECK_EQ(FK.sent_gpa, 1);
+	memset(&second, 0, sizeof(second));
+	second.op = BLK_OP_READ;
+	second.lba = 64;
+	second.nblocks = 8;
+	second.buf = buf;
+	CHECK_EQ(storvsc_blk_submit(&lun->disk, &second), 0);
+	CHECK_EQ(FK.sent_gpa, 1);                    /* waits: depth 1 */
+	CHECK(second.r_queued);
+	blk_disk_remove(&lun->disk);
+	host_reply(FK.last_id, VMBUS_PKT_COMP, 64);
+	deliver();
+	CHECK_EQ(FK.sent_gpa, 1);                    /* never sent */
+	CHECK_EQ(FK.done_calls, 2);
+	CHECK_EQ(second.status, -ENODEV);
+	storvsc_chan_depth = STORVSC_CHAN_DEPTH_MAX;
+	teardown();
+	return 0;
+}
+
 /* The channel is rescinded with I/O in flight: every request fails with an
  * error, even if the ring still holds a success for it. */
 static int t_io_rescind_fails_inflight(void)
@@ -886,6 +916,7 @@ const struct unit_test storvsc_io_tests[] = {
 	{ "storvsc_io_good_completion", t_io_good_completion, QUICK },
 	{ "storvsc_io_hostile_completions", t_io_hostile_completions, QUICK },
 	{ "storvsc_io_split_and_bound", t_io_split_and_bound, QUICK },
+	{ "storvsc_io_waiting_request_stale", t_io_waiting_request_stale, QUICK },
 	{ "storvsc_io_rescind_fails_inflight", t_io_rescind_fails_inflight, QUICK },
 	{ "storvsc_io_fuzz", t_io_fuzz, QUICK },
 	{ "storvsc_io_slow_request_waits", t_io_slow_request_waits, QUICK },
