@@ -26,7 +26,7 @@
 FUZZ_TIME      ?= 300
 FUZZ_TEST_TIME ?= 10
 FUZZ_BENCH_TIME ?= 5
-FUZZ_ALL   := vmbus_msg ring storvsc gpt cmdline mailbox msgpath
+FUZZ_ALL   := vmbus_msg ring storvsc gpt cmdline mailbox msgpath netvsc ic vpci
 FUZZ_NAMES ?= $(FUZZ_ALL)
 
 FUZZ_OBJ := $(BUILD)/fuzz-obj
@@ -60,6 +60,9 @@ FUZZ_SRCS_storvsc   := tests/fuzz/fuzz_storvsc.c drivers/storvsc_scsi.c
 FUZZ_SRCS_mailbox   := tests/fuzz/fuzz_mailbox.c
 FUZZ_SRCS_vmbus_msg := tests/fuzz/fuzz_vmbus_msg.c tests/fuzz/fuzz_guest.c $(FUZZ_GUEST_SRCS)
 FUZZ_SRCS_msgpath   := tests/fuzz/fuzz_msgpath.c tests/fuzz/fuzz_guest.c $(FUZZ_GUEST_SRCS)
+FUZZ_SRCS_netvsc    := tests/fuzz/fuzz_netvsc.c drivers/netvsc_parse.c
+FUZZ_SRCS_vpci      := tests/fuzz/fuzz_vpci.c drivers/vpci_parse.c
+FUZZ_SRCS_ic        := tests/fuzz/fuzz_ic.c tests/fuzz/fuzz_guest.c $(FUZZ_GUEST_SRCS)
 
 define FUZZ_template
 FUZZ_OBJS_$(1) := $$(FUZZ_SRCS_$(1):%=$$(FUZZ_OBJ)/%.o)

@@ -259,6 +259,133 @@ def msgpath_seeds():
     return seeds
 
 
+# ---- netvsc: control byte, packet length, transfer-page packet, receive buffer ----
+
+def rndis(mtype, body):
+    return struct.pack("<II", mtype, 8 + len(body)) + body
+
+
+def rndis_data(frame, ppis=b""):
+    """A PACKET message: 36-byte body header, per-packet info, then the frame."""
+    ppi_off = 36 if ppis else 0
+    data_off = 36 + len(ppis)
+    hdr = struct.pack("<9I", data_off, len(frame), 0, 0, 0, ppi_off, len(ppis), 0, 0)
+    return rndis(1, hdr + ppis + frame)
+
+
+def ppi(ptype, data):
+    return struct.pack("<III", 12 + len(data), ptype, 12) + data
+
+
+def xfer_packet(ranges, pageset=0, channel_type=0):
+    """VMBus type 7: descriptor, transfer-page header, ranges, NVSP SEND_RNDIS_PKT."""
+    hdr = struct.pack("<HBBI", pageset, 0, 0, len(ranges))
+    rng = b"".join(struct.pack("<II", c, o) for c, o in ranges)
+    off = 16 + len(hdr) + len(rng)
+    off = (off + 7) & ~7
+    body = hdr + rng + b"\0" * (off - 16 - len(hdr) - len(rng))
+    nvsp = struct.pack("<IIII", 107, channel_type, 0xFFFFFFFF, 0)
+    total = 16 + len(body) + len(nvsp)
+    desc = struct.pack("<HHHHQ", 7, off // 8, total // 8, 1, 42)
+    return desc + body + nvsp, off // 8
+
+
+def netvsc_seed(msgs, channel_type=0, sub6144=False):
+    """msgs laid out at 1728-byte sub-allocations of the receive buffer."""
+    step = 6144 if sub6144 else 1728
+    rbuf = b""
+    ranges = []
+    for m in msgs:
+        ranges.append((len(m), len(rbuf)))
+        rbuf += m + b"\0" * (step - len(m))
+    pkt, off8 = xfer_packet(ranges, channel_type=channel_type)
+    ctl = off8 | (0x20 if sub6144 else 0)
+    return bytes([ctl]) + struct.pack("<H", len(pkt)) + pkt + rbuf
+
+
+def netvsc_seeds():
+    arp = bytes.fromhex("ffffffffffff00155d000001" "0806" "0001080006040001"
+                        "00155d000001c0a80001" "000000000000c0a80002")
+    udp = (bytes.fromhex("00155d00000200155d000001" "0800") +
+           bytes.fromhex("4500001c00010000401100000a0000010a000002") +
+           bytes.fromhex("0035003500080000"))
+    csum = ppi(0, struct.pack("<I", 0x0000000a))
+    init_c = rndis(0x80000002, struct.pack("<11I", 1, 0, 1, 0, 1, 0, 1, 0x4000, 3, 0, 0))
+    query_c = rndis(0x80000004, struct.pack("<4I", 2, 0, 4, 16) + struct.pack("<I", 1500))
+    set_c = rndis(0x80000005, struct.pack("<II", 3, 0))
+    link = rndis(7, struct.pack("<III", 0x4001000B, 0, 0))
+    speed = rndis(7, struct.pack("<III", 0x40010013, 4, 12) + struct.pack("<I", 100000))
+    return [
+        ("init-c", netvsc_seed([init_c], channel_type=1)),
+        ("query-mtu", netvsc_seed([query_c], channel_type=1)),
+        ("set-c", netvsc_seed([set_c], channel_type=1)),
+        ("link-up", netvsc_seed([link], channel_type=1)),
+        ("indicate-buf", netvsc_seed([speed], channel_type=1)),
+        ("data-arp", netvsc_seed([rndis_data(arp)])),
+        ("data-csum-ppi", netvsc_seed([rndis_data(udp, csum)])),
+        ("data-3", netvsc_seed([rndis_data(arp), rndis_data(udp, csum), rndis_data(arp)])),
+        ("data-6144", netvsc_seed([rndis_data(udp)], sub6144=True)),
+    ]
+
+
+# ---- ic: records of a 16-bit length and one IC packet payload ----
+
+def ic_packet(mtype, body, ver=(3, 0)):
+    """Pipe header, IC header (framework 3.0, a host request), body."""
+    ic = struct.pack("<HHHHHHIBBH", 3, 0, mtype, ver[0], ver[1], len(body), 0, 1, 0x03, 0)
+    return struct.pack("<II", 1, len(ic) + len(body)) + ic + body
+
+
+def ic_rec(mtype, body, ver=(3, 0)):
+    p = ic_packet(mtype, body, ver)
+    return struct.pack("<H", len(p)) + p
+
+
+def utf16z(s):
+    return (s + "\0").encode("utf-16-le")
+
+
+def kvp_value(key, value, vtype=1):
+    k, v = utf16z(key), utf16z(value)
+    return (struct.pack("<III", vtype, len(k), len(v)) + k.ljust(512, b"\0") +
+            v.ljust(2048, b"\0"))
+
+
+def ic_seeds():
+    neg = struct.pack("<HHI", 2, 3, 0) + struct.pack("<6H", 3, 0, 1, 0, 5, 0) + \
+        struct.pack("<4H", 4, 0, 3, 0)
+    setv = ic_rec(2, struct.pack("<BBH", 1, 0, 0) + kvp_value("VirtualMachineName", "keel-vm"))
+    getv = ic_rec(2, struct.pack("<BBH", 0, 0, 0) + kvp_value("VirtualMachineName", ""))
+    enum = ic_rec(2, struct.pack("<BBHI", 3, 3, 0, 0) + kvp_value("", ""))
+    dele = ic_rec(2, struct.pack("<BBHI", 2, 0, 0, 38) +
+                  utf16z("VirtualMachineName").ljust(512, b"\0"))
+    return [
+        ("negotiate", ic_rec(0, neg)),
+        ("heartbeat", ic_rec(0, neg) + ic_rec(1, struct.pack("<Q", 7) + b"\0" * 8)),
+        ("kvp-set-get", ic_rec(0, neg) + setv + getv),
+        ("kvp-enum-delete", setv + enum + dele + getv),
+        ("shutdown", ic_rec(3, struct.pack("<IIB", 0, 0, 0) + b"\0" * 2048)),
+    ]
+
+
+# ---- vpci: one message ----
+
+def vpci_desc(slot, v2=False):
+    d = struct.pack("<HHBBBBIII", 0x15B3, 0x101A, 0, 0, 0, 2, 0x15B30001, slot, 1)
+    return d + (struct.pack("<IHH", 1, 0, 0) if v2 else b"")
+
+
+def vpci_seeds():
+    bars = struct.pack("<7I", 0, 0xFFF0000C, 0xFFFFFFFF, 0xFFFFE000, 0, 0, 0)
+    return [
+        ("relations-1", struct.pack("<II", 0x42490000, 1) + vpci_desc(0)),
+        ("relations2-2", struct.pack("<II", 0x42490019, 2) + vpci_desc(0, True) +
+         vpci_desc(1, True)),
+        ("relations-0", struct.pack("<II", 0x42490000, 0)),
+        ("bars", bars),
+    ]
+
+
 GENERATORS = {
     "ring": ring_seeds,
     "gpt": gpt_seeds,
@@ -267,6 +394,9 @@ GENERATORS = {
     "mailbox": mailbox_seeds,
     "vmbus_msg": vmbus_msg_seeds,
     "msgpath": msgpath_seeds,
+    "netvsc": netvsc_seeds,
+    "ic": ic_seeds,
+    "vpci": vpci_seeds,
 }
 
 

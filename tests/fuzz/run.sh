@@ -65,6 +65,9 @@ what() {
 	mailbox) echo "one keel-host transport bring-up (64 pings) and interrupts" ;;
 	vmbus_msg) echo "one guest boot fed the input's SynIC messages" ;;
 	msgpath) echo "one whole guest bring-up against the simulated host" ;;
+	netvsc) echo "one host packet: transfer-page header, its ranges' RNDIS messages" ;;
+	ic) echo "one sequence of IC packets: headers, NEGOTIATE, heartbeat, KVP" ;;
+	vpci) echo "one vPCI message: relations list and BAR masks" ;;
 	*) echo "one input" ;;
 	esac
 }
