@@ -386,6 +386,79 @@ def vpci_seeds():
     ]
 
 
+# ---- net: records of a 16-bit length and one Ethernet frame ----
+
+NET_OUR_MAC = bytes.fromhex("00155d000002")
+NET_PEER_MAC = bytes.fromhex("020000000001")
+NET_PEER_IP = bytes([10, 0, 0, 1])
+NET_OUR_IP = bytes([10, 0, 0, 2])
+
+
+def csum(data):
+    if len(data) & 1:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return struct.pack("!H", ~s & 0xFFFF)
+
+
+def eth(dst, etype, payload):
+    return dst + NET_PEER_MAC + struct.pack("!H", etype) + payload
+
+
+def ipv4(proto, payload):
+    h = struct.pack("!BBHHHBB2s4s4s", 0x45, 0, 20 + len(payload), 1, 0, 64, proto,
+                    b"\0\0", NET_PEER_IP, NET_OUR_IP)
+    h = h[:10] + csum(h) + h[12:]
+    return eth(NET_OUR_MAC, 0x0800, h + payload)
+
+
+def l4(proto, seg):
+    pseudo = NET_PEER_IP + NET_OUR_IP + struct.pack("!BBH", 0, proto, len(seg))
+    at = 16 if proto == 6 else 6
+    return seg[:at] + csum(pseudo + seg) + seg[at + 2:]
+
+
+def ipv6_icmp(dst_mac, dst, icmp):
+    src = bytes.fromhex("fe800000000000000000000000000001")
+    pseudo = src + dst + struct.pack("!I3xB", len(icmp), 58)
+    icmp = icmp[:2] + csum(pseudo + icmp) + icmp[4:]
+    h = struct.pack("!IHBB", 0x60000000, len(icmp), 58, 255) + src + dst
+    return eth(dst_mac, 0x86DD, h + icmp)
+
+
+def net_rec(frame):
+    return struct.pack("<H", len(frame)) + frame
+
+
+def net_seeds():
+    arp = eth(b"\xff" * 6, 0x0806, struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) +
+              NET_PEER_MAC + NET_PEER_IP + b"\0" * 6 + NET_OUR_IP)
+    ping = ipv4(1, (lambda m: m[:2] + csum(m) + m[4:])(
+        struct.pack("!BBHHH", 8, 0, 0, 1, 1) + b"keel" * 8))
+    syn = ipv4(6, l4(6, struct.pack("!HHIIBBHHH", 40000, 80, 1000, 0, 0x50, 0x02,
+                                    65535, 0, 0)))
+    udp = ipv4(17, l4(17, struct.pack("!HHHH", 67, 68, 8 + 16, 0) + b"\0" * 16))
+    ns_dst = bytes.fromhex("ff0200000000000000000001ff000002")
+    ns = ipv6_icmp(bytes.fromhex("3333ff000002"), ns_dst,
+                   struct.pack("!BBHI", 135, 0, 0, 0) +
+                   bytes.fromhex("fe800000000000000215 5dff fe000002".replace(" ", "")))
+    ra = ipv6_icmp(bytes.fromhex("333300000001"), bytes.fromhex("ff02" + "00" * 13 + "01"),
+                   struct.pack("!BBHBBHII", 134, 0, 0, 64, 0, 1800, 0, 0) +
+                   struct.pack("!BBBBII4x", 3, 4, 64, 0xC0, 86400, 14400) +
+                   bytes.fromhex("20010db8000000000000000000000000"))
+    return [
+        ("arp", net_rec(arp)),
+        ("arp-short", net_rec(arp[:14 + 20])),
+        ("ping", net_rec(arp) + net_rec(ping)),
+        ("tcp-syn-80", net_rec(arp) + net_rec(syn)),
+        ("udp-dhcp", net_rec(udp)),
+        ("ipv6-ns", net_rec(ns)),
+        ("ipv6-ra", net_rec(ra)),
+    ]
+
+
 GENERATORS = {
     "ring": ring_seeds,
     "gpt": gpt_seeds,
@@ -397,6 +470,7 @@ GENERATORS = {
     "netvsc": netvsc_seeds,
     "ic": ic_seeds,
     "vpci": vpci_seeds,
+    "net": net_seeds,
 }
 
 

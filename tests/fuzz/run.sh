@@ -68,6 +68,7 @@ what() {
 	netvsc) echo "one host packet: transfer-page header, its ranges' RNDIS messages" ;;
 	ic) echo "one sequence of IC packets: headers, NEGOTIATE, heartbeat, KVP" ;;
 	vpci) echo "one vPCI message: relations list and BAR masks" ;;
+	net) echo "one sequence of Ethernet frames into lwIP (10 ms virtual time each)" ;;
 	*) echo "one input" ;;
 	esac
 }
