@@ -58,7 +58,8 @@ $(FUZZ_CORE_LIB): $(FUZZ_CORE_OBJS)
 
 # The whole guest and the simulated host: keelsim's list without sim/ (the
 # harness drives guest and host itself).
-FUZZ_GUEST_SRCS := $(filter-out sim/%,$(SIM_SRCS))
+# The NIC drivers attach to keelsim's stand-in interface (sim/netdev_sim.c).
+FUZZ_GUEST_SRCS := $(filter-out sim/%,$(SIM_SRCS)) $(SIM_NETDEV_SRCS)
 
 FUZZ_SRCS_ring      := tests/fuzz/fuzz_ring.c vmbus/ring.c
 FUZZ_SRCS_gpt       := tests/fuzz/fuzz_gpt.c drivers/gpt.c lib/crc32.c

@@ -252,6 +252,8 @@ def vmbus_msg_seeds():
 
 def msgpath_seeds():
     seeds = [("setup-%02d" % b, bytes([b])) for b in range(16)]
+    # a network device (bit 4), the four ICs (bit 5), both, on each profile
+    seeds += [("setup-%02d" % b, bytes([b])) for b in (16, 17, 18, 19, 32, 33, 34, 35, 48, 59)]
     # a few runs whose first host messages are spoiled in each way (fault 4,
     # unasked sub-channel offers, has its reproducer: finding-echo-subchan-*)
     for op in (0, 1, 2, 3, 5, 6, 7):
