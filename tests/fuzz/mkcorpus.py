@@ -330,6 +330,52 @@ def netvsc_seeds():
     ]
 
 
+# ---- netvsc_rx: control byte, receive buffer, then ring packets ----
+
+def vmbus_pkt(ptype, payload, trans_id, flags=0):
+    payload += b"\0" * (-len(payload) % 8)
+    return struct.pack("<HHHHQ", ptype, 2, 2 + len(payload) // 8, flags, trans_id) + payload
+
+
+def netvsc_rx_seed(msgs, ctl=0, extra=(), expect=None, ids=None):
+    rbuf = b""
+    ranges = []
+    for m in msgs:
+        ranges.append((len(m), len(rbuf)))
+        rbuf += m + b"\0" * (1728 - len(m))
+    pkts = [xfer_packet(ranges, pageset=0xCAFE,
+                        channel_type=0 if msgs and msgs[0][0] == 1 else 1)[0]] \
+        if msgs else []
+    pkts += list(extra)
+    head = bytes([ctl]) + struct.pack("<H", len(rbuf)) + rbuf
+    if expect is not None:
+        head += bytes([expect])
+    return head + b"".join(struct.pack("<H", len(p)) + p for p in pkts)
+
+
+def netvsc_rx_seeds():
+    arp = bytes.fromhex("ffffffffffff00155d000001" "0806" "0001080006040001"
+                        "00155d000001c0a80001" "000000000000c0a80002")
+    query_c = rndis(0x80000004, struct.pack("<4I", 1, 0, 4, 16) + struct.pack("<I", 1500))
+    link = rndis(7, struct.pack("<III", 0x4001000B, 0, 0))
+    ctl_id = 1 << 62
+    tx_id = (2 << 62) | 3
+    recv_c = struct.pack("<IIII", 102, 1, 1, 0) + struct.pack("<IIII", 0, 1728, 16, 1728 * 16)
+    tx_c = struct.pack("<II", 108, 1)
+    inband = vmbus_pkt(6, struct.pack("<I", 134) + b"\0" * 12, 9, flags=1)
+    return [
+        ("data", netvsc_rx_seed([rndis_data(arp), rndis_data(arp)])),
+        ("query-c", netvsc_rx_seed([query_c], ctl=2)),
+        ("link", netvsc_rx_seed([link])),
+        ("ctl-comp", netvsc_rx_seed([], ctl=4, expect=2,
+                                    extra=[vmbus_pkt(11, recv_c, ctl_id)])),
+        ("tx-comp-inband", netvsc_rx_seed([], extra=[vmbus_pkt(11, tx_c, tx_id), inband])),
+        ("ring-full", netvsc_rx_seed([rndis_data(arp)], ctl=0x58,
+                                     extra=[xfer_packet([(len(link), 0)], pageset=0xCAFE,
+                                                        channel_type=1)[0]])),
+    ]
+
+
 # ---- ic: records of a 16-bit length and one IC packet payload ----
 
 def ic_packet(mtype, body, ver=(3, 0)):
@@ -470,6 +516,7 @@ GENERATORS = {
     "vmbus_msg": vmbus_msg_seeds,
     "msgpath": msgpath_seeds,
     "netvsc": netvsc_seeds,
+    "netvsc_rx": netvsc_rx_seeds,
     "ic": ic_seeds,
     "vpci": vpci_seeds,
     "net": net_seeds,
