@@ -111,9 +111,13 @@ int vmbus_chan_send_comp(struct vmbus_channel *c, const void *data, uint32_t len
 	(void)trans_id;
 	if (!FK.full_off && (FK.full_mask >> (FK.sends++ % 5) & 1))
 		return -EAGAIN;
-	memcpy(&type, data, sizeof(type));
-	if (len >= sizeof(type) && type == NVSP_MSG1_SEND_RNDIS_PKT_COMPLETE)
-		FK.xfer_comps++;
+	/* a receive completion; an in-band packet's completion echoes the
+	 * host's 4-byte type, which may be any number */
+	if (len == sizeof(struct nvsp_rndis_pkt_complete)) {
+		memcpy(&type, data, sizeof(type));
+		if (type == NVSP_MSG1_SEND_RNDIS_PKT_COMPLETE)
+			FK.xfer_comps++;
+	}
 	return 0;
 }
 
