@@ -26,7 +26,7 @@
 FUZZ_TIME      ?= 300
 FUZZ_TEST_TIME ?= 10
 FUZZ_BENCH_TIME ?= 5
-FUZZ_ALL   := vmbus_msg ring storvsc gpt cmdline mailbox msgpath
+FUZZ_ALL   := vmbus_msg ring storvsc gpt cmdline mailbox msgpath netvsc netvsc_rx ic vpci net
 FUZZ_NAMES ?= $(FUZZ_ALL)
 
 FUZZ_OBJ := $(BUILD)/fuzz-obj
@@ -42,6 +42,13 @@ $(FUZZ_OBJ)/%.S.o: %.S
 	@mkdir -p $(@D)
 	$(HQ)$(HOSTED_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
+# lwIP's own sources (mk/lwip.mk) under the fuzzer's flags: its parsers
+# are what the net harness is after, so they get coverage too; its
+# warnings are not ours to fix.
+$(FUZZ_OBJ)/$(LWIP_SRC)/%.c.o: $(LWIP_SRC)/%.c | $(LWIP_FETCHED)
+	@mkdir -p $(@D)
+	$(HQ)$(HOSTED_CC) $(FUZZ_CFLAGS) $(LWIP_INC) $(LWIP_THIRD_PARTY) -c $< -o $@
+
 # The work-queue core and the hosted platform, as an archive: a harness
 # pulls in only what it uses.
 FUZZ_CORE_LIB := $(FUZZ_OBJ)/libkeel-fuzz.a
@@ -51,7 +58,8 @@ $(FUZZ_CORE_LIB): $(FUZZ_CORE_OBJS)
 
 # The whole guest and the simulated host: keelsim's list without sim/ (the
 # harness drives guest and host itself).
-FUZZ_GUEST_SRCS := $(filter-out sim/%,$(SIM_SRCS))
+# The NIC drivers attach to keelsim's stand-in interface (sim/netdev_sim.c).
+FUZZ_GUEST_SRCS := $(filter-out sim/%,$(SIM_SRCS)) $(SIM_NETDEV_SRCS)
 
 FUZZ_SRCS_ring      := tests/fuzz/fuzz_ring.c vmbus/ring.c
 FUZZ_SRCS_gpt       := tests/fuzz/fuzz_gpt.c drivers/gpt.c lib/crc32.c
@@ -60,6 +68,17 @@ FUZZ_SRCS_storvsc   := tests/fuzz/fuzz_storvsc.c drivers/storvsc_scsi.c
 FUZZ_SRCS_mailbox   := tests/fuzz/fuzz_mailbox.c
 FUZZ_SRCS_vmbus_msg := tests/fuzz/fuzz_vmbus_msg.c tests/fuzz/fuzz_guest.c $(FUZZ_GUEST_SRCS)
 FUZZ_SRCS_msgpath   := tests/fuzz/fuzz_msgpath.c tests/fuzz/fuzz_guest.c $(FUZZ_GUEST_SRCS)
+FUZZ_SRCS_netvsc    := tests/fuzz/fuzz_netvsc.c drivers/netvsc_parse.c
+FUZZ_SRCS_netvsc_rx := tests/fuzz/fuzz_netvsc_rx.c drivers/netvsc_rx.c drivers/netvsc_rndis.c \
+		       drivers/netvsc_nvsp.c drivers/netvsc_parse.c
+FUZZ_SRCS_vpci      := tests/fuzz/fuzz_vpci.c drivers/vpci_parse.c
+FUZZ_SRCS_ic        := tests/fuzz/fuzz_ic.c tests/fuzz/fuzz_guest.c $(FUZZ_GUEST_SRCS)
+FUZZ_SRCS_net       := tests/fuzz/fuzz_net.c tests/unit/net_fake.c $(NET_SRCS) \
+		       $(LWIP_FILES:%=$(LWIP_SRC)/%)
+
+FUZZ_NET_OBJS := $(filter-out $(FUZZ_OBJ)/$(LWIP_SRC)/%,$(FUZZ_SRCS_net:%=$(FUZZ_OBJ)/%.o))
+$(FUZZ_NET_OBJS): FUZZ_CFLAGS += $(LWIP_INC)
+$(FUZZ_NET_OBJS): | $(LWIP_FETCHED)
 
 define FUZZ_template
 FUZZ_OBJS_$(1) := $$(FUZZ_SRCS_$(1):%=$$(FUZZ_OBJ)/%.o)

@@ -11,11 +11,13 @@
 
 #include "drivers/block.h"
 #include "drivers/echo.h"
+#include "drivers/netvsc.h"
 #include "drivers/storvsc.h"
 #include "hosted/hosted.h"
 #include "kernel/log.h"
 #include "kernel/timer.h"
 #include "kernel/wq.h"
+#include "sim/netdev_sim.h"
 #include "tests/fuzz/fuzz_guest.h"
 #include "vmbus/vmbus.h"
 
@@ -62,6 +64,8 @@ static bool may_wake(void *arg)
 	return true;
 }
 
+static const char *const ic_types[4] = { "heartbeat", "shutdown", "timesync", "kvp" };
+
 struct host *fz_guest_start(const struct fz_setup *s)
 {
 	static struct host_model model = {
@@ -93,6 +97,11 @@ struct host *fz_guest_start(const struct fz_setup *s)
 		if (dev < 0 || host_device_param(fz_host, dev, "size", "64K") < 0)
 			abort();
 	}
+	if (s->network && host_device_add(fz_host, "network", "net0") < 0)
+		abort();
+	for (int i = 0; s->ic && i < 4; i++)
+		if (host_device_add(fz_host, ic_types[i], ic_types[i]) < 0)
+			abort();
 	model.ctx = fz_host;
 	hosted_set_host_model(&model);
 	wq_init();
@@ -112,6 +121,8 @@ void fz_guest_stop(void)
 {
 	vmbus_fini();
 	blk_reset();                    /* the disks went with the devices */
+	netvsc_knobs_reset();
+	netdev_sim_reset();
 	storvsc_knobs_reset();
 	vmbus_legacy_single_queue = false;
 	echo_subchannels_wanted = 0;

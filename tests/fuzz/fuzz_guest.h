@@ -21,6 +21,8 @@ struct fz_setup {
 	bool echo;                  /* an echo device ("echo0") */
 	int echo_subchannels;       /* the echo driver asks for this many */
 	bool storage;               /* a storage device ("disk0", one small LUN) */
+	bool network;               /* a network device ("net0") */
+	bool ic;                    /* the heartbeat, shutdown, timesync and KVP ICs */
 };
 
 /* Start host and guest (vmbus_start queued, nothing run yet). Returns the

@@ -16,6 +16,8 @@
  *   bits 0-1  host profile: ws2022, netvsp, openvmm, hostile
  *   bit 2     the echo driver asks for 2 sub-channels
  *   bit 3     a storage device besides the echo device
+ *   bit 4     a network device (its interface is sim/netdev_sim.c's)
+ *   bit 5     the heartbeat, shutdown, timesync and KVP ICs
  * then bytes are taken as needed:
  *   each step   one byte picks what runs next among what can run (host
  *               work, interrupt delivery, a due guest timer, a runnable
@@ -388,6 +390,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	s.profile = profiles[d[0] & 3];
 	s.echo_subchannels = d[0] & 4 ? 2 : 0;
 	s.storage = d[0] & 8;
+	s.network = d[0] & 16;
+	s.ic = d[0] & 32;
 	memset(&F, 0, sizeof(F));
 	F.h = fz_guest_start(&s);
 	if (!F.h)

@@ -252,11 +252,259 @@ def vmbus_msg_seeds():
 
 def msgpath_seeds():
     seeds = [("setup-%02d" % b, bytes([b])) for b in range(16)]
+    # a network device (bit 4), the four ICs (bit 5), both, on each profile
+    seeds += [("setup-%02d" % b, bytes([b])) for b in (16, 17, 18, 19, 32, 33, 34, 35, 48, 59)]
     # a few runs whose first host messages are spoiled in each way (fault 4,
     # unasked sub-channel offers, has its reproducer: finding-echo-subchan-*)
     for op in (0, 1, 2, 3, 5, 6, 7):
         seeds.append(("fault-%d" % op, bytes([4]) + bytes([0, 160 + op, 1, 2, 3]) * 24))
     return seeds
+
+
+# ---- netvsc: control byte, packet length, transfer-page packet, receive buffer ----
+
+def rndis(mtype, body):
+    return struct.pack("<II", mtype, 8 + len(body)) + body
+
+
+def rndis_data(frame, ppis=b""):
+    """A PACKET message: 36-byte body header, per-packet info, then the frame."""
+    ppi_off = 36 if ppis else 0
+    data_off = 36 + len(ppis)
+    hdr = struct.pack("<9I", data_off, len(frame), 0, 0, 0, ppi_off, len(ppis), 0, 0)
+    return rndis(1, hdr + ppis + frame)
+
+
+def ppi(ptype, data):
+    return struct.pack("<III", 12 + len(data), ptype, 12) + data
+
+
+def xfer_packet(ranges, pageset=0, channel_type=0):
+    """VMBus type 7: descriptor, transfer-page header, ranges, NVSP SEND_RNDIS_PKT."""
+    hdr = struct.pack("<HBBI", pageset, 0, 0, len(ranges))
+    rng = b"".join(struct.pack("<II", c, o) for c, o in ranges)
+    off = 16 + len(hdr) + len(rng)
+    off = (off + 7) & ~7
+    body = hdr + rng + b"\0" * (off - 16 - len(hdr) - len(rng))
+    nvsp = struct.pack("<IIII", 107, channel_type, 0xFFFFFFFF, 0)
+    total = 16 + len(body) + len(nvsp)
+    desc = struct.pack("<HHHHQ", 7, off // 8, total // 8, 1, 42)
+    return desc + body + nvsp, off // 8
+
+
+def netvsc_seed(msgs, channel_type=0, sub6144=False):
+    """msgs laid out at 1728-byte sub-allocations of the receive buffer."""
+    step = 6144 if sub6144 else 1728
+    rbuf = b""
+    ranges = []
+    for m in msgs:
+        ranges.append((len(m), len(rbuf)))
+        rbuf += m + b"\0" * (step - len(m))
+    pkt, off8 = xfer_packet(ranges, channel_type=channel_type)
+    ctl = off8 | (0x20 if sub6144 else 0)
+    return bytes([ctl]) + struct.pack("<H", len(pkt)) + pkt + rbuf
+
+
+def netvsc_seeds():
+    arp = bytes.fromhex("ffffffffffff00155d000001" "0806" "0001080006040001"
+                        "00155d000001c0a80001" "000000000000c0a80002")
+    udp = (bytes.fromhex("00155d00000200155d000001" "0800") +
+           bytes.fromhex("4500001c00010000401100000a0000010a000002") +
+           bytes.fromhex("0035003500080000"))
+    csum = ppi(0, struct.pack("<I", 0x0000000a))
+    init_c = rndis(0x80000002, struct.pack("<11I", 1, 0, 1, 0, 1, 0, 1, 0x4000, 3, 0, 0))
+    query_c = rndis(0x80000004, struct.pack("<4I", 2, 0, 4, 16) + struct.pack("<I", 1500))
+    set_c = rndis(0x80000005, struct.pack("<II", 3, 0))
+    link = rndis(7, struct.pack("<III", 0x4001000B, 0, 0))
+    speed = rndis(7, struct.pack("<III", 0x40010013, 4, 12) + struct.pack("<I", 100000))
+    return [
+        ("init-c", netvsc_seed([init_c], channel_type=1)),
+        ("query-mtu", netvsc_seed([query_c], channel_type=1)),
+        ("set-c", netvsc_seed([set_c], channel_type=1)),
+        ("link-up", netvsc_seed([link], channel_type=1)),
+        ("indicate-buf", netvsc_seed([speed], channel_type=1)),
+        ("data-arp", netvsc_seed([rndis_data(arp)])),
+        ("data-csum-ppi", netvsc_seed([rndis_data(udp, csum)])),
+        ("data-3", netvsc_seed([rndis_data(arp), rndis_data(udp, csum), rndis_data(arp)])),
+        ("data-6144", netvsc_seed([rndis_data(udp)], sub6144=True)),
+    ]
+
+
+# ---- netvsc_rx: control byte, receive buffer, then ring packets ----
+
+def vmbus_pkt(ptype, payload, trans_id, flags=0):
+    payload += b"\0" * (-len(payload) % 8)
+    return struct.pack("<HHHHQ", ptype, 2, 2 + len(payload) // 8, flags, trans_id) + payload
+
+
+def netvsc_rx_seed(msgs, ctl=0, extra=(), expect=None, ids=None):
+    rbuf = b""
+    ranges = []
+    for m in msgs:
+        ranges.append((len(m), len(rbuf)))
+        rbuf += m + b"\0" * (1728 - len(m))
+    pkts = [xfer_packet(ranges, pageset=0xCAFE,
+                        channel_type=0 if msgs and msgs[0][0] == 1 else 1)[0]] \
+        if msgs else []
+    pkts += list(extra)
+    head = bytes([ctl]) + struct.pack("<H", len(rbuf)) + rbuf
+    if expect is not None:
+        head += bytes([expect])
+    return head + b"".join(struct.pack("<H", len(p)) + p for p in pkts)
+
+
+def netvsc_rx_seeds():
+    arp = bytes.fromhex("ffffffffffff00155d000001" "0806" "0001080006040001"
+                        "00155d000001c0a80001" "000000000000c0a80002")
+    query_c = rndis(0x80000004, struct.pack("<4I", 1, 0, 4, 16) + struct.pack("<I", 1500))
+    link = rndis(7, struct.pack("<III", 0x4001000B, 0, 0))
+    ctl_id = 1 << 62
+    tx_id = (2 << 62) | 3
+    recv_c = struct.pack("<IIII", 102, 1, 1, 0) + struct.pack("<IIII", 0, 1728, 16, 1728 * 16)
+    tx_c = struct.pack("<II", 108, 1)
+    inband = vmbus_pkt(6, struct.pack("<I", 134) + b"\0" * 12, 9, flags=1)
+    return [
+        ("data", netvsc_rx_seed([rndis_data(arp), rndis_data(arp)])),
+        ("query-c", netvsc_rx_seed([query_c], ctl=2)),
+        ("link", netvsc_rx_seed([link])),
+        ("ctl-comp", netvsc_rx_seed([], ctl=4, expect=2,
+                                    extra=[vmbus_pkt(11, recv_c, ctl_id)])),
+        ("tx-comp-inband", netvsc_rx_seed([], extra=[vmbus_pkt(11, tx_c, tx_id), inband])),
+        ("ring-full", netvsc_rx_seed([rndis_data(arp)], ctl=0x58,
+                                     extra=[xfer_packet([(len(link), 0)], pageset=0xCAFE,
+                                                        channel_type=1)[0]])),
+    ]
+
+
+# ---- ic: records of a 16-bit length and one IC packet payload ----
+
+def ic_packet(mtype, body, ver=(3, 0)):
+    """Pipe header, IC header (framework 3.0, a host request), body."""
+    ic = struct.pack("<HHHHHHIBBH", 3, 0, mtype, ver[0], ver[1], len(body), 0, 1, 0x03, 0)
+    return struct.pack("<II", 1, len(ic) + len(body)) + ic + body
+
+
+def ic_rec(mtype, body, ver=(3, 0)):
+    p = ic_packet(mtype, body, ver)
+    return struct.pack("<H", len(p)) + p
+
+
+def utf16z(s):
+    return (s + "\0").encode("utf-16-le")
+
+
+def kvp_value(key, value, vtype=1):
+    k, v = utf16z(key), utf16z(value)
+    return (struct.pack("<III", vtype, len(k), len(v)) + k.ljust(512, b"\0") +
+            v.ljust(2048, b"\0"))
+
+
+def ic_seeds():
+    neg = struct.pack("<HHI", 2, 3, 0) + struct.pack("<6H", 3, 0, 1, 0, 5, 0) + \
+        struct.pack("<4H", 4, 0, 3, 0)
+    setv = ic_rec(2, struct.pack("<BBH", 1, 0, 0) + kvp_value("VirtualMachineName", "keel-vm"))
+    getv = ic_rec(2, struct.pack("<BBH", 0, 0, 0) + kvp_value("VirtualMachineName", ""))
+    enum = ic_rec(2, struct.pack("<BBHI", 3, 3, 0, 0) + kvp_value("", ""))
+    dele = ic_rec(2, struct.pack("<BBHI", 2, 0, 0, 38) +
+                  utf16z("VirtualMachineName").ljust(512, b"\0"))
+    return [
+        ("negotiate", ic_rec(0, neg)),
+        ("heartbeat", ic_rec(0, neg) + ic_rec(1, struct.pack("<Q", 7) + b"\0" * 8)),
+        ("kvp-set-get", ic_rec(0, neg) + setv + getv),
+        ("kvp-enum-delete", setv + enum + dele + getv),
+        ("shutdown", ic_rec(3, struct.pack("<IIB", 0, 0, 0) + b"\0" * 2048)),
+    ]
+
+
+# ---- vpci: one message ----
+
+def vpci_desc(slot, v2=False):
+    d = struct.pack("<HHBBBBIII", 0x15B3, 0x101A, 0, 0, 0, 2, 0x15B30001, slot, 1)
+    return d + (struct.pack("<IHH", 1, 0, 0) if v2 else b"")
+
+
+def vpci_seeds():
+    bars = struct.pack("<7I", 0, 0xFFF0000C, 0xFFFFFFFF, 0xFFFFE000, 0, 0, 0)
+    return [
+        ("relations-1", struct.pack("<II", 0x42490000, 1) + vpci_desc(0)),
+        ("relations2-2", struct.pack("<II", 0x42490019, 2) + vpci_desc(0, True) +
+         vpci_desc(1, True)),
+        ("relations-0", struct.pack("<II", 0x42490000, 0)),
+        ("bars", bars),
+    ]
+
+
+# ---- net: records of a 16-bit length and one Ethernet frame ----
+
+NET_OUR_MAC = bytes.fromhex("00155d000002")
+NET_PEER_MAC = bytes.fromhex("020000000001")
+NET_PEER_IP = bytes([10, 0, 0, 1])
+NET_OUR_IP = bytes([10, 0, 0, 2])
+
+
+def csum(data):
+    if len(data) & 1:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return struct.pack("!H", ~s & 0xFFFF)
+
+
+def eth(dst, etype, payload):
+    return dst + NET_PEER_MAC + struct.pack("!H", etype) + payload
+
+
+def ipv4(proto, payload):
+    h = struct.pack("!BBHHHBB2s4s4s", 0x45, 0, 20 + len(payload), 1, 0, 64, proto,
+                    b"\0\0", NET_PEER_IP, NET_OUR_IP)
+    h = h[:10] + csum(h) + h[12:]
+    return eth(NET_OUR_MAC, 0x0800, h + payload)
+
+
+def l4(proto, seg):
+    pseudo = NET_PEER_IP + NET_OUR_IP + struct.pack("!BBH", 0, proto, len(seg))
+    at = 16 if proto == 6 else 6
+    return seg[:at] + csum(pseudo + seg) + seg[at + 2:]
+
+
+def ipv6_icmp(dst_mac, dst, icmp):
+    src = bytes.fromhex("fe800000000000000000000000000001")
+    pseudo = src + dst + struct.pack("!I3xB", len(icmp), 58)
+    icmp = icmp[:2] + csum(pseudo + icmp) + icmp[4:]
+    h = struct.pack("!IHBB", 0x60000000, len(icmp), 58, 255) + src + dst
+    return eth(dst_mac, 0x86DD, h + icmp)
+
+
+def net_rec(frame):
+    return struct.pack("<H", len(frame)) + frame
+
+
+def net_seeds():
+    arp = eth(b"\xff" * 6, 0x0806, struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) +
+              NET_PEER_MAC + NET_PEER_IP + b"\0" * 6 + NET_OUR_IP)
+    ping = ipv4(1, (lambda m: m[:2] + csum(m) + m[4:])(
+        struct.pack("!BBHHH", 8, 0, 0, 1, 1) + b"keel" * 8))
+    syn = ipv4(6, l4(6, struct.pack("!HHIIBBHHH", 40000, 80, 1000, 0, 0x50, 0x02,
+                                    65535, 0, 0)))
+    udp = ipv4(17, l4(17, struct.pack("!HHHH", 67, 68, 8 + 16, 0) + b"\0" * 16))
+    ns_dst = bytes.fromhex("ff0200000000000000000001ff000002")
+    ns = ipv6_icmp(bytes.fromhex("3333ff000002"), ns_dst,
+                   struct.pack("!BBHI", 135, 0, 0, 0) +
+                   bytes.fromhex("fe800000000000000215 5dff fe000002".replace(" ", "")))
+    ra = ipv6_icmp(bytes.fromhex("333300000001"), bytes.fromhex("ff02" + "00" * 13 + "01"),
+                   struct.pack("!BBHBBHII", 134, 0, 0, 64, 0, 1800, 0, 0) +
+                   struct.pack("!BBBBII4x", 3, 4, 64, 0xC0, 86400, 14400) +
+                   bytes.fromhex("20010db8000000000000000000000000"))
+    return [
+        ("arp", net_rec(arp)),
+        ("arp-short", net_rec(arp[:14 + 20])),
+        ("ping", net_rec(arp) + net_rec(ping)),
+        ("tcp-syn-80", net_rec(arp) + net_rec(syn)),
+        ("udp-dhcp", net_rec(udp)),
+        ("ipv6-ns", net_rec(ns)),
+        ("ipv6-ra", net_rec(ra)),
+    ]
 
 
 GENERATORS = {
@@ -267,6 +515,11 @@ GENERATORS = {
     "mailbox": mailbox_seeds,
     "vmbus_msg": vmbus_msg_seeds,
     "msgpath": msgpath_seeds,
+    "netvsc": netvsc_seeds,
+    "netvsc_rx": netvsc_rx_seeds,
+    "ic": ic_seeds,
+    "vpci": vpci_seeds,
+    "net": net_seeds,
 }
 
 

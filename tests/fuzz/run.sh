@@ -65,6 +65,11 @@ what() {
 	mailbox) echo "one keel-host transport bring-up (64 pings) and interrupts" ;;
 	vmbus_msg) echo "one guest boot fed the input's SynIC messages" ;;
 	msgpath) echo "one whole guest bring-up against the simulated host" ;;
+	netvsc) echo "one host packet: transfer-page header, its ranges' RNDIS messages" ;;
+	netvsc_rx) echo "one receive buffer and up to 64 host packets through the NIC's channel callback" ;;
+	ic) echo "one sequence of IC packets: headers, NEGOTIATE, heartbeat, KVP" ;;
+	vpci) echo "one vPCI message: relations list and BAR masks" ;;
+	net) echo "one sequence of Ethernet frames into lwIP (10 ms virtual time each)" ;;
 	*) echo "one input" ;;
 	esac
 }
