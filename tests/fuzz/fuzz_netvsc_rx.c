@@ -177,6 +177,17 @@ void netvsc_tx_done(struct netvsc_dev *d, uint64_t ctx, uint32_t status)
 	d->n_tx_done++;
 }
 void netvsc_tx_kick(struct netvsc_dev *d) { (void)d; }
+void netvsc_tx_chan_gone(struct netvsc_dev *d, uint32_t idx) { (void)d; (void)idx; }
+void netvsc_channels_changed(struct netvsc_dev *d) { (void)d; }
+/* The host's send table: parsed for real (drivers/netvsc_parse.c), as
+ * drivers/netvsc_chan.c does, into the device's table. */
+void netvsc_send_table(struct netvsc_dev *d, const uint8_t *msg, uint32_t len)
+{
+	uint8_t t[NVSP_SEND_TABLE_ENTRIES];
+
+	if (netvsc_parse_send_table(msg, len, d->nvsp_ver, 1u + d->subs_requested, t) == 0)
+		memcpy(d->send_table, t, sizeof(t));
+}
 void netvsc_tx_init(struct netvsc_dev *d) { (void)d; }
 int netvsc_tx_rndis(struct netvsc_dev *d, const void *msg, uint32_t len, uint32_t chantype)
 {
