@@ -51,6 +51,7 @@ extern const struct unit_test netvsc_tx_tests[];    /* netvsc_tx_test.c */
 extern const struct unit_test ic_msg_tests[];    /* ic_msg_test.c */
 extern const struct unit_test ic_kvp_tests[];    /* ic_kvp_test.c */
 extern const struct unit_test vpci_tests[];      /* vpci_parse_test.c */
+extern const struct unit_test acpi_crs_tests[];  /* acpi_crs_test.c */
 
 #define MS (1000ull * 1000ull)
 

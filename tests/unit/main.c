@@ -28,7 +28,7 @@ static const struct unit_test *const suites[] = {
 	net_config_tests, net_fuzz_tests, net_dns_tests, net_conn_tests,
 	netvsc_parse_tests, netvsc_tx_tests,
 	ic_msg_tests, ic_kvp_tests,
-	vpci_tests,
+	vpci_tests, acpi_crs_tests,
 };
 
 int t_events[64];
