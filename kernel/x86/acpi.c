@@ -132,7 +132,7 @@ static void dsdt_bios_block_mmio(const struct acpi_header *dsdt)
 static void log_mmio(void)
 {
 	if (!acpi.nmmio)
-		pr_info("acpi: no VMBus MMIO ranges: no vPCI bus");
+		pr_info("acpi: no VMBus MMIO ranges in the DSDT or SSDTs");
 	for (int i = 0; i < acpi.nmmio; i++)
 		pr_info("acpi: VMBus MMIO 0x%llx-0x%llx",
 			(unsigned long long)acpi.mmio[i].base,
