@@ -46,7 +46,7 @@ static uint64_t le(const uint8_t *p, int n)
 	return v;
 }
 
-/* PkgLength at aml[off] (§20.2.4): the end of the package it measures
+/* PkgLength at aml[off] (ACPI 6.4 §20.2.4): the end of the package it measures
  * (which counts from `off`), or 0 when it is malformed or overruns len. */
 static size_t aml_pkg_end(const uint8_t *aml, size_t len, size_t off, size_t *body)
 {
