@@ -125,6 +125,10 @@ struct vh_func *vh_live(struct host_dev *d, uint32_t wslot, const char *what);
 int vh_init(struct host_dev *d);
 int vh_param(struct host_dev *d, const char *key, const char *val);
 
+/* host/vpci_host_real.c: identity and BARs from a real function's files */
+int vh_p_config(struct vh_proto *p, const char *path);
+int vh_p_resource(struct vh_proto *p, const char *path);
+
 /* host/vpci_host_mmio.c */
 bool vh_mmio(struct host_dev *d, uint64_t gpa, unsigned size, bool write, uint64_t *val);
 void vh_fire_msi(struct host_dev *d, struct vh_func *f, uint32_t k);

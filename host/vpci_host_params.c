@@ -109,6 +109,10 @@ int vh_param(struct host_dev *d, const char *key, const char *val)
 		return vh_p_bar(v, key[3] - '0', val);
 	if (!strcmp(key, "versions"))
 		return vh_p_versions(v, val);
+	if (!strcmp(key, "config"))
+		return vh_p_config(&v->proto, val);
+	if (!strcmp(key, "resource"))
+		return vh_p_resource(&v->proto, val);
 	if (!strcmp(key, "hot-add"))
 		return vh_p_event(v, 'a', val);
 	if (!strcmp(key, "hot-remove"))

@@ -202,9 +202,35 @@ static int op_hypercall(struct keelhost *kh, const uint64_t *arg, uint64_t *val)
 	return KH_OK;
 }
 
+/* Device MMIO (a vPCI config window, BARs): the host library's device that
+ * claimed the address answers (host/host_mmio.c). Sizes other than 1, 2, 4
+ * and 8 are refused; the address is the library's to check. */
+static bool mmio_size_ok(uint64_t size)
+{
+	return size == 1 || size == 2 || size == 4 || size == 8;
+}
+
+static int op_mmio_read(struct keelhost *kh, const uint64_t *arg, uint64_t *val)
+{
+	if (!mmio_size_ok(arg[1]))
+		return KH_EBADOP;
+	val[0] = host_mmio_read(kh->h, arg[0], (unsigned)arg[1]);
+	return KH_OK;
+}
+
+static int op_mmio_write(struct keelhost *kh, const uint64_t *arg, uint64_t *val)
+{
+	(void)val;
+	if (!mmio_size_ok(arg[1]))
+		return KH_EBADOP;
+	host_mmio_write(kh->h, arg[0], (unsigned)arg[1], arg[2]);
+	return KH_OK;
+}
+
 static const kh_op_fn kh_ops[KH_OP_COUNT] = {
 	[KH_OP_READY] = op_ready, [KH_OP_CPUID] = op_cpuid, [KH_OP_RDMSR] = op_rdmsr,
 	[KH_OP_WRMSR] = op_wrmsr, [KH_OP_HYPERCALL] = op_hypercall, [KH_OP_PING] = op_ping,
+	[KH_OP_MMIO_READ] = op_mmio_read, [KH_OP_MMIO_WRITE] = op_mmio_write,
 };
 
 /* Copy the request out (the guest owns it), run it, publish the answer. */

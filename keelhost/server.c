@@ -30,6 +30,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "host/vpci_host.h"
 #include "keelhost/keelhost.h"
 
 static int send_msg(int fd, int64_t v, int pass_fd)
@@ -83,6 +84,13 @@ int kh_server_init(struct keelhost *kh)
 	mb->size = KH_SHM_SIZE;
 	mb->host_peer = KH_HOST_PEER;
 	mb->guest_peer = KH_GUEST_PEER;
+	/* the high gap, and the low gap above the simulated host's framebuffer
+	 * reservation (half of the low gap, docs/protocols/vpci.md §7.3): the
+	 * guest's own framebuffer is QEMU's, elsewhere */
+	mb->mmio[0].base = VH_HIGH_GAP_BASE;
+	mb->mmio[0].size = VH_HIGH_GAP_SIZE;
+	mb->mmio[1].base = VH_LOW_GAP_BASE + VH_LOW_GAP_SIZE / 2;
+	mb->mmio[1].size = VH_LOW_GAP_SIZE / 2;
 	__atomic_store_n(&mb->magic, KH_MAGIC, __ATOMIC_RELEASE);
 
 	if (strlen(kh->sock_path) >= sizeof(sa.sun_path)) {

@@ -18,6 +18,9 @@
 #include <stdint.h>
 
 #include "boot/bootinfo.h"
+#ifndef KEEL_NO_VPCI
+#include "drivers/pci.h"
+#endif
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
 #include "kernel/log.h"
@@ -69,6 +72,21 @@ static void map_mmio(const struct bootinfo *bi)
 		paging_map(acpi.ecam[i].base + ((uint64_t)acpi.ecam[i].bus_start << 20),
 			   buses << 20, PG_WRITE | PG_UNCACHED);
 	}
+}
+
+/* The vPCI bus places config windows and BARs in the VMBus MMIO ranges
+ * ACPI describes, clear of the framebuffer (docs/protocols/vpci.md
+ * "MMIO ranges"). No ranges: the bus finds no room and fails its probe. */
+static void pci_mmio_from_acpi(const struct bootinfo *bi)
+{
+#ifndef KEEL_NO_VPCI
+	for (int i = 0; i < acpi.nmmio; i++)
+		pci_mmio_add_range(acpi.mmio[i].base, acpi.mmio[i].size);
+	if (bi->fb.base != 0)
+		pci_mmio_set_framebuffer(bi->fb.base, bi->fb.size);
+#else
+	(void)bi;
+#endif
 }
 
 static void setup_ist_stacks(void)
@@ -187,6 +205,7 @@ void kmain(struct bootinfo *bi)
 		(unsigned long long)(bi->image_size >> 10), BOOTINFO_CMDLINE, bi->cmdline);
 	cmdline_report();
 	acpi_init(bi->rsdp);
+	pci_mmio_from_acpi(bi);
 	pmm_init(bi);
 	paging_init(bi);
 	map_mmio(bi);

@@ -27,6 +27,9 @@
 #include <string.h>
 
 #include "apps/conn.h"
+#ifndef KEEL_NO_VPCI
+#include "drivers/pci.h"
+#endif
 #include "drivers/shutdown.h"
 #include "drivers/storvsc.h"
 #include "include/hyperv/hv_wire.h"
@@ -133,6 +136,31 @@ static void services_power(enum shutdown_action a)
 		power_off();
 }
 
+#ifndef KEEL_NO_VPCI
+/* Every PCI function's probe has ended (bound, no driver or failed). */
+static bool pci_all_probed(void)
+{
+	for (struct pci_func *f = pci_func_first(); f; f = f->next)
+		if (f->state == PF_NEW || f->state == PF_PROBING)
+			return false;
+	return true;
+}
+#endif
+
+/* The lspci-style listing once function probes have ended, so that it
+ * shows capabilities and drivers (the bus's own listing at its ready
+ * comes before them). */
+static void list_pci(void)
+{
+#ifndef KEEL_NO_VPCI
+	if (pci_func_first() == NULL)
+		return;
+	run_until(pci_all_probed, VMBUS_BOOT_WAIT_NS);
+	pr_info("lspci:");
+	pci_lspci();
+#endif
+}
+
 static void start_vmbus(void)
 {
 	if (!have_vmbus())
@@ -145,6 +173,7 @@ static void start_vmbus(void)
 		pr_warn("services: VMBus devices not all ready after %llu s",
 			VMBUS_BOOT_WAIT_NS / 1000000000ull);
 	vmbus_lsvmbus();
+	list_pci();
 }
 
 void kernel_start_services(void)

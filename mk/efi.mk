@@ -50,11 +50,10 @@ ifneq ($(KEEL_SHELL),1)
 EXCLUDE_SRCS      += $(wildcard apps/shell/*.c)
 endif
 
-# The virtual PCI bus (drivers/vpci*.c, drivers/pci*.c) joins keel.efi with
-# make KEEL_VPCI=1: it adds about 14 KiB, over the 128 KiB budget today, and
-# keel.efi does not yet read the firmware's MMIO ranges (VMBus module _CRS,
-# AML) a vPCI bus needs. keelsim and the unit tests always build it.
-KEEL_VPCI ?= 0
+# The virtual PCI bus (drivers/vpci*.c, drivers/pci*.c) is part of keel.efi
+# (about 14 KiB; its MMIO ranges come from ACPI, kernel/x86/acpi_crs.c);
+# make KEEL_VPCI=0 leaves it out. keelsim and the unit tests always build it.
+KEEL_VPCI ?= 1
 ifneq ($(KEEL_VPCI),1)
 EXCLUDE_SRCS += $(wildcard drivers/vpci*.c drivers/pci*.c drivers/nvme*.c)
 KERNEL_CFLAGS += -DKEEL_NO_VPCI=1

@@ -54,7 +54,10 @@ $(SIM_BENCH_BIN): $(SIM_BENCH_OBJS) $(BENCH_LIB)
 
 -include $(SIM_OBJS:.o=.d) $(SIM_BENCH_OBJS:.o=.d)
 
-.PHONY: keelsim keelsim-bench test-sim soak-sim bench-sim
+.PHONY: keelsim keelsim-bench test-sim soak-sim bench-sim test-vpci-lspci
+# Keel's vPCI listing of a function copied from this machine vs lspci.
+test-vpci-lspci: $(SIM_BIN)
+	@tests/vpci/lspci.sh $(BUILD)
 keelsim: $(SIM_BIN)
 keelsim-bench: $(SIM_BENCH_BIN)
 

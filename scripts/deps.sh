@@ -72,7 +72,7 @@ fi
 PACKAGES="make clang lld llvm binutils gnu-efi newlib-source \
 qemu-system-x86 ovmf mtools dosfstools gdisk qemu-utils \
 valgrind libclang-rt-14-dev coreutils xz-utils diffutils dpkg-dev \
-dnsmasq-base iproute2 curl iputils-ping"
+dnsmasq-base iproute2 curl iputils-ping pciutils"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "deps: dpkg-query not found: not a Debian system; install the" \

@@ -61,6 +61,8 @@ enum kh_op {
 	KH_OP_HYPERCALL,  /* arg0 control, arg1 input GPA/value, arg2 output GPA/value
 	                   *                                  -> val0 result      */
 	KH_OP_PING,       /* nothing: a round-trip measurement -> val0 = arg0     */
+	KH_OP_MMIO_READ,  /* arg0 GPA, arg1 size (1, 2, 4, 8) -> val0 value       */
+	KH_OP_MMIO_WRITE, /* arg0 GPA, arg1 size (1, 2, 4, 8), arg2 value         */
 	KH_OP_COUNT
 };
 
@@ -80,7 +82,10 @@ struct keelhost_mailbox {
 	uint32_t guest_peer;            /* the guest's ivshmem id */
 	uint32_t nswitches;             /* guest switches below (<= KH_MAX_SWITCHES) */
 	uint32_t reserved0;
-	uint8_t pad0[32];
+	/* MMIO ranges for vPCI config windows and BARs (the simulated VM's
+	 * VMBus gaps; QEMU's ACPI has no VMBus device): size 0 = none. Device
+	 * MMIO in them is a mailbox request (KH_OP_MMIO_READ/WRITE). */
+	struct { uint64_t base, size; } mmio[2];
 
 	/* ---- request: written by the guest (offset 64) ---- */
 	uint64_t req_seq;               /* written last */
@@ -106,6 +111,7 @@ struct keelhost_mailbox {
 	char switches[KH_MAX_SWITCHES][KH_SWITCH_LEN];
 };
 
+_Static_assert(offsetof(struct keelhost_mailbox, mmio) == 32, "MMIO ranges at 32");
 _Static_assert(offsetof(struct keelhost_mailbox, req_seq) == 64, "request at 64");
 _Static_assert(offsetof(struct keelhost_mailbox, resp_seq) == 128, "response at 128");
 _Static_assert(offsetof(struct keelhost_mailbox, irq_pending) == 192, "irqs at 192");

@@ -3,7 +3,8 @@
  * (RSDT for revision 0), then FADT (PM1 control ports, PM timer, reset
  * register), DSDT (the \_S5 sleep-type values, found by a byte scan: we have
  * no AML interpreter), MADT (local APIC, I/O APICs, CPUs) and MCFG (PCI
- * ECAM ranges). Tables are firmware data but still length-checked: a bad
+ * ECAM ranges); DSDT and SSDTs also give the VMBus device's MMIO ranges
+ * (acpi_crs.c). Tables are firmware data but still length-checked: a bad
  * table is logged and skipped, never trusted past its length.
  */
 #include "kernel/x86/acpi.h"
@@ -16,6 +17,7 @@
 #define ACPI_MAX_TABLES 64
 
 struct acpi_info acpi;
+static const struct acpi_header *dsdt_table;   /* set by parse_fadt */
 
 static bool checksum_ok(const void *p, size_t len)
 {
@@ -95,6 +97,48 @@ static void dsdt_find_s5(const struct acpi_header *dsdt)
 	}
 }
 
+/* The VMBus MMIO ranges from a DSDT or SSDT, once (the first table that
+ * has them wins). */
+static void aml_find_mmio(const struct acpi_header *h)
+{
+	int n;
+
+	if (acpi.nmmio)
+		return;
+	n = acpi_vmbus_mmio((const uint8_t *)h + sizeof(*h), h->length - sizeof(*h),
+			    acpi.mmio, ACPI_CRS_MAX_RANGES);
+	if (n > 0)
+		acpi.nmmio = n;
+}
+
+/* A _CRS template of zeros is filled by _INI from the firmware's data block
+ * (docs/protocols/gen2-platform.md §4.4): read the gaps from there. The
+ * block is runtime-services data, identity-mapped while acpi_init runs. */
+static void dsdt_bios_block_mmio(const struct acpi_header *dsdt)
+{
+	uint8_t blk[16];
+	uint32_t pa;
+	int n;
+
+	if (acpi.nmmio || acpi_bios_block_addr((const uint8_t *)dsdt + sizeof(*dsdt),
+					       dsdt->length - sizeof(*dsdt), &pa) < 0)
+		return;
+	memcpy(blk, (const void *)(uintptr_t)pa, sizeof(blk));
+	n = acpi_bios_block_mmio(blk, acpi.mmio, ACPI_CRS_MAX_RANGES);
+	if (n > 0)
+		acpi.nmmio = n;
+}
+
+static void log_mmio(void)
+{
+	if (!acpi.nmmio)
+		pr_info("acpi: no VMBus MMIO ranges in the DSDT or SSDTs");
+	for (int i = 0; i < acpi.nmmio; i++)
+		pr_info("acpi: VMBus MMIO 0x%llx-0x%llx",
+			(unsigned long long)acpi.mmio[i].base,
+			(unsigned long long)(acpi.mmio[i].base + acpi.mmio[i].size - 1));
+}
+
 static void parse_fadt(const struct acpi_header *h)
 {
 	const struct acpi_fadt *f = (const struct acpi_fadt *)h;
@@ -114,8 +158,11 @@ static void parse_fadt(const struct acpi_header *h)
 		acpi.reset_supported = (f->flags & FADT_RESET_REG_SUP) != 0;
 	}
 	dsdt = table_at(dsdt_pa, sizeof(struct acpi_header));
-	if (dsdt != NULL)
+	if (dsdt != NULL) {
+		dsdt_table = dsdt;
 		dsdt_find_s5(dsdt);
+		aml_find_mmio(dsdt);
+	}
 	pr_info("acpi: FADT: PM1a_CNT 0x%x PM1b_CNT 0x%x PM timer 0x%x (%d-bit) "
 		"reset %s 0x%llx=0x%x; DSDT \\_S5 %s SLP_TYP %u/%u",
 		acpi.pm1a_cnt, acpi.pm1b_cnt, acpi.pm_tmr, acpi.pm_tmr_32bit ? 32 : 24,
@@ -199,6 +246,7 @@ static const struct {
 	{ "FACP", offsetof(struct acpi_fadt, reset_reg), parse_fadt },
 	{ "APIC", sizeof(struct acpi_madt), parse_madt },
 	{ "MCFG", MCFG_ENTRIES_OFFSET, parse_mcfg },
+	{ "SSDT", sizeof(struct acpi_header), aml_find_mmio },
 };
 
 static void dispatch(const struct acpi_header *h)
@@ -258,4 +306,7 @@ void acpi_init(uint64_t rsdp_pa)
 		walk_sdt(sdt, 4);
 	else
 		pr_warn("acpi: neither XSDT nor RSDT readable");
+	if (dsdt_table != NULL)
+		dsdt_bios_block_mmio(dsdt_table);
+	log_mmio();
 }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel/x86/acpi_crs.h"
 #include "kernel/x86/acpi_tables.h"
 
 #define ACPI_MAX_IOAPIC 8
@@ -25,6 +26,9 @@ struct acpi_info {
 	/* DSDT \_S5 package: SLP_TYP values for PM1a and PM1b */
 	bool s5_found;
 	uint8_t s5_typ_a, s5_typ_b;
+	/* DSDT/SSDT: the VMBus device's MMIO ranges (vPCI config windows, BARs) */
+	int nmmio;
+	struct acpi_mmio_range mmio[ACPI_CRS_MAX_RANGES];
 	/* MADT */
 	uint64_t lapic_base;
 	int ncpus;
@@ -38,7 +42,7 @@ struct acpi_info {
 /* The one copy, filled by acpi_init and read-only afterwards. */
 extern struct acpi_info acpi;
 
-/* Parse RSDP/XSDT, FADT, DSDT (\_S5), MADT and MCFG; log what was found.
+/* Parse RSDP/XSDT, FADT, DSDT (\_S5, VMBus MMIO), SSDTs, MADT and MCFG; log what was found.
  * rsdp == 0 (no ACPI) leaves everything absent. */
 void acpi_init(uint64_t rsdp);
 

@@ -47,6 +47,9 @@
 #include "kernel/x86/platform_x86.h"
 #include "kernel/x86/pmm.h"
 #include "kernel/x86/tsc.h"
+#ifndef KEEL_NO_VPCI
+#include "drivers/pci.h"
+#endif
 
 #define MSIX_CTRL_ENABLE   (1u << 15)
 #define MSIX_CTRL_FNMASK   (1u << 14)
@@ -214,21 +217,26 @@ static void kh_msix_irq(void *arg)
 }
 
 /*
- * Device MMIO is not forwarded over the mailbox yet: reads see an empty bus
- * (all ones) and writes are dropped, so a vPCI bus under keel-host finds its
- * functions gone. The hosted build (keelsim) serves MMIO from the host library.
+ * Device MMIO (a vPCI config window, BARs) is a mailbox request: keel-host
+ * asks the host library's device that claimed the address. When the
+ * transport is down or keel-host refuses, reads see an empty bus (all ones)
+ * and writes are dropped, as on a bus with nothing behind the address.
  */
 static uint64_t kh_mmio_read(gpa_t gpa, unsigned size)
 {
-	(void)gpa;
-	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+	uint64_t ones = size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+	uint64_t arg[4] = { gpa, size, 0, 0 }, val[4];
+
+	if (kh_request(KH_OP_MMIO_READ, arg, val) < 0)
+		return ones;
+	return val[0] & ones;
 }
 
 static void kh_mmio_write(gpa_t gpa, unsigned size, uint64_t val)
 {
-	(void)gpa;
-	(void)size;
-	(void)val;
+	uint64_t arg[4] = { gpa, size, val, 0 };
+
+	kh_request(KH_OP_MMIO_WRITE, arg, NULL);
 }
 
 static const struct platform platform_ivshmem = {
@@ -252,6 +260,24 @@ static const struct platform platform_ivshmem = {
 };
 
 /* ---- bring-up ---- */
+
+/* keel-host's MMIO ranges for the vPCI bus (mailbox header), copied and
+ * checked; the addresses are never dereferenced here (MMIO goes through
+ * the mailbox), so a bad range only fails the bus's allocations. */
+static void take_mmio_ranges(const struct keelhost_mailbox *mb)
+{
+#ifndef KEEL_NO_VPCI
+	for (int i = 0; i < 2; i++) {
+		uint64_t base = mb->mmio[i].base, size = mb->mmio[i].size;
+
+		if (size && pci_mmio_add_range(base, size) == 0)
+			pr_info("keelhost: vPCI MMIO 0x%llx-0x%llx", (unsigned long long)base,
+				(unsigned long long)(base + size - 1));
+	}
+#else
+	(void)mb;
+#endif
+}
 
 static uint32_t apic_id(void)
 {
@@ -409,6 +435,7 @@ const struct platform *ivshmem_platform_init(void)
 	kh.mb = mb;
 	kh.seq = mb->req_seq;                   /* a previous boot may have left one */
 	copy_switches(mb);
+	take_mmio_ranges(mb);
 	if (x86_irq_register(KH_GUEST_VECTOR, kh_msix_irq, mb) != 0 ||
 	    msix_setup(&d, KH_GUEST_VECTOR) != 0)
 		return NULL;

@@ -55,6 +55,7 @@ extern const struct unit_test vpci_tests[];      /* vpci_parse_test.c */
 extern const struct unit_test shell_tests[];     /* shell_test.c */
 extern const struct unit_test nvme_tests[];      /* nvme_parse_test.c */
 extern const struct unit_test nvme_queue_tests[]; /* nvme_queue_test.c */
+extern const struct unit_test acpi_crs_tests[];  /* acpi_crs_test.c */
 
 #define MS (1000ull * 1000ull)
 

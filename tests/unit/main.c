@@ -32,6 +32,7 @@ static const struct unit_test *const suites[] = {
 	shell_tests,
 	nvme_tests,
 	nvme_queue_tests,
+	acpi_crs_tests,
 };
 
 int t_events[64];
