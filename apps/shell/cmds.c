@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "drivers/block.h"
+#include "drivers/pci.h"
 #include "drivers/shutdown.h"
 #include "kernel/console.h"
 #include "kernel/introspect.h"
@@ -21,6 +22,7 @@
 #define SHELL_MAX_DEVICES 16
 #define SHELL_MAX_DISKS   8
 #define SHELL_IFLIST_BYTES 1024
+#define SHELL_PCILIST_BYTES 4096
 
 static void cmd_help(int argc, char **argv);
 
@@ -91,9 +93,21 @@ static void cmd_ip(int argc, char **argv)
 	free(text);
 }
 
+/* The PCI layer's lspci-style listing (drivers/pci_list.c), when the
+ * image has the vPCI bus and a bus listed any function. */
 static void cmd_lspci(int argc, char **argv)
 {
 	(void)argc, (void)argv;
+#ifndef KEEL_NO_VPCI
+	char *text = malloc(SHELL_PCILIST_BYTES);
+
+	if (text && pci_list_format(text, SHELL_PCILIST_BYTES) > 0) {
+		print_lines(text);
+		free(text);
+		return;
+	}
+	free(text);
+#endif
 	console_printf("no PCI bus\n");
 }
 

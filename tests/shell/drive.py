@@ -25,6 +25,7 @@ class Serial:
                     raise
                 time.sleep(0.1)
         self.buf = ""
+        self._got = False
         self.log = open(transcript, "w")
 
     def send(self, text):
@@ -51,12 +52,22 @@ class Serial:
             if not data:
                 return None
             text = data.decode("latin-1")
+            self._got = True
             self.log.write(text)
             self.log.flush()
             self.buf += text
 
+    def drain(self, quiet=0.3):
+        """Read whatever the guest still prints (a late log line and the
+        prompt it redraws) until it has been quiet for `quiet` seconds, so
+        the next answer is not read one command late."""
+        while self.until(r"(?!)", quiet) is None and self._got:
+            self._got = False
+        self.buf = ""
+
     def command(self, keys, timeout=30):
         """Type keys (ending in Enter) and return the output up to the next prompt."""
+        self.drain()
         self.send(keys)
         return self.until(re.escape(PROMPT), timeout)
 
