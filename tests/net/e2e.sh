@@ -116,8 +116,9 @@ else
 fi
 
 # Back-to-back frames into the guest's receive path (64 in flight, a new one
-# every 10 ms): none is lost. The replies outrun the NIC's 64 send sections
-# while the host's completions lag: the stack's transmit queue holds them.
+# every 10 ms): none is lost. The replies outrun the NIC's send sections
+# (16 of 6144 bytes) while the host's completions lag: the stack's transmit
+# queue holds them.
 inflight=${NET_BURST_INFLIGHT:-64}
 out=$(inns ping -q -c 256 -l "$inflight" -i 0.01 -s 1400 -W 5 "$ip" 2>&1)
 if printf '%s\n' "$out" | grep -q '^256 packets transmitted, 256 received'; then
