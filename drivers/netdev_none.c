@@ -27,6 +27,7 @@ NETDEV_NONE void netdev_input(struct netdev *nd, const void *frame, size_t len)
 	(void)frame;
 	(void)len;
 }
+NETDEV_NONE void netdev_tx_wake(struct netdev *nd) { (void)nd; }
 NETDEV_NONE void netdev_link(struct netdev *nd, bool up) { (void)nd; (void)up; }
 NETDEV_NONE void netdev_set_mtu(struct netdev *nd, uint16_t mtu) { (void)nd; (void)mtu; }
 NETDEV_NONE uint16_t netdev_mtu_wanted(void) { return 1500; }

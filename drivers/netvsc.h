@@ -177,6 +177,7 @@ struct netvsc_dev {
 	uint32_t tx_section_size, tx_nsections;
 	bool tx_gpadl_live, tx_sent;
 	uint64_t tx_busy;             /* bitmap of sections in flight */
+	bool tx_stopped;              /* xmit refused a frame: wake the stack on a free section */
 	uint32_t tx_gen[NETVSC_TX_SECTIONS_MAX];
 	uint32_t tx_len[NETVSC_TX_SECTIONS_MAX];
 	uint8_t tx_chantype[NETVSC_TX_SECTIONS_MAX];

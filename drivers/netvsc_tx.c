@@ -11,7 +11,8 @@
  * (pending_send_sz); the section waits in the backlog, in order, and
  * netvsc_tx_kick sends it from the channel callback. Nothing is dropped
  * silently: a frame that finds no free section is refused with -EAGAIN
- * (the stack counts it), and a frame that can never be sent is counted
+ * (the stack keeps it until the next freed section calls netdev_tx_wake),
+ * and a frame that can never be sent is counted
  * with netdev_count_tx_drop.
  *
  * vRSS (docs/protocols/network.md §14): a frame goes out on the channel the
@@ -45,9 +46,20 @@ static int section_get(struct netvsc_dev *nd)
 	return -EAGAIN;
 }
 
+/* A freed section after a refused frame wakes the stack's transmit queue
+ * (Linux netif_wake_queue from netvsc_send_completion). */
+static void tx_wake(struct netvsc_dev *nd)
+{
+	if (nd->tx_stopped && nd->nd_stack) {
+		nd->tx_stopped = false;
+		netdev_tx_wake(nd->nd_stack);
+	}
+}
+
 static void section_put(struct netvsc_dev *nd, uint32_t s)
 {
 	nd->tx_busy &= ~(1ull << s);
+	tx_wake(nd);
 }
 
 static int section_send(struct netvsc_dev *nd, uint32_t s)
@@ -151,8 +163,10 @@ int netvsc_xmit(void *drv, const void *frame, size_t len)
 		return -EMSGSIZE;
 	}
 	s = section_get(nd);
-	if (s < 0)
-		return s;                       /* -EAGAIN: the stack counts the drop */
+	if (s < 0) {
+		nd->tx_stopped = true;          /* -EAGAIN: the stack keeps the frame */
+		return s;
+	}
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.h.msg_type = RNDIS_MSG_PACKET;
 	hdr.h.msg_len = (uint32_t)(sizeof(hdr) + len);
@@ -238,4 +252,5 @@ void netvsc_tx_abort(struct netvsc_dev *nd)
 		nd->backlog_n--;
 	}
 	nd->tx_busy = 0;
+	tx_wake(nd);                            /* the stack's queue must not wait forever */
 }

@@ -6,6 +6,8 @@
  *   netdev_attach   allocate, name ethN, netif_add; the net queue then
  *                   brings it up (DHCP, or ip= on eth0) and starts SLAAC
  *   netdev_input    copy into a pbuf, queue for the net queue
+ *   netdev_linkoutput  a frame to the driver; kept in the transmit queue
+ *                   while the driver has no room, resent on netdev_tx_wake
  *   netdev_link / netdev_set_mtu   recorded, applied by the net queue
  *   netdev_detach   no xmit from here on; netif_remove; free
  */
@@ -52,35 +54,73 @@ static int netdev_free_index(void)
 	}
 }
 
-/* lwIP's linkoutput (net queue): one frame to the driver. */
-static err_t netdev_linkoutput(struct netif *netif, struct pbuf *p)
+/* One frame to the driver (net queue): 0, -EAGAIN (no room now, the frame
+ * stays with the caller) or another -errno (counted as an error). */
+static int netdev_xmit(struct netdev *nd, struct pbuf *p)
 {
-	struct netdev *nd = netif->state;
 	const void *frame = p->payload;
 	int rc;
 
 	if (nd->nd_gone)
-		return ERR_IF;
+		return -ENODEV;
 	if (p->next != NULL) {
 		if (p->tot_len > nd->nd_txbuf_len) {
 			nd->nd_stats.tx_errors++;
-			return ERR_BUF;
+			return -EMSGSIZE;
 		}
 		pbuf_copy_partial(p, nd->nd_txbuf, p->tot_len, 0);
 		frame = nd->nd_txbuf;
 	}
 	rc = nd->nd_ops->xmit(nd->nd_drv, frame, p->tot_len);
-	if (rc == -EAGAIN) {
-		nd->nd_stats.tx_drops++;
-		return ERR_MEM;
-	}
+	if (rc == -EAGAIN)
+		return rc;
 	if (rc < 0) {
 		nd->nd_stats.tx_errors++;
-		return ERR_IF;
+		return rc;
 	}
 	nd->nd_stats.tx_packets++;
 	nd->nd_stats.tx_bytes += p->tot_len;
-	return ERR_OK;
+	return 0;
+}
+
+/* lwIP's linkoutput (net queue). A frame the driver has no room for waits
+ * in the transmit queue, and so does every frame after it (order kept),
+ * like Linux's netif_stop_queue and its qdisc. The queue holds a reference:
+ * lwIP's tcp_output_segment_busy skips a segment a driver still holds. */
+static err_t netdev_linkoutput(struct netif *netif, struct pbuf *p)
+{
+	struct netdev *nd = netif->state;
+	int rc = -EAGAIN;
+
+	if (nd->nd_txq_len == 0)
+		rc = netdev_xmit(nd, p);
+	if (rc == -EAGAIN) {
+		if (nd->nd_txq_len >= NETDEV_TXQ_MAX) {
+			nd->nd_stats.tx_drops++;
+			return ERR_MEM;
+		}
+		pbuf_ref(p);
+		nd->nd_txq[(nd->nd_txq_head + nd->nd_txq_len++) % NETDEV_TXQ_MAX] = p;
+		return ERR_OK;
+	}
+	return rc < 0 ? ERR_IF : ERR_OK;
+}
+
+/* The driver has room again: resend from the head of the transmit queue
+ * until it refuses again (it then calls netdev_tx_wake once more). */
+static void netdev_tx_work(struct work *w)
+{
+	struct netdev *nd = wq_container_of(w, struct netdev, nd_tx_work);
+
+	while (nd->nd_txq_len != 0) {
+		struct pbuf *p = nd->nd_txq[nd->nd_txq_head];
+
+		if (netdev_xmit(nd, p) == -EAGAIN)
+			break;
+		nd->nd_txq_head = (nd->nd_txq_head + 1) % NETDEV_TXQ_MAX;
+		nd->nd_txq_len--;
+		pbuf_free(p);
+	}
 }
 
 static err_t netdev_netif_init(struct netif *netif)
@@ -164,6 +204,10 @@ static void netdev_free(struct netdev *nd)
 		p->next = NULL;
 		pbuf_free(p);
 	}
+	for (; nd->nd_txq_len != 0; nd->nd_txq_len--) {
+		pbuf_free(nd->nd_txq[nd->nd_txq_head]);
+		nd->nd_txq_head = (nd->nd_txq_head + 1) % NETDEV_TXQ_MAX;
+	}
 	free(nd->nd_txbuf);
 	free(nd);
 }
@@ -193,6 +237,7 @@ struct netdev *netdev_attach(const struct netdev_info *info,
 		goto fail;
 	work_init(&nd->nd_rx_work, netdev_rx_work, "net-rx");
 	work_init(&nd->nd_cfg_work, netdev_cfg_work, "net-cfg");
+	work_init(&nd->nd_tx_work, netdev_tx_work, "net-tx");
 	net_rand_mix(info->mac, NETDEV_MAC_LEN);
 	/* netif_add sends nothing; the first frame leaves from nd_cfg_work */
 	if (netif_add(&nd->nd_netif, NULL, NULL, NULL, nd, netdev_netif_init,
@@ -215,7 +260,8 @@ void netdev_detach(struct netdev *nd)
 
 	nd->nd_gone = true;     /* lwIP's RSTs and releases below are dropped */
 	if (wq_cancel_sync(&nd->nd_rx_work, NETDEV_DETACH_TIMEOUT_NS) < 0 ||
-	    wq_cancel_sync(&nd->nd_cfg_work, NETDEV_DETACH_TIMEOUT_NS) < 0)
+	    wq_cancel_sync(&nd->nd_cfg_work, NETDEV_DETACH_TIMEOUT_NS) < 0 ||
+	    wq_cancel_sync(&nd->nd_tx_work, NETDEV_DETACH_TIMEOUT_NS) < 0)
 		pr_err("net: %s: its work did not finish", nd->nd_name);
 	dhcp_release_and_stop(&nd->nd_netif);
 	netif_set_down(&nd->nd_netif);
@@ -258,6 +304,12 @@ void netdev_input(struct netdev *nd, const void *frame, size_t len)
 	nd->nd_stats.rx_packets++;
 	nd->nd_stats.rx_bytes += len;
 	wq_queue(net_wq(), &nd->nd_rx_work);
+}
+
+/* Queueing twice is harmless: the work drains whatever is queued. */
+void netdev_tx_wake(struct netdev *nd)
+{
+	wq_queue(net_wq(), &nd->nd_tx_work);
 }
 
 void netdev_link(struct netdev *nd, bool up)

@@ -8,7 +8,7 @@
  *    item (they may wait). netdev_detach returns only after the stack has
  *    stopped calling ops->xmit for this device and dropped every reference
  *    to it; after it the driver may free its state.
- *  - netdev_input and netdev_link may be called from any work item,
+ *  - netdev_input, netdev_link and netdev_tx_wake may be called from any work item,
  *    including a channel's event callback (vmbus_event: must not wait).
  *    They copy what they need and never call back into the driver inline.
  *  - ops->xmit is called from the stack's own work queue. It copies the
@@ -27,7 +27,8 @@ struct netdev;
 
 struct netdev_ops {
 	/* Send one Ethernet frame (no FCS). 0: taken (sent or queued);
-	 * -EAGAIN: no room now, the stack counts a drop and may retry;
+	 * -EAGAIN: no room now; the stack keeps this frame and the ones
+	 * after it, and sends none until the driver calls netdev_tx_wake;
 	 * other -errno: the device cannot send (gone, down). */
 	int (*xmit)(void *drv, const void *frame, size_t len);
 };
@@ -49,6 +50,9 @@ void netdev_detach(struct netdev *nd);
 /* One received Ethernet frame; the caller keeps its buffer. */
 void netdev_input(struct netdev *nd, const void *frame, size_t len);
 void netdev_link(struct netdev *nd, bool up);
+/* The driver has room again after an xmit answered -EAGAIN (Linux
+ * netif_wake_queue). Any context; it only queues work on the net queue. */
+void netdev_tx_wake(struct netdev *nd);
 void netdev_set_mtu(struct netdev *nd, uint16_t mtu);
 /* The MTU a driver asks its host for at probe (keel.cfg mtu=, else 1500). */
 uint16_t netdev_mtu_wanted(void);

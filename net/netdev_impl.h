@@ -17,6 +17,9 @@
 /* Receive frames waiting for the net queue, per interface; beyond this the
  * input is dropped and counted (the net queue is behind). */
 #define NETDEV_RXQ_MAX 256
+/* Transmit frames the driver had no room for (its -EAGAIN), per interface;
+ * a frame beyond this is dropped and counted. */
+#define NETDEV_TXQ_MAX 64
 
 struct netdev_counters {
 	uint64_t rx_packets, rx_bytes, rx_drops;
@@ -44,6 +47,13 @@ struct netdev {
 	struct work nd_cfg_work;      /* start, link and MTU changes (net queue) */
 	struct pbuf *nd_rxq_head, *nd_rxq_tail;
 	unsigned nd_rxq_len;
+	/* Transmit queue (net queue only): while it holds frames the driver
+	 * is stopped and new frames join its tail; nd_tx_work resends from
+	 * its head when the driver calls netdev_tx_wake. Each entry holds a
+	 * pbuf_ref. */
+	struct work nd_tx_work;
+	struct pbuf *nd_txq[NETDEV_TXQ_MAX];
+	unsigned nd_txq_head, nd_txq_len;
 	uint8_t *nd_txbuf;            /* a chained frame is copied here for xmit */
 	size_t nd_txbuf_len;
 	struct netdev_counters nd_stats;

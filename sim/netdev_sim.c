@@ -8,6 +8,7 @@
  * more (as a stack renews its address after a link bounce). Frames go out through ops->xmit from this
  * stand-in's own work queue, as the seam requires.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +36,8 @@ struct netdev {
 	enum ping_step step;
 	uint16_t seq;                  /* echo requests sent */
 	bool burst_done;
+	uint32_t burst_next, burst_stops;   /* frame to send next; -EAGAIN answers */
+	uint32_t burst_refused;             /* other refusals */
 	uint8_t peer_mac[6];
 	struct work w_tx;
 	uint64_t rx, rx_drops, tx_drops;
@@ -134,25 +137,34 @@ static uint32_t build_echo(struct netdev *nd, uint8_t *f)
 }
 
 /* net-burst: N broadcast frames in one go, without yielding (a ring that
- * small fills); what the driver refuses is counted and logged. */
+ * small fills). Like net/netdev.c, a frame the driver answers -EAGAIN is
+ * kept and sent again, in order, once the driver calls netdev_tx_wake;
+ * other refusals are counted. The log line comes when the burst is done. */
 static void sim_burst_send(struct netdev *nd)
 {
 	uint8_t f[60];
-	uint32_t refused = 0;
 
-	nd->burst_done = true;
 	memset(f, 0xFF, 6);
 	memcpy(f + 6, nd->info.mac, 6);
 	put16(f + 12, 0x88B5);                  /* local experimental ethertype */
 	memset(f + 14, 0, sizeof(f) - 14);
-	for (uint32_t i = 0; i < sim_burst; i++) {
-		put32(f + 14, i);
-		if (nd->ops->xmit(nd->drv, f, sizeof(f))) {
-			refused++;
+	for (; nd->burst_next < sim_burst; nd->burst_next++) {
+		int rc;
+
+		put32(f + 14, nd->burst_next);
+		rc = nd->ops->xmit(nd->drv, f, sizeof(f));
+		if (rc == -EAGAIN) {
+			nd->burst_stops++;
+			return;                 /* netdev_tx_wake queues w_tx again */
+		}
+		if (rc) {
+			nd->burst_refused++;
 			nd->tx_drops++;
 		}
 	}
-	pr_info("net: %s: burst of %u frames, %u refused\n", nd->name, sim_burst, refused);
+	nd->burst_done = true;
+	pr_info("net: %s: burst of %u frames, %u refused, %u stops\n", nd->name, sim_burst,
+		nd->burst_refused, nd->burst_stops);
 }
 
 /* The stand-in's queue: send the next frame of the ping exchange. */
@@ -166,6 +178,8 @@ static void sim_tx_work(struct work *w)
 		return;
 	if (sim_burst && !nd->burst_done)
 		sim_burst_send(nd);
+	if (sim_burst && !nd->burst_done)
+		return;                         /* the rest of the burst goes first */
 	if (nd->step == PS_ARP)
 		len = build_arp(nd, f);
 	else if (nd->step == PS_ECHO)
@@ -208,6 +222,12 @@ void netdev_detach(struct netdev *nd)
 	/* After this no xmit runs for nd: a running send finishes first. */
 	wq_cancel_sync(&nd->w_tx, 5 * WQ_NS_PER_S);
 	nd->in_use = false;
+}
+
+void netdev_tx_wake(struct netdev *nd)
+{
+	if (nd->in_use && sim_net_q)
+		wq_queue(sim_net_q, &nd->w_tx);
 }
 
 void netdev_link(struct netdev *nd, bool up)

@@ -38,6 +38,7 @@ extern const struct unit_test gpt_tests[];       /* gpt_test.c */
 extern const struct unit_test storvsc_io_tests[]; /* storvsc_io_test.c */
 extern const struct unit_test block_tests[];     /* block_test.c */
 extern const struct unit_test storvsc_arena_tests[]; /* storvsc_arena_test.c */
+extern const struct unit_test net_txq_tests[];   /* net_txq_test.c: transmit queue */
 extern const struct unit_test net_ipv4_tests[];  /* net_ipv4_test.c: ARP, ICMP */
 extern const struct unit_test net_dhcp_tests[];  /* net_dhcp_test.c */
 extern const struct unit_test net_ipv6_tests[];  /* net_ipv6_test.c: SLAAC */

@@ -16,6 +16,10 @@ static int fake_xmit(void *drv, const void *frame, size_t len)
 	struct fake_nic *f = drv;
 	unsigned at;
 
+	if (f->stopped) {
+		f->refused++;
+		return -EAGAIN;
+	}
 	if (f->count == FAKE_FRAMES || len > FAKE_FRAME_MAX) {
 		f->dropped++;
 		return -EAGAIN;

@@ -22,6 +22,8 @@ struct fake_nic {
 	size_t lens[FAKE_FRAMES];
 	unsigned head, count;          /* sent frames not yet taken */
 	unsigned dropped;              /* the ring was full */
+	int stopped;                   /* while set, xmit answers -EAGAIN (no room) */
+	unsigned refused;              /* frames answered -EAGAIN while stopped */
 };
 
 extern const uint8_t fake_peer_mac[6];

@@ -14,6 +14,7 @@
 /* The channel and the stack, faked (names kept apart from other tests). */
 #define vmbus_chan_send_request netvsc_fake_send_request
 #define netdev_count_tx_drop netvsc_fake_count_tx_drop
+#define netdev_tx_wake netvsc_fake_tx_wake
 #include "drivers/netvsc_tx.c"
 
 static uint32_t rd32_tx(const uint8_t *p)
@@ -30,6 +31,7 @@ static uint32_t fake_section[32];
 static uint64_t fake_ctx[32];
 static struct vmbus_channel *fake_chan[32];
 static int fake_drops;
+static int fake_wakes;                /* netdev_tx_wake calls */
 
 int netvsc_fake_send_request(struct vmbus_channel *c, const void *data, uint32_t len,
 			     uint64_t ctx, uint64_t *trans_id)
@@ -48,6 +50,12 @@ int netvsc_fake_send_request(struct vmbus_channel *c, const void *data, uint32_t
 	fake_sent++;
 	*trans_id = (uint64_t)fake_sent;
 	return 0;
+}
+
+void netvsc_fake_tx_wake(struct netdev *nd)
+{
+	(void)nd;
+	fake_wakes++;
 }
 
 void netvsc_fake_count_tx_drop(struct netdev *nd)
@@ -70,7 +78,7 @@ static struct netvsc_dev *tx_setup(uint32_t nsections)
 	nd->tx_nsections = nsections;
 	nd->tx_buf = calloc(nsections, 256);
 	netvsc_tx_init(nd);
-	fake_full = fake_sent = fake_drops = 0;
+	fake_full = fake_sent = fake_drops = fake_wakes = 0;
 	return nd;
 }
 
@@ -89,8 +97,16 @@ static int t_tx_sections(void)
 	CHECK(nd && nd->tx_buf);
 	for (int i = 0; i < 3; i++)
 		CHECK_EQ(netvsc_xmit(nd, frame, sizeof(frame)), 0);
-	CHECK_EQ(netvsc_xmit(nd, frame, sizeof(frame)), -EAGAIN);   /* no section: stack counts */
-	CHECK_EQ(fake_sent, 3);
+	netvsc_tx_done(nd, fake_ctx[0], NVSP_STAT_SUCCESS);
+	CHECK_EQ(fake_wakes, 0);                /* nothing was refused: no wake */
+	CHECK_EQ(netvsc_xmit(nd, frame, sizeof(frame)), 0);
+	CHECK_EQ(netvsc_xmit(nd, frame, sizeof(frame)), -EAGAIN);   /* no section: the stack keeps it */
+	CHECK_EQ(fake_sent, 4);
+	/* The next freed section wakes the stack, once. */
+	netvsc_tx_done(nd, fake_ctx[1], NVSP_STAT_SUCCESS);
+	CHECK_EQ(fake_wakes, 1);
+	netvsc_tx_done(nd, fake_ctx[2], NVSP_STAT_SUCCESS);
+	CHECK_EQ(fake_wakes, 1);
 	/* The section holds a PACKET_MSG with the frame right after rndis_packet. */
 	CHECK_EQ(rd32_tx(nd->tx_buf), RNDIS_MSG_PACKET);
 	memcpy(&rp, nd->tx_buf + 8, sizeof(rp));
