@@ -69,7 +69,8 @@ fi
 
 PACKAGES="make clang lld llvm binutils gnu-efi newlib-source \
 qemu-system-x86 ovmf mtools dosfstools gdisk qemu-utils \
-valgrind libclang-rt-14-dev coreutils xz-utils diffutils dpkg-dev"
+valgrind libclang-rt-14-dev coreutils xz-utils diffutils dpkg-dev \
+libxml2-utils"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "deps: dpkg-query not found: not a Debian system; install the" \
