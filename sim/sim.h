@@ -140,7 +140,8 @@ struct sim_expect {
 	int kind;
 	char dev[32];
 	char text[96];           /* expect violation / pci TEXT: a substring */
-	char texts[SIM_EXPECT_TEXTS][96];  /* expect deadlock "T"...: each in the report */
+	char texts[SIM_EXPECT_TEXTS][96];  /* expect deadlock "T"...: each in the report;
+					      expect log "T"...: in the log in order */
 	int ntexts;
 	uint64_t by;
 	uint64_t num;
