@@ -18,6 +18,7 @@
 #   --timeout SEC       stop everything after SEC seconds (exit status 124)
 #   --pidfile FILE      QEMU's pid (to stop it early)
 #   --mem SIZE          guest RAM (default 512M)
+#   --display           a QEMU window too (scripts/run-qemu.sh --display)
 #   --busy-poll, -v     passed to keel-host (spin instead of sleeping; trace)
 #   --help              this text
 # Exit status: QEMU's (0 after an ACPI power-off); 3 when QEMU was fine but
@@ -25,7 +26,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 
-build=build img="" log="" hostlog="" tmo=0 pidf="" mem=512M
+build=build img="" log="" hostlog="" tmo=0 pidf="" mem=512M display=""
 hostargs=""
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -39,6 +40,7 @@ while [ $# -gt 0 ]; do
 	--timeout) tmo=$2; shift 2 ;;
 	--pidfile) pidf=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--display) display=--display; shift ;;
 	--busy-poll|-v) hostargs="$hostargs $1"; shift ;;
 	-h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
@@ -93,14 +95,12 @@ set -- --mem "$mem" "$img" -- \
 	-device ivshmem-doorbell,chardev=ivs,vectors=1 "$@"
 [ -n "$pidf" ] && set -- --pidfile "$pidf" "$@"
 [ "$tmo" != 0 ] && set -- --timeout "$tmo" "$@"
-# Serial to the terminal as a plain file, not mon:stdio, so that Ctrl-C
-# reaches QEMU and keel-host (the whole process group) and ends both.
-if [ -n "$log" ]; then
-	set -- --log "$log" "$@"
-else
-	set -- --log /dev/stdout "$@"
-fi
-[ -z "$log" ] && echo "run-stack: keel-host and QEMU running; Ctrl-C stops both" >&2
+[ -n "$display" ] && set -- "$display" "$@"
+# Serial on the terminal through mon:stdio (run-qemu.sh's default): Ctrl-A x
+# quits QEMU, and Ctrl-C still reaches the whole process group (QEMU's stdio
+# keeps terminal signals), so either ends QEMU and then keel-host.
+[ -n "$log" ] && set -- --log "$log" "$@"
+[ -z "$log" ] && echo "run-stack: keel-host and QEMU running; Ctrl-A x or Ctrl-C stops both" >&2
 st=0
 "$here/run-qemu.sh" "$@" || st=$?
 [ "$interrupted" = 1 ] && st=0
