@@ -421,6 +421,7 @@ static void report_print(void)
 static void report_emit(void)
 {
 	wq_core.dl_count++;
+	WQ_TRACE(DEADLOCK, NULL, NULL, NULL);
 	switch (wq_core.dl_action) {
 	case WQ_DEADLOCK_RECORD:
 		return;

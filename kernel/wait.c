@@ -166,6 +166,8 @@ int wait_suspend(struct waitq *wqh, const struct wait_desc *d, uint64_t deadline
 							     : TIMER_EV_TIMEOUT;
 		timer_event_arm(&f->f_timeout, deadline);
 	}
+	WQ_TRACE(WAIT, f->f_wq, f->f_work->name,
+		 d->kind == WAIT_EVENT && d->obj.wqh ? d->obj.wqh->name : NULL);
 	fiber_yield(f);
 	/* wq_run_once set us RUNNING; wait_wake_fiber took us off wqh. */
 	return 0;

@@ -23,6 +23,15 @@
 
 struct wq_core wq_core;
 
+#ifdef KEEL_TEST_HOOKS
+wq_trace_fn wq_trace_hook;
+
+void wq_set_trace_hook(wq_trace_fn fn)
+{
+	wq_trace_hook = fn;
+}
+#endif
+
 /* ---- work items ------------------------------------------------------- */
 
 void work_init(struct work *w, work_fn fn, const char *name)
@@ -320,6 +329,7 @@ void wq_fiber_run_item(struct fiber *f)
 {
 	struct work *w = f->f_work;
 	struct wq *q = f->f_wq;
+	const char *name = w->name;   /* w may be freed by its own function */
 
 	/* The scheduler switched here with interrupts masked; run the item
 	 * with the scheduler's own state (enabled in wq_run_loop). */
@@ -327,6 +337,7 @@ void wq_fiber_run_item(struct fiber *f)
 	w->fn(w);
 	/* From here on w may be freed: only the fiber is touched. */
 	(void)plat_irq_save();   /* the scheduler restores its own state */
+	WQ_TRACE(END, q, name, NULL);
 	active_remove(q, f);
 	/* Flushers of q and of w re-check their marks. */
 	waitq_wake_all_locked(&q->q_progress);
@@ -345,6 +356,7 @@ void wq_run_once(struct wq *q)
 		if (!q->q_ready_head)
 			q->q_ready_tail = NULL;
 		f->f_rnext = NULL;
+		WQ_TRACE(RESUME, q, f->f_work->name, NULL);
 	} else {
 		w = q->q_nactive < q->max_active ? wq_first_startable(q) : NULL;
 		if (!w)
@@ -355,6 +367,7 @@ void wq_run_once(struct wq *q)
 		work_transition(w, WE_START, NULL, f);
 		f->f_wq = q;
 		active_add(q, f);
+		WQ_TRACE(START, q, w->name, NULL);
 	}
 	fiber_transition(f, FIBER_RUNNING);
 	wq_core.current = f;

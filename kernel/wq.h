@@ -263,6 +263,18 @@ enum wq_deadlock_action {
 	WQ_DEADLOCK_RECORD,    /* keelsim: keep the text and count, print nothing */
 };
 void wq_set_deadlock_action(enum wq_deadlock_action a);   /* survives wq_init */
+
+#ifdef KEEL_TEST_HOOKS
+/* Test builds only: a callback told when an item starts, waits, resumes
+ * and ends, and when a deadlock is reported (keelsim --timeline draws them).
+ * queue and item are NULL for WQ_TRACE_DEADLOCK; what names the wait. */
+enum wq_trace_event {
+	WQ_TRACE_START, WQ_TRACE_WAIT, WQ_TRACE_RESUME, WQ_TRACE_END, WQ_TRACE_DEADLOCK,
+};
+typedef void (*wq_trace_fn)(enum wq_trace_event ev, const char *queue, const char *item,
+			    const char *what);
+void wq_set_trace_hook(wq_trace_fn fn);   /* NULL: none; survives wq_init */
+#endif
 /* Driver hook: may an interrupt still arrive (pending or scheduled host
  * events)? NULL: assume yes. Survives wq_init. */
 void wq_set_may_wake(bool (*may_wake)(void *arg), void *arg);

@@ -125,6 +125,20 @@ struct wq_core {
 
 extern struct wq_core wq_core;
 
+#ifdef KEEL_TEST_HOOKS
+extern wq_trace_fn wq_trace_hook;
+static inline void wq_trace(enum wq_trace_event ev, const struct wq *q, const char *item,
+			    const char *what)
+{
+	if (wq_trace_hook)
+		wq_trace_hook(ev, q ? q->name : NULL, item, what);
+}
+#define WQ_TRACE(ev, q, item, what) wq_trace(WQ_TRACE_##ev, q, item, what)
+#else
+/* Arguments evaluated for nothing: no side effects, no unused names. */
+#define WQ_TRACE(ev, q, item, what) ((void)(q), (void)(item), (void)(what))
+#endif
+
 /* wq.c */
 bool wq_queue_runnable(const struct wq *q);
 struct work *wq_first_startable(const struct wq *q);

@@ -3,7 +3,9 @@
 #   make test-boot                 the suite -> $(BUILD)/results/boot.txt
 #                                  (disk kind testhooks boots the test image,
 #                                  $(BUILD)/testhooks/keel.img)
-#   make test-boot BOOT_TESTS="ready test-wx"   only those
+#   make test-boot BOOT_TESTS="ready test-wx"   only those, no image or UX
+#                                  checks -> $(BUILD)/results/boot-partial.txt
+#                                  (boot.txt keeps the last full run)
 #   make bench-boot                keel.efi size, ready time (median of 5)
 
 BOOT_TESTS ?=

@@ -44,14 +44,15 @@ $(KEELHOST_DATA): test-images/mkdata.sh
 keel-host: $(KEELHOST_BIN)
 
 # Like `make run` (mk/images.mk), with keel-host and the data disk: no
-# timeout on a terminal, 120 s otherwise; QEMU_ARGS go to QEMU.
+# timeout on a terminal, 120 s otherwise; QEMU_ARGS go to QEMU, RUN_OPTS
+# (e.g. --display, --timeout 60) to scripts/run-stack.sh.
 run-stack: deps
 	@$(MAKE) --no-print-directory BUILD=$(BUILD) $(RUN_IMG) $(KEELHOST_BIN) \
 	  $(KEELHOST_DATA)
 	@if [ -t 0 ]; then t=0; else t=120; fi; \
 	  scripts/run-stack.sh --timeout $$t --build $(BUILD) --image $(RUN_IMG) \
 	  --disk $(KEELHOST_DATA) $(if $(filter 1,$(KEEL_SHELL)),--interactive) \
-	  $(RUN_STACK_ARGS) -- $(QEMU_ARGS)
+	  $(RUN_OPTS) $(RUN_STACK_ARGS) -- $(QEMU_ARGS)
 
 KEELHOST_TESTS ?=
 test-keelhost: $(BUILD)/keel.img $(TESTHOOKS_BUILD)/keel.img $(KEELHOST_BIN) $(KEELHOST_DATA)

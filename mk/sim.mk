@@ -5,7 +5,9 @@
 #   $(BUILD)/host/keelsim-bench  -O2, no sanitizers (make bench, make soak)
 #   test-sim    every tests/scenarios/*.scn over its seeds (>= 500 each),
 #               then tests/sim/parse-errors.sh (files that must not parse
-#               or must fail) -> $(BUILD)/results/sim.txt
+#               or must fail), then tests/sim/timeline.sh (the pictures
+#               of docs/timeline.md, checked) -> $(BUILD)/results/sim.txt
+#   docs-pictures  those pictures, $(BUILD)/docs/*.svg, and nothing else
 #   soak-sim    every scenario over seeds 1..$(SOAK_SEEDS) (default 100000)
 #   bench-sim   seeds per second for the 10-echo-channel scenario
 #
@@ -21,7 +23,8 @@ SIM_SCENARIOS := $(sort $(wildcard tests/scenarios/*.scn))
 SIM_BENCH_SCENARIO := tests/scenarios/bench-echo10.scn
 
 SIM_HOST_SRCS := $(sort $(wildcard host/*.c))
-SIM_CORE_SRCS := sim/main.c sim/sched.c sim/scenario.c sim/trace.c sim/testguest.c
+SIM_CORE_SRCS := sim/main.c sim/sched.c sim/scenario.c sim/trace.c sim/testguest.c \
+		 sim/timeline.c
 # keelsim does not link the network stack: NIC drivers attach to the
 # stand-in sim/netdev_sim.c (net/netdev.h), which can ping the host's peer.
 SIM_NETDEV_SRCS := sim/netdev_sim.c
@@ -54,7 +57,7 @@ $(SIM_BENCH_BIN): $(SIM_BENCH_OBJS) $(BENCH_LIB)
 
 -include $(SIM_OBJS:.o=.d) $(SIM_BENCH_OBJS:.o=.d)
 
-.PHONY: keelsim keelsim-bench test-sim soak-sim bench-sim test-vpci-lspci
+.PHONY: keelsim keelsim-bench test-sim soak-sim bench-sim test-vpci-lspci docs-pictures
 # Keel's vPCI listing of a function copied from this machine vs lspci.
 test-vpci-lspci: $(SIM_BIN)
 	@tests/vpci/lspci.sh $(BUILD)
@@ -77,6 +80,13 @@ test-sim: $(SIM_BIN)
 	@tests/sim/parse-errors.sh $(SIM_BIN) > $(BUILD)/results/sim-errors.log; \
 	  grep '^FAIL' $(BUILD)/results/sim-errors.log || true; \
 	  cat $(BUILD)/results/sim-errors.log >> $(BUILD)/results/sim.txt
+	@tests/sim/timeline.sh $(SIM_BIN) $(BUILD)/docs > $(BUILD)/results/sim-timeline.log; \
+	  grep '^FAIL' $(BUILD)/results/sim-timeline.log || true; \
+	  cat $(BUILD)/results/sim-timeline.log >> $(BUILD)/results/sim.txt
+
+docs-pictures: $(SIM_BIN)
+	@tests/sim/timeline.sh $(SIM_BIN) $(BUILD)/docs
+	@ls $(BUILD)/docs/*.svg
 
 # One keelsim per scenario file, SOAK_JOBS at a time; fails if any fails.
 SOAK_JOBS ?= 2

@@ -4,6 +4,7 @@
 # fail. Never names a mirror: apt uses the machine's own sources.
 #
 #   scripts/deps.sh                    check (and install) the packages
+#   scripts/deps.sh display            QEMU's window (--display): qemu-system-gui
 #   scripts/deps.sh lwip-source DIR    `apt-get source lwip` into DIR/lwip
 #                                      (mk/lwip.mk); adds a deb-src entry
 #                                      derived from the machine's own apt
@@ -61,6 +62,27 @@ lwip_source() {
 	rm -rf "$dir/fetch"
 }
 
+# `scripts/deps.sh display`: QEMU's window (make run RUN_OPTS=--display)
+# needs the GTK front end, Debian's qemu-system-gui, and a graphical session.
+display_deps() {
+	st=$(dpkg-query -W -f='${Status}' qemu-system-gui 2>/dev/null || true)
+	case "$st" in
+	*"install ok installed"*) ;;
+	*)
+		echo "deps: --display needs QEMU's GTK window, Debian package qemu-system-gui:" >&2
+		echo "  sudo apt-get update && sudo apt-get install -y qemu-system-gui" >&2
+		return 1 ;;
+	esac
+	if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+		echo "deps: --display needs a graphical session (DISPLAY or WAYLAND_DISPLAY is unset)" >&2
+		return 1
+	fi
+}
+if [ "${1:-}" = display ]; then
+	display_deps
+	exit
+fi
+
 if [ "${1:-}" = lwip-source ]; then
 	[ -n "${2:-}" ] || { echo "usage: $0 lwip-source DIR" >&2; exit 2; }
 	lwip_source "$2"
@@ -72,7 +94,8 @@ fi
 PACKAGES="make clang lld llvm binutils gnu-efi newlib-source \
 qemu-system-x86 ovmf mtools dosfstools gdisk qemu-utils \
 valgrind libclang-rt-14-dev coreutils xz-utils diffutils dpkg-dev \
-dnsmasq-base iproute2 curl iputils-ping pciutils"
+dnsmasq-base iproute2 curl iputils-ping pciutils \
+libxml2-utils"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "deps: dpkg-query not found: not a Debian system; install the" \

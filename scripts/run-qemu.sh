@@ -9,14 +9,17 @@
 #
 # Options:
 #   --format raw|vhdx|vpc  image format (default: from the file name)
-#   --log FILE             serial to FILE (default: the terminal, with the
-#                          QEMU monitor on Ctrl-A c; Ctrl-A x quits)
+#   --log FILE             serial to FILE (default: standard output, with
+#                          the QEMU monitor on Ctrl-A c; Ctrl-A x quits);
+#                          /dev/stdout is standard output without the monitor,
+#                          written on, never truncated (`make run > file`)
 #   --serial SPEC          the serial port as QEMU's -serial SPEC (a test
 #                          driving the shell through a socket)
 #   --timeout SEC          kill QEMU after SEC seconds (exit status 124)
 #   --workdir DIR          where the per-run OVMF variables go (default: the
 #                          image's directory)
-#   --display              show a window instead of -display none
+#   --display              show a window instead of -display none (needs
+#                          qemu-system-gui: scripts/deps.sh display)
 #   --mem SIZE             guest memory (default 256M)
 #   --pidfile FILE         QEMU writes its pid there (to stop it early)
 # Everything after -- goes to QEMU unchanged (later: keel-host's ivshmem).
@@ -74,13 +77,21 @@ cp "$vars" "$myvars"
 
 if [ -n "$serialspec" ]; then
 	serial=$serialspec
-elif [ -n "$log" ]; then
-	serial="file:$log"
-	: > "$log"
 else
-	serial="mon:stdio"
+	# QEMU's file: back-end opens with O_TRUNC: a redirected standard
+	# output would lose what was written before; stdio writes on where it is.
+	case $log in
+	"") serial="mon:stdio" ;;
+	/dev/stdout) serial="stdio" ;;
+	*) serial="file:$log"; : > "$log" ;;
+	esac
 fi
-if [ "$display" = 1 ]; then disp=""; else disp="-display none"; fi
+if [ "$display" = 1 ]; then
+	"$(dirname "$0")/deps.sh" display || exit 2
+	disp=""
+else
+	disp="-display none"
+fi
 
 set -- -machine q35 -accel tcg -cpu max -m "$mem" -smp 1 \
 	-nodefaults -no-reboot \

@@ -23,6 +23,7 @@
 #   --timeout SEC       stop everything after SEC seconds (exit status 124)
 #   --pidfile FILE      QEMU's pid (to stop it early)
 #   --mem SIZE          guest RAM (default 512M)
+#   --display           a QEMU window too (scripts/run-qemu.sh --display)
 #   --busy-poll, -v     passed to keel-host (spin instead of sleeping; trace)
 #   --help              this text
 # Exit status: QEMU's (0 after an ACPI power-off); 3 when QEMU was fine but
@@ -30,7 +31,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 
-build=build img="" log="" inter=0 serial="" hostlog="" tmo=0 pidf="" mem=512M
+build=build img="" log="" inter=0 serial="" hostlog="" tmo=0 pidf="" mem=512M display=""
 hostargs=""
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -47,6 +48,7 @@ while [ $# -gt 0 ]; do
 	--timeout) tmo=$2; shift 2 ;;
 	--pidfile) pidf=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--display) display=--display; shift ;;
 	--busy-poll|-v) hostargs="$hostargs $1"; shift ;;
 	-h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
@@ -101,21 +103,17 @@ set -- --mem "$mem" "$img" -- \
 	-device ivshmem-doorbell,chardev=ivs,vectors=1 "$@"
 [ -n "$pidf" ] && set -- --pidfile "$pidf" "$@"
 [ "$tmo" != 0 ] && set -- --timeout "$tmo" "$@"
-# Serial to the terminal as a plain file, not mon:stdio, so that Ctrl-C
-# reaches QEMU and keel-host (the whole process group) and ends both.
+[ -n "$display" ] && set -- "$display" "$@"
+# Serial on the terminal through mon:stdio (run-qemu.sh's default): Ctrl-A x
+# quits QEMU, and Ctrl-C still reaches the whole process group (QEMU's stdio
+# keeps terminal signals), so either ends QEMU and then keel-host. A test
+# driving the shell gives a socket (--serial), a log a file (--log).
 if [ -n "$serial" ]; then
 	set -- --serial "$serial" "$@"
 elif [ -n "$log" ]; then
 	set -- --log "$log" "$@"
-elif [ "$inter" = 1 ]; then
-	:       # run-qemu.sh's default: mon:stdio
 else
-	set -- --log /dev/stdout "$@"
-fi
-if [ "$inter" = 1 ]; then
-	echo "run-stack: keel-host and QEMU running; Ctrl-A x stops both" >&2
-elif [ -z "$log" ] && [ -z "$serial" ]; then
-	echo "run-stack: keel-host and QEMU running; Ctrl-C stops both" >&2
+	echo "run-stack: keel-host and QEMU running; Ctrl-A x or Ctrl-C stops both" >&2
 fi
 st=0
 "$here/run-qemu.sh" "$@" || st=$?

@@ -3,6 +3,7 @@
  *
  *   keelsim SCENARIO... [--seed N | --seeds A-B] [--trace] [--verbose]
  *           [--results FILE] [--bench] [--max-fail N] [--jobs N]
+ *           [--timeline FILE.svg]
  *
  * Runs every variant of every scenario over the seeds (default: the
  * scenario's `seeds`, 500 unless it says otherwise, seeds 1..N). Prints one
@@ -11,6 +12,8 @@
  * replay command. Exits 0 only when every seed of every scenario passed.
  * --results appends `PASS name` / `FAIL name` lines for make test.
  * --bench prints the seeds-per-second row for make bench.
+ * --timeline draws one seed (--seed N, one scenario file; the last variant
+ * when it has several) as an SVG picture over virtual time (sim/timeline.c).
  *
  * With several scenario files, each runs in a child process of its own
  * (--jobs N at a time): a guest panic leaves the guest's state unreliable (a fiber stack
@@ -37,6 +40,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: keelsim SCENARIO... [--seed N | --seeds A-B] [--trace] [--verbose]\n"
 		"               [--results FILE] [--bench] [--max-fail N] [--jobs N]\n"
+		"               [--timeline FILE.svg] (with --seed N and one scenario)\n"
 		"host profiles:\n%s", buf);
 	exit(2);
 }
@@ -62,6 +66,7 @@ struct run_args {
 	int max_fail;
 	struct sim_opts o;
 	const char *results;
+	const char *timeline;    /* --timeline FILE.svg, or NULL */
 };
 
 /* Append one line to the results file (children share it: O_APPEND). */
@@ -74,6 +79,15 @@ static void result_line(const char *results, const char *fmt, const char *name,
 		return;
 	fprintf(rf, fmt, name, detail);
 	fclose(rf);
+}
+
+/* The picture's title: the scenario's file name and the seed. */
+static const char *timeline_title(const char *file, uint64_t seed)
+{
+	static char title[300];
+
+	snprintf(title, sizeof(title), "%s, seed %llu", base(file), (unsigned long long)seed);
+	return title;
 }
 
 /* Every variant of one scenario file over its seeds: 0 when all passed, 1
@@ -105,7 +119,11 @@ static int run_file(const char *file, const struct run_args *a)
 		for (uint64_t s = from; s <= to && fails < a->max_fail && !stop; s++) {
 			struct sim_result r;
 
+			if (a->timeline)
+				sim_timeline_begin();
 			sim_run_seed(&v[k], s, &a->o, &r);
+			if (a->timeline && sim_timeline_write(a->timeline, timeline_title(file, s)))
+				fails++;
 			runs++;
 			steps += r.steps;
 			hash = (hash ^ r.hash) * 0x100000001b3ull;
@@ -189,6 +207,8 @@ int main(int argc, char **argv)
 			a.o.verbose = true;
 		} else if (!strcmp(argv[i], "--results") && i + 1 < argc) {
 			a.results = argv[++i];
+		} else if (!strcmp(argv[i], "--timeline") && i + 1 < argc) {
+			a.timeline = argv[++i];
 		} else if (!strcmp(argv[i], "--bench")) {
 			a.bench = true;
 		} else if (!strcmp(argv[i], "--max-fail") && i + 1 < argc) {
@@ -203,7 +223,7 @@ int main(int argc, char **argv)
 			files[nfiles++] = argv[i];
 		}
 	}
-	if (!nfiles)
+	if (!nfiles || (a.timeline && (nfiles != 1 || !a.seeds_given || a.s_from != a.s_to)))
 		usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* One file: nothing to protect from it, so run it here (tools such as

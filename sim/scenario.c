@@ -461,11 +461,18 @@ static int st_expect(struct ctx *c, char **t, int n)
 		i = 5;
 		break;
 	case SE_LOG:
-		/* log "TEXT": a guest log line (info and up) contains TEXT */
-		if (n < 3 || !c->quoted[2] || !t[2][0] || strlen(t[2]) >= sizeof(e->text))
-			return err(c, "expect log \"TEXT\" (one text in double quotes)%s", "");
-		snprintf(e->text, sizeof(e->text), "%s", t[2]);
-		i = 3;
+		/* log "TEXT" ["TEXT"...]: the guest's log (info and up) holds the
+		 * texts in this order (a listing's lines, for instance) */
+		if (n < 3)
+			return err(c, "expect log \"TEXT\" [\"TEXT\"...] (texts in double quotes)%s",
+				   "");
+		for (i = 2; i < n; i++) {
+			if (!c->quoted[i] || !t[i][0] || strlen(t[i]) >= sizeof(e->texts[0]))
+				return err(c, "expect log: '%s' is not a text in double quotes", t[i]);
+			if (e->ntexts == SIM_EXPECT_TEXTS)
+				return err(c, "expect log: more than %s texts", "8");
+			snprintf(e->texts[e->ntexts++], sizeof(e->texts[0]), "%s", t[i]);
+		}
 		break;
 	case SE_VERSION:
 		if (n < 3 || parse_version(t[2], &e->num) < 0)

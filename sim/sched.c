@@ -638,10 +638,21 @@ static void check_expect(const struct sim_expect *e, bool quiescent)
 			     e->text, (unsigned long long)v, (unsigned long long)e->num);
 		break;
 	}
-	case SE_LOG:
-		if (!strstr(hosted_log_captured(), e->text))
-			fail("line %d: the guest never logged \"%s\"", e->line, e->text);
+	case SE_LOG: {
+		const char *at = hosted_log_captured();
+
+		for (int k = 0; k < e->ntexts && at; k++) {
+			const char *hit = strstr(at, e->texts[k]);
+
+			if (!hit && k == 0)
+				fail("line %d: the guest never logged \"%s\"", e->line, e->texts[k]);
+			else if (!hit)
+				fail("line %d: the guest did not log \"%s\" after \"%s\"", e->line,
+				     e->texts[k], e->texts[k - 1]);
+			at = hit ? hit + strlen(e->texts[k]) : NULL;
+		}
 		break;
+	}
 	case SE_POWER_OFF:
 	case SE_RESET: {
 		int want = e->kind == SE_POWER_OFF ? SIM_POWER_OFF : SIM_POWER_RESET;

@@ -140,7 +140,8 @@ struct sim_expect {
 	int kind;
 	char dev[32];
 	char text[96];           /* expect violation / pci TEXT: a substring */
-	char texts[SIM_EXPECT_TEXTS][96];  /* expect deadlock "T"...: each in the report */
+	char texts[SIM_EXPECT_TEXTS][96];  /* expect deadlock "T"...: each in the report;
+					      expect log "T"...: in the log in order */
 	int ntexts;
 	uint64_t by;
 	uint64_t num;
@@ -196,6 +197,10 @@ void sim_trace_add(int kind, uint32_t a, uint32_t b, uint64_t c, const char *str
 uint64_t sim_trace_hash(void);
 uint64_t sim_trace_count(void);
 void sim_trace_dump_last(unsigned n);     /* to stdout */
+/* sim/timeline.c: keelsim --timeline, one seed as an SVG picture. */
+void sim_timeline_begin(void);
+void sim_timeline_trace(int kind, uint32_t a, uint32_t b, uint64_t c);
+int sim_timeline_write(const char *path, const char *title);
 
 /* ---- the guest under test (guest_keel.c, testguest.c) ---- */
 

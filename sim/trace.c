@@ -107,6 +107,7 @@ void sim_trace_add(int kind, uint32_t a, uint32_t b, uint64_t c, const char *str
 	tr.hash = fnv(tr.hash, &c, 8);
 	if (str)
 		tr.hash = fnv(tr.hash, str, strlen(str));
+	sim_timeline_trace(kind, a, b, c);
 	if (tr.live) {
 		char line[512];
 

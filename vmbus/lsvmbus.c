@@ -97,10 +97,41 @@ bool vmbus_all_ready(void)
 	/* Not before the host said it has offered every boot device. */
 	if (!vc || vc->state != CONN_CONNECTED || !vc->all_offers)
 		return false;
+	/* ALLOFFERS_DELIVERED is handled on vmbus_msg, the offers before it on
+	 * vmbus_chan: until those items ran their devices are not listed yet. */
+	for (struct vmbus_channel *c = vc->channels; c; c = c->next)
+		if (work_busy(&c->w_offer))
+			return false;
 	for (struct vmbus_device *d = vc->devices; d; d = d->next)
 		if (d->drv && d->state != DEV_GONE && !d->ready)
 			return false;
 	return true;
+}
+
+/* The sub-channel of primary c with the smallest index above `after`, or
+ * NULL: the listing goes in index order, whatever order the offers came in
+ * (c->subs is in arrival order, newest first). */
+static const struct vmbus_channel *sub_after(const struct vmbus_channel *c, unsigned after)
+{
+	const struct vmbus_channel *best = NULL;
+
+	for (const struct vmbus_channel *s = c->subs; s; s = s->sub_next)
+		if (s->offer.sub_channel_index > after &&
+		    (!best || s->offer.sub_channel_index < best->offer.sub_channel_index))
+			best = s;
+	return best;
+}
+
+static void chan_print(const struct vmbus_channel *s)
+{
+	pr_info("\t  relid %u sub %u %s: out %llu pkts/%llu B, in %llu pkts/%llu B, "
+		"irq %llu, sig %llu, ring-full %llu, dropped %llu\n",
+		s->relid, s->offer.sub_channel_index, vmbus_chan_state_name(s->state),
+		(unsigned long long)s->n.pkts_out, (unsigned long long)s->n.bytes_out,
+		(unsigned long long)s->n.pkts_in, (unsigned long long)s->n.bytes_in,
+		(unsigned long long)s->n.interrupts, (unsigned long long)s->n.signals,
+		(unsigned long long)s->n.ring_full,
+		(unsigned long long)(s->n.dropped + s->in.bad_packets));
 }
 
 void vmbus_lsvmbus(void)
@@ -129,16 +160,11 @@ void vmbus_lsvmbus(void)
 		pr_info("\tDevice_ID = {%s}  state %s, channel %s, %d sub-channel(s)\n",
 			guid_format(&d->instance, g), vmbus_dev_state_name(d->state),
 			c ? vmbus_chan_state_name(c->state) : "released", nsub);
-		for (struct vmbus_channel *s = c ? c : NULL; s;
-		     s = (s == c) ? c->subs : s->sub_next) {
-			pr_info("\t  relid %u sub %u %s: out %llu pkts/%llu B, in %llu pkts/%llu B, "
-				"irq %llu, sig %llu, ring-full %llu, dropped %llu\n",
-				s->relid, s->offer.sub_channel_index, vmbus_chan_state_name(s->state),
-				(unsigned long long)s->n.pkts_out, (unsigned long long)s->n.bytes_out,
-				(unsigned long long)s->n.pkts_in, (unsigned long long)s->n.bytes_in,
-				(unsigned long long)s->n.interrupts, (unsigned long long)s->n.signals,
-				(unsigned long long)s->n.ring_full,
-				(unsigned long long)(s->n.dropped + s->in.bad_packets));
-		}
+		if (!c)
+			continue;
+		chan_print(c);
+		for (const struct vmbus_channel *s = sub_after(c, 0); s;
+		     s = sub_after(c, s->offer.sub_channel_index))
+			chan_print(s);
 	}
 }
