@@ -51,6 +51,9 @@ struct host_dev_ops {
 	/* A named counter for scenario expectations (expect host DEV KEY N);
 	 * -ENOENT for unknown keys. May be NULL. */
 	int (*counter)(struct host_dev *d, const char *key, uint64_t *out);
+	/* Read the device's stored bytes (storage: LUN 0) for end-of-run
+	 * checks; -ENOTSUP when it stores none. May be NULL. */
+	int (*read)(struct host_dev *d, uint64_t off, void *buf, size_t len);
 	/*
 	 * Device MMIO (optional; host/host_mmio.c asks every device in turn):
 	 * return true when gpa lies in a range the device decodes, after

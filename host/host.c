@@ -453,6 +453,16 @@ int host_device_counter(struct host *h, int dev, const char *key, uint64_t *out)
 	return d->ops->counter ? d->ops->counter(d, key, out) : -ENOENT;
 }
 
+int host_device_read(struct host *h, int dev, uint64_t off, void *buf, size_t len)
+{
+	struct host_dev *d;
+
+	if (dev < 0 || dev >= h->ndevs)
+		return -EINVAL;
+	d = h->devs[dev];
+	return d->ops->read ? d->ops->read(d, off, buf, len) : -ENOTSUP;
+}
+
 bool host_device_type_valid(const char *type)
 {
 	return dev_type_find(type) != NULL;

@@ -118,6 +118,9 @@ int host_device_param(struct host *h, int dev, const char *key, const char *val)
 int host_device_count(const struct host *h);
 /* A device host's named counter (expect host DEV KEY N): 0, -ENOENT. */
 int host_device_counter(struct host *h, int dev, const char *key, uint64_t *out);
+/* The bytes a device stores (storage: LUN 0), read outside the protocol for
+ * end-of-run checks; 0, -ENOTSUP (stores none), -ERANGE, -ENODEV (no LUN). */
+int host_device_read(struct host *h, int dev, uint64_t off, void *buf, size_t len);
 int host_device_find(const struct host *h, const char *name);
 const char *host_device_name(const struct host *h, int dev);
 /* The instance GUID the device's offers carry. */

@@ -73,7 +73,7 @@ struct ich {
 	bool renegotiated;
 	uint64_t counters[ICC_COUNT];
 	/* the service's configuration and state */
-	uint64_t interval, at, again_at, latency, start_s;
+	uint64_t interval, at, again_at, latency, start_s, back;
 	uint32_t flags, reason, limit, timeout_s;
 	char text[64];
 	uint64_t seq, next_at, sent_at;

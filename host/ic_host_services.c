@@ -194,6 +194,8 @@ static int ts_param(struct ich *x, const char *key, const char *val)
 		return host_parse_ns(val, &x->latency);
 	if (!strcmp(key, "samples"))
 		return parse_u32(val, &x->limit);
+	if (!strcmp(key, "back"))
+		return host_parse_ns(val, &x->back);
 	if (!strcmp(key, "start")) {
 		uint32_t s;
 		int err = parse_u32(val, &s);
@@ -227,7 +229,10 @@ static void ts_start(struct ich *x)
 static void ts_tick(struct ich *x)
 {
 	uint64_t t = x->sent_at;
-	uint64_t parent = (x->start_s * 1000000000ull + t) / 100 + IC_TS_1601_TO_1970;
+	/* back=TIME: the host's clock is set back by TIME after the first sample
+	 * (an administrator correcting it); the guest must follow */
+	uint64_t back = x->step >= 1 ? x->back : 0;
+	uint64_t parent = (x->start_s * 1000000000ull + t - back) / 100 + IC_TS_1601_TO_1970;
 	uint8_t flags = x->step == 0 ? IC_TS_SYNC : IC_TS_SAMPLE;
 
 	if (x->state != ICH_READY || x->outstanding || x->step >= (int)x->limit ||

@@ -1289,6 +1289,16 @@ static int stor_counter(struct host_dev *d, const char *key, uint64_t *out)
 	return 0;
 }
 
+/* LUN 0's bytes as they are in its store: what survives a power-off. */
+static int stor_read(struct host_dev *d, uint64_t off, void *buf, size_t len)
+{
+	struct stor_dev *s = d->priv;
+
+	if (!s->lun[0])
+		return -ENODEV;
+	return backing_read(s->lun[0]->b, off, buf, len);
+}
+
 const struct host_dev_ops storvsc_dev_ops = {
 	.type = "storage",
 	.class_guid = VMBUS_CLASS_STORAGE,
@@ -1302,6 +1312,7 @@ const struct host_dev_ops storvsc_dev_ops = {
 	.tick = stor_tick,
 	.destroy = stor_destroy,
 	.counter = stor_counter,
+	.read = stor_read,
 };
 
 /* ---- queries (host/storvsc_host.h) ---- */

@@ -11,5 +11,8 @@
 int blkload_switch(const char *name);
 void blkload_start(void);
 void blkload_fini(void);
+/* verify: at the guest's power-off, every acknowledged write must be in the
+ * host's store (panics otherwise). */
+void blkload_power_off(void);
 
 #endif

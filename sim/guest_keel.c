@@ -35,6 +35,7 @@ static bool want_lsvmbus, listed;      /* guest switch "lsvmbus" */
 static void keel_power(enum shutdown_action a)
 {
 	sim_guest_power = a == SHUTDOWN_RESTART ? SIM_POWER_RESET : SIM_POWER_OFF;
+	blkload_power_off();
 }
 
 static int keel_start(void)

@@ -156,6 +156,19 @@ static uint64_t m_hypercall(void *ctx, uint64_t c, uint64_t in, uint64_t out)
 	return r;
 }
 
+int sim_storage_read(int nth, uint64_t off, void *buf, size_t len)
+{
+	int n = S.h ? host_device_count(S.h) : 0;
+
+	for (int i = 0; i < n; i++) {
+		int r = host_device_read(S.h, i, off, buf, len);
+
+		if (r != -ENOTSUP && nth-- == 0)
+			return r;
+	}
+	return -ENODEV;
+}
+
 bool sim_may_wake(void *arg)
 {
 	struct host_work w[4];

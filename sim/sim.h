@@ -267,6 +267,9 @@ void sim_run_seed(const struct sim_scenario *sc, uint64_t seed, const struct sim
 /* Once per process (arena size from the largest scenario). */
 int sim_global_init(size_t ram);
 void sim_global_fini(void);
+/* The nth storage device's stored bytes (host_device_read), for checks
+ * at the guest's power-off: 0, or -ENODEV past the last one. */
+int sim_storage_read(int nth, uint64_t off, void *buf, size_t len);
 /* wq_set_may_wake hook: can an interrupt still arrive? */
 bool sim_may_wake(void *arg);
 
