@@ -235,11 +235,7 @@ void storvsc_on_channel(struct vmbus_channel *c, void *arg)
 	 * their completer so the deadlock check can see a circular wait. */
 	if (!sd->event_q)
 		sd->event_q = wq_current();
-	/* Revoked by the host: nothing in flight will be answered or written
-	 * any more. An unload in progress is not that: the host still owns
-	 * the open channel, so requests are failed by the closer after
-	 * CLOSECHANNEL (storvsc_chan_close). */
-	if (vmbus_chan_revoked(c)) {
+	if (vmbus_chan_rescinded(c)) {
 		on_rescind(ch);
 		storvsc_kick(sd);
 		return;

@@ -667,11 +667,6 @@ bool vmbus_chan_rescinded(const struct vmbus_channel *c)
 	return c->rescinded || !chan_conn_up(c);
 }
 
-/* Only the host's RESCINDCHANNEL: the host let go of the channel's memory.
- * While the guest unloads, the host still owns an open channel until its
- * CLOSECHANNEL, so a driver may not treat that as revoked memory. */
-bool vmbus_chan_revoked(const struct vmbus_channel *c) { return c->rescinded; }
-
 bool vmbus_chan_out_drained(struct vmbus_channel *c)
 {
 	int64_t f;

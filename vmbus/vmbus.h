@@ -132,9 +132,6 @@ void vmbus_chan_close(struct vmbus_channel *c);
 
 bool vmbus_chan_is_open(const struct vmbus_channel *c);
 bool vmbus_chan_rescinded(const struct vmbus_channel *c);
-/* Revoked by the host (RESCINDCHANNEL) only, not an unload in progress: the
- * host no longer writes the channel's buffers. */
-bool vmbus_chan_revoked(const struct vmbus_channel *c);
 /* The host has read everything we sent (or the channel is not open):
  * a last answer has reached it before the channel closes. */
 bool vmbus_chan_out_drained(struct vmbus_channel *c);
