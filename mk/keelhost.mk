@@ -72,6 +72,15 @@ bench-keelhost: $(TESTHOOKS_BUILD)/keel.img $(KEELHOST_BIN) $(KEELHOST_DATA)
 TEST_TARGETS  += test-keelhost
 BENCH_TARGETS += bench-keelhost
 
+# bench-ic: shutdown request -> power-off in virtual time (keelsim) and guest
+# instructions per heartbeat (callgrind); tests/keelhost/bench-ic.sh. The
+# binaries' rules are in mk/sim.mk and mk/storage.mk.
+.PHONY: bench-ic
+bench-ic: $(BUILD)/host/keelsim-bench $(BUILD)/host/keelsim-cg
+	@tests/keelhost/bench-ic.sh $(BUILD)/host/keelsim-bench $(BUILD)/host/keelsim-cg \
+	  $(BUILD)/bench-ic
+BENCH_TARGETS += bench-ic
+
 # The transport without QEMU: a fake ivshmem client (tests/keelhost/protocol.c).
 KEELHOST_PROTO_BIN := $(BUILD)/tests/keelhost-protocol
 $(KEELHOST_PROTO_BIN): $(KEELHOST_OBJ)/tests/keelhost/protocol.c.o
