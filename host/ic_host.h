@@ -1,7 +1,8 @@
 /*
  * The simulated host's integration components (host/ic_host.c: framing,
  * negotiation, timeouts, faults; host/ic_host_services.c: heartbeat,
- * shutdown, time sync, KVP). Protocol: include/hyperv/ic.h and
+ * shutdown, time sync, KVP; host/ic_host_control.c: an operator's requests
+ * on demand). Protocol: include/hyperv/ic.h and
  * docs/protocols/ic.md. Only host/ic_host*.c include this.
  */
 #ifndef KEEL_HOST_IC_HOST_H
