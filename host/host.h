@@ -38,6 +38,12 @@ struct host_env {
 	uint64_t (*rand)(void *ctx);
 	/* Compact trace record; formatted later by host_trace_format. */
 	void (*trace)(void *ctx, int kind, uint32_t a, uint32_t b, uint64_t c);
+	/* Optional: one readable line per integration-service exchange
+	 * (host/ic_host.c); detail 1 marks the routine ones (heartbeats). */
+	void (*log)(void *ctx, int detail, const char *line);
+	/* Optional: the real UTC clock (ns since 1970) the time-sync device
+	 * sends; NULL: the scenario's scripted clock (keelsim). */
+	uint64_t (*wall_ns)(void *ctx);
 };
 
 /* Trace record kinds the host emits (a, b, c as noted). */
@@ -145,6 +151,42 @@ int host_net_attach(struct host *h, int dev, const struct host_net_port *port);
 bool host_net_can_receive(struct host *h, int dev);
 /* One frame for the guest (copied); 0, -EAGAIN (no room), -EINVAL. */
 int host_net_receive(struct host *h, int dev, const uint8_t *frame, uint32_t len);
+
+/* ---- integration services on demand (host/ic_host_control.c) ----
+ * What an operator asks of a running guest (keel-host --control): one
+ * request per IC device at a time, sent once the channel is negotiated and
+ * the device's own request is answered; its end is read back later. */
+enum host_ic_req { HIR_SHUTDOWN, HIR_RESTART, HIR_KVP_PUSH, HIR_KVP_LIST };
+enum host_ic_state {
+	HIS_IDLE,          /* nothing asked yet */
+	HIS_PENDING,       /* queued or sent, no answer yet */
+	HIS_DONE,          /* answered: the status is the guest's */
+	HIS_FAILED,        /* no answer before the timeout, or the channel closed */
+};
+#define HOST_KVP_MAX_ITEMS 32
+struct host_kvp_item {
+	uint8_t pool;                   /* IC_KVP_POOL_AUTO or IC_KVP_POOL_GUEST */
+	char key[64];                   /* ASCII; other characters read as '?' */
+	char value[192];
+};
+struct host_ic_heartbeat {
+	bool negotiated;
+	uint64_t last_seq;              /* the guest's last answer */
+	uint64_t count, lost;
+	uint64_t last_at;               /* host time of the last answer, 0: none */
+};
+/* The first device of an IC type ("shutdown", "kvp", ...), or -ENOENT. */
+int host_ic_find(const struct host *h, const char *type);
+/* Queue a request. a, b: shutdown/restart reason; kvp-push key and value.
+ * 0, -ENODEV (not that IC), -EBUSY (one pending), -EINVAL (text too long). */
+int host_ic_request(struct host *h, int dev, int req, const char *a, const char *b);
+/* How the last request ended (enum host_ic_state); *status the answer's. */
+int host_ic_result(struct host *h, int dev, uint32_t *status);
+/* The items the last kvp-list read, in order; returns their count. */
+int host_ic_kvp_items(struct host *h, int dev, const struct host_kvp_item **items);
+int host_ic_heartbeat(struct host *h, int dev, struct host_ic_heartbeat *out);
+/* An IC status as its name ("S_OK", "E_FAIL", ...) or NULL. */
+const char *host_ic_status_name(uint32_t status);
 
 /* ---- scenario actions ---- */
 

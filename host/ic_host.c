@@ -27,6 +27,7 @@
  * the host ignore the guest's answer (a guest that never answers).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,69 @@ void ich_violation(struct ich *x, const char *what)
 	host_dev_violation(x->d, x->c, what);
 }
 
+/* ---- the exchange log: one line per request, written when it ends ---- */
+
+void ich_describe(struct ich *x, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(x->desc, sizeof(x->desc), fmt, ap);
+	va_end(ap);
+	x->desc_fresh = true;
+}
+
+void ich_note(struct ich *x, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(x->note, sizeof(x->note), fmt, ap);
+	va_end(ap);
+}
+
+uint64_t ich_wall_ns(const struct ich *x, uint64_t at)
+{
+	const struct host_env *env = &x->d->h->env;
+	uint64_t now = ich_now(x);
+
+	if (!env->wall_ns)
+		return 0;
+	return env->wall_ns(env->ctx) - (now > at ? now - at : 0);
+}
+
+const char *host_ic_status_name(uint32_t status)
+{
+	switch (status) {
+	case IC_S_OK: return "S_OK";
+	case IC_E_FAIL: return "E_FAIL";
+	case IC_E_NO_MORE_ITEMS: return "E_NO_MORE_ITEMS";
+	case IC_E_NOT_SUPPORTED: return "E_NOT_SUPPORTED";
+	case IC_E_NOT_FOUND: return "E_NOT_FOUND";
+	default: return NULL;
+	}
+}
+
+/* "ic: shutdown: request flags=0x0 reason="..." -> S_OK" (result: the
+ * answer's status, or NULL: none came). Heartbeats are routine (detail 1). */
+static void ich_log_exchange(struct ich *x, bool answered, uint32_t st_val)
+{
+	const uint32_t *status = answered ? &st_val : NULL;
+	const struct host_env *env = &x->d->h->env;
+	const char *name = status ? host_ic_status_name(*status) : NULL;
+	char line[384], st[24];
+
+	if (!env->log)
+		return;
+	if (status && !name)
+		snprintf(st, sizeof(st), "0x%08x", *status);
+	snprintf(line, sizeof(line), "ic: %s: %s -> %s%s%s", x->d->ops->type, x->out_desc,
+		 !status ? "no answer (timeout)" : name ? name : st, x->note[0] ? " " : "",
+		 x->note);
+	env->log(env->ctx, x->out_type == IC_MSG_HEARTBEAT, line);
+	x->note[0] = 0;
+}
+
 int ich_parse_versions(const char *val, struct ic_version *out, int max)
 {
 	int n = 0;
@@ -149,6 +213,12 @@ int ich_send(struct ich *x, uint16_t type, const void *body, uint32_t len, uint3
 
 	if (err)
 		return err;
+	if (x->desc_fresh)
+		memcpy(x->out_desc, x->desc, sizeof(x->out_desc));
+	else
+		snprintf(x->out_desc, sizeof(x->out_desc), "message type %u", type);
+	x->desc_fresh = false;
+	x->note[0] = 0;
 	x->outstanding = true;
 	x->out_type = type;
 	x->out_deadline = ich_now(x) + x->timeout;
@@ -170,6 +240,8 @@ static void ich_negotiate(struct ich *x)
 	memcpy(body + len, x->msgv, 4u * (uint32_t)x->nmsg);
 	len += 4u * (uint32_t)x->nmsg;
 	x->state = ICH_NEGOTIATING;
+	ich_describe(x, "negotiate (%d framework, %d message versions offered)", x->nfw,
+		     x->nmsg);
 	ich_send(x, IC_MSG_NEGOTIATE, body, len, 0);
 }
 
@@ -198,6 +270,7 @@ static void ich_on_negotiate(struct ich *x, const uint8_t *body, uint32_t len)
 	if (r.n.fw_count == 0 && r.n.msg_count == 0) {
 		x->state = ICH_REFUSED;
 		x->counters[ICC_REFUSED]++;
+		ich_note(x, "(no common version)");
 		host_dev_trace(x->d, x->c, IC_MSG_NEGOTIATE, 0);
 		return;
 	}
@@ -213,6 +286,8 @@ static void ich_on_negotiate(struct ich *x, const uint8_t *body, uint32_t len)
 	x->fw_chosen = r.fw;
 	x->msg_chosen = r.msg;
 	x->state = ICH_READY;
+	ich_note(x, "framework %u.%u message %u.%u", r.fw.major, r.fw.minor, r.msg.major,
+		 r.msg.minor);
 	x->counters[ICC_NEGOTIATED]++;
 	host_dev_trace(x->d, x->c, IC_MSG_NEGOTIATE, (uint64_t)r.msg.major << 16 | r.msg.minor);
 	if (x->svc->start)
@@ -221,6 +296,8 @@ static void ich_on_negotiate(struct ich *x, const uint8_t *body, uint32_t len)
 		ich_wake_at(x, x->malformed_at);
 	if (x->renegotiate_at && !x->renegotiated)
 		ich_wake_at(x, x->renegotiate_at);
+	if (x->dm.state == ICD_QUEUED)
+		ich_wake_at(x, ich_now(x));
 }
 
 /* ---- faults: malformed host messages ---- */
@@ -352,6 +429,8 @@ static void ich_close(struct host_dev *d, struct host_chan *c)
 	x->state = ICH_CLOSED;
 	x->outstanding = false;
 	x->neg_due = false;
+	if (x->dm.state == ICD_SENT)
+		ichd_end(x, "channel closed");
 }
 
 /* Check the guest's answer: pipe and IC headers, flags, transaction id. */
@@ -401,6 +480,7 @@ static void ich_packet(struct host_dev *d, struct host_chan *c,
 	if (h.type == IC_MSG_NEGOTIATE && x->outstanding && x->out_type == IC_MSG_NEGOTIATE) {
 		x->outstanding = false;
 		ich_on_negotiate(x, p + sizeof(struct ic_msg), h.size);
+		ich_log_exchange(x, true, h.status);
 		return;
 	}
 	if (h.status == IC_E_FAIL && (h.type != x->svc->msg_type || !x->outstanding ||
@@ -418,7 +498,11 @@ static void ich_packet(struct host_dev *d, struct host_chan *c,
 		return;
 	}
 	x->outstanding = false;
-	x->svc->reply(x, &h, p + sizeof(struct ic_msg), h.size);
+	if (x->dm.state == ICD_SENT)
+		ichd_reply(x, &h, p + sizeof(struct ic_msg), h.size);
+	else
+		x->svc->reply(x, &h, p + sizeof(struct ic_msg), h.size);
+	ich_log_exchange(x, true, h.status);
 }
 
 static void ich_tick(struct host_dev *d, struct host_chan *c)
@@ -433,11 +517,14 @@ static void ich_tick(struct host_dev *d, struct host_chan *c)
 	}
 	if (x->outstanding && ich_now(x) >= x->out_deadline) {
 		x->outstanding = false;
+		ich_log_exchange(x, false, 0);
 		if (x->out_type == IC_MSG_NEGOTIATE) {
 			x->counters[ICC_NEG_TIMEOUTS]++;
 		} else {
 			x->counters[ICC_TIMEOUTS]++;
-			if (x->svc->timeout)
+			if (x->dm.state == ICD_SENT)
+				ichd_end(x, "no answer before the timeout");
+			else if (x->svc->timeout)
 				x->svc->timeout(x);
 		}
 	}
@@ -448,6 +535,8 @@ static void ich_tick(struct host_dev *d, struct host_chan *c)
 		ich_negotiate(x);
 		return;
 	}
+	if (ichd_tick(x))
+		return;                       /* an operator's request goes first */
 	if (x->svc->tick)
 		x->svc->tick(x);
 }

@@ -1,7 +1,8 @@
 /*
  * The simulated host's integration components (host/ic_host.c: framing,
  * negotiation, timeouts, faults; host/ic_host_services.c: heartbeat,
- * shutdown, time sync, KVP). Protocol: include/hyperv/ic.h and
+ * shutdown, time sync, KVP; host/ic_host_control.c: an operator's requests
+ * on demand). Protocol: include/hyperv/ic.h and
  * docs/protocols/ic.md. Only host/ic_host*.c include this.
  */
 #ifndef KEEL_HOST_IC_HOST_H
@@ -27,6 +28,20 @@ enum ich_state {
 };
 
 struct ich;
+
+/* A request an operator asked for (host/ic_host_control.c). */
+enum ich_demand_state { ICD_IDLE, ICD_QUEUED, ICD_SENT, ICD_DONE, ICD_FAILED };
+
+struct ich_demand {
+	enum ich_demand_state state;
+	int req;                       /* enum host_ic_req */
+	uint32_t status;               /* the guest's answer */
+	char a[64], b[192];            /* reason, or KVP key and value */
+	uint8_t pool;                  /* kvp-list: the pool being read */
+	uint32_t index;                /* kvp-list: the next item */
+	struct host_kvp_item items[HOST_KVP_MAX_ITEMS];
+	int nitems;
+};
 
 /* One service as the host drives it. */
 struct ich_svc {
@@ -80,6 +95,12 @@ struct ich {
 	int step;
 	bool sent_first, sent_again;
 	bool os_seen;                  /* kvp: the auto pool listed OSName = Keel */
+	uint64_t last_answer_at;       /* heartbeat: host time of the last answer */
+	uint64_t last_answer_seq;      /* heartbeat: its sequence number */
+	/* the exchange log: the outstanding request, described by its service */
+	char desc[160], out_desc[160], note[96];
+	bool desc_fresh;
+	struct ich_demand dm;
 };
 
 /* Framework services to the service code (host/ic_host.c). */
@@ -88,6 +109,17 @@ void ich_wake_at(struct ich *x, uint64_t when);
 uint64_t ich_now(const struct ich *x);
 void ich_violation(struct ich *x, const char *what);
 int ich_parse_versions(const char *val, struct ic_version *out, int max);
+/* The next request's description, and a note on the answer being handled,
+ * for the exchange log line "ic: SERVICE: DESCRIPTION -> STATUS NOTE". */
+void ich_describe(struct ich *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ich_note(struct ich *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+uint64_t ich_wall_ns(const struct ich *x, uint64_t at);    /* 0: no real clock */
+
+/* On-demand requests (host/ic_host_control.c), called by the framework:
+ * send one if due (true: sent), take its answer, its timeout, a close. */
+bool ichd_tick(struct ich *x);
+void ichd_reply(struct ich *x, const struct ic_hdr *h, const uint8_t *body, uint32_t len);
+void ichd_end(struct ich *x, const char *why);
 
 extern const struct ich_svc ich_heartbeat, ich_shutdown, ich_timesync, ich_kvp;
 

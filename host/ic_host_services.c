@@ -11,7 +11,9 @@
  *            request due before negotiation is counted as not-ready.
  * timesync   SYNC right after negotiation, then SAMPLE every=TIME (5s),
  *            samples=N samples in all (3); the host clock is start=SECONDS
- *            (Unix) at virtual time 0; latency=TIME between reading the
+ *            (Unix) at virtual time 0, or the embedder's real clock
+ *            (host_env wall_ns, keel-host) when no start= is given;
+ *            latency=TIME between reading the
  *            clock and sending (the guest must correct by the reference
  *            time from version 4.0); the next sample waits for the answer.
  * kvp        script=basic at=TIME: SET, GET, ENUMERATE on every pool,
@@ -67,6 +69,7 @@ static void hb_tick(struct ich *x)
 	m.seq = x->seq;
 	x->step++;
 	x->next_at = ich_now(x) + x->interval;
+	ich_describe(x, "heartbeat seq=%llu", (unsigned long long)m.seq);
 	if (ich_send(x, IC_MSG_HEARTBEAT, &m, sizeof(m), 0) == 0)
 		ich_wake_at(x, x->next_at);
 }
@@ -85,6 +88,9 @@ static void hb_reply(struct ich *x, const struct ic_hdr *h, const uint8_t *body,
 		return;
 	}
 	x->counters[ICC_HEARTBEATS]++;
+	x->last_answer_at = ich_now(x);
+	x->last_answer_seq = seq;
+	ich_note(x, "seq=%llu", (unsigned long long)seq);
 	host_dev_trace(x->d, x->c, IC_MSG_HEARTBEAT, seq);
 	ich_wake_at(x, x->next_at);
 }
@@ -135,6 +141,7 @@ static void sd_send(struct ich *x)
 	m.flags = x->flags;
 	for (size_t i = 0; x->text[i]; i++)          /* ASCII -> UTF-16LE; '_' is a blank */
 		m.message[2 * i] = (uint8_t)(x->text[i] == '_' ? ' ' : x->text[i]);
+	ich_describe(x, "request flags=0x%x reason=\"%s\"", m.flags, x->text);
 	if (ich_send(x, IC_MSG_SHUTDOWN, &m, sizeof(m), 0) == 0)
 		host_dev_trace(x->d, x->c, IC_MSG_SHUTDOWN, x->flags);
 }
@@ -220,7 +227,7 @@ static void ts_start(struct ich *x)
 		x->interval = 5ull * 1000000000ull;
 	if (!x->limit)
 		x->limit = 3;
-	if (!x->start_s)
+	if (!x->start_s && !ich_wall_ns(x, 0))
 		x->start_s = 1796454000;       /* 2026-12-05 07:00:00 UTC */
 	x->step = 0;
 	ts_schedule(x, ich_now(x));
@@ -232,12 +239,17 @@ static void ts_tick(struct ich *x)
 	/* back=TIME: the host's clock is set back by TIME after the first sample
 	 * (an administrator correcting it); the guest must follow */
 	uint64_t back = x->step >= 1 ? x->back : 0;
-	uint64_t parent = (x->start_s * 1000000000ull + t - back) / 100 + IC_TS_1601_TO_1970;
+	uint64_t wall = x->start_s ? 0 : ich_wall_ns(x, t);
+	uint64_t unix_ns = (wall ? wall : x->start_s * 1000000000ull + t) - back;
+	uint64_t parent = unix_ns / 100 + IC_TS_1601_TO_1970;
 	uint8_t flags = x->step == 0 ? IC_TS_SYNC : IC_TS_SAMPLE;
 
 	if (x->state != ICH_READY || x->outstanding || x->step >= (int)x->limit ||
 	    ich_now(x) < x->next_at)
 		return;
+	ich_describe(x, "%s host clock %llu.%03u UTC", x->step == 0 ? "sync" : "sample",
+		     (unsigned long long)(unix_ns / 1000000000ull),
+		     (unsigned)(unix_ns / 1000000ull % 1000));
 	if (x->msg_chosen.major >= 4) {
 		struct ic_timesync_v4 m = { .parent_time = parent, .vm_ref_time = t / 100,
 					    .flags = flags };
@@ -341,6 +353,8 @@ static void kvp_tick(struct ich *x)
 	    ich_now(x) < x->at)
 		return;
 	s = &kvp_script[x->step];
+	ich_describe(x, "script step %d: op %u pool %u key \"%s\"", x->step, s->op, s->pool,
+		     s->key ? s->key : "");
 	memset(&m, 0, sizeof(m));
 	m.h.op = s->op;
 	m.h.pool = s->pool;

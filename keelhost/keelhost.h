@@ -15,6 +15,8 @@
  *   setup.c     devices, profile, triggers and expectations from a scenario
  *               (parsed by sim/scenario.c, the format of docs/scenarios.md)
  *   tap.c       the network device's wire: a Linux TAP device (--tap)
+ *   control.c   the operator's control socket (--control): shutdown,
+ *               restart, KVP items, heartbeat state
  *
  * One struct keelhost holds everything and is passed down (docs/style.md §10).
  * Single-threaded, like the host library it drives.
@@ -25,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <poll.h>
 #include <stdio.h>
 
 #include "host/host.h"
@@ -71,6 +74,14 @@ struct keelhost {
 	int tap_fd;                     /* -1 without --tap */
 	int tap_dev;                    /* the network device's index */
 	uint64_t tap_in, tap_out, tap_drops;
+
+	/* ---- the control socket (control.c): one client at a time ---- */
+	const char *ctl_path;           /* --control, or NULL */
+	int ctl_listen, ctl_fd;
+	char ctl_buf[512];
+	size_t ctl_len;
+	int ctl_wait_dev;               /* a request waiting for the guest, or -1 */
+	int ctl_wait_req;               /* its enum host_ic_req */
 
 	/* ---- guest RAM (guestram.c) ---- */
 	uint8_t *ram;
@@ -121,6 +132,12 @@ int kh_tap_open(struct keelhost *kh);             /* after kh_setup_host */
 bool kh_tap_wants_input(struct keelhost *kh);     /* poll the TAP for POLLIN now */
 void kh_tap_input(struct keelhost *kh);
 void kh_tap_close(struct keelhost *kh);
+
+/* control.c */
+int kh_control_open(struct keelhost *kh);         /* after kh_setup_host */
+int kh_control_pollfds(struct keelhost *kh, struct pollfd *p);  /* returns how many */
+void kh_control_serve(struct keelhost *kh, const struct pollfd *p, int n);
+void kh_control_close(struct keelhost *kh);
 
 /* loop.c */
 uint64_t kh_mono_ns(void);

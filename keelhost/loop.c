@@ -131,11 +131,30 @@ static void env_trace(void *ctx, int kind, uint32_t a, uint32_t b, uint64_t c)
 	kh_log_trace(ctx, kind, a, b, c);
 }
 
+/* Integration-service exchanges, decoded; heartbeats only with -v. */
+static void env_log(void *ctx, int detail, const char *line)
+{
+	struct keelhost *kh = ctx;
+
+	if (detail <= kh->verbose)
+		kh_log(kh, "%s", line);
+}
+
+/* The time-sync device sends the real clock (docs/protocols/ic.md "Time sync"). */
+static uint64_t env_wall_ns(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 const struct host_env *kh_host_env(struct keelhost *kh)
 {
 	static struct host_env env = {
 		.gmem = env_gmem, .now_ns = env_now, .raise_irq = env_raise_irq,
-		.rand = env_rand, .trace = env_trace,
+		.rand = env_rand, .trace = env_trace, .log = env_log, .wall_ns = env_wall_ns,
 	};
 
 	env.ctx = kh;
@@ -345,8 +364,8 @@ static int next_timeout(struct keelhost *kh)
 int kh_loop(struct keelhost *kh)
 {
 	for (;;) {
-		struct pollfd p[3];
-		int np = 0, r, tap = -1;
+		struct pollfd p[4];
+		int np = 0, r, tap = -1, ctl, nctl;
 
 		if (kh_stop_signal) {
 			kh_log(kh, "keel-host: signal %d: stopping", kh_stop_signal);
@@ -362,6 +381,9 @@ int kh_loop(struct keelhost *kh)
 			tap = np;
 			p[np++] = (struct pollfd){ .fd = kh->tap_fd, .events = POLLIN };
 		}
+		ctl = np;
+		nctl = kh_control_pollfds(kh, &p[np]);
+		np += nctl;
 		r = poll(p, (nfds_t)np, next_timeout(kh));
 		if (r < 0 && errno != EINTR) {
 			kh_log(kh, "keel-host: poll: %s", strerror(errno));
@@ -394,6 +416,7 @@ int kh_loop(struct keelhost *kh)
 		serve_mailbox(kh);
 		if (tap >= 0 && r > 0 && (p[tap].revents & POLLIN))
 			kh_tap_input(kh);
+		kh_control_serve(kh, &p[ctl], r > 0 ? nctl : 0);
 		run_host(kh);
 	}
 }

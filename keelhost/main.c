@@ -5,6 +5,7 @@
  *   keel-host --socket SOCK --ram FILE [--ram-size 512M]
  *             [--scenario FILE.scn | --disk IMAGE... --echo N --profile NAME]
  *             [--tap NAME] [--log FILE] [-v] [--busy-poll] [--ready-file FILE]
+ *             [--control PATH]   (keelhost/control.c: shutdown, kvp-list, ...)
  *
  *   QEMU: -object memory-backend-file,id=ram0,size=512M,mem-path=FILE,share=on
  *         -machine q35,memory-backend=ram0 -m 512M
@@ -40,7 +41,7 @@ static void usage(void)
 		"                 [--scenario FILE.scn | --disk IMAGE... --echo N "
 		"--profile NAME]\n"
 		"                 [--tap NAME] [--log FILE] [-v] [--busy-poll] "
-		"[--ready-file FILE]\n"
+		"[--ready-file FILE] [--control PATH]\n"
 		"host profiles:\n%s", buf);
 	exit(2);
 }
@@ -97,7 +98,7 @@ int main(int argc, char **argv)
 {
 	static struct keelhost kh = {
 		.listen_fd = -1, .conn_fd = -1, .shm_fd = -1, .host_efd = -1, .guest_efd = -1,
-		.tap_fd = -1,
+		.tap_fd = -1, .ctl_listen = -1, .ctl_fd = -1, .ctl_wait_dev = -1,
 		.ram_size = 512ull << 20, .profile = "ws2022",
 	};
 	struct sim_scenario *variants = NULL;
@@ -136,6 +137,8 @@ int main(int argc, char **argv)
 			kh.profile = v, i++;
 		} else if (!strcmp(a, "--log")) {
 			log_path = v, i++;
+		} else if (!strcmp(a, "--control")) {
+			kh.ctl_path = v, i++;
 		} else if (!strcmp(a, "--ready-file")) {
 			ready_file = v, i++;
 		} else {
@@ -165,7 +168,7 @@ int main(int argc, char **argv)
 	}
 	if (kh_server_init(&kh) < 0 || kh_ram_open(&kh) < 0 || kh_setup_host(&kh) < 0)
 		goto out;
-	if (kh.tap_name && kh_tap_open(&kh) < 0)
+	if ((kh.tap_name && kh_tap_open(&kh) < 0) || kh_control_open(&kh) < 0)
 		goto out;
 	kh_log(&kh, "keel-host: listening on %s, guest RAM %s (%llu MiB)", kh.sock_path,
 	       kh.ram_path, (unsigned long long)(kh.ram_size >> 20));
@@ -187,6 +190,7 @@ out:
 	free(kh.prof);
 	free(variants);
 	kh_tap_close(&kh);
+	kh_control_close(&kh);
 	kh_ram_close(&kh);
 	kh_server_fini(&kh);
 	if (kh.log != stdout)

@@ -29,6 +29,20 @@ static int add_device(struct keelhost *kh, const char *type, const char *name)
 	return di;
 }
 
+/* The integration services every Hyper-V guest gets (host/ic_host*.c), as
+ * the control socket (keelhost/control.c) drives them; time sync sends the
+ * real clock every 5 s for as long as the guest runs. */
+static int setup_ic_devices(struct keelhost *kh)
+{
+	static const char *const ics[] = { "heartbeat", "shutdown", "timesync", "kvp" };
+
+	for (size_t i = 0; i < sizeof(ics) / sizeof(ics[0]); i++)
+		if (add_device(kh, ics[i], ics[i]) < 0)
+			return -EINVAL;
+	return host_device_param(kh->h, host_device_find(kh->h, "timesync"), "samples",
+				 "2000000000");
+}
+
 static int setup_cmdline_devices(struct keelhost *kh)
 {
 	char name[16], *slash;
@@ -54,7 +68,7 @@ static int setup_cmdline_devices(struct keelhost *kh)
 		if (add_device(kh, "echo", name) < 0)
 			return -EINVAL;
 	}
-	return 0;
+	return setup_ic_devices(kh);
 }
 
 static int setup_scenario(struct keelhost *kh)

@@ -30,6 +30,13 @@ $(KEELHOST_OBJ)/%.c.o: %.c
 	@mkdir -p $(@D)
 	$(HQ)$(HOSTED_CC) $(KEELHOST_CFLAGS) -c $< -o $@
 
+# keel-ctl: the control socket's client (keelhost/ctl/keel-ctl.c).
+KEELCTL_BIN := $(BUILD)/keelhost/keel-ctl
+$(KEELCTL_BIN): $(KEELHOST_OBJ)/keelhost/ctl/keel-ctl.c.o
+	@mkdir -p $(@D)
+	$(HQ)$(HOSTED_CC) -fsanitize=undefined $< -o $@
+-include $(KEELHOST_OBJ)/keelhost/ctl/keel-ctl.c.d
+
 $(KEELHOST_BIN): $(KEELHOST_OBJS)
 	@mkdir -p $(@D)
 	$(HQ)$(HOSTED_CC) -fsanitize=undefined $(KEELHOST_OBJS) -o $@
@@ -41,21 +48,22 @@ $(KEELHOST_DATA): test-images/mkdata.sh
 	$(HQ)test-images/mkdata.sh $@
 
 .PHONY: keel-host run-stack test-keelhost bench-keelhost
-keel-host: $(KEELHOST_BIN)
+keel-host: $(KEELHOST_BIN) $(KEELCTL_BIN)
 
 # Like `make run` (mk/images.mk), with keel-host and the data disk: no
 # timeout on a terminal, 120 s otherwise; QEMU_ARGS go to QEMU, RUN_OPTS
 # (e.g. --display, --timeout 60) to scripts/run-stack.sh.
 run-stack: deps
 	@$(MAKE) --no-print-directory BUILD=$(BUILD) $(RUN_IMG) $(KEELHOST_BIN) \
-	  $(KEELHOST_DATA)
+	  $(KEELHOST_DATA) $(KEELCTL_BIN)
 	@if [ -t 0 ]; then t=0; else t=120; fi; \
 	  scripts/run-stack.sh --timeout $$t --build $(BUILD) --image $(RUN_IMG) \
-	  --disk $(KEELHOST_DATA) $(if $(filter 1,$(KEEL_SHELL)),--interactive) \
+	  --disk $(KEELHOST_DATA) --control $(BUILD)/run/keel.ctl $(if $(filter 1,$(KEEL_SHELL)),--interactive) \
 	  $(RUN_OPTS) $(RUN_STACK_ARGS) -- $(QEMU_ARGS)
 
 KEELHOST_TESTS ?=
-test-keelhost: $(BUILD)/keel.img $(TESTHOOKS_BUILD)/keel.img $(KEELHOST_BIN) $(KEELHOST_DATA)
+test-keelhost: $(BUILD)/keel.img $(TESTHOOKS_BUILD)/keel.img $(KEELHOST_BIN) $(KEELHOST_DATA) \
+	       $(KEELCTL_BIN)
 	@tests/keelhost/run-tests.sh $(BUILD) $(KEELHOST_TESTS)
 
 bench-keelhost: $(TESTHOOKS_BUILD)/keel.img $(KEELHOST_BIN) $(KEELHOST_DATA)
@@ -63,6 +71,15 @@ bench-keelhost: $(TESTHOOKS_BUILD)/keel.img $(KEELHOST_BIN) $(KEELHOST_DATA)
 
 TEST_TARGETS  += test-keelhost
 BENCH_TARGETS += bench-keelhost
+
+# bench-ic: shutdown request -> power-off in virtual time (keelsim) and guest
+# instructions per heartbeat (callgrind); tests/keelhost/bench-ic.sh. The
+# binaries' rules are in mk/sim.mk and mk/storage.mk.
+.PHONY: bench-ic
+bench-ic: $(BUILD)/host/keelsim-bench $(BUILD)/host/keelsim-cg
+	@tests/keelhost/bench-ic.sh $(BUILD)/host/keelsim-bench $(BUILD)/host/keelsim-cg \
+	  $(BUILD)/bench-ic
+BENCH_TARGETS += bench-ic
 
 # The transport without QEMU: a fake ivshmem client (tests/keelhost/protocol.c).
 KEELHOST_PROTO_BIN := $(BUILD)/tests/keelhost-protocol

@@ -20,6 +20,9 @@
 #   --serial SPEC       the serial port as QEMU's -serial SPEC (tests)
 #   --host-log FILE     keel-host's message log (default: DIR/keel-host.log;
 #                       "-" puts it on the terminal too, interleaved)
+#   --control PATH      keel-host's control socket (keelhost/control.c);
+#                       `DIR/keelhost/keel-ctl PATH shutdown` asks Keel to
+#                       shut down, `... kvp-list` lists its KVP items
 #   --timeout SEC       stop everything after SEC seconds (exit status 124)
 #   --pidfile FILE      QEMU's pid (to stop it early)
 #   --mem SIZE          guest RAM (default 512M)
@@ -32,7 +35,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 
 build=build img="" log="" inter=0 serial="" hostlog="" tmo=0 pidf="" mem=512M display=""
-hostargs=""
+hostargs="" ctl=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
@@ -41,6 +44,7 @@ while [ $# -gt 0 ]; do
 	--echo) hostargs="$hostargs --echo $2"; shift 2 ;;
 	--tap) hostargs="$hostargs --tap $2"; shift 2 ;;
 	--scenario) hostargs="$hostargs --scenario $2"; shift 2 ;;
+	--control) hostargs="$hostargs --control $2"; ctl=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--interactive) inter=1; shift ;;
 	--serial) serial=$2; shift 2 ;;
@@ -96,6 +100,7 @@ while [ ! -e "$ready" ]; do
 	sleep 0.05
 done
 
+[ -n "$ctl" ] && echo "run-stack: control: $build/keelhost/keel-ctl $ctl shutdown (or kvp-list, heartbeat, help)" >&2
 set -- --mem "$mem" "$img" -- \
 	-object "memory-backend-file,id=ram0,size=$mem,mem-path=$ram,share=on" \
 	-machine memory-backend=ram0 \

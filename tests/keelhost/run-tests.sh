@@ -158,4 +158,11 @@ grep -v '^#' "$root/tests/keelhost/tests.txt" | grep -v '^[[:space:]]*$' | while
 	fi
 	run_one
 done
+# keel-host's control socket: kvp-list, the time-sync clock, shutdown.
+want_ic=1
+if [ $# -gt 0 ]; then
+	want_ic=0
+	for n in "$@"; do [ "$n" = ic-control ] && want_ic=1; done
+fi
+[ $want_ic = 1 ] && "$root/tests/keelhost/ic-control.sh" "$absbuild" "$results"
 exit 0
