@@ -105,6 +105,7 @@ run_one() {
 			if [ -z "$prange" ]; then
 				why="check pattern: the scenario has no \$PATTERN"
 			else
+				# shellcheck disable=SC2086  # "LBA COUNT": two arguments
 				why=$(diskcheck_pattern "$dir/serial.clean" "$data" "$dir/data.img" "$disk" $prange)
 			fi ;;
 		once) why=$(check_once) ;;

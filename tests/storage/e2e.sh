@@ -39,6 +39,7 @@ e2e_one() {
 	cp "$data" "$img" || { fail "$t-setup" "cannot copy $data"; return; }
 	range=$(diskcheck_scratch "$img") ||
 		{ fail "$t-setup" "no partition named scratch in $data"; return; }
+	# shellcheck disable=SC2086  # "LBA COUNT": two words
 	set -- $range
 	plba=$1 pcount=$2
 	# The scenario runs in $dir so the image path stays short (e2e.img).
