@@ -112,6 +112,14 @@ static void add_work(struct work *w)
 	}
 }
 
+bool nvme_disks_settled(void)
+{
+	for (const struct nvme_ctrl *c = nvme_ctrls; c; c = c->next)
+		if (c->state == NVME_S_LIVE && work_busy(&c->w_add))
+			return false;
+	return true;
+}
+
 static void add_disks(struct nvme_ctrl *c)
 {
 	for (unsigned i = 0; i < c->nns; i++) {

@@ -124,6 +124,11 @@ void nvme_reset(void);
 void nvme_fini(void);
 #endif
 
+/* No live controller still adding (and reporting, drivers/diskinfo.h) its
+ * namespaces: that work runs after the probe ended, so the boot's ready
+ * point waits for this too (kernel/services.c). */
+bool nvme_disks_settled(void);
+
 /* The next controller name number (nvmeN): never given twice. */
 unsigned nvme_next_name(void);
 /* Bring the controller up (probe, and after a reset). */

@@ -56,6 +56,8 @@ struct keelhost {
 	const char *scenario_path;
 	const char *disks[KH_MAX_DISKS];
 	int ndisks;
+	const char *nvmes[KH_MAX_DISKS];  /* --nvme: NVMe namespace images */
+	int nnvmes;
 	int nechoes;
 	const char *profile;
 	const char *tap_name;           /* --tap: network device on this TAP */

@@ -3,7 +3,8 @@
  * first, then QEMU (scripts/run-stack.sh does both):
  *
  *   keel-host --socket SOCK --ram FILE [--ram-size 512M]
- *             [--scenario FILE.scn | --disk IMAGE... --echo N --profile NAME]
+ *             [--scenario FILE.scn | --disk IMAGE... --nvme IMAGE... --echo N
+ *              --profile NAME]
  *             [--tap NAME] [--log FILE] [-v] [--busy-poll] [--ready-file FILE]
  *             [--control PATH]   (keelhost/control.c: shutdown, kvp-list, ...)
  *
@@ -38,8 +39,8 @@ static void usage(void)
 	host_profile_list(buf, sizeof(buf));
 	fprintf(stderr,
 		"usage: keel-host --socket SOCK --ram FILE [--ram-size 512M]\n"
-		"                 [--scenario FILE.scn | --disk IMAGE... --echo N "
-		"--profile NAME]\n"
+		"                 [--scenario FILE.scn | --disk IMAGE... --nvme IMAGE... "
+		"--echo N --profile NAME]\n"
 		"                 [--tap NAME] [--log FILE] [-v] [--busy-poll] "
 		"[--ready-file FILE] [--control PATH]\n"
 		"host profiles:\n%s", buf);
@@ -129,6 +130,10 @@ int main(int argc, char **argv)
 			if (kh.ndisks >= KH_MAX_DISKS)
 				usage();
 			kh.disks[kh.ndisks++] = v, i++;
+		} else if (!strcmp(a, "--nvme")) {
+			if (kh.nnvmes >= KH_MAX_DISKS)
+				usage();
+			kh.nvmes[kh.nnvmes++] = v, i++;
 		} else if (!strcmp(a, "--echo")) {
 			kh.nechoes = atoi(v), i++;
 		} else if (!strcmp(a, "--tap")) {

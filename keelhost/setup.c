@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "keelhost/keelhost.h"
 
@@ -43,9 +44,47 @@ static int setup_ic_devices(struct keelhost *kh)
 				 "2000000000");
 }
 
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* --nvme IMAGE: a vPCI bus of its own with one NVMe controller
+ * (host/nvme_host*.c) whose namespace is the image file itself, so the
+ * guest's writes reach it; msix=5 grants an admin vector and four I/O
+ * queue pairs with one each (docs/scenarios.md "NVMe controller"). */
+static int setup_nvme(struct keelhost *kh, int i)
+{
+	static const char *const keys[][2] = { { "nvme", "yes" }, { "msix", "5" } };
+	char name[16];
+	int di;
+
+	snprintf(name, sizeof(name), "nvme%d", i);
+	di = add_device(kh, "vpci", name);
+	if (di < 0)
+		return di;
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		if (host_device_param(kh->h, di, keys[k][0], keys[k][1]) < 0)
+			return -EINVAL;
+	/* the store opens when the guest first enables the controller: say
+	 * now, not then, that the file cannot be used */
+	errno = 0;
+	if (access(kh->nvmes[i], R_OK | W_OK) < 0 ||
+	    host_device_param(kh->h, di, "file", kh->nvmes[i]) < 0) {
+		kh_log(kh, "keel-host: %s: cannot use %s: %s", name, kh->nvmes[i],
+		       strerror(errno ? errno : EINVAL));
+		return -EINVAL;
+	}
+	kh_log(kh, "keel-host: device %s: vpci, NVMe namespace image %s", name,
+	       base_name(kh->nvmes[i]));
+	return 0;
+}
+
 static int setup_cmdline_devices(struct keelhost *kh)
 {
-	char name[16], *slash;
+	char name[16];
 
 	for (int i = 0; i < kh->ndisks; i++) {
 		int di;
@@ -59,10 +98,12 @@ static int setup_cmdline_devices(struct keelhost *kh)
 			kh_log(kh, "keel-host: disk %s: cannot use %s", name, kh->disks[i]);
 			return -EINVAL;
 		}
-		slash = strrchr(kh->disks[i], '/');
 		kh_log(kh, "keel-host: device %s: storage, image %s", name,
-		       slash ? slash + 1 : kh->disks[i]);
+		       base_name(kh->disks[i]));
 	}
+	for (int i = 0; i < kh->nnvmes; i++)
+		if (setup_nvme(kh, i) < 0)
+			return -EINVAL;
 	for (int i = 0; i < kh->nechoes; i++) {
 		snprintf(name, sizeof(name), "echo%d", i);
 		if (add_device(kh, "echo", name) < 0)

@@ -28,6 +28,7 @@
 
 #include "apps/conn.h"
 #ifndef KEEL_NO_VPCI
+#include "drivers/nvme.h"
 #include "drivers/pci.h"
 #endif
 #include "drivers/shutdown.h"
@@ -137,13 +138,15 @@ static void services_power(enum shutdown_action a)
 }
 
 #ifndef KEEL_NO_VPCI
-/* Every PCI function's probe has ended (bound, no driver or failed). */
+/* Every PCI function's probe has ended (bound, no driver or failed) and
+ * every NVMe namespace found is added and reported, as a storvsc disk is
+ * before VMBus counts it ready. */
 static bool pci_all_probed(void)
 {
 	for (struct pci_func *f = pci_func_first(); f; f = f->next)
 		if (f->state == PF_NEW || f->state == PF_PROBING)
 			return false;
-	return true;
+	return nvme_disks_settled();
 }
 #endif
 

@@ -7,10 +7,13 @@
 #   data-disk                  builds it
 #   test-storage               $(BUILD)/tests/storage-unit (SCSI target and
 #                              store unit tests), then
-#                              tests/storage/e2e.sh: keelsim with LUN 0 on a
-#                              copy of the data disk; partitions, SHA-256 and
-#                              a pattern write checked against sgdisk,
+#                              tests/storage/e2e.sh: keelsim with LUN 0
+#                              (e2e.scn, sd0) and then an NVMe namespace
+#                              (nvme-file.scn, file=, nvme0n1) on a copy of
+#                              the data disk; partitions, SHA-256 and a
+#                              pattern write checked against sgdisk,
 #                              sha256sum and the image file
+#                              (tests/storage/diskcheck.sh)
 #                              -> $(BUILD)/results/storage.txt
 #   bench-storage              tests/storage/bench.sh: 4 KiB random reads and
 #                              writes at QD 1 and 32, 1 MiB sequential reads

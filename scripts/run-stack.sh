@@ -10,6 +10,8 @@
 #   --build DIR         build tree (default: build): keel.img, host/keel-host
 #   --image IMG         Keel disk image (default: DIR/keel.img)
 #   --disk IMG          a data disk for keel-host's storage device (repeatable)
+#   --nvme IMG          a data disk for an NVMe controller on a vPCI bus
+#                       (repeatable; Keel names it nvme0n1, nvme1n1, ...)
 #   --echo N            N echo devices
 #   --tap NAME          a network device whose wire is the TAP device NAME
 #                       (keelhost/tap.c; scripts/net-ns.sh makes one)
@@ -41,6 +43,7 @@ while [ $# -gt 0 ]; do
 	--build) build=$2; shift 2 ;;
 	--image) img=$2; shift 2 ;;
 	--disk) hostargs="$hostargs --disk $2"; shift 2 ;;
+	--nvme) hostargs="$hostargs --nvme $2"; shift 2 ;;
 	--echo) hostargs="$hostargs --echo $2"; shift 2 ;;
 	--tap) hostargs="$hostargs --tap $2"; shift 2 ;;
 	--scenario) hostargs="$hostargs --scenario $2"; shift 2 ;;

@@ -18,6 +18,9 @@ results=$absbuild/results/keelhost.txt
 mkdir -p "$absbuild/results"
 : > "$results"
 
+# the disk checks shared with the keelsim storage test (partitions, SHA-256, pattern)
+. "$root/tests/storage/diskcheck.sh"
+
 field() { printf '%s\n' "$line" | awk -F ' [|] ' -v i="$1" '{ v = $i; gsub(/^ +| +$/, "", v); print v }'; }
 clean() { sed -e 's/\r//g' -e 's/\x1b\[[0-9;=?]*[A-Za-z]//g' "$1"; }
 
@@ -33,30 +36,6 @@ checkall() {
 			return 0
 		fi
 	done
-}
-
-# Keel's partition lines against sgdisk's view of the same image.
-check_parts() {
-	n=$(sgdisk -p "$dir/data.img" 2>/dev/null | awk '/^Number/ { go = 1; next } go && NF { c++ } END { print c + 0 }')
-	k=$(grep -c '^diskinfo: sd0: part ' "$dir/serial.clean")
-	[ "$n" = "$k" ] || { echo "Keel lists $k partitions, sgdisk $n"; return 0; }
-	grep '^diskinfo: sd0: part ' "$dir/serial.clean" | while read -r _ _ _ num _ start _ end _ type _ guid _ name; do
-		info=$(sgdisk -i "$num" "$dir/data.img")
-		want_type=$(printf '%s\n' "$info" | awk '/^Partition GUID code:/ { print $4 }')
-		want_guid=$(printf '%s\n' "$info" | awk '/^Partition unique GUID:/ { print $4 }')
-		want_start=$(printf '%s\n' "$info" | awk '/^First sector:/ { print $3 }')
-		want_end=$(printf '%s\n' "$info" | awk '/^Last sector:/ { print $3 }')
-		want_name=$(printf '%s\n' "$info" | sed -n "s/^Partition name: '\(.*\)'$/\1/p")
-		got="$start $end $type $guid $name"
-		want="$want_start $want_end $want_type $want_guid \"$want_name\""
-		[ "$got" = "$want" ] || { echo "partition $num: Keel '$got', sgdisk '$want'"; return 0; }
-	done
-}
-
-check_sha256() {
-	want=$(sha256sum "$dir/data.img" | cut -d' ' -f1)
-	got=$(sed -n 's/^diskinfo: sd0: sha256 \([0-9a-f]*\) bytes .*/\1/p' "$dir/serial.clean")
-	[ "$got" = "$want" ] || echo "Keel's SHA-256 '${got:-none}', sha256sum '$want'"
 }
 
 # Every must-appear regex matches exactly one line of the serial log.
@@ -80,6 +59,14 @@ run_one() {
 	*) base=""; why="unknown image '$image' (product or testhooks)" ;;
 	esac
 	cp --sparse=always "$data" "$dir/data.img"
+	# A scenario with $PATTERN gets the scratch range ("LBA,COUNT") of the
+	# data disk for its guest-switch disk-pattern= (the "pattern" check).
+	scnpath=$root/tests/keelhost/$scn prange=""
+	if [ "$scn" != - ] && grep -q '\$PATTERN' "$scnpath"; then
+		prange=$(diskcheck_scratch "$dir/data.img") || why="no scratch partition in $data"
+		sed "s/\$PATTERN/$(echo "$prange" | tr ' ' ,)/" "$scnpath" > "$dir/scenario.scn"
+		scnpath=$dir/scenario.scn
+	fi
 	[ -n "$why" ] || "$root/test-images/setcfg.sh" "$base" "$dir/keel.img" "$cfg" || why="cannot build the disk"
 	st=0
 	if [ -z "$why" ] && [ "$scn" = - ]; then
@@ -89,7 +76,7 @@ run_one() {
 	elif [ -z "$why" ]; then
 		# keel-host resolves the scenario's image=data.img in its directory
 		(cd "$dir" && "$root/scripts/run-stack.sh" --build "$absbuild" --image "$dir/keel.img" \
-			--scenario "$root/tests/keelhost/$scn" --log "$dir/serial.log" \
+			--scenario "$scnpath" --log "$dir/serial.log" \
 			--host-log "$dir/keel-host.log" --timeout "$tmo" >"$dir/run.out" 2>&1) || st=$?
 	fi
 	[ -f "$dir/serial.log" ] || : > "$dir/serial.log"
@@ -107,11 +94,20 @@ run_one() {
 	fi
 	[ -n "$why" ] || why=$(checkall "$must" 1)
 	[ -n "$why" ] || why=$(checkall "$mustnot" 0)
+	disk=sd0
 	for c in $checks; do
 		[ -n "$why" ] && break
 		case $c in
-		parts) why=$(check_parts) ;;
-		sha256) why=$(check_sha256) ;;
+		disk=*) disk=${c#disk=} ;;
+		parts) why=$(diskcheck_parts "$dir/serial.clean" "$dir/data.img" "$disk") ;;
+		sha256) why=$(diskcheck_sha256 "$dir/serial.clean" "$data" "$disk") ;;
+		pattern)
+			if [ -z "$prange" ]; then
+				why="check pattern: the scenario has no \$PATTERN"
+			else
+				# shellcheck disable=SC2086  # "LBA COUNT": two arguments
+				why=$(diskcheck_pattern "$dir/serial.clean" "$data" "$dir/data.img" "$disk" $prange)
+			fi ;;
 		once) why=$(check_once) ;;
 		exit=*) ;;
 		-) ;;

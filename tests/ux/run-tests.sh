@@ -14,6 +14,8 @@
 #   ux-run-display        make run passes RUN_OPTS=--display on, and
 #                         --display without qemu-system-gui stops with the
 #                         apt-get command
+#   ux-run-nvme           make run NVME=IMG gives run-stack.sh --nvme IMG
+#                         (the boot itself: keel-host test nvme-boot)
 #   ux-run-no-truncate    `make run > file` keeps what was written before
 #                         QEMU started (serial to /dev/stdout never truncates)
 #   ux-boot-partial       test-boot with BOOT_TESTS leaves boot.txt alone
@@ -148,6 +150,14 @@ if [ -z "$why" ]; then
 	fi
 fi
 result ux-run-display "$why"
+
+# ---- ux-run-nvme ----
+why=""
+(cd "$root" && make --no-print-directory -n run BUILD="$build" NVME=/x/a.img) \
+	> "$work/run-nvme.out" 2>&1
+tr '\n' ' ' < "$work/run-nvme.out" | grep -q 'scripts/run-stack.sh [^;]*--nvme /x/a\.img' ||
+	why="make run does not pass --nvme /x/a.img to run-stack.sh"
+result ux-run-nvme "$why"
 
 # ---- ux-run-no-truncate ----
 why=""
