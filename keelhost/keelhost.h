@@ -15,6 +15,7 @@
  *   setup.c     devices, profile, triggers and expectations from a scenario
  *               (parsed by sim/scenario.c, the format of docs/scenarios.md)
  *   tap.c       the network device's wire: a Linux TAP device (--tap)
+ *   timeline.c  --timeline: the boot as a picture, and the time-to-ready split
  *
  * One struct keelhost holds everything and is passed down (docs/style.md §10).
  * Single-threaded, like the host library it drives.
@@ -59,6 +60,7 @@ struct keelhost {
 	int verbose;                    /* 1: host trace records too */
 	bool busy_poll;                 /* spin instead of sleeping in poll() */
 	FILE *log;                      /* the message log (stdout by default) */
+	const char *timeline_path;      /* --timeline: the picture (timeline.c) */
 
 	/* ---- ivshmem server (server.c) ---- */
 	int listen_fd, conn_fd;
@@ -88,6 +90,8 @@ struct keelhost {
 	enum kh_state state;            /* kicks only in KH_SERVING */
 	uint64_t epoch_ns;              /* CLOCK_MONOTONIC at ready: host time 0 */
 	uint64_t start_ns;              /* CLOCK_MONOTONIC at start */
+	uint64_t connect_ns;            /* CLOCK_MONOTONIC when QEMU connected */
+	struct kh_timeline *tl;         /* --timeline's records, or NULL */
 	uint64_t ready_wall_ns;         /* start -> ready */
 	uint64_t simp_gpa;              /* SIMP page, from the guest's WRMSR */
 	uint64_t slot_empty_since;      /* lost-EOM watchdog */
@@ -121,6 +125,13 @@ int kh_tap_open(struct keelhost *kh);             /* after kh_setup_host */
 bool kh_tap_wants_input(struct keelhost *kh);     /* poll the TAP for POLLIN now */
 void kh_tap_input(struct keelhost *kh);
 void kh_tap_close(struct keelhost *kh);
+
+/* timeline.c (every call is a no-op without kh_timeline_open) */
+int kh_timeline_open(struct keelhost *kh);
+void kh_timeline_request(struct keelhost *kh, uint64_t seq);
+void kh_timeline_trace(struct keelhost *kh, int kind, uint32_t a, uint32_t b, uint64_t c);
+int kh_timeline_write(struct keelhost *kh);       /* after kh_loop */
+void kh_timeline_close(struct keelhost *kh);
 
 /* loop.c */
 uint64_t kh_mono_ns(void);
