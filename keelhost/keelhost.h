@@ -17,6 +17,7 @@
  *   tap.c       the network device's wire: a Linux TAP device (--tap)
  *   control.c   the operator's control socket (--control): shutdown,
  *               restart, KVP items, heartbeat state
+ *   timeline.c  --timeline: the boot as a picture, and the time-to-ready split
  *
  * One struct keelhost holds everything and is passed down (docs/style.md §10).
  * Single-threaded, like the host library it drives.
@@ -64,6 +65,7 @@ struct keelhost {
 	int verbose;                    /* 1: host trace records too */
 	bool busy_poll;                 /* spin instead of sleeping in poll() */
 	FILE *log;                      /* the message log (stdout by default) */
+	const char *timeline_path;      /* --timeline: the picture (timeline.c) */
 
 	/* ---- ivshmem server (server.c) ---- */
 	int listen_fd, conn_fd;
@@ -101,6 +103,8 @@ struct keelhost {
 	enum kh_state state;            /* kicks only in KH_SERVING */
 	uint64_t epoch_ns;              /* CLOCK_MONOTONIC at ready: host time 0 */
 	uint64_t start_ns;              /* CLOCK_MONOTONIC at start */
+	uint64_t connect_ns;            /* CLOCK_MONOTONIC when QEMU connected */
+	struct kh_timeline *tl;         /* --timeline's records, or NULL */
 	uint64_t ready_wall_ns;         /* start -> ready */
 	uint64_t simp_gpa;              /* SIMP page, from the guest's WRMSR */
 	uint64_t slot_empty_since;      /* lost-EOM watchdog */
@@ -140,6 +144,12 @@ int kh_control_open(struct keelhost *kh);         /* after kh_setup_host */
 int kh_control_pollfds(struct keelhost *kh, struct pollfd *p);  /* returns how many */
 void kh_control_serve(struct keelhost *kh, const struct pollfd *p, int n);
 void kh_control_close(struct keelhost *kh);
+/* timeline.c (every call is a no-op without kh_timeline_open) */
+int kh_timeline_open(struct keelhost *kh);
+void kh_timeline_request(struct keelhost *kh, uint64_t seq);
+void kh_timeline_trace(struct keelhost *kh, int kind, uint32_t a, uint32_t b, uint64_t c);
+int kh_timeline_write(struct keelhost *kh);       /* after kh_loop */
+void kh_timeline_close(struct keelhost *kh);
 
 /* loop.c */
 uint64_t kh_mono_ns(void);

@@ -129,6 +129,7 @@ static uint64_t env_rand(void *ctx)
 static void env_trace(void *ctx, int kind, uint32_t a, uint32_t b, uint64_t c)
 {
 	kh_log_trace(ctx, kind, a, b, c);
+	kh_timeline_trace(ctx, kind, a, b, c);
 }
 
 /* Integration-service exchanges, decoded; heartbeats only with -v. */
@@ -262,6 +263,7 @@ static void serve_mailbox(struct keelhost *kh)
 
 	if (seq == mb->resp_seq)
 		return;
+	kh_timeline_request(kh, seq);
 	op = mb->req_op;
 	memcpy(arg, (const void *)mb->req_arg, sizeof(arg));
 	if (op < KH_OP_COUNT && kh_ops[op]) {
@@ -391,8 +393,10 @@ int kh_loop(struct keelhost *kh)
 		}
 		if (r > 0 && p[0].revents) {
 			if (kh->conn_fd < 0) {
-				if (kh_server_accept(kh) == 0)
+				if (kh_server_accept(kh) == 0) {
+					kh->connect_ns = kh_mono_ns();
 					kh_transition(kh, KE_CONNECT);
+				}
 			} else if (p[0].revents & (POLLHUP | POLLERR | POLLIN)) {
 				char c;
 

@@ -7,6 +7,7 @@
  *              --profile NAME]
  *             [--tap NAME] [--log FILE] [-v] [--busy-poll] [--ready-file FILE]
  *             [--control PATH]   (keelhost/control.c: shutdown, kvp-list, ...)
+ *             [--timeline OUT.svg]
  *
  *   QEMU: -object memory-backend-file,id=ram0,size=512M,mem-path=FILE,share=on
  *         -machine q35,memory-backend=ram0 -m 512M
@@ -43,6 +44,7 @@ static void usage(void)
 		"--echo N --profile NAME]\n"
 		"                 [--tap NAME] [--log FILE] [-v] [--busy-poll] "
 		"[--ready-file FILE] [--control PATH]\n"
+		"                 [--timeline OUT.svg]\n"
 		"host profiles:\n%s", buf);
 	exit(2);
 }
@@ -146,6 +148,8 @@ int main(int argc, char **argv)
 			kh.ctl_path = v, i++;
 		} else if (!strcmp(a, "--ready-file")) {
 			ready_file = v, i++;
+		} else if (!strcmp(a, "--timeline")) {
+			kh.timeline_path = v, i++;
 		} else {
 			usage();
 		}
@@ -175,6 +179,8 @@ int main(int argc, char **argv)
 		goto out;
 	if ((kh.tap_name && kh_tap_open(&kh) < 0) || kh_control_open(&kh) < 0)
 		goto out;
+	if (kh.timeline_path && kh_timeline_open(&kh) < 0)
+		goto out;
 	kh_log(&kh, "keel-host: listening on %s, guest RAM %s (%llu MiB)", kh.sock_path,
 	       kh.ram_path, (unsigned long long)(kh.ram_size >> 20));
 	if (ready_file) {
@@ -187,6 +193,8 @@ int main(int argc, char **argv)
 		goto out;
 	summary(&kh);
 	fails = kh_check_expectations(&kh);
+	if (kh.tl && kh_timeline_write(&kh) < 0)
+		fails++;
 	rc = fails ? 1 : 0;
 	kh_log(&kh, "keel-host: exit %d (%d failed check(s))", rc, fails);
 out:
@@ -194,6 +202,7 @@ out:
 		host_destroy(kh.h);
 	free(kh.prof);
 	free(variants);
+	kh_timeline_close(&kh);
 	kh_tap_close(&kh);
 	kh_control_close(&kh);
 	kh_ram_close(&kh);

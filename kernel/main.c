@@ -38,6 +38,7 @@
 #include "kernel/x86/gdt.h"
 #include "kernel/x86/heap.h"
 #include "kernel/x86/idt.h"
+#include "kernel/x86/ivshmem_trace.h"
 #include "kernel/x86/paging.h"
 #include "kernel/x86/platform_x86.h"
 #include "kernel/x86/pmm.h"
@@ -159,6 +160,7 @@ static _Noreturn void finish_boot(void)
 static _Noreturn void kmain_on_own_stack(void *arg)
 {
 	struct bootinfo *bi = arg;
+	uint64_t ready_ns;
 
 	setup_ist_stacks();
 	pmm_add_boot_services(bi);      /* firmware stack, tables: no longer used */
@@ -172,8 +174,10 @@ static _Noreturn void kmain_on_own_stack(void *arg)
 	apic_init();
 	sti();
 	kernel_start_services();
-	console_printf("keel: ready in %llu us\n",
-		       (unsigned long long)(plat_now_ns() / 1000));
+	ready_ns = plat_now_ns();
+	/* keel-host --timeline splits the time to ready (docs/timeline.md) */
+	ivshmem_trace_ready(tsc_to_ns(kmain_tsc), ready_ns);
+	console_printf("keel: ready in %llu us\n", (unsigned long long)(ready_ns / 1000));
 	finish_boot();
 }
 

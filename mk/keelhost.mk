@@ -17,7 +17,7 @@
 # as keelsim builds them, without the guest side.
 
 KEELHOST_SRCS := $(sort $(wildcard keelhost/*.c)) $(sort $(wildcard host/*.c)) \
-		 sim/scenario.c $(sort $(wildcard lib/*.c))
+		 sim/scenario.c sim/timeline_svg.c $(sort $(wildcard lib/*.c))
 KEELHOST_OBJ  := $(BUILD)/keelhost-obj
 KEELHOST_OBJS := $(KEELHOST_SRCS:%=$(KEELHOST_OBJ)/%.o)
 KEELHOST_BIN  := $(BUILD)/host/keel-host

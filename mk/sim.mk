@@ -24,7 +24,7 @@ SIM_BENCH_SCENARIO := tests/scenarios/bench-echo10.scn
 
 SIM_HOST_SRCS := $(sort $(wildcard host/*.c))
 SIM_CORE_SRCS := sim/main.c sim/sched.c sim/scenario.c sim/trace.c sim/testguest.c \
-		 sim/timeline.c
+		 sim/timeline.c sim/timeline_svg.c
 # keelsim does not link the network stack: NIC drivers attach to the
 # stand-in sim/netdev_sim.c (net/netdev.h), which can ping the host's peer.
 SIM_NETDEV_SRCS := sim/netdev_sim.c

@@ -16,6 +16,8 @@
 #   --tap NAME          a network device whose wire is the TAP device NAME
 #                       (keelhost/tap.c; scripts/net-ns.sh makes one)
 #   --scenario FILE     a scenario (docs/scenarios.md) instead of --disk/--echo
+#   --timeline OUT.svg  keel-host draws the boot (docs/timeline.md) and prints
+#                       the time-to-ready split in its log
 #   --log FILE          the guest's serial log to FILE (default: the terminal)
 #   --interactive       serial in both directions on the terminal (the shell,
 #                       apps/shell/): Ctrl-A x quits, Ctrl-C goes to the guest
@@ -48,6 +50,7 @@ while [ $# -gt 0 ]; do
 	--tap) hostargs="$hostargs --tap $2"; shift 2 ;;
 	--scenario) hostargs="$hostargs --scenario $2"; shift 2 ;;
 	--control) hostargs="$hostargs --control $2"; ctl=$2; shift 2 ;;
+	--timeline) hostargs="$hostargs --timeline $2"; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--interactive) inter=1; shift ;;
 	--serial) serial=$2; shift 2 ;;

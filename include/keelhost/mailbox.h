@@ -46,7 +46,8 @@
 #define KH_GUEST_PEER      1u        /* the id keel-host gives QEMU */
 #define KH_GUEST_VECTOR    0xE8u     /* guest IDT vector of MSI-X entry 0 */
 #define KH_REQ_TIMEOUT_MS  5000u     /* guest gives up on an answer after this */
-#define KH_SHM_SIZE        0x10000u  /* the memfd: 64 KiB (a power of two) */
+#define KH_SHM_SIZE        0x40000u  /* the memfd: 256 KiB (a power of two): the
+                                      * mailbox, then the boot trace (trace.h) */
 
 #define KH_MAX_SWITCHES    8
 #define KH_SWITCH_LEN      32

@@ -24,6 +24,10 @@
  * unmasked) under the function mask, then KH_OP_READY: keel-host never kicks
  * before that (kicks before MSI-X is on are lost).
  *
+ * Every image writes a boot trace after the mailbox page for keel-host
+ * --timeline (kernel/x86/ivshmem_trace.c): round trips and halts, plus the
+ * work-queue items in test images. keel-host only reads it.
+ *
  * Test images only (KEEL_TEST_HOOKS, `make testhooks` in mk/efi.mk): the
  * scenario's guest switches are copied out of the mailbox for
  * kernel/services.c to apply, and the transport is measured at boot (round
@@ -38,10 +42,12 @@
 
 #include "include/hyperv/hv_wire.h"
 #include "include/keelhost/mailbox.h"
+#include "include/keelhost/trace.h"
 #include "kernel/log.h"
 #include "kernel/platform.h"
 #include "kernel/x86/cpu.h"
 #include "kernel/x86/irq.h"
+#include "kernel/x86/ivshmem_trace.h"
 #include "kernel/x86/paging.h"
 #include "kernel/x86/pci.h"
 #include "kernel/x86/platform_x86.h"
@@ -109,6 +115,7 @@ static int kh_request(uint32_t op, const uint64_t arg[4], uint64_t val[4])
 		cpu_pause();
 	}
 	dt = tsc_now_ns() - t0;
+	ivshmem_trace_request(op, seq, t0, dt);
 	kh.st.requests++;
 	kh.st.rtt_sum_ns += dt;
 	if (!kh.st.rtt_min_ns || dt < kh.st.rtt_min_ns)
@@ -239,6 +246,16 @@ static void kh_mmio_write(gpa_t gpa, unsigned size, uint64_t val)
 	kh_request(KH_OP_MMIO_WRITE, arg, NULL);
 }
 
+/* A halt is a wait on the host (its interrupts are the only ones Keel
+ * expects here besides its own timer): the boot trace records it. */
+static void kh_idle(void)
+{
+	uint64_t t0 = tsc_now_ns(), r0 = ivshmem_trace_request_ns();
+
+	x86_idle();
+	ivshmem_trace_idle(t0, tsc_now_ns() - t0, ivshmem_trace_request_ns() - r0);
+}
+
 static const struct platform platform_ivshmem = {
 	.name = "keel-host (ivshmem)",
 	.cpuid = kh_cpuid,
@@ -254,7 +271,7 @@ static const struct platform platform_ivshmem = {
 	.mmio_write = kh_mmio_write,
 	.now_ns = x86_now_ns,
 	.timer_arm = x86_timer_arm,
-	.idle = x86_idle,
+	.idle = kh_idle,
 	.irq_save = x86_irq_save,
 	.irq_restore = x86_irq_restore,
 };
@@ -405,6 +422,19 @@ static void measure(void)
 }
 #endif
 
+/* The boot trace after the mailbox page (include/keelhost/trace.h), when
+ * keel-host's region has room for it; never beyond KH_SHM_SIZE, whatever
+ * size the header claims. */
+static void start_trace(uint64_t bar2, uint32_t size)
+{
+	if (size > KH_SHM_SIZE)
+		size = KH_SHM_SIZE;
+	if (size <= KH_TRACE_OFFSET)
+		return;
+	paging_map(bar2 + KH_TRACE_OFFSET, size - KH_TRACE_OFFSET, PG_WRITE | PG_UNCACHED);
+	ivshmem_trace_init((void *)(bar2 + KH_TRACE_OFFSET), size - KH_TRACE_OFFSET);
+}
+
 const struct platform *ivshmem_platform_init(void)
 {
 	struct pci_dev d;
@@ -434,6 +464,7 @@ const struct platform *ivshmem_platform_init(void)
 	kh.bar0 = (volatile uint8_t *)bar0;
 	kh.mb = mb;
 	kh.seq = mb->req_seq;                   /* a previous boot may have left one */
+	start_trace(bar2, mb->size);
 	copy_switches(mb);
 	take_mmio_ranges(mb);
 	if (x86_irq_register(KH_GUEST_VECTOR, kh_msix_irq, mb) != 0 ||

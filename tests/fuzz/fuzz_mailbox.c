@@ -3,8 +3,9 @@
  * (kernel/x86/platform_ivshmem.c, wire format include/keelhost/mailbox.h).
  * keel-host is a host like any other: everything it writes into the
  * shared mailbox is untrusted input to the guest. That is the header
- * (magic, version, peer ids, the guest switches), every response (sequence,
- * status, values) and the interrupt bits it raises.
+ * (magic, version, peer ids, the guest switches, the region size the boot
+ * trace is fitted to), every response (sequence, status, values) and the
+ * interrupt bits it raises.
  *
  * The file is compiled into this harness with the x86 pieces under it
  * replaced: PCI config space, paging and the MSI-X table are plain memory,
@@ -227,7 +228,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	if (!inited) {
 		hosted_log_set_echo(0);
 		bar0 = aligned_alloc(BAR_BYTES, BAR_BYTES);
-		bar2 = aligned_alloc(BAR_BYTES, BAR_BYTES);
+		/* the whole region: the guest's boot trace follows the mailbox */
+		bar2 = aligned_alloc(BAR_BYTES, KH_SHM_SIZE);
 		msix = aligned_alloc(BAR_BYTES, BAR_BYTES);
 		if (!bar0 || !bar2 || !msix)
 			abort();
@@ -235,7 +237,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	}
 	memset(&kh, 0, sizeof(kh));
 	memset(bar0, 0, BAR_BYTES);
-	memset(bar2, 0, BAR_BYTES);
+	memset(bar2, 0, KH_SHM_SIZE);
 	memset(msix, 0, BAR_BYTES);
 	memcpy(bar2, d, n < sizeof(struct keelhost_mailbox) ? n : sizeof(struct keelhost_mailbox));
 	in_d = d;

@@ -48,6 +48,48 @@ check_once() {
 	done
 }
 
+# keel-host --timeline (docs/timeline.md "A real boot"): the picture is
+# well formed and holds the lanes and markers of this boot, and the
+# time-to-ready split in keel-host's log adds up.
+check_timeline() {
+	svg=$dir/timeline.svg
+	[ -s "$svg" ] || { echo "no timeline picture written"; return 0; }
+	xmllint --noout "$svg" > "$dir/xmllint.out" 2>&1 ||
+		{ echo "timeline not well formed: $(head -n 2 "$dir/xmllint.out" | tr '\n' ' ')"; return 0; }
+	lanes=$(sed -n 's/.*class="lane-label"[^>]*>\([^<]*\)<.*/\1/p' "$svg" | tr '\n' ' ')
+	want="host firmware keel"
+	[ "$image" = testhooks ] && want="$want vmbus_msg vmbus_chan"
+	for l in $want; do
+		case " $lanes" in *" $l "*) ;; *) echo "timeline: no lane '$l' (lanes: $lanes)"; return 0 ;; esac
+	done
+	# the product image has no work-queue hook: Keel's lane only
+	[ "$image" = product ] && [ "$lanes" != "host firmware keel " ] &&
+		{ echo "timeline: work-queue lanes from the product image: $lanes"; return 0; }
+	n=$(grep -c '<g class="ready">' "$svg")
+	[ "$n" = 1 ] || { echo "timeline: $n ready lines, want 1"; return 0; }
+	n=$(grep -c '<g class="deadlock">' "$svg")
+	[ "$n" = 0 ] || { echo "timeline: $n deadlock lines in a boot without one"; return 0; }
+	devs=$(sed -n 's/.*VMBus version [0-9.]*, \([0-9]*\) device(s).*/\1/p' "$dir/keel-host.log")
+	# a marker has a tooltip (<title>); the legend's samples do not
+	n=$(grep -c '<g class="offer"><title>' "$svg")
+	[ "$n" -ge "${devs:-1}" ] && [ "$n" -ge 1 ] ||
+		{ echo "timeline: $n offer markers for ${devs:-?} device(s)"; return 0; }
+	want=$(grep -c '^\[[ 0-9.]*\] host: rescind ' "$dir/keel-host.log")
+	n=$(grep -c '<g class="rescind"><title>' "$svg")
+	[ "$n" = "$want" ] || { echo "timeline: $n rescind markers, keel-host logged $want"; return 0; }
+	for c in to-guest to-host wait; do
+		grep -q "<g class=\"$c\"><title>" "$svg" || { echo "timeline: no $c marker"; return 0; }
+	done
+	line=$(grep -m 1 '\] ready: ' "$dir/keel-host.log")
+	[ -n "$line" ] || { echo "timeline: no ready: line in keel-host's log"; return 0; }
+	printf '%s\n' "$line" | awk '{
+		if (match($0, /ready: [0-9.]+ ms total, [0-9.]+ ms Keel.s own computation, [0-9.]+ ms waiting on the host/) == 0) {
+			print "timeline: ready: line not understood: " $0; exit }
+		split(substr($0, RSTART, RLENGTH), w, " ")
+		if (w[2] + 0 <= 0 || (w[5] + w[10]) - w[2] > 0.15 || w[2] - (w[5] + w[10]) > 0.15)
+			print "timeline: the split does not add up: " substr($0, RSTART, RLENGTH) }'
+}
+
 run_one() {
 	name=$(field 1) image=$(field 2) scn=$(field 3) cfg=$(field 4) must=$(field 5) mustnot=$(field 6) checks=$(field 7)
 	dir=$absbuild/tests/keelhost/$name
@@ -75,7 +117,9 @@ run_one() {
 			"$dir/keel.img" >"$dir/run.out" 2>&1 || st=$?
 	elif [ -z "$why" ]; then
 		# keel-host resolves the scenario's image=data.img in its directory
-		(cd "$dir" && "$root/scripts/run-stack.sh" --build "$absbuild" --image "$dir/keel.img" \
+		case " $checks " in *" timeline "*) tl="--timeline $dir/timeline.svg" ;; *) tl="" ;; esac
+		# shellcheck disable=SC2086  # $tl is one option and its value, or nothing
+		(cd "$dir" && "$root/scripts/run-stack.sh" --build "$absbuild" --image "$dir/keel.img" $tl \
 			--scenario "$scnpath" --log "$dir/serial.log" \
 			--host-log "$dir/keel-host.log" --timeout "$tmo" >"$dir/run.out" 2>&1) || st=$?
 	fi
@@ -109,6 +153,7 @@ run_one() {
 				why=$(diskcheck_pattern "$dir/serial.clean" "$data" "$dir/data.img" "$disk" $prange)
 			fi ;;
 		once) why=$(check_once) ;;
+		timeline) why=$(check_timeline) ;;
 		exit=*) ;;
 		-) ;;
 		*) why="unknown check $c" ;;
