@@ -43,7 +43,7 @@ struct pci_bus_ops {
 
 struct pci_bar {
 	uint64_t addr;          /* guest-physical, 0 = not assigned */
-	uint64_t size;          /* 0 = not implemented */
+	uint64_t size;          /* 0 = the function has no such BAR */
 	bool is64;
 };
 
