@@ -30,6 +30,7 @@
 #define VH_MAX_INTS  64         /* interrupts per function */
 #define VH_MAX_EVENTS 16
 #define VH_MSIX_MAX  64
+#define VH_CFG_SPACE 4096       /* a function's config space (PCI Express size) */
 
 struct vh_int {
 	uint64_t address;
@@ -64,7 +65,12 @@ struct vh_proto {
 	bool bar64[VPCI_BARS];
 	uint32_t msix;          /* MSI-X table size (table in BAR 0) */
 	uint32_t msix_off;      /* the table's offset in BAR 0 (NVMe: after the registers) */
+	uint16_t msix_cap;      /* the MSI-X capability's offset (0x40 unless an image says) */
 	bool dead;              /* config space reads all ones (a dead device) */
+	/* dump=FILE: a real function's config space; every register past the
+	 * header is served from it (capability lists as the device had them) */
+	uint16_t image_len;     /* 0: the synthesized layout (MSI-X at 0x40, nothing else) */
+	uint8_t image[VH_CFG_SPACE];
 };
 
 struct host_dev;
@@ -128,6 +134,8 @@ int vh_param(struct host_dev *d, const char *key, const char *val);
 /* host/vpci_host_real.c: identity and BARs from a real function's files */
 int vh_p_config(struct vh_proto *p, const char *path);
 int vh_p_resource(struct vh_proto *p, const char *path);
+/* host/vpci_host_dump.c: config space and BAR sizes from an `lspci -xxxx` dump */
+int vh_p_dump(struct vh_proto *p, const char *path);
 
 /* host/vpci_host_mmio.c */
 bool vh_mmio(struct host_dev *d, uint64_t gpa, unsigned size, bool write, uint64_t *val);

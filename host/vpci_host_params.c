@@ -111,6 +111,8 @@ int vh_param(struct host_dev *d, const char *key, const char *val)
 		return vh_p_versions(v, val);
 	if (!strcmp(key, "config"))
 		return vh_p_config(&v->proto, val);
+	if (!strcmp(key, "dump"))
+		return vh_p_dump(&v->proto, val);
 	if (!strcmp(key, "resource"))
 		return vh_p_resource(&v->proto, val);
 	if (!strcmp(key, "hot-add"))
@@ -169,6 +171,7 @@ int vh_init(struct host_dev *d)
 	v->proto = (struct vh_proto){
 		.vendor = 0x1414, .device = 0xB111, .class_code = 0x010802, .revision = 1,
 		.subsys = 0x00011414, .bar_size = { 16384 }, .bar64 = { true }, .msix = 4,
+		.msix_cap = 0x40,
 	};
 	v->nfuncs_boot = 1;
 	v->nversions = 4;

@@ -58,7 +58,7 @@ $(SIM_BENCH_BIN): $(SIM_BENCH_OBJS) $(BENCH_LIB)
 -include $(SIM_OBJS:.o=.d) $(SIM_BENCH_OBJS:.o=.d)
 
 .PHONY: keelsim keelsim-bench test-sim soak-sim bench-sim test-vpci-lspci docs-pictures
-# Keel's vPCI listing of a function copied from this machine vs lspci.
+# Keel's vPCI listing of each dump in test-images/pci/ vs lspci -F DUMP.
 test-vpci-lspci: $(SIM_BIN)
 	@tests/vpci/lspci.sh $(BUILD)
 keelsim: $(SIM_BIN)

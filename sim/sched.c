@@ -696,9 +696,24 @@ static void check_expect(const struct sim_expect *e, bool quiescent)
 	}
 }
 
+/* --verbose: the guest's PCI listing at the end of the run, between marker
+ * lines (tests/vpci/lspci.sh compares it with lspci's, field by field). */
+static void print_pci_list(void)
+{
+	static char list[8192];
+
+	if (!S.opts_verbose || !S.g->pci_list)
+		return;
+	list[0] = 0;
+	S.g->pci_list(list, sizeof(list));
+	printf("pci listing at the end:\n%send of pci listing\n", list);
+}
+
 static void final_checks(bool quiescent)
 {
 	char why[1024];
+
+	print_pci_list();
 
 	if (S.failed)
 		return;
