@@ -248,6 +248,7 @@ static struct vpci_bus *vpci_bus_new(struct vmbus_device *dev)
 	kmutex_init(&b->state_lock, "vpci_state");
 	waitq_init(&b->wait, "vpci");
 	work_init(&b->w_rel, vpci_relations_work, "vpci_relations");
+	work_init(&b->w_early_eject, vpci_early_eject_work, "vpci_early_eject");
 	/* Queue names outlive their queues (traces, deadlock reports): literals. */
 	b->wq = wq_create("vpci_bus", 1);
 	if (!b->wq) {

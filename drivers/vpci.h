@@ -33,6 +33,7 @@
 #include "kernel/wq.h"
 #include "vmbus/vmbus.h"
 
+#define VPCI_EARLY_EJECTS 8     /* EJECTs waiting for the relations work */
 #define VPCI_MAX_REQS     16
 #define VPCI_REPLY_MAX    152
 #define VPCI_TIMEOUT_NS   (10ull * WQ_NS_PER_S)
@@ -101,6 +102,9 @@ struct vpci_bus {
 	struct wq *wq;                  /* ordered: relations and eject work */
 	struct work w_rel;
 	struct vpci_relations *pending_rel; /* newest list not yet surveyed */
+	struct work w_early_eject;      /* EJECTs for slots not known when they came */
+	uint32_t early_eject[VPCI_EARLY_EJECTS];
+	unsigned nearly_eject;
 	struct vpci_func *funcs;
 	struct vpci_survey *survey;     /* the probe's, while it waits */
 	struct waitq wait;              /* completions, rescind, watchdog */
@@ -162,6 +166,7 @@ void vpci_irq_delete(struct pci_func *f, unsigned idx);
 
 /* vpci_eject.c */
 void vpci_eject_work(struct work *w);
+void vpci_early_eject_work(struct work *w);
 /* Driver removed, interrupts deleted, resources released, unlinked, freed
  * (bus queue or removal, state_lock held or the bus is going). */
 void vpci_func_destroy(struct vpci_func *vf);

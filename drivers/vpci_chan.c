@@ -53,9 +53,16 @@ static void vpci_rx_eject(struct vpci_bus *b, const struct vmbus_pkt *p)
 	}
 	memcpy(&m, p->data, sizeof(m));
 	vf = vpci_func_find(b, m.wslot);
-	if (!vf || b->state == VB_REMOVING) {
+	if (b->state == VB_REMOVING || (!vf && b->nearly_eject >= VPCI_EARLY_EJECTS)) {
 		pr_warn("vpci: %s: EJECT for slot %u ignored\n", vmbus_device_name(b->dev), m.wslot);
 		b->dropped++;
+		return;
+	}
+	if (!vf) {
+		/* The list naming the slot may still wait on the bus queue:
+		 * decide behind it (vpci_eject.c vpci_early_eject_work). */
+		b->early_eject[b->nearly_eject++] = m.wslot;
+		wq_queue(b->wq, &b->w_early_eject);
 		return;
 	}
 	vf->eject_pending = true;

@@ -134,6 +134,11 @@ static void vh_send_relations(struct host_dev *d)
 		memcpy(buf + off, &fd, dsz);
 		off += dsz;
 		h.count++;
+		if (s == 0 && v->dup_slot && h.count < VH_MAX_FUNCS) {
+			memcpy(buf + off, &fd, dsz);    /* hostile: the same slot again */
+			off += dsz;
+			h.count++;
+		}
 	}
 	if (++v->relations_sent == v->bad_relations)
 		h.count += 1000;                /* hostile: more than the packet holds */
@@ -399,8 +404,10 @@ static void vh_create_int(struct host_dev *d, const struct vmbus_pkt_desc *desc,
 	count = form == 2 ? m.d.v3.vector_count : form == 1 ? m.d.v2.vector_count
 							    : m.d.v1.vector_count;
 	f = vh_live(d, m.wslot, "CREATE_INTERRUPT");
+	/* A trigger "status S" with a failure: the host created nothing (the
+	 * guest cannot delete what it never got an address for). */
 	if (f && f->assigned && count >= 1 && count <= 32 && vector >= 32 && vector < 256 &&
-	    f->nints < VH_MAX_INTS) {
+	    f->nints < VH_MAX_INTS && !(v->ans_status_set && (int32_t)v->ans_status < 0)) {
 		struct vh_int *in = &f->ints[f->nints++];
 
 		/* A destination of its own per interrupt (x86 MSI address bits
@@ -498,6 +505,10 @@ static void vh_packet(struct host_dev *d, struct host_chan *c, const struct vmbu
 		vh_complete(d, desc, VPCI_STATUS_BAD_DATA, 0);
 		break;
 	}
+	/* eject-on-request: EJECT right behind the answer to the Nth request,
+	 * so an eject meets every step of a function's bring-up */
+	if (++v->requests == v->eject_on_request)
+		vh_eject(d, 0);
 	v->ans_delay = 0;
 	v->ans_status_set = false;
 }

@@ -111,6 +111,9 @@ struct vh_dev {
 	uint32_t eject_on_create, relations_on_reqs, reqs_seen;
 	uint32_t bad_relations, relations_sent; /* the Nth list claims 1000 more entries */
 	bool readd_after_eject;
+	uint32_t eject_on_request, requests; /* EJECT slot 0 after the Nth request */
+	bool dup_slot;          /* hostile: every relations list names slot 0 twice */
+	bool eject_cfg_ones;    /* hostile: config reads of an ejecting slot give all ones */
 	struct vh_out *head, **tail;
 	struct host_chan *c;
 	uint64_t msis_fired, msis_lost;

@@ -129,6 +129,14 @@ int vh_param(struct host_dev *d, const char *key, const char *val)
 		v->proto.dead = !strcmp(val, "yes");
 		return v->proto.dead || !strcmp(val, "no") ? 0 : -EINVAL;
 	}
+	if (!strcmp(key, "dup-slot") || !strcmp(key, "eject-cfg-ones")) {
+		bool b = !strcmp(val, "yes");
+
+		if (!b && strcmp(val, "no"))
+			return -EINVAL;
+		*(key[0] == 'd' ? &v->dup_slot : &v->eject_cfg_ones) = b;
+		return 0;
+	}
 	if (!strcmp(key, "eject-rescind") || !strcmp(key, "readd-after-eject")) {
 		bool b = !strcmp(val, "yes");
 
@@ -155,6 +163,8 @@ int vh_param(struct host_dev *d, const char *key, const char *val)
 		v->nfuncs_boot = (uint32_t)n;
 	else if (!strcmp(key, "eject-on-create"))
 		v->eject_on_create = (uint32_t)n;
+	else if (!strcmp(key, "eject-on-request"))
+		v->eject_on_request = (uint32_t)n;
 	else if (!strcmp(key, "relations-on-reqs"))
 		v->relations_on_reqs = (uint32_t)n;
 	else if (!strcmp(key, "bad-relations"))
