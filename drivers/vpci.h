@@ -134,6 +134,12 @@ uint64_t vpci_watchdog(struct timer *t);
  * *outlen = bytes the host sent. 0, -ENODEV (rescinded), -ETIMEDOUT. */
 int vpci_request(struct vpci_bus *b, const void *msg, uint32_t len, void *out, uint32_t cap,
 		 uint32_t *outlen);
+/* The same in two halves, so that requests of several functions overlap
+ * (one host latency for all): send returns the bus's request slot (>= 0)
+ * or -errno; wait takes the completion and frees the slot. Every sent
+ * request must be waited for, in any order. */
+int vpci_request_send(struct vpci_bus *b, const void *msg, uint32_t len);
+int vpci_request_wait(struct vpci_bus *b, int slot, void *out, uint32_t cap, uint32_t *outlen);
 /* A message without completion (QUERY_BUS_RELATIONS, RELEASED, ...). */
 int vpci_post(struct vpci_bus *b, const void *msg, uint32_t len);
 
