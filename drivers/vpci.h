@@ -163,6 +163,12 @@ struct vpci_func *vpci_func_new(struct vpci_bus *b, const struct vpci_func_desc2
 
 /* vpci_resources.c */
 int vpci_func_assign(struct vpci_func *vf);
+/* The same in two halves: place the BARs and send RESOURCES_ASSIGNED (the
+ * request slot, -EBUSY when none is free: _finish sends it, or -errno with
+ * nothing kept); then wait and write the BARs (every slot or -EBUSY from
+ * _send must be finished). 0 or -errno, nothing kept on failure. */
+int vpci_func_assign_send(struct vpci_func *vf);
+int vpci_func_assign_finish(struct vpci_func *vf, int slot);
 void vpci_func_release(struct vpci_func *vf);
 
 /* vpci_irq.c */
