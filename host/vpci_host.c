@@ -215,6 +215,7 @@ static void vh_ejection_complete(struct host_dev *d, const uint8_t *p, uint32_t 
 	}
 	f->ejecting = false;
 	f->ejected = true;
+	v->ejections++;
 	host_dev_trace(d, v->c, 0xE7ED, m.wslot);
 	if (v->readd_after_eject) {
 		vh_add_func(v, VPCI_WSLOT_DEV(m.wslot));
@@ -600,7 +601,25 @@ static void vh_destroy(struct host_dev *d)
 	v->nvme = NULL;
 }
 
+/* expect host DEV KEY N: ejected (EJECTION_COMPLETEs accepted), msis
+ * (MSI-X messages delivered), msis-lost (raised but not delivered). */
+static int vh_counter(struct host_dev *d, const char *key, uint64_t *out)
+{
+	struct vh_dev *v = d->priv;
+
+	if (!strcmp(key, "ejected"))
+		*out = v->ejections;
+	else if (!strcmp(key, "msis"))
+		*out = v->msis_fired;
+	else if (!strcmp(key, "msis-lost"))
+		*out = v->msis_lost;
+	else
+		return -ENOENT;
+	return 0;
+}
+
 const struct host_dev_ops vpci_dev_ops = {
+	.counter = vh_counter,
 	.type = "vpci",
 	.class_guid = VMBUS_CLASS_VPCI,
 	.priv_size = sizeof(struct vh_dev),

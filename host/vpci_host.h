@@ -117,6 +117,7 @@ struct vh_dev {
 	struct vh_out *head, **tail;
 	struct host_chan *c;
 	uint64_t msis_fired, msis_lost;
+	uint64_t ejections;     /* EJECTION_COMPLETEs accepted */
 	/* answer shaping of the trigger on the packet being handled */
 	uint64_t ans_delay;
 	bool ans_status_set;
