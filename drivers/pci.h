@@ -157,6 +157,11 @@ void pci_msix_disable(struct pci_func *f);
 void pci_msix_probe_cap(struct pci_func *f);
 void pci_msix_reset(void);
 
+#ifdef KEEL_TEST_HOOKS
+/* pci_testfn.c: config reads its probe makes first (make bench-vpci). */
+extern unsigned pci_testfn_cfg_reads;
+#endif
+
 /* ---- pci_caps.c ---- */
 
 /* Read the capability lists into f->caps (bounded; f->wq). */

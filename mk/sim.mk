@@ -96,7 +96,8 @@ soak-sim: $(SIM_BENCH_BIN)
 	  xargs -P $(SOAK_JOBS) -I{} $(SIM_BENCH_BIN) {} --seeds 1-$(SOAK_SEEDS)
 
 # vPCI bring-up in virtual time (tests/vpci/bench.sh): 1 function, 8
-# functions with 10 ms per request against 1, 3 buses.
+# functions with 10 ms per request against 1, 3 buses; and the wall time
+# of one config space read through the seam.
 bench-vpci: $(SIM_BENCH_BIN)
 	@tests/vpci/bench.sh $(BUILD)
 

@@ -10,6 +10,11 @@
 #                      functions overlap, so the goal is near one latency
 #                      chain per function: at most 1.5x the single one.
 #   bringup-3bus       three buses of one function each, no latency
+#   cfg-read           wall time of one config space read through the seam
+#                      (guest pci_cfg_read -> vPCI window MMIO -> platform
+#                      seam -> simulated host), -O2 build: the test function
+#                      reads its vendor ID N times (guest switch
+#                      vpci-cfg-reads=N); (time per seed with N - without) / N
 # Timing goes here, never into a test: nothing is asserted.
 build=${1:-build}
 sim=$build/host/keelsim-bench
@@ -42,10 +47,21 @@ device vpci b $fn
 device vpci c $fn
 until 1s
 expect ready all")
-for v in "$t1" "$l1" "$l8" "$t3"; do
+seeds_per_s() {	# NAME N: seeds per second of one function with N extra reads
+	printf 'guest-switch vpci-cfg-reads=%s\ndevice vpci gpu %s\nuntil 1s\nexpect ready gpu\n' \
+		"$2" "$fn" > "$dir/$1.scn"
+	"$sim" "$dir/$1.scn" --seeds 1-40 --bench 2>/dev/null | sed -n 's/^bench-sim .* \([0-9][0-9]*\) seeds\/s.*/\1/p'
+}
+reads=20000
+s0=$(seeds_per_s cfg0 0)
+sn=$(seeds_per_s cfgn $reads)
+for v in "$t1" "$l1" "$l8" "$t3" "$s0" "$sn"; do
 	[ -n "$v" ] || { echo "bench-vpci: a run did not become ready (see $dir)"; exit 1; }
 done
 printf 'bench-vpci bringup-1fn        %s\n' "$(ms "$t1")"
 printf 'bench-vpci bringup-8fn-10ms   %s (1 function: %s; ratio %s, goal <= 1.50)\n' \
 	"$(ms "$l8")" "$(ms "$l1")" "$(awk -v a="$l8" -v b="$l1" 'BEGIN { printf "%.2f", a / b }')"
 printf 'bench-vpci bringup-3bus       %s\n' "$(ms "$t3")"
+printf 'bench-vpci cfg-read           %s ns per read (%s reads per seed: %s seeds/s, without: %s seeds/s)\n' \
+	"$(awk -v a="$sn" -v b="$s0" -v n="$reads" 'BEGIN { printf "%.1f", (1 / a - 1 / b) * 1e9 / n }')" \
+	"$reads" "$sn" "$s0"
