@@ -8,6 +8,7 @@
  *   pci_driver.c  the function driver table
  *   pci_msix.c    MSI-X vectors: host-remapped address/data into the table
  *   pci_mmio.c    the MMIO ranges (firmware's VMBus ranges) and allocations
+ *   pci_caps.c    the capability lists (standard and PCI Express extended)
  *   pci_list.c    the listing (domain:bus:dev.fn, IDs, BARs, capabilities)
  *
  * Contexts: a function's probe and remove run on its own work queue (f->wq)
@@ -27,6 +28,7 @@
 
 #define PCI_BARS 6
 #define PCI_MSIX_MAX 64
+#define PCI_CAPS_MAX 24         /* capabilities kept for the listing */
 
 struct pci_func;
 
@@ -61,6 +63,14 @@ struct pci_msix_vec {
 	struct work w;          /* runs the handler on f->wq; queueing twice is harmless */
 	uint32_t raised;        /* interrupts counted by the ISR, not yet handled */
 	uint64_t handled;
+};
+
+/* One capability as the listing shows it (pci_caps.c). */
+struct pci_cap {
+	uint16_t off;           /* in config space */
+	uint16_t id;
+	uint8_t ver;            /* extended capabilities only */
+	bool ext;               /* in the PCI Express extended list (off >= 0x100) */
 };
 
 enum pci_func_state {
@@ -107,6 +117,9 @@ struct pci_func {
 	uint16_t msix_size;     /* table entries */
 	struct pci_msix_vec *msix;
 	unsigned nmsix;
+	/* capability lists, read before the probe (pci_caps.c) */
+	struct pci_cap caps[PCI_CAPS_MAX];
+	unsigned ncaps;
 };
 
 /* ---- pci_core.c ---- */
@@ -143,6 +156,18 @@ void pci_msix_disable(struct pci_func *f);
 /* Find the MSI-X capability and its table size (f->msix_cap, msix_size). */
 void pci_msix_probe_cap(struct pci_func *f);
 void pci_msix_reset(void);
+
+#ifdef KEEL_TEST_HOOKS
+/* pci_testfn.c: config reads its probe makes first (make bench-vpci). */
+extern unsigned pci_testfn_cfg_reads;
+#endif
+
+/* ---- pci_caps.c ---- */
+
+/* Read the capability lists into f->caps (bounded; f->wq). */
+void pci_caps_probe(struct pci_func *f);
+/* lspci's name of the capability, NULL for one it does not know. */
+const char *pci_cap_name(const struct pci_cap *c);
 
 /* ---- pci_mmio.c ---- */
 

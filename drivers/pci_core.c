@@ -115,7 +115,9 @@ static void pci_probe_work(struct work *w)
 		pci_func_set_state(f, PF_PROBE_FAILED);
 		return;
 	}
-	pci_msix_probe_cap(f);                  /* for the listing, driver or not */
+	if (!f->gone)
+		pci_caps_probe(f);              /* for the listing, driver or not */
+	pci_msix_probe_cap(f);
 	if (!f->drv) {
 		pci_func_set_state(f, PF_NO_DRIVER);
 		return;

@@ -44,6 +44,26 @@ static const char *pci_size_unit(uint64_t size, uint64_t *v)
 	return unit[u];
 }
 
+/* lspci's forms: "[40] Name" and "[100 v1] Name"; an ID lspci has no name
+ * for as lspci prints it ("[48] #ff", "[100 v1] Extended Capability ID 0x2a"). */
+static void pci_list_cap(struct pci_out *o, const struct pci_func *f, const struct pci_cap *c)
+{
+	const char *name = pci_cap_name(c);
+
+	if (c->ext)
+		out(o, "\tCapabilities: [%03x v%u] ", c->off, c->ver);
+	else
+		out(o, "\tCapabilities: [%02x] ", c->off);
+	if (!c->ext && c->id == PCI_CAP_ID_MSIX && c->off == f->msix_cap)
+		out(o, "MSI-X: Enable%c Count=%u\n", f->nmsix ? '+' : '-', f->msix_size);
+	else if (name)
+		out(o, "%s\n", name);
+	else if (c->ext)
+		out(o, "Extended Capability ID %#x\n", c->id);
+	else
+		out(o, "#%02x\n", c->id);
+}
+
 static void pci_list_one(struct pci_out *o, struct pci_func *f)
 {
 	out(o, "%04x:%02x:%02x.%u Class %06x: Device %04x:%04x (rev %02x) serial %u\n",
@@ -60,9 +80,8 @@ static void pci_list_one(struct pci_out *o, struct pci_func *f)
 		    (unsigned long long)f->bar[i].addr, f->bar[i].is64 ? "64" : "32",
 		    (unsigned long long)v, u);
 	}
-	if (f->msix_size)
-		out(o, "\tCapabilities: [%02x] MSI-X: Enable%c Count=%u\n", f->msix_cap,
-		    f->nmsix ? '+' : '-', f->msix_size);
+	for (unsigned i = 0; i < f->ncaps; i++)
+		pci_list_cap(o, f, &f->caps[i]);
 	if (f->nmsix) {
 		uint64_t handled = 0;
 

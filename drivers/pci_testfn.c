@@ -3,11 +3,15 @@
  * keelsim's test functions (vendor 0x1414, device 0xFFF0), turns memory
  * decoding on and takes every MSI-X vector the function has, so scenarios
  * exercise interrupt creation, delivery (the handled count in the listing)
- * and deletion on eject and rescind.
+ * and deletion on eject and rescind. With pci_testfn_cfg_reads set (guest
+ * switch vpci-cfg-reads=N) its probe first reads the vendor ID N times:
+ * make bench-vpci times config space reads through the seam with it.
  */
 #ifdef KEEL_TEST_HOOKS
 #include "drivers/pci.h"
 #include "include/hyperv/vpci.h"
+
+unsigned pci_testfn_cfg_reads;
 
 static void pci_testfn_irq(struct pci_func *f, unsigned idx, void *arg)
 {
@@ -21,6 +25,8 @@ static int pci_testfn_probe(struct pci_func *f)
 	uint16_t cap = pci_func_find_cap(f, PCI_CAP_ID_MSIX);
 	unsigned n;
 
+	for (unsigned i = 0; i < pci_testfn_cfg_reads; i++)
+		(void)pci_cfg_read(f, PCI_CFG_VENDOR, 2);
 	pci_enable_memory(f);
 	if (!cap)
 		return 0;

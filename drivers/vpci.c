@@ -143,22 +143,37 @@ static int vpci_d0_entry(struct vpci_bus *b)
 	return err;
 }
 
-/* Under state_lock: D0, then resources and drivers for every function. */
+/* Under state_lock: D0, then resources and drivers for every function.
+ * Every function's RESOURCES_ASSIGNED goes out before the first answer is
+ * awaited, so a host that answers late costs one latency for the bus. */
 static int vpci_install(struct vpci_bus *b)
 {
+	int slot[VPCI_MAX_FUNCS];
+	unsigned n = 0;
 	int err = vpci_d0_entry(b);
+	struct vpci_func *vf;
 
-	for (struct vpci_func *vf = b->funcs; vf && !err; vf = vf->next) {
-		err = vpci_func_assign(vf);
-		if (err == -EINVAL || err == -ENOSPC || err == -EIO) {
+	if (err)
+		return err;
+	for (vf = b->funcs; vf && n < VPCI_MAX_FUNCS; vf = vf->next)
+		slot[n++] = vpci_func_assign_send(vf);
+	n = 0;
+	for (vf = b->funcs; vf && n < VPCI_MAX_FUNCS; vf = vf->next, n++) {
+		int e = slot[n] >= 0 || slot[n] == -EBUSY ? vpci_func_assign_finish(vf, slot[n])
+							  : slot[n];
+
+		if (e == -EINVAL || e == -ENOSPC || e == -EIO) {
 			pr_warn("vpci: %s: slot %u left without resources (%d)\n",
-				vmbus_device_name(b->dev), vf->wslot, err);
-			err = 0;        /* that function only */
-			continue;
+				vmbus_device_name(b->dev), vf->wslot, e);
+			continue;       /* that function only */
 		}
+		/* Bus gone or silent: the install fails; the remaining answers
+		 * are still collected (each sent request is waited for). */
+		if (!err && !e)
+			e = pci_func_add(&vf->pf);
 		if (!err)
-			err = pci_func_add(&vf->pf);
-		vf->registered = !err;
+			err = e;
+		vf->registered = !e && !err;
 	}
 	if (!err)
 		vpci_bus_set_state(b, VB_INSTALLED);
@@ -248,6 +263,7 @@ static struct vpci_bus *vpci_bus_new(struct vmbus_device *dev)
 	kmutex_init(&b->state_lock, "vpci_state");
 	waitq_init(&b->wait, "vpci");
 	work_init(&b->w_rel, vpci_relations_work, "vpci_relations");
+	work_init(&b->w_early_eject, vpci_early_eject_work, "vpci_early_eject");
 	/* Queue names outlive their queues (traces, deadlock reports): literals. */
 	b->wq = wq_create("vpci_bus", 1);
 	if (!b->wq) {

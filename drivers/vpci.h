@@ -33,6 +33,7 @@
 #include "kernel/wq.h"
 #include "vmbus/vmbus.h"
 
+#define VPCI_EARLY_EJECTS 8     /* EJECTs waiting for the relations work */
 #define VPCI_MAX_REQS     16
 #define VPCI_REPLY_MAX    152
 #define VPCI_TIMEOUT_NS   (10ull * WQ_NS_PER_S)
@@ -101,6 +102,9 @@ struct vpci_bus {
 	struct wq *wq;                  /* ordered: relations and eject work */
 	struct work w_rel;
 	struct vpci_relations *pending_rel; /* newest list not yet surveyed */
+	struct work w_early_eject;      /* EJECTs for slots not known when they came */
+	uint32_t early_eject[VPCI_EARLY_EJECTS];
+	unsigned nearly_eject;
 	struct vpci_func *funcs;
 	struct vpci_survey *survey;     /* the probe's, while it waits */
 	struct waitq wait;              /* completions, rescind, watchdog */
@@ -130,6 +134,12 @@ uint64_t vpci_watchdog(struct timer *t);
  * *outlen = bytes the host sent. 0, -ENODEV (rescinded), -ETIMEDOUT. */
 int vpci_request(struct vpci_bus *b, const void *msg, uint32_t len, void *out, uint32_t cap,
 		 uint32_t *outlen);
+/* The same in two halves, so that requests of several functions overlap
+ * (one host latency for all): send returns the bus's request slot (>= 0)
+ * or -errno; wait takes the completion and frees the slot. Every sent
+ * request must be waited for, in any order. */
+int vpci_request_send(struct vpci_bus *b, const void *msg, uint32_t len);
+int vpci_request_wait(struct vpci_bus *b, int slot, void *out, uint32_t cap, uint32_t *outlen);
 /* A message without completion (QUERY_BUS_RELATIONS, RELEASED, ...). */
 int vpci_post(struct vpci_bus *b, const void *msg, uint32_t len);
 
@@ -153,6 +163,12 @@ struct vpci_func *vpci_func_new(struct vpci_bus *b, const struct vpci_func_desc2
 
 /* vpci_resources.c */
 int vpci_func_assign(struct vpci_func *vf);
+/* The same in two halves: place the BARs and send RESOURCES_ASSIGNED (the
+ * request slot, -EBUSY when none is free: _finish sends it, or -errno with
+ * nothing kept); then wait and write the BARs (every slot or -EBUSY from
+ * _send must be finished). 0 or -errno, nothing kept on failure. */
+int vpci_func_assign_send(struct vpci_func *vf);
+int vpci_func_assign_finish(struct vpci_func *vf, int slot);
 void vpci_func_release(struct vpci_func *vf);
 
 /* vpci_irq.c */
@@ -162,6 +178,7 @@ void vpci_irq_delete(struct pci_func *f, unsigned idx);
 
 /* vpci_eject.c */
 void vpci_eject_work(struct work *w);
+void vpci_early_eject_work(struct work *w);
 /* Driver removed, interrupts deleted, resources released, unlinked, freed
  * (bus queue or removal, state_lock held or the bus is going). */
 void vpci_func_destroy(struct vpci_func *vf);

@@ -53,9 +53,16 @@ static void vpci_rx_eject(struct vpci_bus *b, const struct vmbus_pkt *p)
 	}
 	memcpy(&m, p->data, sizeof(m));
 	vf = vpci_func_find(b, m.wslot);
-	if (!vf || b->state == VB_REMOVING) {
+	if (b->state == VB_REMOVING || (!vf && b->nearly_eject >= VPCI_EARLY_EJECTS)) {
 		pr_warn("vpci: %s: EJECT for slot %u ignored\n", vmbus_device_name(b->dev), m.wslot);
 		b->dropped++;
+		return;
+	}
+	if (!vf) {
+		/* The list naming the slot may still wait on the bus queue:
+		 * decide behind it (vpci_eject.c vpci_early_eject_work). */
+		b->early_eject[b->nearly_eject++] = m.wslot;
+		wq_queue(b->wq, &b->w_early_eject);
 		return;
 	}
 	vf->eject_pending = true;
@@ -200,10 +207,9 @@ static bool vpci_req_done(void *arg)
  * answers keeps its VMBus requestor entry (a late completion frees it);
  * the bus's slot is free at once.
  */
-int vpci_request(struct vpci_bus *b, const void *msg, uint32_t len, void *out, uint32_t cap,
-		 uint32_t *outlen)
+int vpci_request_send(struct vpci_bus *b, const void *msg, uint32_t len)
 {
-	struct vpci_wait_arg a = { b, NULL };
+	struct vpci_req *r;
 	uint64_t id;
 	int i, err;
 
@@ -211,14 +217,25 @@ int vpci_request(struct vpci_bus *b, const void *msg, uint32_t len, void *out, u
 		;
 	if (i == VPCI_MAX_REQS)
 		return -EBUSY;
-	a.r = &b->req[i];
-	a.r->busy = true;
-	a.r->done = false;
-	a.r->gen++;
+	r = &b->req[i];
+	r->busy = true;
+	r->done = false;
+	r->gen++;
 	err = vpci_gone(b) ? -ENODEV :
-	      vmbus_chan_send_request(b->c, msg, len, (uint64_t)a.r->gen << 8 | (uint64_t)i, &id);
-	if (!err)
-		err = vpci_wait(b, vpci_req_done, &a);
+	      vmbus_chan_send_request(b->c, msg, len, (uint64_t)r->gen << 8 | (uint64_t)i, &id);
+	if (err) {
+		r->busy = false;
+		r->gen++;
+		return err;
+	}
+	return i;
+}
+
+int vpci_request_wait(struct vpci_bus *b, int slot, void *out, uint32_t cap, uint32_t *outlen)
+{
+	struct vpci_wait_arg a = { b, &b->req[slot] };
+	int err = vpci_wait(b, vpci_req_done, &a);
+
 	if (!err && !a.r->done)
 		err = -ENODEV;
 	if (!err) {
@@ -229,6 +246,14 @@ int vpci_request(struct vpci_bus *b, const void *msg, uint32_t len, void *out, u
 	a.r->busy = false;
 	a.r->gen++;                     /* a late completion now finds no waiter */
 	return err;
+}
+
+int vpci_request(struct vpci_bus *b, const void *msg, uint32_t len, void *out, uint32_t cap,
+		 uint32_t *outlen)
+{
+	int slot = vpci_request_send(b, msg, len);
+
+	return slot < 0 ? slot : vpci_request_wait(b, slot, out, cap, outlen);
 }
 
 int vpci_post(struct vpci_bus *b, const void *msg, uint32_t len)

@@ -66,3 +66,29 @@ void vpci_eject_work(struct work *w)
 	vpci_eject_complete(b, wslot);
 	kmutex_unlock(&b->state_lock);
 }
+
+/*
+ * Bus queue: EJECTs for slots the guest did not know when they arrived (the
+ * host ejected a function right after listing it). The queue is ordered,
+ * so the relations work queued before them has run: a function it created
+ * is ejected as any other; a slot still unknown holds nothing of the
+ * guest's, and EJECTION_COMPLETE tells the host so at once (it waits a
+ * minute for one, then resets the VM).
+ */
+void vpci_early_eject_work(struct work *w)
+{
+	struct vpci_bus *b = wq_container_of(w, struct vpci_bus, w_early_eject);
+
+	while (b->nearly_eject && b->state != VB_REMOVING) {
+		uint32_t wslot = b->early_eject[--b->nearly_eject];
+		struct vpci_func *vf = vpci_func_find(b, wslot);
+
+		if (vf) {
+			vf->eject_pending = true;
+			wq_queue(b->wq, &vf->w_eject);
+			waitq_wake_all(&b->wait);
+		} else {
+			vpci_eject_complete(b, wslot);
+		}
+	}
+}

@@ -6,7 +6,9 @@
  * RESOURCES_ASSIGNED in the version's form (ASSIGNED / ASSIGNED2 / ASSIGNED3)
  * with zero ranges and room for one MSI resource; then the BARs are written
  * through config space with memory decoding off (Hyper-V ignores BAR writes
- * while it is on). RESOURCES_RELEASED gives them back.
+ * while it is on). RESOURCES_RELEASED gives them back. _send and _finish
+ * split one assignment so that a bus's functions are assigned with their
+ * requests overlapping (one host latency for all).
  */
 #include <errno.h>
 #include <string.h>
@@ -44,13 +46,12 @@ static void vpci_bar_write(struct vpci_func *vf, int i)
 		vpci_cfg_write(vf, PCI_CFG_BAR0 + 4u * (unsigned)i + 4, 4, (uint32_t)(a >> 32));
 }
 
+/* RESOURCES_ASSIGNED sent; its request slot or -errno. */
 static int vpci_send_assigned(struct vpci_func *vf)
 {
 	struct vpci_bus *b = vf->bus;
 	struct vpci_resources_assigned m;
-	struct vpci_status_reply r = { .status = VPCI_STATUS_BAD_DATA };
-	uint32_t slot, got = 0;
-	int err;
+	uint32_t slot;
 
 	memset(&m, 0, sizeof(m));
 	/* the form and its MSI slot size by version: 1.1, 1.2-1.3, 1.4 */
@@ -65,17 +66,13 @@ static int vpci_send_assigned(struct vpci_func *vf)
 		slot = 16;
 	}
 	m.wslot = vf->wslot;
-	err = vpci_request(b, &m, VPCI_RES_ASSIGNED_LEN(slot), &r, sizeof(r), &got);
-	if (!err && (got < 4 || (int32_t)r.status < 0))
-		err = -EIO;
-	return err;
+	return vpci_request_send(b, &m, VPCI_RES_ASSIGNED_LEN(slot));
 }
 
-int vpci_func_assign(struct vpci_func *vf)
+int vpci_func_assign_send(struct vpci_func *vf)
 {
 	uint64_t size[VPCI_BARS];
 	bool is64[VPCI_BARS];
-	uint32_t cmd;
 	int err;
 
 	err = vpci_bar_sizes(vf->bar_mask, size, is64);
@@ -89,6 +86,29 @@ int vpci_func_assign(struct vpci_func *vf)
 	if (err)
 		goto fail;
 	err = vpci_send_assigned(vf);
+	if (err < 0 && err != -EBUSY)   /* -EBUSY: placed, sent by _finish */
+		goto fail;
+	return err;
+fail:
+	vpci_func_release(vf);
+	return err;
+}
+
+int vpci_func_assign_finish(struct vpci_func *vf, int slot)
+{
+	struct vpci_status_reply r = { .status = VPCI_STATUS_BAD_DATA };
+	uint32_t cmd, got = 0;
+	int err;
+
+	if (slot == -EBUSY)                     /* more functions than request slots */
+		slot = vpci_send_assigned(vf);
+	if (slot < 0) {
+		err = slot;
+		goto fail;
+	}
+	err = vpci_request_wait(vf->bus, slot, &r, sizeof(r), &got);
+	if (!err && (got < 4 || (int32_t)r.status < 0))
+		err = -EIO;
 	if (err)
 		goto fail;
 	vf->assigned = true;
@@ -101,6 +121,15 @@ int vpci_func_assign(struct vpci_func *vf)
 fail:
 	vpci_func_release(vf);
 	return err;
+}
+
+int vpci_func_assign(struct vpci_func *vf)
+{
+	int slot = vpci_func_assign_send(vf);
+
+	if (slot < 0 && slot != -EBUSY)
+		return slot;
+	return vpci_func_assign_finish(vf, slot);
 }
 
 void vpci_func_release(struct vpci_func *vf)

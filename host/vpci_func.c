@@ -1,7 +1,8 @@
 /*
  * One simulated PCI function behind the vPCI server: its type 0 config
- * header (IDs, command, BARs read back through their masks, one MSI-X
- * capability at 0x40) and its MSI-X table at the start of BAR 0.
+ * header (IDs, command, BARs read back through their masks), its
+ * capabilities (one MSI-X capability at 0x40, or those of a real function's
+ * config space image, host/vpci_host_dump.c) and its MSI-X table in BAR 0.
  *
  * Hyper-V behaviour the guest must live with (docs/protocols/vpci.md
  * "BARs"): BAR writes are ignored while memory decoding is enabled, and a
@@ -11,8 +12,8 @@
 
 #include "host/vpci_host.h"
 
-#define VH_MSIX_CAP 0x40u
 #define VH_PBA_OFF  0x800u
+#define VH_HEADER   0x40u       /* the type 0 header; an image serves the rest */
 
 void vh_func_build(struct vh_func *f, const struct vh_proto *p, uint32_t serial)
 {
@@ -42,24 +43,55 @@ static uint32_t vh_bar_read(const struct vh_func *f, int i)
 	return (f->bar_val[i] & f->bar_mask[i]) | (f->bar_mask[i] & 0xFu);
 }
 
-/* The header as 32-bit registers; the caller picks the bytes. */
-static uint32_t vh_reg(const struct vh_func *f, const struct vh_proto *p, uint32_t reg)
+static uint32_t vh_image_reg(const struct vh_proto *p, uint32_t reg)
 {
-	bool msix = p->msix > 0;
+	const uint8_t *b = &p->image[reg];
 
-	switch (reg) {
-	case 0x00: return p->vendor | (uint32_t)p->device << 16;
-	case 0x04: return f->command | (uint32_t)(msix ? PCI_STATUS_CAP_LIST : 0) << 16;
-	case 0x08: return p->revision | p->class_code << 8;
-	case 0x2C: return p->subsys;
-	case 0x34: return msix ? VH_MSIX_CAP : 0;
-	case VH_MSIX_CAP:
-		if (!msix)
-			return 0;
+	return b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* A register past the header of a function built from an image: the
+ * image's bytes, with the MSI-X enable and mask-all bits the guest set. */
+static uint32_t vh_image_cap_reg(const struct vh_func *f, const struct vh_proto *p,
+				 uint32_t reg)
+{
+	uint32_t v = vh_image_reg(p, reg);
+
+	if (p->msix && reg == p->msix_cap)
+		v = (v & ~((uint32_t)(PCI_MSIX_CTRL_ENABLE | PCI_MSIX_CTRL_MASKALL) << 16)) |
+		    (uint32_t)f->msix_ctrl << 16;
+	return v;
+}
+
+/* The synthesized capabilities: one MSI-X capability at 0x40. */
+static uint32_t vh_msix_reg(const struct vh_func *f, const struct vh_proto *p, uint32_t reg)
+{
+	if (!p->msix)
+		return 0;
+	if (reg == p->msix_cap)
 		return PCI_CAP_ID_MSIX | (uint32_t)(((p->msix - 1) & PCI_MSIX_CTRL_SIZE) |
 						    f->msix_ctrl) << 16;
-	case VH_MSIX_CAP + 4: return msix ? p->msix_off : 0;  /* table: BIR 0 */
-	case VH_MSIX_CAP + 8: return msix ? p->msix_off + VH_PBA_OFF : 0; /* PBA: BIR 0 */
+	if (reg == p->msix_cap + 4u)
+		return p->msix_off;                     /* table: BIR 0 */
+	if (reg == p->msix_cap + 8u)
+		return p->msix_off + VH_PBA_OFF;        /* PBA: BIR 0 */
+	return 0;
+}
+
+/* Config space as 32-bit registers; the caller picks the bytes. */
+static uint32_t vh_reg(const struct vh_func *f, const struct vh_proto *p, uint32_t reg)
+{
+	bool caps = p->image_len ? (vh_image_reg(p, 0x04) >> 16) & PCI_STATUS_CAP_LIST
+				 : p->msix > 0;
+
+	if (reg >= VH_HEADER)
+		return p->image_len ? vh_image_cap_reg(f, p, reg) : vh_msix_reg(f, p, reg);
+	switch (reg) {
+	case 0x00: return p->vendor | (uint32_t)p->device << 16;
+	case 0x04: return f->command | (uint32_t)(caps ? PCI_STATUS_CAP_LIST : 0) << 16;
+	case 0x08: return p->revision | p->class_code << 8;
+	case 0x2C: return p->subsys;
+	case 0x34: return p->image_len ? p->image[0x34] : caps ? p->msix_cap : 0;
 	default:
 		if (reg >= PCI_CFG_BAR0 && reg < PCI_CFG_BAR0 + 4 * VPCI_BARS)
 			return vh_bar_read(f, (int)(reg - PCI_CFG_BAR0) / 4);
@@ -82,7 +114,7 @@ void vh_cfg_write(struct vh_func *f, const struct vh_proto *p, uint32_t off, uns
 		f->command = (uint16_t)(val & (PCI_CMD_MEMORY | PCI_CMD_MASTER));
 		return;
 	}
-	if (off == VH_MSIX_CAP + PCI_MSIX_CTRL && size == 2 && p->msix) {
+	if (off == p->msix_cap + PCI_MSIX_CTRL && size == 2 && p->msix) {
 		f->msix_ctrl = (uint16_t)(val & (PCI_MSIX_CTRL_ENABLE | PCI_MSIX_CTRL_MASKALL));
 		return;
 	}

@@ -134,6 +134,11 @@ static void vh_send_relations(struct host_dev *d)
 		memcpy(buf + off, &fd, dsz);
 		off += dsz;
 		h.count++;
+		if (s == 0 && v->dup_slot && h.count < VH_MAX_FUNCS) {
+			memcpy(buf + off, &fd, dsz);    /* hostile: the same slot again */
+			off += dsz;
+			h.count++;
+		}
 	}
 	if (++v->relations_sent == v->bad_relations)
 		h.count += 1000;                /* hostile: more than the packet holds */
@@ -210,6 +215,7 @@ static void vh_ejection_complete(struct host_dev *d, const uint8_t *p, uint32_t 
 	}
 	f->ejecting = false;
 	f->ejected = true;
+	v->ejections++;
 	host_dev_trace(d, v->c, 0xE7ED, m.wslot);
 	if (v->readd_after_eject) {
 		vh_add_func(v, VPCI_WSLOT_DEV(m.wslot));
@@ -399,8 +405,10 @@ static void vh_create_int(struct host_dev *d, const struct vmbus_pkt_desc *desc,
 	count = form == 2 ? m.d.v3.vector_count : form == 1 ? m.d.v2.vector_count
 							    : m.d.v1.vector_count;
 	f = vh_live(d, m.wslot, "CREATE_INTERRUPT");
+	/* A trigger "status S" with a failure: the host created nothing (the
+	 * guest cannot delete what it never got an address for). */
 	if (f && f->assigned && count >= 1 && count <= 32 && vector >= 32 && vector < 256 &&
-	    f->nints < VH_MAX_INTS) {
+	    f->nints < VH_MAX_INTS && !(v->ans_status_set && (int32_t)v->ans_status < 0)) {
 		struct vh_int *in = &f->ints[f->nints++];
 
 		/* A destination of its own per interrupt (x86 MSI address bits
@@ -498,6 +506,10 @@ static void vh_packet(struct host_dev *d, struct host_chan *c, const struct vmbu
 		vh_complete(d, desc, VPCI_STATUS_BAD_DATA, 0);
 		break;
 	}
+	/* eject-on-request: EJECT right behind the answer to the Nth request,
+	 * so an eject meets every step of a function's bring-up */
+	if (++v->requests == v->eject_on_request)
+		vh_eject(d, 0);
 	v->ans_delay = 0;
 	v->ans_status_set = false;
 }
@@ -589,7 +601,25 @@ static void vh_destroy(struct host_dev *d)
 	v->nvme = NULL;
 }
 
+/* expect host DEV KEY N: ejected (EJECTION_COMPLETEs accepted), msis
+ * (MSI-X messages delivered), msis-lost (raised but not delivered). */
+static int vh_counter(struct host_dev *d, const char *key, uint64_t *out)
+{
+	struct vh_dev *v = d->priv;
+
+	if (!strcmp(key, "ejected"))
+		*out = v->ejections;
+	else if (!strcmp(key, "msis"))
+		*out = v->msis_fired;
+	else if (!strcmp(key, "msis-lost"))
+		*out = v->msis_lost;
+	else
+		return -ENOENT;
+	return 0;
+}
+
 const struct host_dev_ops vpci_dev_ops = {
+	.counter = vh_counter,
 	.type = "vpci",
 	.class_guid = VMBUS_CLASS_VPCI,
 	.priv_size = sizeof(struct vh_dev),

@@ -30,6 +30,7 @@
 #define VH_MAX_INTS  64         /* interrupts per function */
 #define VH_MAX_EVENTS 16
 #define VH_MSIX_MAX  64
+#define VH_CFG_SPACE 4096       /* a function's config space (PCI Express size) */
 
 struct vh_int {
 	uint64_t address;
@@ -64,7 +65,12 @@ struct vh_proto {
 	bool bar64[VPCI_BARS];
 	uint32_t msix;          /* MSI-X table size (table in BAR 0) */
 	uint32_t msix_off;      /* the table's offset in BAR 0 (NVMe: after the registers) */
+	uint16_t msix_cap;      /* the MSI-X capability's offset (0x40 unless an image says) */
 	bool dead;              /* config space reads all ones (a dead device) */
+	/* dump=FILE: a real function's config space; every register past the
+	 * header is served from it (capability lists as the device had them) */
+	uint16_t image_len;     /* 0: the synthesized layout (MSI-X at 0x40, nothing else) */
+	uint8_t image[VH_CFG_SPACE];
 };
 
 struct host_dev;
@@ -105,9 +111,13 @@ struct vh_dev {
 	uint32_t eject_on_create, relations_on_reqs, reqs_seen;
 	uint32_t bad_relations, relations_sent; /* the Nth list claims 1000 more entries */
 	bool readd_after_eject;
+	uint32_t eject_on_request, requests; /* EJECT slot 0 after the Nth request */
+	bool dup_slot;          /* hostile: every relations list names slot 0 twice */
+	bool eject_cfg_ones;    /* hostile: config reads of an ejecting slot give all ones */
 	struct vh_out *head, **tail;
 	struct host_chan *c;
 	uint64_t msis_fired, msis_lost;
+	uint64_t ejections;     /* EJECTION_COMPLETEs accepted */
 	/* answer shaping of the trigger on the packet being handled */
 	uint64_t ans_delay;
 	bool ans_status_set;
@@ -128,6 +138,8 @@ int vh_param(struct host_dev *d, const char *key, const char *val);
 /* host/vpci_host_real.c: identity and BARs from a real function's files */
 int vh_p_config(struct vh_proto *p, const char *path);
 int vh_p_resource(struct vh_proto *p, const char *path);
+/* host/vpci_host_dump.c: config space and BAR sizes from an `lspci -xxxx` dump */
+int vh_p_dump(struct vh_proto *p, const char *path);
 
 /* host/vpci_host_mmio.c */
 bool vh_mmio(struct host_dev *d, uint64_t gpa, unsigned size, bool write, uint64_t *val);

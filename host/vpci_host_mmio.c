@@ -55,7 +55,7 @@ static bool vh_mmio_window(struct host_dev *d, uint64_t off, unsigned size, bool
 		return true;
 	}
 	f = vh_live(d, v->selected, "config access");
-	if (!f || v->proto.dead) {
+	if (!f || v->proto.dead || (f->ejecting && v->eject_cfg_ones && !write)) {
 		*val = ~0ull;           /* empty slot */
 		return true;
 	}

@@ -111,6 +111,8 @@ int vh_param(struct host_dev *d, const char *key, const char *val)
 		return vh_p_versions(v, val);
 	if (!strcmp(key, "config"))
 		return vh_p_config(&v->proto, val);
+	if (!strcmp(key, "dump"))
+		return vh_p_dump(&v->proto, val);
 	if (!strcmp(key, "resource"))
 		return vh_p_resource(&v->proto, val);
 	if (!strcmp(key, "hot-add"))
@@ -126,6 +128,14 @@ int vh_param(struct host_dev *d, const char *key, const char *val)
 	if (!strcmp(key, "dead")) {
 		v->proto.dead = !strcmp(val, "yes");
 		return v->proto.dead || !strcmp(val, "no") ? 0 : -EINVAL;
+	}
+	if (!strcmp(key, "dup-slot") || !strcmp(key, "eject-cfg-ones")) {
+		bool b = !strcmp(val, "yes");
+
+		if (!b && strcmp(val, "no"))
+			return -EINVAL;
+		*(key[0] == 'd' ? &v->dup_slot : &v->eject_cfg_ones) = b;
+		return 0;
 	}
 	if (!strcmp(key, "eject-rescind") || !strcmp(key, "readd-after-eject")) {
 		bool b = !strcmp(val, "yes");
@@ -153,6 +163,8 @@ int vh_param(struct host_dev *d, const char *key, const char *val)
 		v->nfuncs_boot = (uint32_t)n;
 	else if (!strcmp(key, "eject-on-create"))
 		v->eject_on_create = (uint32_t)n;
+	else if (!strcmp(key, "eject-on-request"))
+		v->eject_on_request = (uint32_t)n;
 	else if (!strcmp(key, "relations-on-reqs"))
 		v->relations_on_reqs = (uint32_t)n;
 	else if (!strcmp(key, "bad-relations"))
@@ -169,6 +181,7 @@ int vh_init(struct host_dev *d)
 	v->proto = (struct vh_proto){
 		.vendor = 0x1414, .device = 0xB111, .class_code = 0x010802, .revision = 1,
 		.subsys = 0x00011414, .bar_size = { 16384 }, .bar64 = { true }, .msix = 4,
+		.msix_cap = 0x40,
 	};
 	v->nfuncs_boot = 1;
 	v->nversions = 4;

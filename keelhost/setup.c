@@ -252,6 +252,15 @@ static int check_one(struct keelhost *kh, const struct sim_expect *e, char *why,
 	uint64_t v;
 
 	switch (e->kind) {
+	case SE_HOST_COUNTER:
+		v = 0;
+		if (di < 0 || host_device_counter(kh->h, di, e->text, &v) < 0) {
+			snprintf(why, cap, "%s has no counter '%s'", e->dev, e->text);
+			return 1;
+		}
+		snprintf(why, cap, "%s %s = %llu (>= %llu)", e->dev, e->text,
+			 (unsigned long long)v, (unsigned long long)e->num);
+		return v < e->num;
 	case SE_RELEASED:
 		v = (uint64_t)host_chan_query(kh->h, di, 0, HQ_RELEASES);
 		snprintf(why, cap, "%s released %llu times (>= %llu)", e->dev,

@@ -10,6 +10,7 @@
 #   docs-pictures  those pictures, $(BUILD)/docs/*.svg, and nothing else
 #   soak-sim    every scenario over seeds 1..$(SOAK_SEEDS) (default 100000)
 #   bench-sim   seeds per second for the 10-echo-channel scenario
+#   bench-vpci  vPCI bring-up times in virtual time (tests/vpci/bench.sh)
 #
 # SIM_GUEST=test builds keelsim without vmbus/ and drivers/ (the TEST-ONLY
 # guest in sim/testguest.c runs every scenario). Uses the object rules and
@@ -57,8 +58,8 @@ $(SIM_BENCH_BIN): $(SIM_BENCH_OBJS) $(BENCH_LIB)
 
 -include $(SIM_OBJS:.o=.d) $(SIM_BENCH_OBJS:.o=.d)
 
-.PHONY: keelsim keelsim-bench test-sim soak-sim bench-sim test-vpci-lspci docs-pictures
-# Keel's vPCI listing of a function copied from this machine vs lspci.
+.PHONY: keelsim keelsim-bench test-sim soak-sim bench-sim bench-vpci test-vpci-lspci docs-pictures
+# Keel's vPCI listing of each dump in test-images/pci/ vs lspci -F DUMP.
 test-vpci-lspci: $(SIM_BIN)
 	@tests/vpci/lspci.sh $(BUILD)
 keelsim: $(SIM_BIN)
@@ -94,9 +95,15 @@ soak-sim: $(SIM_BENCH_BIN)
 	@printf '%s\n' $(SIM_SCENARIOS) | \
 	  xargs -P $(SOAK_JOBS) -I{} $(SIM_BENCH_BIN) {} --seeds 1-$(SOAK_SEEDS)
 
+# vPCI bring-up in virtual time (tests/vpci/bench.sh): 1 function, 8
+# functions with 10 ms per request against 1, 3 buses; and the wall time
+# of one config space read through the seam.
+bench-vpci: $(SIM_BENCH_BIN)
+	@tests/vpci/bench.sh $(BUILD)
+
 bench-sim: $(SIM_BENCH_BIN)
 	@$(SIM_BENCH_BIN) $(SIM_BENCH_SCENARIO) --seeds 1-3000 --bench | grep '^bench-sim'
 
 TEST_TARGETS  += test-sim
 SOAK_TARGETS  += soak-sim
-BENCH_TARGETS += bench-sim
+BENCH_TARGETS += bench-sim bench-vpci

@@ -87,6 +87,7 @@ static void keel_fini(void)
 	vpci_legacy_survey_noflush = false;
 	vpci_legacy_irq_eject_abort = false;
 	vpci_legacy_eject_early = false;
+	pci_testfn_cfg_reads = 0;
 	pci_reset();
 	nvme_reset();
 	wq_init();                      /* drop queues and fibers of this seed */
@@ -194,6 +195,10 @@ static int keel_vpci_switch(const char *name)
 			*sw[i].flag = true;
 			return 0;
 		}
+	if (!strncmp(name, "vpci-cfg-reads=", 15)) {
+		pci_testfn_cfg_reads = (unsigned)strtoul(name + 15, NULL, 10);
+		return 0;
+	}
 	return -1;
 }
 

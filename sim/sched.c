@@ -696,9 +696,32 @@ static void check_expect(const struct sim_expect *e, bool quiescent)
 	}
 }
 
+/* --verbose: when each device became ready ("ready DEV at N ns", virtual
+ * time; tests/vpci/bench.sh reads them) and the guest's PCI listing at the
+ * end of the run between marker lines (tests/vpci/lspci.sh compares it
+ * with lspci's, field by field). */
+static void print_pci_list(void)
+{
+	static char list[8192];
+
+	if (!S.opts_verbose)
+		return;
+	for (int i = 0; i < S.sc->ndevs; i++)
+		if (S.ready_at[i])
+			printf("ready %s at %llu ns\n", S.sc->devs[i].name,
+			       (unsigned long long)S.ready_at[i]);
+	if (!S.g->pci_list)
+		return;
+	list[0] = 0;
+	S.g->pci_list(list, sizeof(list));
+	printf("pci listing at the end:\n%send of pci listing\n", list);
+}
+
 static void final_checks(bool quiescent)
 {
 	char why[1024];
+
+	print_pci_list();
 
 	if (S.failed)
 		return;

@@ -4,7 +4,9 @@
 #   parse-errors/NAME.scn  must not parse; its first line `# error: LINE: TEXT`
 #                          is the message keelsim must print as FILE:LINE: TEXT
 #   must-fail/NAME.scn     parses but every run fails; its first line
-#                          `# fail: TEXT` is part of the failure keelsim prints
+#                          `# fail: TEXT` is part of the failure keelsim prints;
+#                          a line `# seed: N` runs seed N instead of seed 1
+#                          (a race the seed must pick)
 #
 # Prints one `PASS sim-errors/NAME` / `FAIL sim-errors/NAME (...)` line per
 # file (make test-sim appends them to its results); exits 1 if any failed.
@@ -36,7 +38,8 @@ for f in "$dir"/parse-errors/*.scn; do
 done
 for f in "$dir"/must-fail/*.scn; do
 	want=$(sed -n '1s/^# fail: //p' "$f")
-	"$sim" "$f" --seed 1 >"$out" 2>&1
+	seed=$(sed -n 's/^# seed: \([0-9][0-9]*\)$/\1/p' "$f")
+	"$sim" "$f" --seed "${seed:-1}" >"$out" 2>&1
 	rc=$?
 	check "run/$(basename "$f" .scn)" run "$want"
 done
