@@ -127,3 +127,4 @@ bench-net: $(BENCH_NET_BIN)
 	@$(BENCH_NET_BIN)
 
 BENCH_TARGETS += bench-net
+
