@@ -127,4 +127,3 @@ bench-net: $(BENCH_NET_BIN)
 	@$(BENCH_NET_BIN)
 
 BENCH_TARGETS += bench-net
-
