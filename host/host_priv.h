@@ -35,6 +35,7 @@ struct host_profile {
 	uint32_t conn_id_base;    /* channel connection id = relid | base */
 	bool pss_unconditional;   /* honour guest pending_send_sz without its feature bit (OpenVMM) */
 	bool sort_offers;         /* offers by class then instance (OpenVMM) */
+	bool shuffle_offers;      /* boot offers in an order drawn from the seed */
 	uint32_t max_gpadls;      /* live GPADLs per connection (MU bound 256) */
 	bool host_masks_interrupts; /* host keeps interrupt_mask = 1 in the guest->host
 				       ring and polls it (the guest should not signal) */

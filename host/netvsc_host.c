@@ -152,6 +152,11 @@ static int nvh_param(struct host_dev *d, const char *key, const char *val)
 		       (n->max_frame >= 1514 ? 0 : -EINVAL);
 	if (!strcmp(key, "rx-channels"))
 		return parse_u32(val, 64, &n->rx_channels_wanted);
+	if (!strcmp(key, "flood"))
+		return parse_u32(val, 1u << 30, &n->flood_left);
+	if (!strcmp(key, "flood-size"))
+		return parse_u32(val, 1514, &n->flood_size) ? -EINVAL :
+		       (n->flood_size >= 60 ? 0 : -EINVAL);
 	return -EINVAL;
 }
 
@@ -168,6 +173,7 @@ static int nvh_init_defaults(struct host_dev *d)
 	n->max_sub = 4;
 	n->section = NVH_SECTION;
 	n->dup_frames = 1;
+	n->flood_size = 60;
 	n->mac[0] = 0x00;
 	n->mac[1] = 0x15;
 	n->mac[2] = 0x5d;
@@ -358,6 +364,28 @@ static struct host_chan *rx_chan(struct host_dev *d, const struct nvh_item *it)
 	return d->chan[0];
 }
 
+static uint32_t queued_frames(const struct nvh_state *s);
+
+/* The bench load (flood=N): once the guest set a packet filter, the host
+ * keeps up to NVH_WIRE_QUEUE broadcast frames of flood-size bytes queued
+ * until N went out, as a busy wire would; the guest's stack drops them. */
+static void flood_fill(struct host_dev *d)
+{
+	struct nvh_dev *n = nvh(d);
+	uint8_t f[1514];
+	uint32_t k;
+
+	if (!n->flood_left || !n->filter || !n->rx_known || n->rx_revoked)
+		return;
+	memset(f, 0xFF, 6);
+	memcpy(f + 6, n->peer.mac, 6);
+	f[12] = 0x88;                           /* local experimental ethertype */
+	f[13] = 0xB5;
+	memset(f + 14, 0x5A, sizeof(f) - 14);
+	for (k = queued_frames(d->priv); n->flood_left && k < NVH_WIRE_QUEUE; k++, n->flood_left--)
+		nvh_queue(d, NVSP_RNDIS_CHANNEL_DATA, f, n->flood_size, 0);
+}
+
 /* Send what is due, in order, until something has to wait. */
 static void q_flush(struct host_dev *d)
 {
@@ -365,6 +393,8 @@ static void q_flush(struct host_dev *d)
 	struct nvh_dev *n = nvh(d);
 	struct host_chan *c = d->chan[0];
 	uint64_t now = host_now(d->h);
+
+	flood_fill(d);
 
 	while (c && s->q) {
 		struct nvh_item *it = s->q, *its[NVH_BATCH];

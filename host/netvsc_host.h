@@ -87,6 +87,8 @@ struct nvh_dev {
 	uint8_t slot_sub[NVH_MAX_SLOTS];     /* channel each sub-allocation went on */
 	uint64_t rx_chan_mask;               /* channels the guest completed frames on */
 	uint32_t rx_channels_wanted;
+	/* bench load: frames the host still sends unasked, and their length */
+	uint32_t flood_left, flood_size;
 };
 
 /* rndis_host.c: one RNDIS control message from the guest (private copy). */

@@ -158,6 +158,7 @@ static const struct profile_switch switches[] = {
 	SWU("conn-id-base", conn_id_base),
 	SWB("pss-unconditional", pss_unconditional),
 	SWB("sort-offers", sort_offers),
+	SWB("shuffle-offers", shuffle_offers),
 	SWU("max-gpadls", max_gpadls),
 	SWB("host-masks-interrupts", host_masks_interrupts),
 	SWB("strict-unload", strict_unload),

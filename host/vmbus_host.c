@@ -127,6 +127,20 @@ static int offer_cmp(const void *a, const void *b)
 	return r ? r : memcmp(&x->instance, &y->instance, 16);
 }
 
+/* Fisher-Yates over the seed's random source: no host promises an offer
+ * order (OpenVMM sorts by GUID, Hyper-V does not), so a scenario can ask
+ * for a different order on every seed. */
+static void offer_shuffle(struct host *h, struct host_dev **order, int n)
+{
+	for (int i = n - 1; i > 0 && h->env.rand; i--) {
+		int j = (int)(h->env.rand(h->env.ctx) % (uint64_t)(i + 1));
+		struct host_dev *t = order[i];
+
+		order[i] = order[j];
+		order[j] = t;
+	}
+}
+
 /* Offer a device's primary channel now (connected and offers requested). */
 int vmbus_host_offer_dev(struct host *h, struct host_dev *d)
 {
@@ -168,6 +182,8 @@ static void handle_request_offers(struct host *h, const uint8_t *msg, uint32_t s
 			order[n++] = h->devs[i];
 	if (h->prof.sort_offers)
 		qsort(order, (size_t)n, sizeof(order[0]), offer_cmp);
+	if (h->prof.shuffle_offers)
+		offer_shuffle(h, order, n);
 	for (int i = 0; i < n; i++)
 		vmbus_host_offer_dev(h, order[i]);
 	vmbus_host_send(h, &all, sizeof(all));

@@ -49,9 +49,14 @@ static uint32_t sim_gen;
 static bool sim_ping;
 static uint16_t sim_mtu;          /* net-mtu=N: the keel.cfg mtu= of the run */
 static uint32_t sim_burst;        /* net-burst=N: frames sent at once when a link comes up */
+static uint32_t sim_burst_size = 60;  /* net-burst-size=B: their length */
 
 int netdev_sim_switch(const char *name)
 {
+	if (!strncmp(name, "net-burst-size=", 15)) {
+		sim_burst_size = (uint32_t)atoi(name + 15);
+		return sim_burst_size >= 60 && sim_burst_size <= 1514 ? 0 : -1;
+	}
 	if (!strncmp(name, "net-burst=", 10)) {
 		sim_burst = (uint32_t)atoi(name + 10);
 		return 0;
@@ -78,6 +83,7 @@ void netdev_sim_reset(void)
 	sim_ping = false;
 	sim_mtu = 0;
 	sim_burst = 0;
+	sim_burst_size = 60;
 }
 
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
@@ -142,17 +148,17 @@ static uint32_t build_echo(struct netdev *nd, uint8_t *f)
  * other refusals are counted. The log line comes when the burst is done. */
 static void sim_burst_send(struct netdev *nd)
 {
-	uint8_t f[60];
+	uint8_t f[1514];
 
 	memset(f, 0xFF, 6);
 	memcpy(f + 6, nd->info.mac, 6);
 	put16(f + 12, 0x88B5);                  /* local experimental ethertype */
-	memset(f + 14, 0, sizeof(f) - 14);
+	memset(f + 14, 0, sim_burst_size - 14);
 	for (; nd->burst_next < sim_burst; nd->burst_next++) {
 		int rc;
 
 		put32(f + 14, nd->burst_next);
-		rc = nd->ops->xmit(nd->drv, f, sizeof(f));
+		rc = nd->ops->xmit(nd->drv, f, sim_burst_size);
 		if (rc == -EAGAIN) {
 			nd->burst_stops++;
 			return;                 /* netdev_tx_wake queues w_tx again */
