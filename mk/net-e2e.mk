@@ -8,8 +8,9 @@
 #                  re-offer (tests/net/rescind.scn) -> $(BUILD)/results/net.txt
 #                  (SKIP without root or /dev/net/tun)
 #   bench-net-e2e  HTTP download throughput through the same path
-#   run-net        `make run` on such a network (also `make run NET=tap`): prints Keel's address and a
-#                  curl command; APP=httpd serves the page (README)
+#   run-net        `make run` on such a network (also `make run NET=tap`):
+#                  prints Keel's address and a curl command; APP=httpd
+#                  serves the page (README)
 
 NET_E2E_DEPS := $(BUILD)/keel.img $(KEELHOST_BIN)
 
