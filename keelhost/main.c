@@ -16,7 +16,8 @@
  * keel-host creates the guest-RAM file (and removes it at exit if it made
  * it), listens on SOCK, serves one QEMU until it disconnects (guest power
  * off) or SIGINT/SIGTERM, then prints a summary and checks the scenario's
- * host-side expectations. Exit status: 0 when no host-side violation
+ * host-side expectations. --tap with --scenario: the TAP is the wire of the
+ * scenario's first network device (keelhost/tap.c). Exit status: 0 when no host-side violation
  * happened and every checkable expectation held, 1 otherwise, 2 on a
  * usage or set-up error.
  */

@@ -11,6 +11,10 @@
  *
  * The TAP device is opened IFF_TAP | IFF_NO_PI: one read or write is one
  * Ethernet frame, without a packet-information header.
+ *
+ * With --scenario, the TAP is the wire of the scenario's first network
+ * device (its parameters and timed actions apply: `at 30s rescind net0`);
+ * without one, a network device net0 is added for it.
  */
 #define _GNU_SOURCE 1
 
@@ -37,6 +41,15 @@ static void tap_send(void *ctx, const uint8_t *frame, uint32_t len)
 		kh->tap_drops++;
 }
 
+/* The scenario's first network device, or a new one named net0. */
+static int tap_device(struct keelhost *kh)
+{
+	for (int i = 0; kh->sc && i < kh->sc->ndevs; i++)
+		if (!strcmp(kh->sc->devs[i].type, "network"))
+			return kh->devidx[i];
+	return host_device_add(kh->h, "network", "net0");
+}
+
 int kh_tap_open(struct keelhost *kh)
 {
 	struct ifreq ifr;
@@ -59,14 +72,15 @@ int kh_tap_open(struct keelhost *kh)
 		kh_log(kh, "keel-host: TAP %s: %s", kh->tap_name, strerror(errno));
 		goto fail;
 	}
-	di = host_device_add(kh->h, "network", "net0");
+	di = tap_device(kh);
 	if (di < 0 || host_net_attach(kh->h, di, &port) < 0) {
 		kh_log(kh, "keel-host: no network device for TAP %s", kh->tap_name);
 		goto fail;
 	}
 	kh->tap_fd = fd;
 	kh->tap_dev = di;
-	kh_log(kh, "keel-host: device net0: network, wire TAP %s", kh->tap_name);
+	kh_log(kh, "keel-host: device %s: network, wire TAP %s", host_device_name(kh->h, di),
+	       kh->tap_name);
 	return 0;
 fail:
 	close(fd);

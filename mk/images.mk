@@ -51,8 +51,14 @@ images: $(BUILD)/keel.img $(BUILD)/keel.vhdx $(BUILD)/keel-azure.vhd
 # (run-stack, mk/keelhost.mk). `make run-bare` boots keel.img alone: Keel
 # says it found no Hyper-V and no keel-host and boots on. Interactive: serial
 # on this terminal (Ctrl-A x quits). Without a terminal (scripts, CI) QEMU is
-# stopped after 120 s.
+# stopped after 120 s. NET=tap (root): Keel's NIC on a TAP device in a
+# network namespace with dnsmasq instead (run-net, mk/net-e2e.mk).
+NET ?=
+ifeq ($(NET),tap)
+run: run-net
+else
 run: run-stack
+endif
 
 run-bare: deps
 	@$(MAKE) --no-print-directory BUILD=$(BUILD) $(RUN_IMG)

@@ -2,12 +2,15 @@
 # (root: a network namespace, a TAP device and dnsmasq; scripts/net-ns.sh)
 #
 #   test-net       tests/net/e2e.sh: keel.img with app=httpd in QEMU beside
-#                  keel-host --tap; DHCP lease, ping, curl /, /stats and
-#                  /download/N byte for byte -> $(BUILD)/results/net.txt
+#                  keel-host --tap; DHCP lease, ping, full-MTU ping, curl /,
+#                  /stats, /download/N byte for byte and by SHA-256, a tshark
+#                  capture without malformed frames, a NIC rescind and
+#                  re-offer (tests/net/rescind.scn) -> $(BUILD)/results/net.txt
 #                  (SKIP without root or /dev/net/tun)
 #   bench-net-e2e  HTTP download throughput through the same path
-#   run-net        `make run` on such a network: prints Keel's address and a
-#                  curl command; APP=httpd serves the page (README)
+#   run-net        `make run` on such a network (also `make run NET=tap`):
+#                  prints Keel's address and a curl command; APP=httpd
+#                  serves the page (README)
 
 NET_E2E_DEPS := $(BUILD)/keel.img $(KEELHOST_BIN)
 

@@ -90,11 +90,12 @@ if [ "${1:-}" = lwip-source ]; then
 fi
 
 # dnsmasq-base, not dnsmasq: the binary for tests/net (scripts/net-ns.sh runs
-# it in a namespace) without a system-wide DNS service.
+# it in a namespace) without a system-wide DNS service. tshark: tests/net
+# captures the TAP and checks every frame's dissection.
 PACKAGES="make clang lld llvm binutils gnu-efi newlib-source \
 qemu-system-x86 ovmf mtools dosfstools gdisk qemu-utils \
 valgrind libclang-rt-14-dev coreutils xz-utils diffutils dpkg-dev \
-dnsmasq-base iproute2 curl iputils-ping pciutils \
+dnsmasq-base iproute2 curl iputils-ping pciutils tshark \
 libxml2-utils"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
@@ -117,6 +118,10 @@ done
 echo "deps: missing Debian packages:$missing" >&2
 if [ "$(id -u)" -eq 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
+	# wireshark-common asks whether non-root users may capture: no (the
+	# tests capture as root), answered before apt-get so it never asks.
+	echo "wireshark-common wireshark-common/install-setuid boolean false" |
+		debconf-set-selections
 	apt-get update
 	# shellcheck disable=SC2086
 	apt-get install -y --no-install-recommends $missing

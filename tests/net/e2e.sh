@@ -6,7 +6,9 @@
 # (scripts/run-stack.sh), then from the namespace:
 #   dhcp      Keel's logged address is the one in dnsmasq's lease file,
 #             leased to Keel's MAC
-#   ping      ping -c 3: three answers
+#   ping      ping -c 20 (every 0.2 s): twenty answers
+#   ping-mtu  ping -M do -s 1472: a full 1500-byte IP packet, not
+#             fragmented, answered
 #   burst     256 pings of 1400 bytes, 64 in flight: every one answered
 #             (NET_BURST_INFLIGHT=N to try another depth)
 #   page      curl /: the httpd's page
@@ -14,8 +16,17 @@
 #             (the burst above fills the NIC's send sections)
 #   download  curl /download/N byte for byte against the formula of
 #             apps/httpd.h (byte i = (i*7 + (i>>8)) & 0xff), generated here
+#   download-sha256  curl /download/16: its SHA-256 against the SHA-256 of
+#             the same formula's 16 MiB, generated here
 #   iperf3    skipped: Keel has no iperf3-compatible app
-# and at the end keel-host reported no host-side violation. Writes
+#   host      keel-host reported no host-side violation
+#   capture   tshark captured the TAP through the whole first boot; reading
+#             the capture back, no frame is malformed (_ws.malformed) and no
+#             dissector reports an expert error
+#   rescind   a second boot with tests/net/rescind.scn: the NIC is rescinded
+#             during a ping run and offered again; Keel logs the interface
+#             detached, gets the same address again, and the pings resume
+# Writes
 # BUILD/results/net.txt (PASS/FAIL/SKIP lines); SKIP (whole suite) when not
 # root or without /dev/net/tun. Everything is torn down, also on failure.
 # --bench: only the download, printed as one throughput row (make bench).
@@ -38,7 +49,7 @@ if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/net/tun ]; then
 	say "SKIP net: needs root and /dev/net/tun (network namespace, TAP device)"
 	exit 0
 fi
-for t in ip dnsmasq curl ping perl; do
+for t in ip dnsmasq curl ping perl sha256sum tshark; do
 	command -v "$t" >/dev/null 2>&1 || { say "FAIL net: $t missing (scripts/deps.sh installs it)"; exit 0; }
 done
 
@@ -49,6 +60,8 @@ failed=0
 cleanup() {
 	[ -s "$dir/qemu.pid" ] && kill "$(cat "$dir/qemu.pid")" 2>/dev/null
 	[ -n "${stackpid:-}" ] && wait "$stackpid" 2>/dev/null
+	[ -n "${pingpid:-}" ] && kill "$pingpid" 2>/dev/null
+	[ -n "${cappid:-}" ] && kill "$cappid" 2>/dev/null && wait "$cappid" 2>/dev/null
 	"$here/scripts/net-ns.sh" down "$ns" "$dir"
 	rm -rf "$dir"
 }
@@ -61,25 +74,67 @@ logs() {
 	echo "--- dnsmasq log"; tail -n 20 "$dir/dnsmasq.log"
 }
 
+# boot [run-stack options]: Keel (app=httpd) in QEMU beside keel-host --tap,
+# in the namespace, in the background; serial.log, keel-host.log, qemu.pid.
+boot() {
+	rm -f "$dir/serial.log" "$dir/qemu.pid"
+	inns "$here/scripts/run-stack.sh" --build "$build" --image "$dir/keel.img" --tap "$tap" \
+		--log "$dir/serial.log" --host-log "$dir/keel-host.log" --timeout "$tmo" \
+		--pidfile "$dir/qemu.pid" "$@" > "$dir/stack.out" 2>&1 &
+	stackpid=$!
+}
+
+# Power off (QEMU stopped); keel-host checks and exits.
+halt() {
+	kill "$(cat "$dir/qemu.pid")" 2>/dev/null
+	wait "$stackpid"
+	stackpid=""
+}
+
+# wait_ip [N [SEC]]: Keel's address from the Nth (default first) line
+# `net: ethN: inet A netmask M gateway G`, once httpd listens; empty after
+# SEC (default $tmo) seconds.
+wait_ip() {
+	k=0
+	while [ $k -lt "${2:-$tmo}" ] && kill -0 "$stackpid" 2>/dev/null; do
+		a=$(sed -n 's/^net: eth[0-9]*: inet \([0-9.]*\) .*/\1/p' "$dir/serial.log" \
+			2>/dev/null | sed -n "${1:-1}p")
+		[ -n "$a" ] && grep -q '^httpd: listening' "$dir/serial.log" && { echo "$a"; return; }
+		sleep 1
+		k=$((k + 1))
+	done
+}
+
+# The formula of apps/httpd.h for N MiB on stdout: byte i = (i*7 + (i>>8))
+# & 0xff. Block k of 256 bytes is (7j + k) & 0xff for j = 0..255, so 256
+# distinct blocks make every size quickly.
+pattern() {
+	perl -e 'binmode STDOUT; my $n = shift; my @blk;
+		for my $k (0 .. 255) { $blk[$k] = pack("C*", map { ($_ * 7 + $k) & 0xff } 0 .. 255) }
+		for my $k (0 .. $n * 4096 - 1) { print $blk[$k & 255] }' "$1"
+}
+
 if ! "$here/scripts/net-ns.sh" up "$ns" "$tap" "$dir"; then
 	fail setup "cannot create namespace $ns with TAP $tap and dnsmasq"
 	exit 0
 fi
 "$here/test-images/setcfg.sh" "$build/keel.img" "$dir/keel.img" "console=serial app=httpd"
-inns "$here/scripts/run-stack.sh" --build "$build" --image "$dir/keel.img" --tap "$tap" \
-	--log "$dir/serial.log" --host-log "$dir/keel-host.log" --timeout "$tmo" \
-	--pidfile "$dir/qemu.pid" > "$dir/stack.out" 2>&1 &
-stackpid=$!
 
-# Keel logs `net: eth0: inet A netmask M gateway G` once DHCP bound.
-ip=""
-i=0
-while [ $i -lt "$tmo" ] && kill -0 "$stackpid" 2>/dev/null; do
-	ip=$(sed -n 's/^net: eth0: inet \([0-9.]*\) .*/\1/p' "$dir/serial.log" 2>/dev/null | head -n 1)
-	[ -n "$ip" ] && grep -q '^httpd: listening' "$dir/serial.log" && break
-	sleep 1
-	i=$((i + 1))
-done
+# Every frame on the TAP, from before the first DHCP packet (tshark says
+# "Capturing on" once the capture runs). Not for --bench: it costs CPU.
+if [ "$mode" != --bench ]; then
+	# not through inns (a subshell): $! is tshark itself, which ends on
+	# SIGTERM with the capture file complete
+	ip netns exec "$ns" tshark -q -i "$tap" -w "$dir/tap.pcapng" > "$dir/tshark.out" 2>&1 &
+	cappid=$!
+	i=0
+	while [ $i -lt 100 ] && ! grep -q '^Capturing on' "$dir/tshark.out"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+fi
+boot
+ip=$(wait_ip)
 if [ -z "$ip" ]; then
 	fail dhcp "Keel logged no DHCP address within $tmo s"
 	logs
@@ -107,12 +162,22 @@ else
 	fail dhcp "Keel logged $ip (MAC ${mac:-none}); dnsmasq's leases: $(tr '\n' ';' < "$dir/leases")"
 fi
 
-out=$(inns ping -c 3 -W 5 "$ip" 2>&1)
+out=$(inns ping -c 20 -i 0.2 -W 5 "$ip" 2>&1)
 got=$(printf '%s\n' "$out" | grep -c "bytes from $ip: icmp_seq=")
-if [ "$got" = 3 ]; then
-	pass ping "$(printf '%s\n' "$out" | sed -n 's/^rtt min\/avg\/max\/mdev = /rtt min\/avg\/max\/mdev /p')"
+if [ "$got" = 20 ]; then
+	pass ping "20 of 20 answers, $(printf '%s\n' "$out" | sed -n 's/^rtt min\/avg\/max\/mdev = /rtt min\/avg\/max\/mdev /p')"
 else
-	fail ping "$got of 3 answers: $(printf '%s\n' "$out" | tail -n 2 | tr '\n' ' ')"
+	fail ping "$got of 20 answers: $(printf '%s\n' "$out" | tail -n 2 | tr '\n' ' ')"
+fi
+
+# 1472 bytes of ICMP data + 8 + 20 = a 1500-byte IP packet, the MTU, with
+# don't-fragment set: it goes whole and the echo comes back whole.
+out=$(inns ping -c 3 -M do -s 1472 -W 5 "$ip" 2>&1)
+got=$(printf '%s\n' "$out" | grep -c "^1480 bytes from $ip: icmp_seq=")
+if [ "$got" = 3 ]; then
+	pass ping-mtu "ping -M do -s 1472: 3 of 3 answers of 1480 bytes"
+else
+	fail ping-mtu "ping -M do -s 1472: $got of 3 answers: $(printf '%s\n' "$out" | tail -n 3 | tr '\n' ' ')"
 fi
 
 # Back-to-back frames into the guest's receive path (64 in flight, a new one
@@ -146,9 +211,7 @@ else
 fi
 
 # The expected bytes, generated from the formula independently of Keel.
-perl -e 'binmode STDOUT; my $n = shift; my $b = "";
-	for my $i (0 .. $n - 1) { $b .= chr(($i * 7 + ($i >> 8)) & 0xff) } print $b' \
-	$((mib * 1048576)) > "$dir/want"
+pattern "$mib" > "$dir/want"
 r=$(inns curl -sS --max-time 120 -o "$dir/dl" -w '%{size_download} %{time_total}' \
 	"http://$ip/download/$mib" 2>&1)
 if cmp "$dir/want" "$dir/dl" > "$dir/cmp.out" 2>&1; then
@@ -157,16 +220,92 @@ else
 	fail download "curl: $r; cmp: $(cat "$dir/cmp.out")"
 fi
 
+# 16 MiB (about 1 s at TCG speed): its SHA-256 against the formula's.
+big=16
+want=$(pattern "$big" | sha256sum | cut -d' ' -f1)
+r=$(inns curl -sS --max-time 120 -o "$dir/dl16" -w '%{size_download} %{time_total}' \
+	"http://$ip/download/$big" 2>&1)
+got=$(sha256sum "$dir/dl16" 2>/dev/null | cut -d' ' -f1)
+rm -f "$dir/dl16"
+if [ -n "$got" ] && [ "$got" = "$want" ]; then
+	pass download-sha256 "$(echo "$r" | awk '{ printf "%d bytes in %.2f s", $1, $2 }'), sha256 $got"
+else
+	fail download-sha256 "curl: $r; sha256 ${got:-none}, the formula's $want"
+fi
+
 say "SKIP net-iperf3: Keel has no iperf3-compatible app"
 
-# Power off (QEMU stopped), then keel-host's verdict.
-kill "$(cat "$dir/qemu.pid")" 2>/dev/null
-wait "$stackpid"
-stackpid=""
+halt
 if grep -q 'HOST-SIDE VIOLATION' "$dir/keel-host.log"; then
 	fail host "$(grep -m1 'HOST-SIDE VIOLATION' "$dir/keel-host.log")"
 else
 	pass host "$(grep -m1 'TAP .*frames to the guest' "$dir/keel-host.log" | sed 's/.*keel-host: //')"
 fi
+[ "$failed" = 0 ] || logs
+
+# The capture: every frame of the boot, read back. A frame a dissector could
+# not parse carries _ws.malformed; checksum, length and sequence problems
+# are expert infos of severity error.
+kill "$cappid" 2>/dev/null
+wait "$cappid"
+cappid=""
+frames=$(tshark -r "$dir/tap.pcapng" -T fields -e frame.number 2>/dev/null | wc -l)
+tshark -r "$dir/tap.pcapng" -Y '_ws.malformed || _ws.expert.severity == error' \
+	-T fields -e frame.number -e _ws.col.Protocol -e _ws.col.Info \
+	> "$dir/malformed" 2> "$dir/tshark-read.all"
+grep -v 'Running as user "root"' "$dir/tshark-read.all" > "$dir/tshark-read.err"
+bad=$(wc -l < "$dir/malformed")
+if [ "$frames" -gt 0 ] && [ "$bad" = 0 ] && [ ! -s "$dir/tshark-read.err" ]; then
+	pass capture "$frames frames on the TAP, none malformed"
+elif [ "$frames" = 0 ]; then
+	fail capture "tshark captured no frame: $(tr '\n' ' ' < "$dir/tshark.out")"
+else
+	fail capture "$bad of $frames frames malformed or with expert errors:$(head -n 10 "$dir/malformed" | tr '\t\n' ' ;')$(tr '\n' ' ' < "$dir/tshark-read.err")"
+fi
+
+# The second boot: the NIC rescinded during a ping run, then offered again
+# (tests/net/rescind.scn, times from the guest's ready signal). The ping runs
+# from the first address until three answers came after the second address.
+failed=0
+boot --scenario "$here/tests/net/rescind.scn"
+ip=$(wait_ip)
+if [ -z "$ip" ]; then
+	fail rescind "the second boot logged no DHCP address within $tmo s"
+	logs
+	exit 0
+fi
+inns ping -O -i 0.2 -W 1 "$ip" > "$dir/ping.out" 2>&1 &
+pingpid=$!
+ip2=$(wait_ip 2 60)
+after=0
+if [ -n "$ip2" ]; then
+	n0=$(grep -c 'bytes from' "$dir/ping.out")
+	i=0
+	while [ $i -lt 100 ] && [ "$after" -lt 3 ]; do
+		sleep 0.1
+		after=$(($(grep -c 'bytes from' "$dir/ping.out") - n0))
+		i=$((i + 1))
+	done
+fi
+kill "$pingpid" 2>/dev/null
+wait "$pingpid" 2>/dev/null
+pingpid=""
+before=$(sed -n '/no answer yet/q; /bytes from/p' "$dir/ping.out" | wc -l)
+lost=$(grep -c 'no answer yet' "$dir/ping.out")
+detached=$(grep -m1 '^net: eth[0-9]*: detached' "$dir/serial.log" | tr -d '\r')
+if [ -z "$detached" ]; then
+	fail rescind "Keel logged no detached interface; keel-host: $(grep -m2 '^scenario:' "$dir/keel-host.log" | tr '\n' ' ')"
+elif [ "$before" = 0 ]; then
+	fail rescind "no ping answered before the rescind (DHCP after the scenario's 15 s?)"
+elif [ -z "$ip2" ]; then
+	fail rescind "'$detached', then no second address within 60 s"
+elif [ "$ip2" != "$ip" ]; then
+	fail rescind "address $ip before the rescind, $ip2 after"
+elif [ "$after" -lt 3 ]; then
+	fail rescind "$ip back, but only $after answers after it"
+else
+	pass rescind "$before answers, '$detached', $lost unanswered, $ip again, answers resume"
+fi
+halt
 [ "$failed" = 0 ] || logs
 exit 0
