@@ -60,7 +60,7 @@ vhd_ok() {
 	[ -n "$v" ] && [ $(( v % 1048576 )) -eq 0 ] && [ "$f" -eq $(( v + 512 )) ]
 }
 if [ $# -eq 0 ]; then
-	check image-efi-pe32plus-under-256k efi_ok
+	check image-efi-pe32plus-under-240k efi_ok
 	check image-no-test-hooks no_test_hooks
 	check image-gpt-valid gpt_ok
 	check image-vhd-size-mib vhd_ok
