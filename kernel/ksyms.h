@@ -4,11 +4,12 @@
  *
  * The table is built at build time (mk/efi.mk, scripts/ksyms-gen.sh): the
  * text symbols of the first link pass, stored as offsets from the image base
- * plus a string blob, linked last into the second pass (.ksyms).
+ * plus the names, byte-pair encoded, linked last into the second pass (.ksyms).
  */
 #ifndef KEEL_KSYMS_H
 #define KEEL_KSYMS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -28,11 +29,13 @@ extern char __data_start[] KSYMS_HIDDEN, __data_end[] KSYMS_HIDDEN;
 extern char __image_end[] KSYMS_HIDDEN;
 
 /*
- * The function containing the runtime address addr, and addr's offset into
- * it in *off (may be NULL). NULL when addr is outside the image's text or
- * before its first symbol. Safe in fault handlers: no allocation, no locks.
+ * The name of the function containing the runtime address addr, written
+ * into name (len bytes, NUL-terminated, truncated if longer), and addr's
+ * offset into it in *off (may be NULL). 0, or -ENOENT when addr is outside
+ * the image's text or before its first symbol. Safe in fault handlers: no
+ * allocation, no locks, no static buffer.
  */
-const char *ksym_lookup(uint64_t addr, uint64_t *off);
+int ksym_lookup(uint64_t addr, uint64_t *off, char *name, size_t len);
 
 /* Number of symbols in the table (0 in the first link pass). */
 uint32_t ksym_count(void);

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-/* "1414 1000 -1234567890123": sqrt(2) and sin(pi/2) scaled by 1000 via
+/* "1414 2520 -1234567890123": sqrt(2) and cbrt(16) scaled by 1000 via
  * libm, and a long long, formatted into buf. */
 void selftest_format_float(char *buf, size_t len);
 

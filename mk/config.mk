@@ -88,13 +88,16 @@ BOOT_CFLAGS  := $(BASE_CFLAGS) -fno-stack-protector -fshort-wchar \
 # --exclude-libs=ALL: newlib's symbols stay out of .dynsym.
 # --gc-sections: drops what nothing reaches from _start (roots: the entry,
 # .dynsym, KEEP() in linker.ld). -z norelro: .dynamic may follow .bss.
-# --icf=all folds identical functions (keel.efi's size budget).
+# --icf=all folds identical functions and -O2 merges string tails ("lo" inside
+# "hello"), both for keel.efi's size budget.
 LDFLAGS := --icf=all -nostdlib -znocombreloc -shared -Bsymbolic --no-undefined \
 	   --apply-dynamic-relocs --pack-dyn-relocs=relr \
 	   --exclude-libs=ALL --gc-sections --hash-style=sysv \
-	   --build-id=none -z max-page-size=4096 -z norelro -T linker.ld
+	   --build-id=none -z max-page-size=4096 -z norelro -O2 -T linker.ld
 
 # Sections the PE32+ keeps (.rodata and .ksyms are Keel's own, see linker.ld).
+# .dynsym and .dynstr stay out: nothing at run time looks a symbol up (every
+# relocation is relative, scripts/reloc-check.sh), and each PE section costs
+# at least 512 bytes of the file.
 PE_FLAGS    := --target=efi-app-x86_64 --subsystem=10 --strip-all
-PE_SECTIONS := .text .rodata .sdata .data .bss .dynamic .dynsym .rel .rela .relr \
-	       .rel.* .rela.* .reloc .ksyms
+PE_SECTIONS := .text .rodata .data .bss .dynamic .rela .relr .reloc .ksyms

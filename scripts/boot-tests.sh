@@ -1,6 +1,6 @@
 #!/bin/sh
 # scripts/boot-tests.sh BUILD [NAME...]: the QEMU boot-test suite. Checks
-# the image itself (PE32+ EFI application under 256 KiB, no test-hook strings
+# the image itself (PE32+ EFI application under 240 KiB, no test-hook strings
 # from tests/boot/test-hook-names.txt, sgdisk -v clean, VHD size) and what
 # make shows a user (tests/ux/run-tests.sh), then runs the tests of
 # tests/boot/boot-tests.txt (all, or the named ones) two at a time, each
@@ -32,7 +32,7 @@ efi_ok() {
 	f=$build/keel.efi
 	sz=$(stat -c %s "$f")
 	echo "keel.efi: $sz bytes"
-	[ "$sz" -lt 262144 ] || { echo "keel.efi is $sz bytes, limit 262144"; return 1; }
+	[ "$sz" -lt 245760 ] || { echo "keel.efi is $sz bytes, limit 245760"; return 1; }
 	objdump -f "$f" | grep -q 'file format pei-x86-64' || { echo "not PE32+ x86-64"; return 1; }
 	objdump -p "$f" | grep -Eq '^Subsystem[[:space:]]+0*a[[:space:]]' || { echo "subsystem is not EFI application (10)"; return 1; }
 }
@@ -60,7 +60,7 @@ vhd_ok() {
 	[ -n "$v" ] && [ $(( v % 1048576 )) -eq 0 ] && [ "$f" -eq $(( v + 512 )) ]
 }
 if [ $# -eq 0 ]; then
-	check image-efi-pe32plus-under-256k efi_ok
+	check image-efi-pe32plus-under-240k efi_ok
 	check image-no-test-hooks no_test_hooks
 	check image-gpt-valid gpt_ok
 	check image-vhd-size-mib vhd_ok

@@ -24,9 +24,9 @@
 void backtrace_symbolize(char *buf, unsigned len, uint64_t addr, int is_return)
 {
 	uint64_t off = 0, back = is_return ? 1 : 0;
-	const char *name = ksym_lookup(addr - back, &off);
+	char name[64];
 
-	if (name != NULL)
+	if (ksym_lookup(addr - back, &off, name, sizeof(name)) == 0)
 		snprintf(buf, len, "0x%016llx %s+0x%llx", (unsigned long long)addr,
 			 name, (unsigned long long)(off + back));
 	else

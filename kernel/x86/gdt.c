@@ -42,9 +42,13 @@ static void gdt_set_tss(void)
 
 static void gdt_load(void)
 {
-	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) gdtr = {
-		sizeof(gdt) - 1, (uint64_t)gdt,
-	};
+	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) gdtr;
+
+	/* Stored here, not in an initialiser: a constant initialiser became a
+	 * template in .data with an unaligned relocation, the image's only
+	 * RELA entries (a 512-byte PE section of keel.efi's size budget). */
+	gdtr.limit = sizeof(gdt) - 1;
+	gdtr.base = (uint64_t)gdt;
 
 	__asm__ volatile("lgdt %0" : : "m"(gdtr) : "memory");
 	/* Reload CS with a far return; position independent. */

@@ -41,9 +41,13 @@ static void idt_set(int vec, int ist)
 
 void idt_init(void)
 {
-	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) idtr = {
-		sizeof(idt) - 1, (uint64_t)idt,
-	};
+	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) idtr;
+
+	/* Stored here, not in an initialiser: a constant initialiser became a
+	 * template in .data with an unaligned relocation, the image's only
+	 * RELA entries (a 512-byte PE section of keel.efi's size budget). */
+	idtr.limit = sizeof(idt) - 1;
+	idtr.base = (uint64_t)idt;
 
 	for (int v = 0; v < 256; v++)
 		idt_set(v, 0);
