@@ -59,6 +59,8 @@ struct keelhost {
 	int ndisks;
 	const char *nvmes[KH_MAX_DISKS];  /* --nvme: NVMe namespace images */
 	int nnvmes;
+	const char *vpcis[KH_MAX_DISKS];  /* --vpci: lspci -xxxx dumps, a bus each */
+	int nvpcis;
 	int nechoes;
 	const char *profile;
 	const char *tap_name;           /* --tap: network device on this TAP */

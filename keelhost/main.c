@@ -42,7 +42,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: keel-host --socket SOCK --ram FILE [--ram-size 512M]\n"
 		"                 [--scenario FILE.scn | --disk IMAGE... --nvme IMAGE... "
-		"--echo N --profile NAME]\n"
+		"--vpci DUMP... --echo N --profile NAME]\n"
 		"                 [--tap NAME] [--log FILE] [-v] [--busy-poll] "
 		"[--ready-file FILE] [--control PATH]\n"
 		"                 [--timeline OUT.svg]\n"
@@ -137,6 +137,10 @@ int main(int argc, char **argv)
 			if (kh.nnvmes >= KH_MAX_DISKS)
 				usage();
 			kh.nvmes[kh.nnvmes++] = v, i++;
+		} else if (!strcmp(a, "--vpci")) {
+			if (kh.nvpcis >= KH_MAX_DISKS)
+				usage();
+			kh.vpcis[kh.nvpcis++] = v, i++;
 		} else if (!strcmp(a, "--echo")) {
 			kh.nechoes = atoi(v), i++;
 		} else if (!strcmp(a, "--tap")) {

@@ -82,6 +82,29 @@ static int setup_nvme(struct keelhost *kh, int i)
 	return 0;
 }
 
+/* --vpci DUMP: a vPCI bus of its own with one function whose config space
+ * is a real device's, from an `lspci -xxxx` dump with `# barN SIZE` lines
+ * (host/vpci_host_dump.c; test-images/pci/ has some). Keel lists it at
+ * ready; no driver binds unless the IDs match one of Keel's. */
+static int setup_vpci(struct keelhost *kh, int i)
+{
+	char name[16];
+	int di;
+
+	snprintf(name, sizeof(name), "pci%d", i);
+	di = add_device(kh, "vpci", name);
+	if (di < 0)
+		return di;
+	errno = 0;
+	if (access(kh->vpcis[i], R_OK) < 0 || host_device_param(kh->h, di, "dump", kh->vpcis[i]) < 0) {
+		kh_log(kh, "keel-host: %s: cannot use %s: %s", name, kh->vpcis[i],
+		       strerror(errno ? errno : EINVAL));
+		return -EINVAL;
+	}
+	kh_log(kh, "keel-host: device %s: vpci, function from %s", name, base_name(kh->vpcis[i]));
+	return 0;
+}
+
 static int setup_cmdline_devices(struct keelhost *kh)
 {
 	char name[16];
@@ -103,6 +126,9 @@ static int setup_cmdline_devices(struct keelhost *kh)
 	}
 	for (int i = 0; i < kh->nnvmes; i++)
 		if (setup_nvme(kh, i) < 0)
+			return -EINVAL;
+	for (int i = 0; i < kh->nvpcis; i++)
+		if (setup_vpci(kh, i) < 0)
 			return -EINVAL;
 	for (int i = 0; i < kh->nechoes; i++) {
 		snprintf(name, sizeof(name), "echo%d", i);

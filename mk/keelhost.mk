@@ -53,13 +53,15 @@ keel-host: $(KEELHOST_BIN) $(KEELCTL_BIN)
 # Like `make run` (mk/images.mk), with keel-host and the data disk: no
 # timeout on a terminal, 120 s otherwise; QEMU_ARGS go to QEMU, RUN_OPTS
 # (e.g. --display, --timeout 60) to scripts/run-stack.sh. NVME=IMG (or a
-# list) adds an NVMe data disk per raw image on a vPCI bus (--nvme).
+# list) adds an NVMe data disk per raw image on a vPCI bus (--nvme); VPCI=DUMP
+# (or a list) a vPCI bus per lspci -xxxx dump, e.g. test-images/pci/*.txt.
 run-stack: deps
 	@$(MAKE) --no-print-directory BUILD=$(BUILD) $(RUN_IMG) $(KEELHOST_BIN) \
 	  $(KEELHOST_DATA) $(KEELCTL_BIN)
 	@if [ -t 0 ]; then t=0; else t=120; fi; \
 	  scripts/run-stack.sh --timeout $$t --build $(BUILD) --image $(RUN_IMG) \
 	  --disk $(KEELHOST_DATA) --control $(BUILD)/run/keel.ctl $(foreach f,$(NVME),--nvme $(f)) \
+	  $(foreach f,$(VPCI),--vpci $(f)) \
 	  $(if $(filter 1,$(KEEL_SHELL)),--interactive) \
 	  $(RUN_OPTS) $(RUN_STACK_ARGS) -- $(QEMU_ARGS)
 

@@ -12,6 +12,8 @@
 #   --disk IMG          a data disk for keel-host's storage device (repeatable)
 #   --nvme IMG          a data disk for an NVMe controller on a vPCI bus
 #                       (repeatable; Keel names it nvme0n1, nvme1n1, ...)
+#   --vpci DUMP         a vPCI bus with one function whose config space is
+#                       an `lspci -xxxx` dump (test-images/pci/; repeatable)
 #   --echo N            N echo devices
 #   --tap NAME          a network device whose wire is the TAP device NAME
 #                       (keelhost/tap.c; scripts/net-ns.sh makes one)
@@ -46,6 +48,7 @@ while [ $# -gt 0 ]; do
 	--image) img=$2; shift 2 ;;
 	--disk) hostargs="$hostargs --disk $2"; shift 2 ;;
 	--nvme) hostargs="$hostargs --nvme $2"; shift 2 ;;
+	--vpci) hostargs="$hostargs --vpci $2"; shift 2 ;;
 	--echo) hostargs="$hostargs --echo $2"; shift 2 ;;
 	--tap) hostargs="$hostargs --tap $2"; shift 2 ;;
 	--scenario) hostargs="$hostargs --scenario $2"; shift 2 ;;
