@@ -196,11 +196,17 @@ static uint32_t dhcp_answer(struct np_dhcp *d, const struct dhcp_req *r, uint8_t
 uint32_t np_dhcp_input(struct np_dhcp *d, const uint8_t *frame, uint32_t len,
 		       uint8_t *out, uint32_t cap)
 {
+	enum np_dhcp_state was = d->state;
 	struct dhcp_req r;
+	uint32_t n = 0;
 	uint8_t type;
 
 	if (dhcp_parse(frame, len, &r) < 0)
 		return 0;
 	type = dhcp_transition(d, &r);
-	return type ? dhcp_answer(d, &r, type, out, cap) : 0;
+	if (type)
+		n = dhcp_answer(d, &r, type, out, cap);
+	if (type == DHCPACK && !n)
+		d->state = was;         /* no ACK left here: nothing is leased */
+	return n;
 }

@@ -164,8 +164,11 @@ void kh_peer_service(struct keelhost *kh)
 
 	if (!pe)
 		return;
-	if (!pe->probe.started && peer_guest_ready(kh))
+	if (!pe->probe.started && peer_guest_ready(kh)) {
+		kh_log(kh, "keel-host: peer: Keel reported ready: checks start once it has "
+		       "its lease");
 		np_probe_start(&pe->probe, now);
+	}
 	pe->deadline = np_probe_run(&pe->probe, now);
 	while (pe->count && host_net_can_receive(kh->h, pe->dev)) {
 		if (host_net_receive(kh->h, pe->dev, pe->q[pe->head].data,
