@@ -53,7 +53,6 @@ uint32_t np_ipv4_frame(uint8_t *out, uint32_t cap, const uint8_t *dst_mac,
 		       uint32_t payload_len)
 {
 	uint8_t *h = out + NP_ETH_HDR;
-	static uint16_t ident;
 
 	if (payload_len > NP_FRAME_MAX - NP_ETH_HDR - NP_IP_HDR ||
 	    cap < NP_ETH_HDR + NP_IP_HDR + payload_len)
@@ -64,8 +63,10 @@ uint32_t np_ipv4_frame(uint8_t *out, uint32_t cap, const uint8_t *dst_mac,
 	memset(h, 0, NP_IP_HDR);
 	h[0] = 0x45;
 	np_put16(h + 2, (uint16_t)(NP_IP_HDR + payload_len));
-	np_put16(h + 4, ident++);
-	np_put16(h + 6, 0x4000);        /* don't fragment */
+	/* an atomic datagram (don't fragment): its identification field is
+	 * free to be zero (RFC 6864 4.1) */
+	np_put16(h + 4, 0);
+	np_put16(h + 6, 0x4000);
 	h[8] = 64;
 	h[9] = proto;
 	np_put32(h + 12, src);

@@ -8,7 +8,7 @@
  *
  *   keel-host: peer: Keel is 10.0.2.15 (DHCP lease from the built-in peer 10.0.2.2)
  *   keel-host: peer: ping 10.0.2.15: 5/5 replies
- *   keel-host: peer: GET http://10.0.2.15/ -> HTTP/1.1 200 OK, 312 bytes, "Keel"
+ *   keel-host: peer: GET http://10.0.2.15/ -> HTTP/1.1 200 OK, 294 bytes, "Keel"
  *
  * Guest -> peer: the network host hands each frame to peer_from_guest.
  * Peer -> guest: frames wait in a small queue here and go to the device
@@ -62,10 +62,10 @@ static void peer_to_guest(void *ctx, const uint8_t *frame, uint32_t len)
 
 static void peer_from_guest(void *ctx, const uint8_t *frame, uint32_t len)
 {
-	struct keelhost *kh = ctx;
+	struct kh_peer *pe = ctx;
 
-	kh->peer->from_guest++;
-	np_probe_input(&kh->peer->probe, frame, len, kh_mono_ns());
+	pe->from_guest++;
+	np_probe_input(&pe->probe, frame, len, kh_mono_ns());
 }
 
 /* One result line, on the log and on the terminal (raw while QEMU owns
@@ -120,8 +120,8 @@ static void peer_report(void *ctx, const struct np_probe *p, enum np_probe_phase
 
 int kh_peer_open(struct keelhost *kh)
 {
-	struct host_net_port port = { .ctx = kh, .send = peer_from_guest };
 	struct kh_peer *pe = calloc(1, sizeof(*pe));
+	struct host_net_port port = { .ctx = pe, .send = peer_from_guest };
 	struct np_probe_io io = { .ctx = pe, .send = peer_to_guest, .report = peer_report };
 	int di = kh_nic_device(kh);
 

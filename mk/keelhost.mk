@@ -10,7 +10,8 @@
 #   test-keelhost   tests/keelhost/*.scn booted in QEMU against keel-host
 #                   -> $(BUILD)/results/keelhost.txt; each test boots the
 #                   product keel.img or the test image (KEEL_TEST_HOOKS,
-#                   $(BUILD)/testhooks/keel.img) as tests.txt says
+#                   $(BUILD)/testhooks/keel.img) as tests.txt says,
+#                   then ic-control.sh and nic-peer.sh (the built-in peer)
 #   bench-keelhost  wall time to ready under QEMU: firmware and Keel (the
 #                   test image: it measures the transport at boot)
 #
