@@ -2,6 +2,8 @@
  * The L2 peer behind the simulated NIC (host/netpeer.c): a machine on the
  * virtual switch that answers ARP requests for its address and ICMP echo
  * requests sent to it, so a scenario can show a ping end to end.
+ * keel-host's built-in peer (host/netpeer_probe.h) uses it for the same
+ * answers at its own address.
  */
 #ifndef KEEL_HOST_NETPEER_H
 #define KEEL_HOST_NETPEER_H

@@ -14,7 +14,8 @@
  *   msglog.c    the readable log of every VMBus message, both directions
  *   setup.c     devices, profile, triggers and expectations from a scenario
  *               (parsed by sim/scenario.c, the format of docs/scenarios.md)
- *   tap.c       the network device's wire: a Linux TAP device (--tap)
+ *   tap.c       the network device's wire: a Linux TAP device (--nic tap=NAME)
+ *   peer.c      or the built-in peer (--nic peer): DHCP, ping, HTTP, no root
  *   control.c   the operator's control socket (--control): shutdown,
  *               restart, KVP items, heartbeat state
  *   timeline.c  --timeline: the boot as a picture, and the time-to-ready split
@@ -63,7 +64,8 @@ struct keelhost {
 	int nvpcis;
 	int nechoes;
 	const char *profile;
-	const char *tap_name;           /* --tap: network device on this TAP */
+	const char *tap_name;           /* --nic tap=NAME: network device on this TAP */
+	bool nic_peer;                  /* --nic peer: its wire is the built-in peer */
 	int verbose;                    /* 1: host trace records too */
 	bool busy_poll;                 /* spin instead of sleeping in poll() */
 	FILE *log;                      /* the message log (stdout by default) */
@@ -80,6 +82,9 @@ struct keelhost {
 	int tap_fd;                     /* -1 without --tap */
 	int tap_dev;                    /* the network device's index */
 	uint64_t tap_in, tap_out, tap_drops;
+
+	/* ---- the built-in peer (peer.c), NULL without --nic peer ---- */
+	struct kh_peer *peer;
 
 	/* ---- the control socket (control.c): one client at a time ---- */
 	const char *ctl_path;           /* --control, or NULL */
@@ -140,6 +145,15 @@ int kh_tap_open(struct keelhost *kh);             /* after kh_setup_host */
 bool kh_tap_wants_input(struct keelhost *kh);     /* poll the TAP for POLLIN now */
 void kh_tap_input(struct keelhost *kh);
 void kh_tap_close(struct keelhost *kh);
+/* The scenario's first network device, or a new one named net0. */
+int kh_nic_device(struct keelhost *kh);
+
+/* peer.c */
+int kh_peer_open(struct keelhost *kh);            /* after kh_setup_host */
+void kh_peer_service(struct keelhost *kh);        /* each loop turn */
+int kh_peer_timeout_ms(struct keelhost *kh);      /* its share of poll()'s timeout */
+void kh_peer_summary(struct keelhost *kh);
+void kh_peer_close(struct keelhost *kh);
 
 /* control.c */
 int kh_control_open(struct keelhost *kh);         /* after kh_setup_host */

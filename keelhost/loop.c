@@ -6,13 +6,14 @@
  * One iteration:
  *   1. poll() the listening socket (QEMU connects once), the connection
  *      (hang-up = QEMU exited), the doorbell eventfd (the guest rang), the
- *      TAP (--tap, keelhost/tap.c; only while the network device takes
- *      frames), with a timeout to the next host timed event, scenario action
- *      or watchdog;
+ *      TAP (--nic tap=NAME, keelhost/tap.c; only while the network device
+ *      takes frames), with a timeout to the next host timed event, scenario
+ *      action, watchdog or built-in peer timer (--nic peer, keelhost/peer.c);
  *   2. answer a pending mailbox request (include/keelhost/mailbox.h): the
  *      guest spins on it with interrupts off, so it goes first, and again
  *      between host work items;
- *   3. due scenario actions, then every ready host work item.
+ *   3. due scenario actions, then every ready host work item, then the
+ *      built-in peer's timers and the frames it has for the guest.
  *
  * Host -> guest interrupts: raise_irq sets the vector's bit in the mailbox
  * and kicks the guest's eventfd, but only once the guest said READY (kicks
@@ -356,11 +357,13 @@ static int next_timeout(struct keelhost *kh)
 	if (host_pending_host_msgs(kh->h))
 		t = t && t < now + KH_EOM_NUDGE_NS ? t : now + KH_EOM_NUDGE_NS;
 	if (!t)
-		return 1000;
-	if (t <= now)
+		ms = 1000;
+	else if (t <= now)
 		return 0;
-	ms = (int)((t - now + 999999) / 1000000);
-	return ms > 1000 ? 1000 : ms;
+	else
+		ms = (int)((t - now + 999999) / 1000000);
+	ms = ms > 1000 ? 1000 : ms;
+	return ms < kh_peer_timeout_ms(kh) ? ms : kh_peer_timeout_ms(kh);
 }
 
 int kh_loop(struct keelhost *kh)
@@ -422,5 +425,6 @@ int kh_loop(struct keelhost *kh)
 			kh_tap_input(kh);
 		kh_control_serve(kh, &p[ctl], r > 0 ? nctl : 0);
 		run_host(kh);
+		kh_peer_service(kh);
 	}
 }

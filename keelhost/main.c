@@ -5,7 +5,8 @@
  *   keel-host --socket SOCK --ram FILE [--ram-size 512M]
  *             [--scenario FILE.scn | --disk IMAGE... --nvme IMAGE... --echo N
  *              --profile NAME]
- *             [--tap NAME] [--log FILE] [-v] [--busy-poll] [--ready-file FILE]
+ *             [--nic peer | --nic tap=NAME] [--log FILE] [-v] [--busy-poll]
+ *             [--ready-file FILE]
  *             [--control PATH]   (keelhost/control.c: shutdown, kvp-list, ...)
  *             [--timeline OUT.svg]
  *
@@ -16,8 +17,10 @@
  * keel-host creates the guest-RAM file (and removes it at exit if it made
  * it), listens on SOCK, serves one QEMU until it disconnects (guest power
  * off) or SIGINT/SIGTERM, then prints a summary and checks the scenario's
- * host-side expectations. --tap with --scenario: the TAP is the wire of the
- * scenario's first network device (keelhost/tap.c). Exit status: 0 when no host-side violation
+ * host-side expectations. --nic peer: the network device's wire is the
+ * built-in peer (keelhost/peer.c: DHCP, ping and a web page fetch, no
+ * root); --nic tap=NAME (or --tap NAME): a TAP device (keelhost/tap.c).
+ * With --scenario either is the wire of the scenario's first network device. Exit status: 0 when no host-side violation
  * happened and every checkable expectation held, 1 otherwise, 2 on a
  * usage or set-up error.
  */
@@ -43,7 +46,7 @@ static void usage(void)
 		"usage: keel-host --socket SOCK --ram FILE [--ram-size 512M]\n"
 		"                 [--scenario FILE.scn | --disk IMAGE... --nvme IMAGE... "
 		"--vpci DUMP... --echo N --profile NAME]\n"
-		"                 [--tap NAME] [--log FILE] [-v] [--busy-poll] "
+		"                 [--nic peer | --nic tap=NAME] [--log FILE] [-v] [--busy-poll] "
 		"[--ready-file FILE] [--control PATH]\n"
 		"                 [--timeline OUT.svg]\n"
 		"host profiles:\n%s", buf);
@@ -92,6 +95,7 @@ static void summary(struct keelhost *kh)
 		kh_log(kh, "keel-host: TAP %s: frames to the guest %llu, from the guest %llu, "
 		       "dropped %llu", kh->tap_name, (unsigned long long)kh->tap_in,
 		       (unsigned long long)kh->tap_out, (unsigned long long)kh->tap_drops);
+	kh_peer_summary(kh);
 	if (kh->h && host_connected(kh->h))
 		kh_log(kh, "keel-host: VMBus version %u.%u, %d device(s)",
 		       VMBUS_VERSION_MAJOR(host_version(kh->h)),
@@ -145,6 +149,14 @@ int main(int argc, char **argv)
 			kh.nechoes = atoi(v), i++;
 		} else if (!strcmp(a, "--tap")) {
 			kh.tap_name = v, i++;
+		} else if (!strcmp(a, "--nic")) {
+			if (!strcmp(v, "peer"))
+				kh.nic_peer = true;
+			else if (!strncmp(v, "tap=", 4) && v[4])
+				kh.tap_name = v + 4;
+			else
+				usage();
+			i++;
 		} else if (!strcmp(a, "--profile")) {
 			kh.profile = v, i++;
 		} else if (!strcmp(a, "--log")) {
@@ -159,7 +171,7 @@ int main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (!kh.sock_path || !kh.ram_path)
+	if (!kh.sock_path || !kh.ram_path || (kh.nic_peer && kh.tap_name))
 		usage();
 	kh.log = stdout;
 	if (log_path && !(kh.log = fopen(log_path, "w"))) {
@@ -182,7 +194,8 @@ int main(int argc, char **argv)
 	}
 	if (kh_server_init(&kh) < 0 || kh_ram_open(&kh) < 0 || kh_setup_host(&kh) < 0)
 		goto out;
-	if ((kh.tap_name && kh_tap_open(&kh) < 0) || kh_control_open(&kh) < 0)
+	if ((kh.tap_name && kh_tap_open(&kh) < 0) || (kh.nic_peer && kh_peer_open(&kh) < 0) ||
+	    kh_control_open(&kh) < 0)
 		goto out;
 	if (kh.timeline_path && kh_timeline_open(&kh) < 0)
 		goto out;
@@ -209,6 +222,7 @@ out:
 	free(variants);
 	kh_timeline_close(&kh);
 	kh_tap_close(&kh);
+	kh_peer_close(&kh);
 	kh_control_close(&kh);
 	kh_ram_close(&kh);
 	kh_server_fini(&kh);

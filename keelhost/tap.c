@@ -1,6 +1,6 @@
 /*
- * keel-host's network wire: a Linux TAP device (--tap NAME) in place of the
- * simulated L2 peer, so real tools (ping, curl, dnsmasq) talk to Keel.
+ * keel-host's network wire: a Linux TAP device (--nic tap=NAME, or --tap
+ * NAME) in place of the simulated L2 peer, so real tools (ping, curl, dnsmasq) talk to Keel.
  *
  * Guest -> wire: the network host hands each frame the guest sends to
  * tap_send, which writes it to the TAP (a full TAP queue drops the frame,
@@ -41,8 +41,7 @@ static void tap_send(void *ctx, const uint8_t *frame, uint32_t len)
 		kh->tap_drops++;
 }
 
-/* The scenario's first network device, or a new one named net0. */
-static int tap_device(struct keelhost *kh)
+int kh_nic_device(struct keelhost *kh)
 {
 	for (int i = 0; kh->sc && i < kh->sc->ndevs; i++)
 		if (!strcmp(kh->sc->devs[i].type, "network"))
@@ -72,7 +71,7 @@ int kh_tap_open(struct keelhost *kh)
 		kh_log(kh, "keel-host: TAP %s: %s", kh->tap_name, strerror(errno));
 		goto fail;
 	}
-	di = tap_device(kh);
+	di = kh_nic_device(kh);
 	if (di < 0 || host_net_attach(kh->h, di, &port) < 0) {
 		kh_log(kh, "keel-host: no network device for TAP %s", kh->tap_name);
 		goto fail;

@@ -43,7 +43,9 @@ BENCH_OBJ  := $(BUILD)/bench-obj
 HOSTED_LIB := $(BUILD)/hosted-obj/libkeel-hosted.a
 BENCH_LIB  := $(BUILD)/bench-obj/libkeel-bench.a
 
-UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+# keel-host's built-in network peer (host/netpeer*.c) is tested hosted
+# against Keel's own stack (tests/unit/net_peer_test.c).
+UNIT_SRCS := $(sort $(wildcard tests/unit/*.c)) $(sort $(wildcard host/netpeer*.c))
 UNIT_BIN  := $(BUILD)/tests/unit-tests
 # Other fragments add objects and libraries to the runner (mk/lwip.mk).
 UNIT_EXTRA_LINK ?=

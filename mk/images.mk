@@ -8,12 +8,14 @@
 #                            `make run CMDLINE="console=serial test=heap"`
 #                            leaves keel.img (and the tests using it) alone;
 #                            APP=NAME adds app=NAME to that line
-#                            (`make run APP=httpd`, apps/conn.h);
+#                            (`make run APP=httpd`, apps/conn.h; httpd
+#                            by default, whose page the built-in peer
+#                            fetches; `APP=` for none);
 #                            KEEL_SHELL=1 adds shell=on (mk/shell.mk)
 
 IMAGE_CMDLINE ?= console=both
 CMDLINE       ?= $(IMAGE_CMDLINE)
-APP           ?=
+APP           ?= httpd
 RUN_CMDLINE   := $(strip $(CMDLINE) $(if $(APP),app=$(APP)) \
 		   $(if $(filter 1,$(KEEL_SHELL)),shell=on))
 IMAGE_MIB     ?= 64
@@ -51,8 +53,10 @@ images: $(BUILD)/keel.img $(BUILD)/keel.vhdx $(BUILD)/keel-azure.vhd
 # (run-stack, mk/keelhost.mk). `make run-bare` boots keel.img alone: Keel
 # says it found no Hyper-V and no keel-host and boots on. Interactive: serial
 # on this terminal (Ctrl-A x quits). Without a terminal (scripts, CI) QEMU is
-# stopped after 120 s. NET=tap (root): Keel's NIC on a TAP device in a
-# network namespace with dnsmasq instead (run-net, mk/net-e2e.mk).
+# stopped after 120 s. Keel's NIC is wired to keel-host's built-in peer
+# (DHCP lease, ping, GET /; RUN_NIC in mk/keelhost.mk). NET=tap (root):
+# the NIC on a TAP device in a network namespace with dnsmasq instead
+# (run-net, mk/net-e2e.mk).
 NET ?=
 ifeq ($(NET),tap)
 run: run-net

@@ -4,12 +4,14 @@
 #
 #   $(BUILD)/host/keel-host   -O2 with UBSan (a long-running real-time
 #                             process: no ASan slowdown in the event loop)
-#   run-stack       keel-host + QEMU + the default data disk, serial on the
-#                   terminal (what `make run` becomes after integration)
+#   run-stack       keel-host + QEMU + the default data disk and a NIC whose
+#                   wire is keel-host's built-in peer (RUN_NIC=peer; empty:
+#                   no NIC), serial on the terminal: `make run`
 #   test-keelhost   tests/keelhost/*.scn booted in QEMU against keel-host
 #                   -> $(BUILD)/results/keelhost.txt; each test boots the
 #                   product keel.img or the test image (KEEL_TEST_HOOKS,
-#                   $(BUILD)/testhooks/keel.img) as tests.txt says
+#                   $(BUILD)/testhooks/keel.img) as tests.txt says,
+#                   then ic-control.sh and nic-peer.sh (the built-in peer)
 #   bench-keelhost  wall time to ready under QEMU: firmware and Keel (the
 #                   test image: it measures the transport at boot)
 #
@@ -50,6 +52,9 @@ $(KEELHOST_DATA): test-images/mkdata.sh
 .PHONY: keel-host run-stack test-keelhost bench-keelhost
 keel-host: $(KEELHOST_BIN) $(KEELCTL_BIN)
 
+# The built-in peer (keelhost/peer.c) leases Keel 10.0.2.15, pings it and
+# fetches its page: networking without root or a TAP device.
+RUN_NIC ?= peer
 # Like `make run` (mk/images.mk), with keel-host and the data disk: no
 # timeout on a terminal, 120 s otherwise; QEMU_ARGS go to QEMU, RUN_OPTS
 # (e.g. --display, --timeout 60) to scripts/run-stack.sh. NVME=IMG (or a
@@ -62,6 +67,7 @@ run-stack: deps
 	  scripts/run-stack.sh --timeout $$t --build $(BUILD) --image $(RUN_IMG) \
 	  --disk $(KEELHOST_DATA) --control $(BUILD)/run/keel.ctl $(foreach f,$(NVME),--nvme $(f)) \
 	  $(foreach f,$(VPCI),--vpci $(f)) \
+	  $(if $(RUN_NIC),--nic $(RUN_NIC)) \
 	  $(if $(filter 1,$(KEEL_SHELL)),--interactive) \
 	  $(RUN_OPTS) $(RUN_STACK_ARGS) -- $(QEMU_ARGS)
 

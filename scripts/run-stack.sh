@@ -17,6 +17,8 @@
 #   --echo N            N echo devices
 #   --tap NAME          a network device whose wire is the TAP device NAME
 #                       (keelhost/tap.c; scripts/net-ns.sh makes one)
+#   --nic peer          a network device whose wire is keel-host's built-in
+#                       peer (keelhost/peer.c): DHCP, ping, GET /, no root
 #   --scenario FILE     a scenario (docs/scenarios.md) instead of --disk/--echo
 #   --timeline OUT.svg  keel-host draws the boot (docs/timeline.md) and prints
 #                       the time-to-ready split in its log
@@ -51,6 +53,7 @@ while [ $# -gt 0 ]; do
 	--vpci) hostargs="$hostargs --vpci $2"; shift 2 ;;
 	--echo) hostargs="$hostargs --echo $2"; shift 2 ;;
 	--tap) hostargs="$hostargs --tap $2"; shift 2 ;;
+	--nic) hostargs="$hostargs --nic $2"; shift 2 ;;
 	--scenario) hostargs="$hostargs --scenario $2"; shift 2 ;;
 	--control) hostargs="$hostargs --control $2"; ctl=$2; shift 2 ;;
 	--timeline) hostargs="$hostargs --timeline $2"; shift 2 ;;

@@ -507,6 +507,54 @@ def net_seeds():
     ]
 
 
+# ---- netpeer: the same records, frames from the guest to keel-host's peer ----
+
+NP_GUEST_MAC = bytes.fromhex("00155d000006")
+NP_PEER_MAC = bytes.fromhex("02005e000001")
+NP_GUEST_IP = bytes([10, 0, 2, 15])
+NP_PEER_IP = bytes([10, 0, 2, 2])
+
+
+def np_ipv4(proto, payload, src=NP_GUEST_IP, dst=NP_PEER_IP, dst_mac=NP_PEER_MAC):
+    if proto in (6, 17):
+        pseudo = src + dst + struct.pack("!BBH", 0, proto, len(payload))
+        at = 16 if proto == 6 else 6
+        payload = payload[:at] + csum(pseudo + payload) + payload[at + 2:]
+    h = struct.pack("!BBHHHBB2s4s4s", 0x45, 0, 20 + len(payload), 1, 0x4000, 64, proto,
+                    b"\0\0", src, dst)
+    h = h[:10] + csum(h) + h[12:]
+    return dst_mac + NP_GUEST_MAC + struct.pack("!H", 0x0800) + h + payload
+
+
+def np_tcp(seq, ack, flags, data=b"", sport=80, dport=41000):
+    return np_ipv4(6, struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 0x50, flags,
+                                  65535, 0, 0) + data)
+
+
+def netpeer_seeds():
+    arp = (b"\xff" * 6 + NP_GUEST_MAC + struct.pack("!H", 0x0806) +
+           struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + NP_GUEST_MAC + NP_GUEST_IP +
+           b"\0" * 6 + NP_PEER_IP)
+    bootp = bytearray(300)
+    bootp[0:3] = b"\x01\x01\x06"
+    bootp[4:8] = b"keel"
+    bootp[28:34] = NP_GUEST_MAC
+    bootp[236:240] = struct.pack("!I", 0x63825363)
+    bootp[240:244] = b"\x35\x01\x01\xff"
+    udp = struct.pack("!HHHH", 68, 67, 8 + len(bootp), 0) + bytes(bootp)
+    discover = np_ipv4(17, udp, src=b"\0" * 4, dst=b"\xff" * 4, dst_mac=b"\xff" * 6)
+    reply = (lambda m: m[:2] + csum(m) + m[4:])(
+        struct.pack("!BBHHH", 0, 0, 0, 0x4b50, 1) + bytes(range(0x20, 0x58)))
+    ans = b"HTTP/1.1 200 OK\r\nContent-Length: 30\r\n\r\n<html><title>Keel</title></html>"
+    return [
+        ("arp", net_rec(arp)),
+        ("dhcp-discover", net_rec(discover)),
+        ("echo-reply", net_rec(np_ipv4(1, reply))),
+        ("http-answer", net_rec(np_tcp(5001, 78 + 18, 0x18, ans)) +
+         net_rec(np_tcp(5001 + len(ans), 78 + 18, 0x11))),
+    ]
+
+
 GENERATORS = {
     "ring": ring_seeds,
     "gpt": gpt_seeds,
@@ -520,6 +568,7 @@ GENERATORS = {
     "ic": ic_seeds,
     "vpci": vpci_seeds,
     "net": net_seeds,
+    "netpeer": netpeer_seeds,
 }
 
 

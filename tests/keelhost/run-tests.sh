@@ -206,4 +206,11 @@ if [ $# -gt 0 ]; then
 	for n in "$@"; do [ "$n" = ic-control ] && want_ic=1; done
 fi
 [ $want_ic = 1 ] && "$root/tests/keelhost/ic-control.sh" "$absbuild" "$results"
+# `make run`'s built-in network peer: lease, ping, GET / (no root).
+want_peer=1
+if [ $# -gt 0 ]; then
+	want_peer=0
+	for n in "$@"; do [ "$n" = nic-peer ] && want_peer=1; done
+fi
+[ $want_peer = 1 ] && "$root/tests/keelhost/nic-peer.sh" "$absbuild" "$results"
 exit 0

@@ -47,6 +47,7 @@ extern const struct unit_test net_config_tests[]; /* net_config_test.c: ip=, net
 extern const struct unit_test net_fuzz_tests[];  /* net_fuzz_test.c: mutated frames */
 extern const struct unit_test net_dns_tests[];   /* net_dns_test.c: conn_resolve */
 extern const struct unit_test net_conn_tests[];  /* net_conn_test.c: conn_connect */
+extern const struct unit_test net_peer_tests[];  /* net_peer_test.c: keel-host's peer */
 extern const struct unit_test netvsc_parse_tests[]; /* netvsc_parse_test.c */
 extern const struct unit_test netvsc_tx_tests[];    /* netvsc_tx_test.c */
 extern const struct unit_test netvsc_rndis_tests[]; /* netvsc_rndis_test.c */

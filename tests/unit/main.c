@@ -25,7 +25,7 @@ static const struct unit_test *const suites[] = {
 	storvsc_tests, storvsc_lib_tests, gpt_tests, storvsc_io_tests, block_tests,
 	storvsc_arena_tests,
 	net_ipv4_tests, net_txq_tests, net_dhcp_tests, net_ipv6_tests, net_httpd_tests,
-	net_config_tests, net_fuzz_tests, net_dns_tests, net_conn_tests,
+	net_config_tests, net_fuzz_tests, net_dns_tests, net_conn_tests, net_peer_tests,
 	netvsc_parse_tests, netvsc_tx_tests, netvsc_rndis_tests,
 	ic_msg_tests, ic_kvp_tests,
 	vpci_tests,
