@@ -24,6 +24,15 @@
 #define RC_PENDING_SEND 12
 #define RC_FEATURES     64
 
+/*
+ * §5.7: a store to one control word followed by a load of the other side's
+ * word needs a full barrier. Under keel-host the guest runs on another CPU at
+ * the same time, and x86 lets a load pass an earlier store still in the store
+ * buffer: without the fence both sides can read the other's old word and
+ * neither signals (a lost wakeup that stops the channel).
+ */
+#define ring_host_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
+
 uint32_t ring_host_u32(struct host_ring *r, uint32_t off)
 {
 	uint32_t v = 0;
@@ -104,6 +113,12 @@ static uint32_t ring_avail(const struct host_ring *r, uint32_t w, uint32_t rd)
 	return w >= rd ? w - rd : r->data_size - rd + w;
 }
 
+/* Free bytes in the host->guest ring for the guest's read index rd (§5.5 step 2). */
+static uint32_t ring_free(const struct host_ring *r, uint32_t rd)
+{
+	return rd > r->priv_write ? rd - r->priv_write : r->data_size - (r->priv_write - rd);
+}
+
 /*
  * Read one packet from the guest->host ring into buf. Returns 1 with *len =
  * len8 * 8, 0 when empty, -errno on a violation. After consuming, honours the
@@ -150,6 +165,9 @@ int ring_host_recv(struct host_ring *r, uint32_t relid, uint8_t *buf, uint32_t c
 	r->priv_read = (r->priv_read + plen + VMBUS_PKT_TRAILER_SIZE) % r->data_size;
 	ring_host_set_u32(r, RC_READ_INDEX, r->priv_read);
 	*len = plen;
+	/* read_index store -> pending_send_sz load, and -> the next call's
+	 * write_index load: the guest stores those, fences, then reads ours. */
+	ring_host_mb();
 
 	/* The guest asked to be told when this much is free (§5.5, §8.7). */
 	feat = ring_host_u32(r, RC_FEATURES);
@@ -158,7 +176,11 @@ int ring_host_recv(struct host_ring *r, uint32_t relid, uint8_t *buf, uint32_t c
 	    ((feat & VMBUS_RING_FEATURE_PENDING_SEND_SZ) || r->h->prof.pss_unconditional)) {
 		uint32_t after = r->data_size - ring_avail(r, w, r->priv_read);
 
-		if (before < pss && after >= pss)
+		/* "Fits" is free > total (§5.5 step 2): signal when free
+		 * goes from <= pss to > pss, as the guest checks it (Linux
+		 * hv_pkt_iter_close); at free == pss its write would still
+		 * fail and no later read would signal again. */
+		if (before <= pss && after > pss)
 			synic_signal_event(r->h, relid);
 	}
 	return 1;
@@ -179,7 +201,7 @@ int ring_host_send_hdr(struct host_ring *r, uint32_t relid, uint16_t type, uint1
 {
 	uint8_t pkt[sizeof(struct vmbus_pkt_desc) + 4096 + 16];
 	struct vmbus_pkt_desc d;
-	uint32_t rd, free, plen, total, old = r->priv_write;
+	uint32_t rd, plen, total, old = r->priv_write;
 	uint64_t trailer;
 
 	if (len > 4096 || hdr_len > len || (hdr_len & 7))
@@ -188,11 +210,18 @@ int ring_host_send_hdr(struct host_ring *r, uint32_t relid, uint16_t type, uint1
 		return -EINVAL;
 	plen = (uint32_t)((sizeof(d) + len + 7) & ~7ul);
 	total = plen + VMBUS_PKT_TRAILER_SIZE;
-	free = rd > r->priv_write ? rd - r->priv_write : r->data_size - (r->priv_write - rd);
-	if (free <= total) {
+	if (ring_free(r, rd) <= total) {
+		/* §5.5 "when full": ask for a signal, then re-check: a guest
+		 * that drained the ring before it could see pending_send_sz
+		 * will not signal. */
 		ring_host_set_u32(r, RC_PENDING_SEND, total);
-		host_trace(r->h, HT_RING_FULL, relid, total, 0);
-		return -EAGAIN;
+		ring_host_mb();
+		if (ring_index(r, relid, RC_READ_INDEX, "read_index", &rd) < 0)
+			return -EINVAL;
+		if (ring_free(r, rd) <= total) {
+			host_trace(r->h, HT_RING_FULL, relid, total, 0);
+			return -EAGAIN;
+		}
 	}
 	d.type = type;
 	d.offset8 = (uint16_t)((sizeof(d) + hdr_len) / 8);
@@ -211,8 +240,15 @@ int ring_host_send_hdr(struct host_ring *r, uint32_t relid, uint16_t type, uint1
 	ring_host_set_u32(r, RC_PENDING_SEND, 0);
 	ring_host_set_u32(r, RC_WRITE_INDEX, r->priv_write);
 	host_trace(r->h, HT_PKT_TX, relid, type, len);
-	/* Signal only on empty -> non-empty with the guest's mask clear (§5.6, §8.7). */
-	if (rd == old && ring_host_u32(r, RC_INTERRUPT) == 0)
+	/*
+	 * Signal only on empty -> non-empty with the guest's mask clear (§5.5
+	 * step 5, §8.7; Linux hv_signal_on_write). Both words are read after
+	 * write_index is published, never before the copy: the guest may have
+	 * drained the ring and unmasked while we copied, then found no new
+	 * write_index, and it waits for this signal.
+	 */
+	ring_host_mb();
+	if (ring_host_u32(r, RC_INTERRUPT) == 0 && ring_host_u32(r, RC_READ_INDEX) == old)
 		synic_signal_event(r->h, relid);
 	return 0;
 }
