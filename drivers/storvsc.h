@@ -26,9 +26,11 @@
  * One CPU, cooperative: code between waits runs alone, no locks needed.
  *
  * Memory the host may write (a request's data buffer, the scan buffer) is
- * never handed back while the host may still write it: a request ends only
- * when the host answers it, or after its channel was closed (CLOSECHANNEL
- * sent, ring GPADL torn down), or after a rescind. The watchdog logs a slow
+ * never handed back while the host may still write it (rule 6): a request
+ * ends only when the host answers it, or after its channel was closed
+ * (CLOSECHANNEL sent, ring GPADL torn down), or after a rescind. vmbus_stop
+ * is not a rescind: the callback then only ends synchronous waits; what is
+ * in flight fails in remove, after the close. The watchdog logs a slow
  * request at 30 s and waits on (the host guarantees an answer, as Linux's
  * storvsc_eh_timed_out relies on); after storvsc_io_limit_ns it resets the
  * channel (storvsc_reset.c): close, then fail what was in flight, then
@@ -306,6 +308,9 @@ int storvsc_ctl(struct storvsc_dev *sd, uint32_t op, const void *payload, uint32
 int storvsc_scsi_sync(struct storvsc_dev *sd, uint8_t lun, const uint8_t *cdb,
 		      uint8_t cdb_len, uint8_t data_in, void *buf, uint32_t len,
 		      struct storvsc_result *res);
+/* End the waits of ch's synchronous commands with err; their requests stay
+ * in flight until answered or failed after the close (rule 6). */
+void storvsc_sync_release(struct storvsc_chan *ch, int err);
 
 /* storvsc_watchdog.c */
 void storvsc_watchdog_arm(struct storvsc_dev *sd);

@@ -667,6 +667,13 @@ bool vmbus_chan_rescinded(const struct vmbus_channel *c)
 	return c->rescinded || !chan_conn_up(c);
 }
 
+/* Only the host's rescind: a driver may fail what is in flight on c at
+ * once; for vmbus_stop it waits for its own close (rule 6). */
+bool vmbus_chan_revoked(const struct vmbus_channel *c)
+{
+	return c->rescinded;
+}
+
 bool vmbus_chan_out_drained(struct vmbus_channel *c)
 {
 	int64_t f;

@@ -155,6 +155,7 @@ bool vmbus_chan_recv_end(struct vmbus_channel *c, struct vmbus_ring_iter *it)
 }
 
 bool vmbus_chan_rescinded(const struct vmbus_channel *c) { (void)c; return FK.rescinded; }
+bool vmbus_chan_revoked(const struct vmbus_channel *c) { (void)c; return FK.rescinded; }
 uint16_t vmbus_chan_subidx(const struct vmbus_channel *c)
 {
 	return c == FK_CHAN(1) ? 1 : 0;
