@@ -276,8 +276,9 @@ struct storvsc_chan *storvsc_pick_chan(struct storvsc_dev *sd);
 /* Fail everything in flight on ch: only after a rescind or a close. */
 void storvsc_fail_chan(struct storvsc_chan *ch, int err);
 /* Close ch (CLOSECHANNEL, ring GPADL torn down; may wait), then fail what
- * was in flight on it with err. */
-void storvsc_chan_close(struct storvsc_chan *ch, int err);
+ * was in flight on it with err. -EBUSY: the host did not confirm the close;
+ * what was in flight stays so, its buffers kept (rule 6). */
+int storvsc_chan_close(struct storvsc_chan *ch, int err);
 /* The device is dead: fail the pending FIFO (channels closed first). */
 void storvsc_fail_pending(struct storvsc_dev *sd);
 
@@ -325,7 +326,8 @@ void storvsc_reset_work(struct work *w);
 /* Returns 0, -ENODEV when the controller went away, or the first error of
  * a LUN that answered but could not be handed to the block layer. */
 int storvsc_scan(struct storvsc_dev *sd);
-/* After the channels are closed: frees the scan buffer. */
+/* After the channels are closed: frees the scan buffer (kept while a
+ * request is still in flight: the host may still write it). */
 void storvsc_scan_fini(struct storvsc_dev *sd);
 void storvsc_rescan_work(struct work *w);
 void storvsc_lun_gone(struct storvsc_lun *l);

@@ -59,6 +59,7 @@ static struct {
 	int corrupt_idx;
 	/* vmbus_chan_close: how often, and done() calls seen at CLOSECHANNEL */
 	int closes, done_at_close;
+	int close_err;              /* -EBUSY: the host did not confirm the close */
 	struct storvsc_chan *close_ch;  /* gets the closer's last callback */
 	int inits, init_err;        /* storvsc_init_protocol calls, result */
 	int add_err;                /* blk_disk_add fails with this */
@@ -185,12 +186,13 @@ int vmbus_chan_open(struct vmbus_channel *c, const struct vmbus_chan_open_args *
 
 /* Like vmbus' closer: a last callback while the rings exist, then
  * CLOSECHANNEL goes out (done() calls counted at that moment). */
-void vmbus_chan_close(struct vmbus_channel *c)
+int vmbus_chan_close(struct vmbus_channel *c)
 {
 	if (FK.close_ch)
 		storvsc_on_channel(c, FK.close_ch);
 	FK.closes++;
 	FK.done_at_close = FK.done_calls;
+	return FK.close_err;
 }
 
 int storvsc_init_protocol(struct storvsc_dev *d)
@@ -867,6 +869,44 @@ static int t_io_close_before_fail(void)
 	return 0;
 }
 
+/* The host does not confirm the close (ring teardown unanswered, UNLOAD
+ * not answered yet): it may still write the buffers, so nothing in flight
+ * is handed back, then or later (rule 6). */
+static int t_io_unconfirmed_close_keeps(void)
+{
+	CHECK(setup(1, 65536) == 0);
+	CHECK_EQ(submit_read(1024), 0);              /* 8 pieces in flight */
+	FK.close_err = -EBUSY;
+	CHECK_EQ(storvsc_chan_close(&sd->ch[0], -ENODEV), -EBUSY);
+	CHECK_EQ(FK.closes, 1);
+	CHECK_EQ(FK.done_calls, 0);
+	CHECK_EQ(sd->ch[0].outstanding, 8);
+	CHECK_EQ(sd->free_top, STORVSC_MAX_REQS - 8);
+	teardown();
+	return 0;
+}
+
+/* A reset whose close the host does not confirm: the request is kept, the
+ * channel is not reopened, the controller goes. */
+static int t_io_reset_unconfirmed_close(void)
+{
+	CHECK(setup(1, 65536) == 0);
+	own_queue();
+	CHECK_EQ(submit_read(8), 0);
+	FK.close_err = -EBUSY;
+	advance(STORVSC_IO_LIMIT_NS + WQ_NS_PER_S);
+	CHECK_EQ(sd->ch[0].state, SCH_RESET);
+	t_run_all();
+	CHECK(FK.closes >= 1);
+	CHECK_EQ(FK.done_calls, 0);
+	CHECK_EQ(FK.inits, 0);
+	CHECK_EQ(sd->ch[0].state, SCH_DEAD);
+	CHECK_EQ(sd->state, SD_DEAD);
+	CHECK_EQ(sd->free_top, STORVSC_MAX_REQS - 1);
+	teardown();
+	return 0;
+}
+
 /* A packet the ring cannot deliver: the channel is reset (closed, then the
  * request fails), not left with a request that can never complete. */
 static int t_io_corrupt_ring_resets(void)
@@ -971,6 +1011,8 @@ const struct unit_test storvsc_io_tests[] = {
 	{ "storvsc_io_waiting_request_stale", t_io_waiting_request_stale, QUICK },
 	{ "storvsc_io_rescind_fails_inflight", t_io_rescind_fails_inflight, QUICK },
 	{ "storvsc_io_unload_fails_after_close", t_io_unload_fails_after_close, QUICK },
+	{ "storvsc_io_unconfirmed_close_keeps", t_io_unconfirmed_close_keeps, QUICK },
+	{ "storvsc_io_reset_unconfirmed_close", t_io_reset_unconfirmed_close, QUICK },
 	{ "storvsc_io_fuzz", t_io_fuzz, QUICK },
 	{ "storvsc_io_slow_request_waits", t_io_slow_request_waits, QUICK },
 	{ "storvsc_io_limit_resets_channel", t_io_limit_resets_channel, QUICK },
