@@ -26,9 +26,11 @@
  * One CPU, cooperative: code between waits runs alone, no locks needed.
  *
  * Memory the host may write (a request's data buffer, the scan buffer) is
- * never handed back while the host may still write it: a request ends only
- * when the host answers it, or after its channel was closed (CLOSECHANNEL
- * sent, ring GPADL torn down), or after a rescind. The watchdog logs a slow
+ * never handed back while the host may still write it (rule 6): a request
+ * ends only when the host answers it, or after its channel was closed
+ * (CLOSECHANNEL sent, ring GPADL torn down), or after a rescind. vmbus_stop
+ * is not a rescind: the callback then only ends synchronous waits; what is
+ * in flight fails in remove, after the close. The watchdog logs a slow
  * request at 30 s and waits on (the host guarantees an answer, as Linux's
  * storvsc_eh_timed_out relies on); after storvsc_io_limit_ns it resets the
  * channel (storvsc_reset.c): close, then fail what was in flight, then
@@ -274,8 +276,9 @@ struct storvsc_chan *storvsc_pick_chan(struct storvsc_dev *sd);
 /* Fail everything in flight on ch: only after a rescind or a close. */
 void storvsc_fail_chan(struct storvsc_chan *ch, int err);
 /* Close ch (CLOSECHANNEL, ring GPADL torn down; may wait), then fail what
- * was in flight on it with err. */
-void storvsc_chan_close(struct storvsc_chan *ch, int err);
+ * was in flight on it with err. -EBUSY: the host did not confirm the close;
+ * what was in flight stays so, its buffers kept (rule 6). */
+int storvsc_chan_close(struct storvsc_chan *ch, int err);
 /* The device is dead: fail the pending FIFO (channels closed first). */
 void storvsc_fail_pending(struct storvsc_dev *sd);
 
@@ -306,6 +309,9 @@ int storvsc_ctl(struct storvsc_dev *sd, uint32_t op, const void *payload, uint32
 int storvsc_scsi_sync(struct storvsc_dev *sd, uint8_t lun, const uint8_t *cdb,
 		      uint8_t cdb_len, uint8_t data_in, void *buf, uint32_t len,
 		      struct storvsc_result *res);
+/* End the waits of ch's synchronous commands with err; their requests stay
+ * in flight until answered or failed after the close (rule 6). */
+void storvsc_sync_release(struct storvsc_chan *ch, int err);
 
 /* storvsc_watchdog.c */
 void storvsc_watchdog_arm(struct storvsc_dev *sd);
@@ -320,7 +326,8 @@ void storvsc_reset_work(struct work *w);
 /* Returns 0, -ENODEV when the controller went away, or the first error of
  * a LUN that answered but could not be handed to the block layer. */
 int storvsc_scan(struct storvsc_dev *sd);
-/* After the channels are closed: frees the scan buffer. */
+/* After the channels are closed: frees the scan buffer (kept while a
+ * request is still in flight: the host may still write it). */
 void storvsc_scan_fini(struct storvsc_dev *sd);
 void storvsc_rescan_work(struct work *w);
 void storvsc_lun_gone(struct storvsc_lun *l);

@@ -131,18 +131,29 @@ void storvsc_fail_chan(struct storvsc_chan *ch, int err)
 /* May wait (vmbus_chan_close): device queue or the reset work. The closer
  * runs our callback a last time first; it only drains answers (a DEAD or
  * RESET channel fails nothing there), so the order on the wire is
- * CLOSECHANNEL, GPADL teardown, then done() of what was in flight. */
-void storvsc_chan_close(struct storvsc_chan *ch, int err)
+ * CLOSECHANNEL, GPADL teardown, then done() of what was in flight.
+ * If the host did not confirm the close (teardown unanswered, UNLOAD not
+ * answered yet) it may still write those buffers: the requests stay in
+ * flight, never handed back (rule 6), and -EBUSY tells the caller. */
+int storvsc_chan_close(struct storvsc_chan *ch, int err)
 {
+	struct storvsc_dev *sd = ch->sd;
+
 	if (ch->state != SCH_OPEN && ch->state != SCH_RESET && ch->state != SCH_DEAD)
-		return;
+		return 0;
 	if (ch->state == SCH_OPEN)
 		storvsc_chan_transition(ch, SCH_DEAD);
 	if (ch->w_more.fn)
 		wq_cancel(&ch->w_more);
-	if (ch->c)
-		vmbus_chan_close(ch->c);
+	if (ch->c && vmbus_chan_close(ch->c)) {
+		if (ch->outstanding)
+			pr_err("storvsc: %s: channel %u: close not confirmed; %u requests kept "
+			       "with their buffers\n", vmbus_device_name(sd->dev), ch->subidx,
+			       ch->outstanding);
+		return -EBUSY;
+	}
 	storvsc_fail_chan(ch, err);
+	return 0;
 }
 
 void storvsc_fail_pending(struct storvsc_dev *sd)

@@ -183,6 +183,23 @@ static void on_rescind(struct storvsc_chan *ch)
 	storvsc_fail_chan(ch, -ENODEV);
 }
 
+/*
+ * vmbus_stop (UNLOAD, e.g. the shutdown IC) takes the connection down while
+ * ch is still open: unlike a rescind the host still owns every buffer in
+ * flight and may write it until CLOSECHANNEL and the ring GPADL teardown,
+ * or until UNLOAD is answered (rule 6). So nothing is failed here: the
+ * channel leaves the rotation, synchronous waits end at once (the probe or
+ * scan gives up without its timeout), and answers are still used (drain).
+ * remove closes the channels (storvsc_close_all) and only then fails what
+ * is left.
+ */
+static void on_unload(struct storvsc_chan *ch)
+{
+	if (ch->state == SCH_OPEN)
+		storvsc_chan_transition(ch, SCH_DEAD);
+	storvsc_sync_release(ch, -ENODEV);
+}
+
 /* Handle up to STORVSC_RECV_BUDGET packets; returns how many. */
 static uint32_t drain(struct storvsc_chan *ch, struct vmbus_channel *c)
 {
@@ -235,11 +252,13 @@ void storvsc_on_channel(struct vmbus_channel *c, void *arg)
 	 * their completer so the deadlock check can see a circular wait. */
 	if (!sd->event_q)
 		sd->event_q = wq_current();
-	if (vmbus_chan_rescinded(c)) {
+	if (vmbus_chan_revoked(c)) {
 		on_rescind(ch);
 		storvsc_kick(sd);
 		return;
 	}
+	if (vmbus_chan_rescinded(c))
+		on_unload(ch);          /* vmbus_stop: not a rescind */
 	/* A DEAD or RESET channel is being closed: its answers are still
 	 * used; what stays unanswered is failed by the closer after
 	 * CLOSECHANNEL (storvsc_chan_close). */

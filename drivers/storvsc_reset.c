@@ -59,8 +59,11 @@ static void reset_close(struct storvsc_chan *ch)
 		storvsc_chan_transition(ch, SCH_RESET);
 	if (ch->state != SCH_RESET)
 		return;
-	storvsc_chan_close(ch, -EIO);
-	storvsc_chan_transition(ch, SCH_FREE);
+	/* Not confirmed: the host may still use the channel; never reopened. */
+	if (storvsc_chan_close(ch, -EIO))
+		storvsc_chan_transition(ch, SCH_DEAD);
+	else
+		storvsc_chan_transition(ch, SCH_FREE);
 }
 
 /* Step 3 for a closed channel: open it again on the same VMBus channel. */
@@ -94,7 +97,9 @@ void storvsc_reset_work(struct work *w)
 		goto out;
 	}
 	if (all) {
-		err = reset_reopen(sd, &sd->ch[0]);
+		/* A primary left DEAD (close not confirmed, or rescinded)
+		 * cannot come back: the controller goes. */
+		err = sd->ch[0].state == SCH_FREE ? reset_reopen(sd, &sd->ch[0]) : -ENODEV;
 		if (!err)
 			err = storvsc_init_protocol(sd);
 		if (err)

@@ -335,7 +335,10 @@ out:
 
 void storvsc_scan_fini(struct storvsc_dev *sd)
 {
-	if (sd->scan_buf)
+	/* A slot still taken is a request whose close the host did not
+	 * confirm: it may be the abandoned scan command, whose buffer the
+	 * host may still write. Kept, never reused (rule 6). */
+	if (sd->scan_buf && sd->free_top == STORVSC_MAX_REQS)
 		blk_buf_free(sd->scan_buf, SCAN_BUF);
 	sd->scan_buf = NULL;
 }

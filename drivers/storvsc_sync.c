@@ -44,6 +44,36 @@ static int req_wait(struct storvsc_dev *sd, struct storvsc_req *rq, struct compl
 	return *res_err;
 }
 
+/*
+ * vmbus_stop is taking the connection down (storvsc_recv.c on_unload): end
+ * the waits of the synchronous commands in flight on ch with err, so the
+ * probe or scan gives up at once instead of at its timeout. Their requests
+ * stay in flight, owned by their ids, exactly like an abandoned wait: the
+ * host may still answer into a data buffer until the channel is closed, so
+ * the slot (and the scan buffer, parked by sd->scan_abandoned) goes back
+ * only when the answer comes or storvsc_chan_close fails it (rule 6).
+ * Never waits; waking twice is harmless (the waiter is cleared).
+ */
+void storvsc_sync_release(struct storvsc_chan *ch, int err)
+{
+	struct storvsc_dev *sd = ch->sd;
+
+	for (uint32_t i = 0; i < STORVSC_MAX_REQS; i++) {
+		struct storvsc_req *rq = &sd->reqs[i];
+
+		if (rq->ch != ch || rq->state != SRQ_INFLIGHT || !rq->waiter)
+			continue;
+		if (rq->buf_len)
+			sd->scan_abandoned = true;
+		if (rq->out_err)
+			*rq->out_err = err;
+		complete_one(rq->waiter);
+		rq->waiter = NULL;
+		rq->out = NULL;
+		rq->out_err = NULL;
+	}
+}
+
 /* Send rq on ch and wait for its completion: the synchronous callers
  * (control operations and scan commands) on the device's queue. The
  * completion is completed by the event queue or, at rescind, the closer. */

@@ -49,7 +49,9 @@ static uint64_t storvsc_watchdog(struct timer *t)
 	for (uint32_t i = 0; i < STORVSC_MAX_REQS; i++) {
 		struct storvsc_req *rq = &sd->reqs[i];
 
-		if (rq->state != SRQ_INFLIGHT)
+		/* A DEAD channel's requests are its closer's: failed after the
+		 * close, or kept for good when the host did not confirm it. */
+		if (rq->state != SRQ_INFLIGHT || (rq->ch && rq->ch->state == SCH_DEAD))
 			continue;
 		busy = true;
 		watchdog_check(sd, rq, now);

@@ -271,10 +271,15 @@ static int chan_post_close(struct vmbus_channel *c)
 /*
  * CLOSING: CLOSECHANNEL if the host may think the channel is open, then the
  * ring GPADL teardown (§4.5); back to OFFERED. Memory goes with the GPADL.
+ * The host let go of the channel (c->host_may_hold cleared) only when both
+ * steps it needed were confirmed; from UNLOADING on that is UNLOAD's answer
+ * (chan_host_holds).
  */
 static void chan_teardown(struct vmbus_channel *c, bool send_close)
 {
 	struct vmbus_conn *vc = c->conn;
+	/* From UNLOADING on nothing but UNLOAD goes out: it does the close. */
+	bool let_go = vc->state == CONN_CONNECTED || vc->state == CONN_CLOSING;
 
 	/* A last callback while the rings still exist: the driver drains what
 	 * is left and notices a rescind even if the event work was not run. */
@@ -296,11 +301,21 @@ static void chan_teardown(struct vmbus_channel *c, bool send_close)
 		if (c->ring_gpadl)
 			vmbus_gpadl_keep(c->ring_gpadl);
 		c->ring_gpadl = NULL;
+		let_go = false;
 	}
 	if (c->ring_gpadl) {
-		if (vmbus_gpadl_teardown(c, c->ring_gpadl) == 0 || vc->state >= CONN_UNLOADING)
+		if (vmbus_gpadl_teardown(c, c->ring_gpadl) == 0) {
 			c->ring_gpadl = NULL;
+		} else {
+			/* Not answered (LOST, never reused) or left to UNLOAD
+			 * (§4.9): either way not confirmed. */
+			if (vc->state >= CONN_UNLOADING)
+				c->ring_gpadl = NULL;
+			let_go = false;
+		}
 	}
+	if (let_go)
+		c->host_may_hold = false;
 	vmbus_rqst_fini(&c->rqst);
 	memset(&c->out, 0, sizeof(c->out));
 	memset(&c->in, 0, sizeof(c->in));
@@ -347,6 +362,7 @@ int vmbus_chan_open(struct vmbus_channel *c, const struct vmbus_chan_open_args *
 		return err;
 	}
 	chan_transition(c, CEV_OPEN);
+	c->host_may_hold = true;        /* until a confirmed close (rule 6) */
 
 	/* §4.4 step 2: the ring GPADL (it owns the pages from here on). */
 	err = vmbus_gpadl_establish(c, c->ring_mem, pages, true, &g);
@@ -419,6 +435,18 @@ int vmbus_chan_open(struct vmbus_channel *c, const struct vmbus_chan_open_args *
 	return 0;
 }
 
+/* Rule 6: may the host still write what c's requests name? Not after it
+ * rescinded c (§4.7), nor after it answered UNLOAD (§4.9: it closed every
+ * channel and dropped every GPADL), nor after a close it confirmed. */
+static bool chan_host_holds(const struct vmbus_channel *c)
+{
+	const struct vmbus_conn *vc = c->conn;
+
+	if (c->rescinded || (vc->state == CONN_UNLOADED && vc->unload_done))
+		return false;
+	return c->host_may_hold;
+}
+
 /*
  * Close (§4.5). Waits for a concurrent open/close to settle first: that wait
  * is ended by chan_transition, called by the opener or closer on its own
@@ -426,13 +454,14 @@ int vmbus_chan_open(struct vmbus_channel *c, const struct vmbus_chan_open_args *
  * the timeout covers
  * the longest open plus teardown.
  */
-void vmbus_chan_close(struct vmbus_channel *c)
+int vmbus_chan_close(struct vmbus_channel *c)
 {
 	wq_wait_event(&c->wait, chan_settled_cond, c, VMBUS_OPEN_TIMEOUT_NS + VMBUS_GPADL_TIMEOUT_NS);
 	if (c->state == CHAN_OPEN) {
 		chan_transition(c, CEV_CLOSE);
 		chan_teardown(c, true);
 	}
+	return chan_host_holds(c) ? -EBUSY : 0;
 }
 
 /*
@@ -665,6 +694,13 @@ bool vmbus_chan_is_open(const struct vmbus_channel *c) { return c->state == CHAN
 bool vmbus_chan_rescinded(const struct vmbus_channel *c)
 {
 	return c->rescinded || !chan_conn_up(c);
+}
+
+/* Only the host's rescind: a driver may fail what is in flight on c at
+ * once; for vmbus_stop it waits for its own close (rule 6). */
+bool vmbus_chan_revoked(const struct vmbus_channel *c)
+{
+	return c->rescinded;
 }
 
 bool vmbus_chan_out_drained(struct vmbus_channel *c)

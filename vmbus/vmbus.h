@@ -127,11 +127,23 @@ struct vmbus_chan_open_args {
  * (rescinded), -ETIMEDOUT (host did not answer), -EIO (host refused), -EBUSY.
  */
 int vmbus_chan_open(struct vmbus_channel *c, const struct vmbus_chan_open_args *a);
-/* Close and tear the ring GPADL down (§4.5). May wait. */
-void vmbus_chan_close(struct vmbus_channel *c);
+/* Close and tear the ring GPADL down (§4.5). May wait. Returns 0 once the
+ * host can no longer write the memory the channel's requests name (it
+ * confirmed the close, rescinded the channel or answered UNLOAD), -EBUSY
+ * while it still may: CLOSECHANNEL could not be sent, the teardown was not
+ * answered, or UNLOAD is not answered yet. Then that memory must be kept,
+ * never reused (rule 6). */
+int vmbus_chan_close(struct vmbus_channel *c);
 
 bool vmbus_chan_is_open(const struct vmbus_channel *c);
+/* Every wait on c must end: the host rescinded c, or vmbus_stop is taking
+ * the connection down. */
 bool vmbus_chan_rescinded(const struct vmbus_channel *c);
+/* The host rescinded c (docs/protocols/vmbus.md §4.7): it stopped using the
+ * channel and the memory its requests name. Not true for vmbus_stop alone:
+ * then the host owns that memory until the channel is closed (CLOSECHANNEL,
+ * ring GPADL torn down) or UNLOAD is answered (rule 6). */
+bool vmbus_chan_revoked(const struct vmbus_channel *c);
 /* The host has read everything we sent (or the channel is not open):
  * a last answer has reached it before the channel closes. */
 bool vmbus_chan_out_drained(struct vmbus_channel *c);

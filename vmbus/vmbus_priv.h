@@ -138,6 +138,10 @@ struct vmbus_channel {
 	vmbus_chan_cb cb;
 	void *cb_arg;
 	bool closing_cb;                     /* the last callback, at close */
+	/* Rule 6: since the open, the host may use the rings and the memory
+	 * the channel's requests name; cleared by a close the host confirmed
+	 * (CLOSECHANNEL sent, ring GPADL_TORNDOWN). Opener/closer only. */
+	bool host_may_hold;
 
 	bool sub_held;                       /* offered before the driver asked */
 

@@ -155,6 +155,7 @@ bool vmbus_chan_recv_end(struct vmbus_channel *c, struct vmbus_ring_iter *it)
 }
 
 bool vmbus_chan_rescinded(const struct vmbus_channel *c) { (void)c; return FK.rescinded; }
+bool vmbus_chan_revoked(const struct vmbus_channel *c) { (void)c; return FK.rescinded; }
 uint16_t vmbus_chan_subidx(const struct vmbus_channel *c)
 {
 	return c == FK_CHAN(1) ? 1 : 0;
@@ -170,13 +171,14 @@ int vmbus_chan_open(struct vmbus_channel *c, const struct vmbus_chan_open_args *
 static struct storvsc_dev *sd;
 
 /* Like the VMBus closer: a last callback while the rings exist. */
-void vmbus_chan_close(struct vmbus_channel *c)
+int vmbus_chan_close(struct vmbus_channel *c)
 {
 	static int depth;
 
 	if (sd && depth++ == 0)
 		storvsc_on_channel(c, &sd->ch[c == FK_CHAN(1)]);
 	depth--;
+	return 0;
 }
 
 int storvsc_init_protocol(struct storvsc_dev *d)

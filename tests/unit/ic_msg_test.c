@@ -104,7 +104,7 @@ int vmbus_chan_open(struct vmbus_channel *c, const struct vmbus_chan_open_args *
 	(void)a;
 	return 0;
 }
-void vmbus_chan_close(struct vmbus_channel *c) { (void)c; }
+int vmbus_chan_close(struct vmbus_channel *c) { (void)c; return 0; }
 bool vmbus_chan_out_drained(struct vmbus_channel *c) { (void)c; return true; }
 struct vmbus_channel *vmbus_device_channel(struct vmbus_device *d) { (void)d; return NULL; }
 void *vmbus_device_priv(struct vmbus_device *d) { (void)d; return NULL; }

@@ -6,6 +6,7 @@
  * operation, sense length, transfer length, id 0), splitting at the host's
  * maximum transfer, the per-channel bound, round robin over channels,
  * failure (never success) of everything in flight on a rescinded channel,
+ * and on an unload only after the close (rule 6),
  * and a fuzz loop of hostile completions (docs/style.md §15). Buffer ownership
  * (the host may write a request's buffer until it answers or the channel is
  * closed): a slow request keeps its buffer at 30 s, the limit resets the
@@ -42,6 +43,7 @@
 #define FK_MAX 512
 static struct {
 	bool rescinded;
+	bool unloading;             /* vmbus_stop: every wait ends, no rescind */
 	uint64_t next_id;
 	bool used[FK_MAX + 1];
 	uint64_t ctx[FK_MAX + 1];
@@ -57,6 +59,7 @@ static struct {
 	int corrupt_idx;
 	/* vmbus_chan_close: how often, and done() calls seen at CLOSECHANNEL */
 	int closes, done_at_close;
+	int close_err;              /* -EBUSY: the host did not confirm the close */
 	struct storvsc_chan *close_ch;  /* gets the closer's last callback */
 	int inits, init_err;        /* storvsc_init_protocol calls, result */
 	int add_err;                /* blk_disk_add fails with this */
@@ -167,7 +170,12 @@ bool vmbus_chan_recv_end(struct vmbus_channel *c, struct vmbus_ring_iter *it)
 	return false;
 }
 
-bool vmbus_chan_rescinded(const struct vmbus_channel *c) { (void)c; return FK.rescinded; }
+bool vmbus_chan_rescinded(const struct vmbus_channel *c)
+{
+	(void)c;
+	return FK.rescinded || FK.unloading;
+}
+bool vmbus_chan_revoked(const struct vmbus_channel *c) { (void)c; return FK.rescinded; }
 uint16_t vmbus_chan_subidx(const struct vmbus_channel *c) { (void)c; return 0; }
 const char *vmbus_device_name(const struct vmbus_device *d) { (void)d; return "storvsc-test"; }
 int vmbus_chan_open(struct vmbus_channel *c, const struct vmbus_chan_open_args *a)
@@ -178,12 +186,13 @@ int vmbus_chan_open(struct vmbus_channel *c, const struct vmbus_chan_open_args *
 
 /* Like vmbus' closer: a last callback while the rings exist, then
  * CLOSECHANNEL goes out (done() calls counted at that moment). */
-void vmbus_chan_close(struct vmbus_channel *c)
+int vmbus_chan_close(struct vmbus_channel *c)
 {
 	if (FK.close_ch)
 		storvsc_on_channel(c, FK.close_ch);
 	FK.closes++;
 	FK.done_at_close = FK.done_calls;
+	return FK.close_err;
 }
 
 int storvsc_init_protocol(struct storvsc_dev *d)
@@ -488,6 +497,51 @@ static int t_io_rescind_fails_inflight(void)
 	/* new I/O is refused or fails, never succeeds */
 	if (submit_read(8) == 0)
 		CHECK(FK.done_calls == 2 && FK.last_status != 0);
+	teardown();
+	return 0;
+}
+
+/* vmbus_stop (UNLOAD) with I/O and a synchronous command in flight: the
+ * callback fails nothing (the host owns the buffers until the close, rule
+ * 6), still uses answers, ends the synchronous wait at once and keeps its
+ * slot; the close then fails the rest, after CLOSECHANNEL. */
+static int t_io_unload_fails_after_close(void)
+{
+	struct storvsc_result res;
+	struct completion done;
+	struct storvsc_req *rq;
+	int res_err = 0;
+
+	CHECK(setup(1, 65536) == 0);
+	CHECK_EQ(submit_read(1024), 0);              /* 8 pieces in flight */
+	rq = storvsc_req_get(sd);                    /* a scan command, waited on */
+	CHECK(rq != NULL);
+	storvsc_srb_fill(sd, rq, 0, (const uint8_t[STORVSC_CDB_MAX]){ 0x12 }, 6,
+			 STORVSC_DATA_IN, 512);
+	rq->gpa = plat_ptr_to_gpa(buf);
+	completion_init(&done, "t_unload");
+	rq->waiter = &done;
+	rq->out = &res;
+	rq->out_err = &res_err;
+	CHECK_EQ(storvsc_req_send(sd, &sd->ch[0], rq), 0);
+	/* one piece answered, in full */
+	host_reply(FK.last_id - 1, VMBUS_PKT_COMP, 64)->u.srb.data_transfer_length = 65536;
+	FK.unloading = true;
+	deliver();
+	CHECK_EQ(FK.done_calls, 0);                  /* 7 pieces still the host's */
+	CHECK_EQ(sd->ch[0].state, SCH_DEAD);
+	CHECK_EQ(sd->ch[0].outstanding, 8);
+	CHECK(completion_done(&done));               /* the wait ended at once */
+	CHECK_EQ(res_err, -ENODEV);
+	CHECK_EQ(rq->state, SRQ_INFLIGHT);           /* its slot is kept */
+	CHECK(rq->waiter == NULL);
+	CHECK(sd->scan_abandoned);                   /* its buffer is parked */
+	storvsc_chan_close(&sd->ch[0], -ENODEV);
+	CHECK_EQ(FK.closes, 1);
+	CHECK_EQ(FK.done_at_close, 0);
+	CHECK_EQ(FK.done_calls, 1);
+	CHECK_EQ(FK.last_status, -ENODEV);
+	CHECK_EQ(sd->free_top, STORVSC_MAX_REQS);
 	teardown();
 	return 0;
 }
@@ -815,6 +869,44 @@ static int t_io_close_before_fail(void)
 	return 0;
 }
 
+/* The host does not confirm the close (ring teardown unanswered, UNLOAD
+ * not answered yet): it may still write the buffers, so nothing in flight
+ * is handed back, then or later (rule 6). */
+static int t_io_unconfirmed_close_keeps(void)
+{
+	CHECK(setup(1, 65536) == 0);
+	CHECK_EQ(submit_read(1024), 0);              /* 8 pieces in flight */
+	FK.close_err = -EBUSY;
+	CHECK_EQ(storvsc_chan_close(&sd->ch[0], -ENODEV), -EBUSY);
+	CHECK_EQ(FK.closes, 1);
+	CHECK_EQ(FK.done_calls, 0);
+	CHECK_EQ(sd->ch[0].outstanding, 8);
+	CHECK_EQ(sd->free_top, STORVSC_MAX_REQS - 8);
+	teardown();
+	return 0;
+}
+
+/* A reset whose close the host does not confirm: the request is kept, the
+ * channel is not reopened, the controller goes. */
+static int t_io_reset_unconfirmed_close(void)
+{
+	CHECK(setup(1, 65536) == 0);
+	own_queue();
+	CHECK_EQ(submit_read(8), 0);
+	FK.close_err = -EBUSY;
+	advance(STORVSC_IO_LIMIT_NS + WQ_NS_PER_S);
+	CHECK_EQ(sd->ch[0].state, SCH_RESET);
+	t_run_all();
+	CHECK(FK.closes >= 1);
+	CHECK_EQ(FK.done_calls, 0);
+	CHECK_EQ(FK.inits, 0);
+	CHECK_EQ(sd->ch[0].state, SCH_DEAD);
+	CHECK_EQ(sd->state, SD_DEAD);
+	CHECK_EQ(sd->free_top, STORVSC_MAX_REQS - 1);
+	teardown();
+	return 0;
+}
+
 /* A packet the ring cannot deliver: the channel is reset (closed, then the
  * request fails), not left with a request that can never complete. */
 static int t_io_corrupt_ring_resets(void)
@@ -918,6 +1010,9 @@ const struct unit_test storvsc_io_tests[] = {
 	{ "storvsc_io_split_and_bound", t_io_split_and_bound, QUICK },
 	{ "storvsc_io_waiting_request_stale", t_io_waiting_request_stale, QUICK },
 	{ "storvsc_io_rescind_fails_inflight", t_io_rescind_fails_inflight, QUICK },
+	{ "storvsc_io_unload_fails_after_close", t_io_unload_fails_after_close, QUICK },
+	{ "storvsc_io_unconfirmed_close_keeps", t_io_unconfirmed_close_keeps, QUICK },
+	{ "storvsc_io_reset_unconfirmed_close", t_io_reset_unconfirmed_close, QUICK },
 	{ "storvsc_io_fuzz", t_io_fuzz, QUICK },
 	{ "storvsc_io_slow_request_waits", t_io_slow_request_waits, QUICK },
 	{ "storvsc_io_limit_resets_channel", t_io_limit_resets_channel, QUICK },
