@@ -104,101 +104,46 @@ static int ring_full(struct vmbus_ring *r, uint32_t total)
 	int64_t free;
 
 	r->full_events++;
-	/* §5.5: ask for a signal, then re-check to close the race. */
+	/* §5.5: ask for a signal, then re-check to close the race. The full
+	 * barrier orders the pending_send_sz store before the read_index load:
+	 * otherwise the host could consume everything after our load, look at
+	 * the old pending_send_sz (0), not signal, and we would wait forever. */
 	r->ctl->pending_send_sz = total;
+	r->pending_send = true;
 	ring_mb();
 	free = vmbus_ring_free(r);
 	if (free < 0)
 		return -EIO;
 	if ((uint64_t)free > total) {
 		r->ctl->pending_send_sz = 0;
+		r->pending_send = false;
 		return 0;
 	}
 	return -EAGAIN;
 }
 
-int vmbus_ring_write(struct vmbus_ring *r, uint16_t type, uint16_t flags,
-		     uint64_t trans_id, const void *hdr, uint32_t hdr_len,
-		     const struct vmbus_iov *iov, int niov, bool *signal)
+/* The descriptor's first word (§5.3): type, offset8, len8, flags. */
+static uint64_t ring_desc_word(uint16_t type, uint16_t flags, uint32_t hdr_len, uint32_t pktlen)
+{
+	return (uint64_t)type | (uint64_t)((sizeof(struct vmbus_pkt_desc) + hdr_len) / 8) << 16 |
+	       (uint64_t)(pktlen / 8) << 32 | (uint64_t)flags << 48;
+}
+
+/*
+ * A packet that wraps at the end of the data area: every piece is split
+ * there. Out of line, so the common in-place path keeps its registers.
+ */
+static __attribute__((noinline)) uint32_t
+ring_write_wrapped(struct vmbus_ring *r, uint32_t old, const uint64_t desc[2],
+		   const void *hdr, uint32_t hdr_len, const struct vmbus_iov *iov, int niov,
+		   uint32_t pad)
 {
 	static const uint8_t zeros[8];
-	struct vmbus_pkt_desc desc;
-	uint32_t payload = 0, off, old, pktlen, total;
-	uint64_t trailer;
-	int64_t free;
-	int err;
+	uint64_t trailer = (uint64_t)old << 32;
+	uint32_t off = old;
 
-	*signal = false;
-	if (r->broken)
-		return -EIO;
-	if (hdr_len & 7)
-		return -EINVAL;
-	for (int i = 0; i < niov; i++) {
-		if (iov[i].len > r->data_size)
-			return -EMSGSIZE;
-		payload += iov[i].len;
-	}
-	pktlen = (uint32_t)sizeof(desc) + hdr_len;
-	if ((uint64_t)pktlen + payload + 8 + VMBUS_PKT_TRAILER_SIZE > r->data_size)
-		return -EMSGSIZE;
-	pktlen = (pktlen + payload + 7) & ~7u;
-	total = pktlen + VMBUS_PKT_TRAILER_SIZE;
-	if (pktlen / 8 > 0xFFFF)
-		return -EMSGSIZE;
-
-	free = vmbus_ring_free(r);
-	if (free < 0)
-		return -EIO;
-	if ((uint64_t)free <= total) {
-		err = ring_full(r, total);
-		if (err)
-			return err;
-	} else if (r->ctl->pending_send_sz) {
-		r->ctl->pending_send_sz = 0;
-	}
-
-	old = r->priv_write;
-	if (old + total <= r->data_size) {
-		/* Fast path, no wrap: write in place. The padding word is zeroed
-		 * first and the payload then covers its non-padding bytes. */
-		uint8_t *p = r->data + old;
-
-		/* The descriptor as two words straight into the ring: copying
-		 * the struct built field by field costs a store-forwarding stall. */
-		uint64_t w0 = (uint64_t)type | (uint64_t)((sizeof(desc) + hdr_len) / 8) << 16 |
-			      (uint64_t)(pktlen / 8) << 32 | (uint64_t)flags << 48;
-
-		if ((hdr_len + payload) & 7)    /* §7.5: zero the padding */
-			memset(p + pktlen - 8, 0, 8);
-		memcpy(p, &w0, 8);
-		memcpy(p + 8, &trans_id, 8);
-		off = (uint32_t)sizeof(desc);
-		if (hdr_len) {
-			memcpy(p + off, hdr, hdr_len);
-			off += hdr_len;
-		}
-		for (int i = 0; i < niov; i++) {
-			if (iov[i].len)
-				memcpy(p + off, iov[i].base, iov[i].len);
-			off += iov[i].len;
-		}
-		trailer = (uint64_t)old << 32;
-		memcpy(p + pktlen, &trailer, sizeof(trailer));
-		off = old + total;
-		if (off == r->data_size)
-			off = 0;
-		goto publish;
-	}
-	/* Wraps: every piece is split at the end of the data area. The
-	 * descriptor is built only here (the fast path stores its words). */
-	desc.type = type;
-	desc.offset8 = (uint16_t)((sizeof(desc) + hdr_len) / 8);
-	desc.len8 = (uint16_t)(pktlen / 8);
-	desc.flags = flags;
-	desc.trans_id = trans_id;
-	off = old;
-	ring_copy_to(r, off, &desc, sizeof(desc));
-	off = ring_add(r, off, sizeof(desc));
+	ring_copy_to(r, off, desc, sizeof(struct vmbus_pkt_desc));
+	off = ring_add(r, off, sizeof(struct vmbus_pkt_desc));
 	if (hdr_len) {
 		ring_copy_to(r, off, hdr, hdr_len);
 		off = ring_add(r, off, hdr_len);
@@ -210,30 +155,132 @@ int vmbus_ring_write(struct vmbus_ring *r, uint16_t type, uint16_t flags,
 		off = ring_add(r, off, iov[i].len);
 	}
 	/* §7.5: padding bytes are zeroed, never left over from earlier packets. */
-	uint32_t pad = pktlen - (uint32_t)sizeof(desc) - hdr_len - payload;
 	if (pad) {
 		ring_copy_to(r, off, zeros, pad);
 		off = ring_add(r, off, pad);
 	}
-	trailer = (uint64_t)old << 32;
 	ring_copy_to(r, off, &trailer, sizeof(trailer));
 	off = ring_add(r, off, sizeof(trailer));
-
-publish:
-	/* §5.5 step 4: data before index (store -> store: x86 keeps the order,
-	 * the compiler must too, §5.7). */
-	ring_cb();
 	r->priv_write = off;
-	r->ctl->write_index = off;
+	return off;
+}
+
+/*
+ * Room for `total` bytes when the fast test said no, or when an earlier
+ * full ring left pending_send_sz set (cleared now that the packet fits).
+ * Out of line: neither happens on the usual send.
+ */
+static __attribute__((noinline)) int ring_room(struct vmbus_ring *r, uint32_t free,
+					       uint32_t total)
+{
+	int err;
+
+	if (free <= total) {
+		err = ring_full(r, total);
+		if (err)
+			return err;
+	}
+	if (r->pending_send) {
+		r->ctl->pending_send_sz = 0;
+		r->pending_send = false;
+	}
+	return 0;
+}
+
+int vmbus_ring_write(struct vmbus_ring *r, uint16_t type, uint16_t flags,
+		     uint64_t trans_id, const void *hdr, uint32_t hdr_len,
+		     const struct vmbus_iov *iov, int niov, bool *signal)
+{
+	/* Private values in locals: the copies below may alias *r as far as
+	 * the compiler knows, and would make it load each field again. */
+	struct vmbus_ring_control *ctl = r->ctl;
+	uint32_t size = r->data_size, old = r->priv_write;
+	uint32_t payload = 0, pktlen, total, pad, rd, free, next;
+	uint64_t desc[2];
+	uint8_t *p;
+	int err;
+
+	*signal = false;
+	if (r->broken)
+		return -EIO;
+	if (hdr_len & 7)
+		return -EINVAL;
+	for (int i = 0; i < niov; i++) {
+		if (iov[i].len > size)
+			return -EMSGSIZE;
+		payload += iov[i].len;
+	}
+	pktlen = (uint32_t)sizeof(struct vmbus_pkt_desc) + hdr_len;
+	if ((uint64_t)pktlen + payload + 8 + VMBUS_PKT_TRAILER_SIZE > size)
+		return -EMSGSIZE;
+	pktlen = (pktlen + payload + 7) & ~7u;
+	total = pktlen + VMBUS_PKT_TRAILER_SIZE;
+	if (pktlen / 8 > 0xFFFF)
+		return -EMSGSIZE;
+	pad = pktlen - (uint32_t)sizeof(struct vmbus_pkt_desc) - hdr_len - payload;
+
+	/* §5.5 step 2: one copy of the host's read_index, checked, then used. */
+	rd = ctl->read_index;
+	if (ring_check_index(r, rd))
+		return -EIO;
+	free = rd > old ? rd - old : size - (old - rd);
+	if (free <= total || r->pending_send) {
+		err = ring_room(r, free, total);
+		if (err)
+			return err;
+	}
+
+	desc[0] = ring_desc_word(type, flags, hdr_len, pktlen);
+	desc[1] = trans_id;
 	r->packets++;
 	r->bytes += payload;
+	if (old + total > size) {
+		next = ring_write_wrapped(r, old, desc, hdr, hdr_len, iov, niov, pad);
+		goto publish;
+	}
+	/*
+	 * The usual case, the packet fits before the end of the data area:
+	 * every piece in place. The fixed-size words first (descriptor,
+	 * zeroed padding word, trailer), the copies last, so that nothing but
+	 * the index is live across the copies' calls.
+	 */
+	p = r->data + old;
+	next = old + total == size ? 0 : old + total;
+	r->priv_write = next;
+	if (pad)                /* §7.5: the payload then covers its non-padding bytes */
+		memset(p + pktlen - 8, 0, 8);
+	memcpy(p, &desc[0], 8);
+	memcpy(p + 8, &desc[1], 8);
+	desc[0] = (uint64_t)old << 32;  /* the trailer (§5.3) */
+	memcpy(p + pktlen, &desc[0], 8);
+	p += sizeof(struct vmbus_pkt_desc);
+	if (hdr_len) {
+		memcpy(p, hdr, hdr_len);
+		p += hdr_len;
+	}
+	for (int i = 0; i < niov; i++) {
+		if (iov[i].len)         /* an empty piece may have no base */
+			memcpy(p, iov[i].base, iov[i].len);
+		p += iov[i].len;
+	}
 
-	/* §5.5 step 5: signal only if the host may have seen an empty ring. */
-	ring_mb();
-	if (r->ctl->interrupt_mask)
-		return 0;
+publish:
+	/* §5.5 step 4, store -> store (data, then the index): x86 keeps the
+	 * order, the compiler must too (§5.7). */
 	ring_cb();
-	if (r->ctl->read_index == old)
+	ctl->write_index = next;
+
+	/* §5.5 step 5, store -> load: the host reads our write_index, then
+	 * unmasks or publishes its read_index and re-checks write_index.
+	 * Without the full barrier our loads below could see its old
+	 * interrupt_mask and read_index while our write_index still sits in
+	 * the store buffer: the host goes idle on an empty ring, and we do not
+	 * signal (a lost wake-up). The one full barrier of the send path. */
+	ring_mb();
+	if (ctl->interrupt_mask)
+		return 0;
+	ring_cb();      /* load -> load: x86 keeps it, the compiler must too */
+	if (ctl->read_index == old)
 		*signal = true;
 	return 0;
 }
@@ -248,16 +295,6 @@ int64_t vmbus_ring_avail(struct vmbus_ring *r)
 	if (wr >= r->priv_read)
 		return wr - r->priv_read;
 	return r->data_size - r->priv_read + wr;
-}
-
-void vmbus_ring_iter_begin(struct vmbus_ring_iter *it, struct vmbus_ring *r)
-{
-	it->ring = r;
-	it->bytes_read = 0;
-	/* No full barrier: if the host misses the mask it signals once more,
-	 * which is harmless; the unmask in iter_end is the one that matters. */
-	r->ctl->interrupt_mask = 1;
-	ring_cb();
 }
 
 /*
@@ -304,50 +341,50 @@ static bool ring_desc_valid(const struct vmbus_pkt_desc *d, int64_t avail)
 	}
 }
 
+/* A packet the iterator must not parse: the ring stops (§7.3). */
+static int ring_corrupt(struct vmbus_ring *r)
+{
+	r->broken = true;
+	r->bad_packets++;
+	return -EIO;
+}
+
 int vmbus_ring_iter_next(struct vmbus_ring_iter *it, void *buf, uint32_t bufsz,
 			 struct vmbus_pkt *pkt)
 {
 	struct vmbus_ring *r = it->ring;
+	uint32_t size = r->data_size, rd = r->priv_read, len, body;
 	struct vmbus_pkt_desc d;
 	uint64_t w[2];          /* the descriptor's raw words */
 	int64_t avail = vmbus_ring_avail(r);
-	uint32_t len, body;
 
 	if (avail < 0)
 		return -EIO;
 	if (avail == 0)
 		return 0;
-	if (avail < (int64_t)(sizeof(d) + VMBUS_PKT_TRAILER_SIZE)) {
-		/* 1..23 bytes cannot be a packet: corruption (§7.3 item 1). */
-		r->broken = true;
-		r->bad_packets++;
-		return -EIO;
-	}
+	/* 1..23 bytes cannot be a packet: corruption (§7.3 item 1). */
+	if (avail < (int64_t)(sizeof(d) + VMBUS_PKT_TRAILER_SIZE))
+		return ring_corrupt(r);
 	/* Copy the descriptor once, then only look at the copy (§7.3 item 3).
 	 * Two 8-byte loads when it does not wrap (the usual case). */
-	if (r->priv_read + sizeof(d) <= r->data_size)
-		ring_load_words(w, r->data + r->priv_read);
+	if (rd + sizeof(d) <= size)
+		ring_load_words(w, r->data + rd);
 	else
-		ring_copy_from(r, r->priv_read, w, sizeof(w));
+		ring_copy_from(r, rd, w, sizeof(w));
 	ring_desc_parse(&d, w);
-	if (!ring_desc_valid(&d, avail)) {
-		r->broken = true;
-		r->bad_packets++;
-		return -EIO;
-	}
+	if (!ring_desc_valid(&d, avail))
+		return ring_corrupt(r);
 	len = (uint32_t)d.len8 * 8;
+	it->bytes_read += len + VMBUS_PKT_TRAILER_SIZE;
+	body = ring_add(r, rd, sizeof(d));
+	r->priv_read = ring_add(r, rd, len + VMBUS_PKT_TRAILER_SIZE);
 	if (len > bufsz) {
 		/* Well formed but larger than this device ever sends: skip it. */
-		r->priv_read = ring_add(r, r->priv_read, len + VMBUS_PKT_TRAILER_SIZE);
-		it->bytes_read += len + VMBUS_PKT_TRAILER_SIZE;
 		r->bad_packets++;
 		return -EMSGSIZE;
 	}
-	/* Everything but the copy first: after the copy's library call only
-	 * the copy is left, so nothing is kept across it (fewer spills). */
-	body = ring_add(r, r->priv_read, sizeof(d));
-	r->priv_read = ring_add(r, r->priv_read, len + VMBUS_PKT_TRAILER_SIZE);
-	it->bytes_read += len + VMBUS_PKT_TRAILER_SIZE;
+	/* Everything but the copy first: only the copy is left after its
+	 * library call, so nothing is kept across it (no spills). */
 	pkt->type = d.type;
 	pkt->flags = d.flags;
 	pkt->trans_id = d.trans_id;
@@ -362,7 +399,11 @@ int vmbus_ring_iter_next(struct vmbus_ring_iter *it, void *buf, uint32_t bufsz,
 	 * come from shared memory. */
 	memcpy(buf, &w[0], 8);
 	memcpy((uint8_t *)buf + 8, &w[1], 8);
-	ring_copy_from(r, body, (uint8_t *)buf + sizeof(d), len - (uint32_t)sizeof(d));
+	len -= (uint32_t)sizeof(d);
+	if (body + len <= size)
+		memcpy((uint8_t *)buf + sizeof(d), r->data + body, len);
+	else
+		ring_copy_from(r, body, (uint8_t *)buf + sizeof(d), len);
 	return 1;
 }
 

@@ -182,7 +182,7 @@ static bool bench_run(uint64_t limit_ns, uint64_t *ready_at)
 
 static int bench_devices(int ndev, const char *reply_delay, uint64_t *ready_at)
 {
-	struct host_env env = { NULL, e_gmem, e_now, e_irq, NULL, NULL };
+	struct host_env env = { .gmem = e_gmem, .now_ns = e_now, .raise_irq = e_irq };
 	struct host_model m = {
 		.cpuid = m_cpuid, .rdmsr = m_rdmsr, .wrmsr = m_wrmsr, .hypercall = m_hcall,
 	};
