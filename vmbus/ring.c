@@ -44,6 +44,29 @@ uint32_t vmbus_ring_max_packet(const struct vmbus_ring *r)
 	return r->data_size - 8;
 }
 
+/*
+ * memcpy for packet pieces. Most are a few words (completions, control
+ * messages, 64-byte frames), where the library call costs more than the
+ * copy: up to 64 bytes are copied inline as two fixed-size copies that
+ * overlap (the first and the last 16 or 32 bytes). The ring and the
+ * caller's buffers never overlap each other.
+ */
+static inline void ring_memcpy(void *dst, const void *src, uint32_t n)
+{
+	uint8_t *d = dst;
+	const uint8_t *s = src;
+
+	if (n >= 16 && n <= 32) {
+		memcpy(d, s, 16);
+		memcpy(d + n - 16, s + n - 16, 16);
+	} else if (n > 32 && n <= 64) {
+		memcpy(d, s, 32);
+		memcpy(d + n - 32, s + n - 32, 32);
+	} else {
+		memcpy(d, s, n);
+	}
+}
+
 /* A host-owned index is usable only when < data_size and 8-aligned (§7.2). */
 static int ring_check_index(struct vmbus_ring *r, uint32_t idx)
 {
@@ -77,10 +100,10 @@ static void ring_copy_from(struct vmbus_ring *r, uint32_t off, void *dst, uint32
 }
 
 /* off < data_size and n <= data_size always hold here: no division. */
-static uint32_t ring_add(const struct vmbus_ring *r, uint32_t off, uint32_t n)
+static uint32_t ring_add(uint32_t size, uint32_t off, uint32_t n)
 {
 	uint32_t v = off + n;
-	return v >= r->data_size ? v - r->data_size : v;
+	return v >= size ? v - size : v;
 }
 
 int64_t vmbus_ring_free(struct vmbus_ring *r)
@@ -130,74 +153,105 @@ static uint64_t ring_desc_word(uint16_t type, uint16_t flags, uint32_t hdr_len, 
 }
 
 /*
- * A packet that wraps at the end of the data area: every piece is split
- * there. Out of line, so the common in-place path keeps its registers.
+ * A packet that fits before the end of the data area, written in place at
+ * p: the fixed-size words first (descriptor, zeroed padding word, trailer),
+ * then the copies. The descriptor goes in as its two words: a struct built
+ * field by field and then copied costs a store-forwarding stall. Always
+ * inline: vmbus_ring_write's copy, with one piece and no header, shrinks
+ * to a few moves.
  */
-static __attribute__((noinline)) uint32_t
-ring_write_wrapped(struct vmbus_ring *r, uint32_t old, const uint64_t desc[2],
-		   const void *hdr, uint32_t hdr_len, const struct vmbus_iov *iov, int niov,
-		   uint32_t pad)
+static inline __attribute__((always_inline)) void ring_put_in_place(uint8_t *p, uint64_t w0, uint64_t trans_id,
+				     const void *hdr, uint32_t hdr_len,
+				     const struct vmbus_iov *iov, int niov,
+				     uint32_t pktlen, uint32_t pad, uint64_t trailer)
+{
+	if (pad)                /* §7.5: the payload then covers its non-padding bytes */
+		memset(p + pktlen - 8, 0, 8);
+	memcpy(p, &w0, 8);
+	memcpy(p + 8, &trans_id, 8);
+	memcpy(p + pktlen, &trailer, 8);
+	p += sizeof(struct vmbus_pkt_desc);
+	if (hdr_len) {
+		ring_memcpy(p, hdr, hdr_len);
+		p += hdr_len;
+	}
+	for (int i = 0; i < niov; i++) {
+		if (iov[i].len)         /* an empty piece may have no base */
+			ring_memcpy(p, iov[i].base, iov[i].len);
+		p += iov[i].len;
+	}
+}
+
+/* A packet that wraps at the end of the data area: every piece is split there. */
+static uint32_t ring_put_wrapped(struct vmbus_ring *r, uint32_t old, uint64_t w0,
+				 uint64_t trans_id, const void *hdr, uint32_t hdr_len,
+				 const struct vmbus_iov *iov, int niov, uint32_t pad)
 {
 	static const uint8_t zeros[8];
-	uint64_t trailer = (uint64_t)old << 32;
-	uint32_t off = old;
+	uint64_t desc[2] = { w0, trans_id }, trailer = (uint64_t)old << 32;
+	uint32_t size = r->data_size, off = old;
 
-	ring_copy_to(r, off, desc, sizeof(struct vmbus_pkt_desc));
-	off = ring_add(r, off, sizeof(struct vmbus_pkt_desc));
+	ring_copy_to(r, off, desc, sizeof(desc));
+	off = ring_add(size, off, sizeof(desc));
 	if (hdr_len) {
 		ring_copy_to(r, off, hdr, hdr_len);
-		off = ring_add(r, off, hdr_len);
+		off = ring_add(size, off, hdr_len);
 	}
 	for (int i = 0; i < niov; i++) {
 		if (!iov[i].len)
 			continue;
 		ring_copy_to(r, off, iov[i].base, iov[i].len);
-		off = ring_add(r, off, iov[i].len);
+		off = ring_add(size, off, iov[i].len);
 	}
 	/* §7.5: padding bytes are zeroed, never left over from earlier packets. */
 	if (pad) {
 		ring_copy_to(r, off, zeros, pad);
-		off = ring_add(r, off, pad);
+		off = ring_add(size, off, pad);
 	}
 	ring_copy_to(r, off, &trailer, sizeof(trailer));
-	off = ring_add(r, off, sizeof(trailer));
-	r->priv_write = off;
-	return off;
+	return ring_add(size, off, sizeof(trailer));
 }
 
 /*
- * Room for `total` bytes when the fast test said no, or when an earlier
- * full ring left pending_send_sz set (cleared now that the packet fits).
- * Out of line: neither happens on the usual send.
+ * §5.5 steps 4-5: publish the new write index, then decide on the signal.
+ * Both ways of writing a packet end here.
  */
-static __attribute__((noinline)) int ring_room(struct vmbus_ring *r, uint32_t free,
-					       uint32_t total)
+static inline int ring_publish(struct vmbus_ring *r, uint32_t old, uint32_t next, bool *signal)
 {
-	int err;
+	struct vmbus_ring_control *ctl = r->ctl;
 
-	if (free <= total) {
-		err = ring_full(r, total);
-		if (err)
-			return err;
-	}
-	if (r->pending_send) {
-		r->ctl->pending_send_sz = 0;
-		r->pending_send = false;
-	}
+	/* Step 4, store -> store (packet, then the index): x86 keeps the
+	 * order, the compiler must too (§5.7). */
+	ring_cb();
+	ctl->write_index = next;
+	/* Step 5, store -> load: the host reads our write_index, then unmasks
+	 * or publishes its read_index and re-checks write_index. Without the
+	 * full barrier our loads below could see its old interrupt_mask and
+	 * read_index while our write_index still sits in the store buffer:
+	 * the host goes idle on an empty ring, and we do not signal (a lost
+	 * wake-up). The one full barrier of a send. */
+	ring_mb();
+	if (ctl->interrupt_mask)
+		return 0;
+	ring_cb();      /* load -> load: x86 keeps it, the compiler must too */
+	if (ctl->read_index == old)
+		*signal = true;
 	return 0;
 }
 
-int vmbus_ring_write(struct vmbus_ring *r, uint16_t type, uint16_t flags,
-		     uint64_t trans_id, const void *hdr, uint32_t hdr_len,
-		     const struct vmbus_iov *iov, int niov, bool *signal)
+/*
+ * Any packet (vmbus_ring_write takes the usual one itself): a header, any
+ * number of pieces, a full ring, pending_send_sz to clear, a wrap.
+ */
+static __attribute__((noinline)) int
+ring_write_any(struct vmbus_ring *r, uint16_t type, uint16_t flags, uint64_t trans_id,
+	       const void *hdr, uint32_t hdr_len, const struct vmbus_iov *iov, int niov,
+	       bool *signal)
 {
-	/* Private values in locals: the copies below may alias *r as far as
-	 * the compiler knows, and would make it load each field again. */
-	struct vmbus_ring_control *ctl = r->ctl;
 	uint32_t size = r->data_size, old = r->priv_write;
-	uint32_t payload = 0, pktlen, total, pad, rd, free, next;
-	uint64_t desc[2];
-	uint8_t *p;
+	uint32_t payload = 0, pktlen, total, pad, next;
+	uint64_t w0;
+	int64_t free;
 	int err;
 
 	*signal = false;
@@ -219,70 +273,76 @@ int vmbus_ring_write(struct vmbus_ring *r, uint16_t type, uint16_t flags,
 		return -EMSGSIZE;
 	pad = pktlen - (uint32_t)sizeof(struct vmbus_pkt_desc) - hdr_len - payload;
 
-	/* §5.5 step 2: one copy of the host's read_index, checked, then used. */
-	rd = ctl->read_index;
-	if (ring_check_index(r, rd))
+	/* §5.5 step 2: room, as the host's read_index says (copied, checked). */
+	free = vmbus_ring_free(r);
+	if (free < 0)
 		return -EIO;
-	free = rd > old ? rd - old : size - (old - rd);
-	if (free <= total || r->pending_send) {
-		err = ring_room(r, free, total);
+	if ((uint64_t)free <= total) {
+		err = ring_full(r, total);
 		if (err)
 			return err;
 	}
+	if (r->pending_send) {  /* room again: the host need not signal */
+		r->ctl->pending_send_sz = 0;
+		r->pending_send = false;
+	}
 
-	desc[0] = ring_desc_word(type, flags, hdr_len, pktlen);
-	desc[1] = trans_id;
+	/* Step 3. */
+	w0 = ring_desc_word(type, flags, hdr_len, pktlen);
+	if (old + total <= size) {
+		ring_put_in_place(r->data + old, w0, trans_id, hdr, hdr_len, iov, niov, pktlen,
+				  pad, (uint64_t)old << 32);
+		next = old + total == size ? 0 : old + total;
+	} else {
+		next = ring_put_wrapped(r, old, w0, trans_id, hdr, hdr_len, iov, niov, pad);
+	}
+	r->priv_write = next;
 	r->packets++;
 	r->bytes += payload;
-	if (old + total > size) {
-		next = ring_write_wrapped(r, old, desc, hdr, hdr_len, iov, niov, pad);
-		goto publish;
-	}
-	/*
-	 * The usual case, the packet fits before the end of the data area:
-	 * every piece in place. The fixed-size words first (descriptor,
-	 * zeroed padding word, trailer), the copies last, so that nothing but
-	 * the index is live across the copies' calls.
-	 */
-	p = r->data + old;
+	return ring_publish(r, old, next, signal);
+}
+
+/*
+ * The usual packet, written here: one piece, no header, room for it before
+ * the end of the data area, no pending_send_sz of ours to clear. Every other
+ * case goes to ring_write_any (a tail call with the same arguments), which
+ * checks everything again from the start.
+ */
+int vmbus_ring_write(struct vmbus_ring *r, uint16_t type, uint16_t flags,
+		     uint64_t trans_id, const void *hdr, uint32_t hdr_len,
+		     const struct vmbus_iov *iov, int niov, bool *signal)
+{
+	uint32_t size = r->data_size, old = r->priv_write;
+	uint32_t len, pktlen, total, rd, free, next;
+
+	*signal = false;
+	if (hdr_len || niov != 1 || r->broken || r->pending_send)
+		return ring_write_any(r, type, flags, trans_id, hdr, hdr_len, iov, niov, signal);
+	/* ring_write_any's size checks for one piece: descriptor, piece and
+	 * trailer leave 8 bytes free; len8 fits its 16 bits. */
+	len = iov->len;
+	if (len > size - 2 * sizeof(struct vmbus_pkt_desc) || len > 8 * 0xFFFFu - 16)
+		return ring_write_any(r, type, flags, trans_id, hdr, hdr_len, iov, niov, signal);
+	pktlen = ((uint32_t)sizeof(struct vmbus_pkt_desc) + len + 7) & ~7u;
+	total = pktlen + VMBUS_PKT_TRAILER_SIZE;
+
+	/* §5.5 step 2: one copy of the host's read_index, checked, then used. */
+	rd = r->ctl->read_index;
+	if (ring_check_index(r, rd))
+		return -EIO;
+	free = rd > old ? rd - old : size - (old - rd);
+	if (free <= total || old + total > size)
+		return ring_write_any(r, type, flags, trans_id, hdr, hdr_len, iov, niov, signal);
+
+	/* Step 3, in place; our own state first, so that only the indices
+	 * are live across the copies. */
 	next = old + total == size ? 0 : old + total;
 	r->priv_write = next;
-	if (pad)                /* §7.5: the payload then covers its non-padding bytes */
-		memset(p + pktlen - 8, 0, 8);
-	memcpy(p, &desc[0], 8);
-	memcpy(p + 8, &desc[1], 8);
-	desc[0] = (uint64_t)old << 32;  /* the trailer (§5.3) */
-	memcpy(p + pktlen, &desc[0], 8);
-	p += sizeof(struct vmbus_pkt_desc);
-	if (hdr_len) {
-		memcpy(p, hdr, hdr_len);
-		p += hdr_len;
-	}
-	for (int i = 0; i < niov; i++) {
-		if (iov[i].len)         /* an empty piece may have no base */
-			memcpy(p, iov[i].base, iov[i].len);
-		p += iov[i].len;
-	}
-
-publish:
-	/* §5.5 step 4, store -> store (data, then the index): x86 keeps the
-	 * order, the compiler must too (§5.7). */
-	ring_cb();
-	ctl->write_index = next;
-
-	/* §5.5 step 5, store -> load: the host reads our write_index, then
-	 * unmasks or publishes its read_index and re-checks write_index.
-	 * Without the full barrier our loads below could see its old
-	 * interrupt_mask and read_index while our write_index still sits in
-	 * the store buffer: the host goes idle on an empty ring, and we do not
-	 * signal (a lost wake-up). The one full barrier of the send path. */
-	ring_mb();
-	if (ctl->interrupt_mask)
-		return 0;
-	ring_cb();      /* load -> load: x86 keeps it, the compiler must too */
-	if (ctl->read_index == old)
-		*signal = true;
-	return 0;
+	r->packets++;
+	r->bytes += len;
+	ring_put_in_place(r->data + old, ring_desc_word(type, flags, 0, pktlen), trans_id,
+			  NULL, 0, iov, 1, pktlen, pktlen - 16 - len, (uint64_t)old << 32);
+	return ring_publish(r, old, next, signal);
 }
 
 int64_t vmbus_ring_avail(struct vmbus_ring *r)
@@ -298,25 +358,26 @@ int64_t vmbus_ring_avail(struct vmbus_ring *r)
 }
 
 /*
- * The descriptor is handled as its two raw words (w[0]: type, offset8, len8,
- * flags; w[1]: trans_id; little-endian like x86-64): loaded and stored as
+ * The descriptor is handled as its two raw words (w0: type, offset8, len8,
+ * flags; w1: trans_id; little-endian like x86-64): loaded and stored as
  * 8-byte words, never as a 16-byte block over smaller stores, which the CPU
- * cannot store-forward (a stall on every packet).
+ * cannot store-forward (a stall on every packet). Indices are 8-aligned, so
+ * a word never straddles the end of the data area: a descriptor that wraps
+ * has its first word last and its second word first.
  */
-static void ring_load_words(uint64_t w[2], const uint8_t *p)
+static uint64_t ring_load_word(const struct vmbus_ring *r, uint32_t off)
 {
-	/* volatile: two 8-byte loads, the compiler must not fuse them */
-	w[0] = *(const volatile uint64_t *)(const void *)p;
-	w[1] = *(const volatile uint64_t *)(const void *)(p + 8);
+	/* volatile: one 8-byte load, never fused or repeated */
+	return *(const volatile uint64_t *)(const void *)(r->data + off);
 }
 
-static void ring_desc_parse(struct vmbus_pkt_desc *d, const uint64_t w[2])
+static void ring_desc_parse(struct vmbus_pkt_desc *d, uint64_t w0, uint64_t w1)
 {
-	d->type = (uint16_t)w[0];
-	d->offset8 = (uint16_t)(w[0] >> 16);
-	d->len8 = (uint16_t)(w[0] >> 32);
-	d->flags = (uint16_t)(w[0] >> 48);
-	d->trans_id = w[1];
+	d->type = (uint16_t)w0;
+	d->offset8 = (uint16_t)(w0 >> 16);
+	d->len8 = (uint16_t)(w0 >> 32);
+	d->flags = (uint16_t)(w0 >> 48);
+	d->trans_id = w1;
 }
 
 /* §7.3 items 2 and 4: is this descriptor one we may parse? */
@@ -353,38 +414,42 @@ int vmbus_ring_iter_next(struct vmbus_ring_iter *it, void *buf, uint32_t bufsz,
 			 struct vmbus_pkt *pkt)
 {
 	struct vmbus_ring *r = it->ring;
-	uint32_t size = r->data_size, rd = r->priv_read, len, body;
+	/* Private values in locals, loaded once (the stores below may alias
+	 * *r as far as the compiler knows). */
+	uint32_t size = r->data_size, rd = r->priv_read, wr, len, body;
 	struct vmbus_pkt_desc d;
-	uint64_t w[2];          /* the descriptor's raw words */
-	int64_t avail = vmbus_ring_avail(r);
+	uint64_t w0, w1;        /* the descriptor's raw words */
+	int64_t avail;
 
-	if (avail < 0)
+	/* §5.6 step 1: one copy of the host's write_index, checked, then used;
+	 * the packet loads come after it (load -> load, §5.7). */
+	if (r->broken)
 		return -EIO;
+	wr = r->ctl->write_index;
+	if (ring_check_index(r, wr))
+		return -EIO;
+	ring_cb();
+	avail = wr >= rd ? wr - rd : size - rd + wr;
 	if (avail == 0)
 		return 0;
 	/* 1..23 bytes cannot be a packet: corruption (§7.3 item 1). */
 	if (avail < (int64_t)(sizeof(d) + VMBUS_PKT_TRAILER_SIZE))
 		return ring_corrupt(r);
-	/* Copy the descriptor once, then only look at the copy (§7.3 item 3).
-	 * Two 8-byte loads when it does not wrap (the usual case). */
-	if (rd + sizeof(d) <= size)
-		ring_load_words(w, r->data + rd);
-	else
-		ring_copy_from(r, rd, w, sizeof(w));
-	ring_desc_parse(&d, w);
+	/* Copy the descriptor once, then only look at the copy (§7.3 item 3). */
+	body = ring_add(size, rd, 8);
+	w0 = ring_load_word(r, rd);
+	w1 = ring_load_word(r, body);
+	ring_desc_parse(&d, w0, w1);
 	if (!ring_desc_valid(&d, avail))
 		return ring_corrupt(r);
 	len = (uint32_t)d.len8 * 8;
 	it->bytes_read += len + VMBUS_PKT_TRAILER_SIZE;
-	body = ring_add(r, rd, sizeof(d));
-	r->priv_read = ring_add(r, rd, len + VMBUS_PKT_TRAILER_SIZE);
+	r->priv_read = ring_add(size, rd, len + VMBUS_PKT_TRAILER_SIZE);
 	if (len > bufsz) {
 		/* Well formed but larger than this device ever sends: skip it. */
 		r->bad_packets++;
 		return -EMSGSIZE;
 	}
-	/* Everything but the copy first: only the copy is left after its
-	 * library call, so nothing is kept across it (no spills). */
 	pkt->type = d.type;
 	pkt->flags = d.flags;
 	pkt->trans_id = d.trans_id;
@@ -395,13 +460,14 @@ int vmbus_ring_iter_next(struct vmbus_ring_iter *it, void *buf, uint32_t bufsz,
 	r->packets++;
 	r->bytes += pkt->data_len;
 	/* The copy; its descriptor must be the one we validated (double
-	 * fetch), so the validated copy goes first and only the bytes after it
-	 * come from shared memory. */
-	memcpy(buf, &w[0], 8);
-	memcpy((uint8_t *)buf + 8, &w[1], 8);
+	 * fetch), so the validated words go first and only the bytes after
+	 * them come from shared memory. */
+	memcpy(buf, &w0, 8);
+	memcpy((uint8_t *)buf + 8, &w1, 8);
+	body = ring_add(size, body, 8);
 	len -= (uint32_t)sizeof(d);
 	if (body + len <= size)
-		memcpy((uint8_t *)buf + sizeof(d), r->data + body, len);
+		ring_memcpy((uint8_t *)buf + sizeof(d), r->data + body, len);
 	else
 		ring_copy_from(r, body, (uint8_t *)buf + sizeof(d), len);
 	return 1;
