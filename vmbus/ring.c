@@ -17,10 +17,25 @@
 
 #include "vmbus/ring.h"
 
-/* §5.7: full barrier where a store must be visible before a later load. A
- * locked add to the stack is the cheap full barrier on x86-64 (what Linux's
- * smp_mb does); it touches only bytes below the stack pointer that hold
- * nothing, and leaves them unchanged. */
+/*
+ * §5.7: a full barrier only where a store of ours must be visible to the
+ * host before a later load of ours decides whether someone signals; each
+ * closes a lost wake-up:
+ *  1. send: write_index store -> interrupt_mask and read_index loads
+ *     (§5.5 step 5, ring_publish);
+ *  2. full ring: pending_send_sz store -> read_index re-check (§5.5,
+ *     ring_full);
+ *  3. end of a receive pass: read_index and interrupt_mask = 0 stores ->
+ *     write_index re-check and pending_send_sz load (§5.6 steps 5-6,
+ *     vmbus_ring_iter_end).
+ * Every other ordering (packet bytes before the index that publishes them,
+ * the index load before the packet loads, packet loads before read_index)
+ * is store->store, load->load or load->store, which x86-64 keeps by itself
+ * (TSO): a compiler barrier is enough there. A locked add to the stack is
+ * the cheap full barrier on x86-64 (what Linux's smp_mb does); it touches
+ * only bytes below the stack pointer that hold nothing, and leaves them
+ * unchanged.
+ */
 #if defined(__x86_64__)
 #define ring_mb()  __asm__ __volatile__("lock; addl $0,-4(%%rsp)" ::: "memory", "cc")
 #else
@@ -483,9 +498,14 @@ bool vmbus_ring_iter_end(struct vmbus_ring_iter *it, bool *signal)
 	/* §5.6 step 5: all packet reads done before the index store. */
 	ring_cb();
 	r->ctl->read_index = r->priv_read;
-	/* Unmask (§5.6 interrupt mitigation). One full barrier orders both
-	 * stores before both loads below: pending_send_sz (step 6) and the
-	 * re-check of write_index (the host saw the mask and may not signal). */
+	/* Unmask (§5.6 interrupt mitigation), then one full barrier for both
+	 * stores before both loads below. The write_index re-check: a host
+	 * that wrote while the mask was set did not signal; read before our
+	 * unmask is visible, the index could look unchanged while the host
+	 * still sees the mask: data left unread and no interrupt. The
+	 * pending_send_sz load (step 6): read before our read_index is
+	 * visible, it could be 0 while the host, seeing the old read_index,
+	 * sets it and waits for a signal we never send. */
 	r->ctl->interrupt_mask = 0;
 	ring_mb();
 	avail = vmbus_ring_avail(r);
