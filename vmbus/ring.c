@@ -425,33 +425,29 @@ static int ring_corrupt(struct vmbus_ring *r)
 	return -EIO;
 }
 
-int vmbus_ring_iter_next(struct vmbus_ring_iter *it, void *buf, uint32_t bufsz,
-			 struct vmbus_pkt *pkt)
+/*
+ * The next packet at our read index, wr being the host's write index
+ * (validated, != our read index). `linear` (a constant at each call):
+ * wr > rd, so the bytes the host published do not wrap, and neither can a
+ * packet that fits in them; the wrap arithmetic then drops out.
+ */
+static inline __attribute__((always_inline)) int
+ring_next(struct vmbus_ring_iter *it, void *buf, uint32_t bufsz, struct vmbus_pkt *pkt,
+	  uint32_t wr, bool linear)
 {
 	struct vmbus_ring *r = it->ring;
 	/* Private values in locals, loaded once (the stores below may alias
 	 * *r as far as the compiler knows). */
-	uint32_t size = r->data_size, rd = r->priv_read, wr, len, body;
+	uint32_t size = r->data_size, rd = r->priv_read, len, body;
 	struct vmbus_pkt_desc d;
 	uint64_t w0, w1;        /* the descriptor's raw words */
-	int64_t avail;
+	int64_t avail = linear || wr >= rd ? wr - rd : size - rd + wr;
 
-	/* §5.6 step 1: one copy of the host's write_index, checked, then used;
-	 * the packet loads come after it (load -> load, §5.7). */
-	if (r->broken)
-		return -EIO;
-	wr = r->ctl->write_index;
-	if (ring_check_index(r, wr))
-		return -EIO;
-	ring_cb();
-	avail = wr >= rd ? wr - rd : size - rd + wr;
-	if (avail == 0)
-		return 0;
 	/* 1..23 bytes cannot be a packet: corruption (§7.3 item 1). */
 	if (avail < (int64_t)(sizeof(d) + VMBUS_PKT_TRAILER_SIZE))
 		return ring_corrupt(r);
 	/* Copy the descriptor once, then only look at the copy (§7.3 item 3). */
-	body = ring_add(size, rd, 8);
+	body = linear ? rd + 8 : ring_add(size, rd, 8);
 	w0 = ring_load_word(r, rd);
 	w1 = ring_load_word(r, body);
 	ring_desc_parse(&d, w0, w1);
@@ -459,7 +455,8 @@ int vmbus_ring_iter_next(struct vmbus_ring_iter *it, void *buf, uint32_t bufsz,
 		return ring_corrupt(r);
 	len = (uint32_t)d.len8 * 8;
 	it->bytes_read += len + VMBUS_PKT_TRAILER_SIZE;
-	r->priv_read = ring_add(size, rd, len + VMBUS_PKT_TRAILER_SIZE);
+	r->priv_read = linear ? rd + len + VMBUS_PKT_TRAILER_SIZE :
+				ring_add(size, rd, len + VMBUS_PKT_TRAILER_SIZE);
 	if (len > bufsz) {
 		/* Well formed but larger than this device ever sends: skip it. */
 		r->bad_packets++;
@@ -473,19 +470,48 @@ int vmbus_ring_iter_next(struct vmbus_ring_iter *it, void *buf, uint32_t bufsz,
 	pkt->data = (const uint8_t *)buf + (uint32_t)d.offset8 * 8;
 	pkt->data_len = len - (uint32_t)d.offset8 * 8;
 	r->packets++;
-	r->bytes += pkt->data_len;
+	r->bytes += len - (uint32_t)d.offset8 * 8;
 	/* The copy; its descriptor must be the one we validated (double
 	 * fetch), so the validated words go first and only the bytes after
 	 * them come from shared memory. */
 	memcpy(buf, &w0, 8);
 	memcpy((uint8_t *)buf + 8, &w1, 8);
-	body = ring_add(size, body, 8);
+	body = linear ? body + 8 : ring_add(size, body, 8);
 	len -= (uint32_t)sizeof(d);
-	if (body + len <= size)
+	if (linear || body + len <= size)
 		ring_memcpy((uint8_t *)buf + sizeof(d), r->data + body, len);
 	else
 		ring_copy_from(r, body, (uint8_t *)buf + sizeof(d), len);
 	return 1;
+}
+
+/* The host's bytes wrap at the end of the data area (wr < rd). */
+static __attribute__((noinline)) int ring_next_wrapped(struct vmbus_ring_iter *it, void *buf,
+						       uint32_t bufsz, struct vmbus_pkt *pkt,
+						       uint32_t wr)
+{
+	return ring_next(it, buf, bufsz, pkt, wr, false);
+}
+
+int vmbus_ring_iter_next(struct vmbus_ring_iter *it, void *buf, uint32_t bufsz,
+			 struct vmbus_pkt *pkt)
+{
+	struct vmbus_ring *r = it->ring;
+	uint32_t wr, rd = r->priv_read;
+
+	/* §5.6 step 1: one copy of the host's write_index, checked, then used;
+	 * the packet loads come after it (load -> load, §5.7). */
+	if (r->broken)
+		return -EIO;
+	wr = r->ctl->write_index;
+	if (ring_check_index(r, wr))
+		return -EIO;
+	ring_cb();
+	if (wr == rd)
+		return 0;
+	if (wr > rd)
+		return ring_next(it, buf, bufsz, pkt, wr, true);
+	return ring_next_wrapped(it, buf, bufsz, pkt, wr);
 }
 
 bool vmbus_ring_iter_end(struct vmbus_ring_iter *it, bool *signal)
