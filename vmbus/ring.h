@@ -24,6 +24,7 @@ struct vmbus_ring {
 	uint32_t priv_write;            /* outbound: our write index (§7.2 item 2) */
 	uint32_t priv_read;             /* inbound: our read index */
 	bool broken;                    /* a host-owned field was invalid: stop */
+	bool pending_send;              /* outbound: we set pending_send_sz (ours, §7.2 item 2) */
 	/* counters */
 	uint64_t packets, bytes, full_events, bad_packets;
 };
@@ -79,8 +80,20 @@ int64_t vmbus_ring_free(struct vmbus_ring *r);
 
 /* ---- inbound ---- */
 
-/* Mask host interrupts while draining (§5.6 interrupt mitigation). */
-void vmbus_ring_iter_begin(struct vmbus_ring_iter *it, struct vmbus_ring *r);
+/*
+ * Mask host interrupts while draining (§5.6 interrupt mitigation). Inline:
+ * one store on every receive pass. No full barrier: a host that misses the
+ * mask signals once more, which is harmless; the unmask in
+ * vmbus_ring_iter_end is the one that needs it. The compiler barrier keeps
+ * the mask store before the pass's loads.
+ */
+static inline void vmbus_ring_iter_begin(struct vmbus_ring_iter *it, struct vmbus_ring *r)
+{
+	it->ring = r;
+	it->bytes_read = 0;
+	r->ctl->interrupt_mask = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
 /*
  * Copy the next packet into buf (bufsz bytes, 8-aligned) and validate it
  * (§7.3). Returns 1 with *pkt filled, 0 when no packet, -EMSGSIZE when the

@@ -307,10 +307,63 @@ static int t_ring_fuzz(void)
 	return 0;
 }
 
+/*
+ * The two ways of writing a packet agree: one piece without a header
+ * (written by vmbus_ring_write itself) and the same bytes as two pieces
+ * (ring_write_any) leave identical shared memory, descriptor, zeroed
+ * padding and trailer included; mid-ring, ending exactly at the end of the
+ * data area (next index 0), and wrapping. The reader gets the packet back.
+ */
+static int t_ring_send_paths(void)
+{
+	static _Alignas(4096) uint8_t mem2[RT_PAGES * 4096];
+	static const uint32_t lens[] = { 1, 8, 13, 64, 100, 200 };
+	static const uint32_t starts[] = { 0, 4096, 8192 - 88, 8192 - 40, 8192 - 8 };
+	struct vmbus_ring a, b, ra;
+	struct vmbus_ring_iter it;
+	struct vmbus_pkt p;
+	uint64_t buf[64];
+	uint8_t data[200];
+	bool sig;
+
+	for (uint32_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + 1);
+	for (size_t si = 0; si < sizeof(starts) / sizeof(starts[0]); si++) {
+		for (size_t li = 0; li < sizeof(lens) / sizeof(lens[0]); li++) {
+			uint32_t start = starts[si], len = lens[li];
+			uint32_t total = ((16 + len + 7) & ~7u) + 8;
+			struct vmbus_iov one = { data, len };
+			struct vmbus_iov two[2] = { { data, len / 2 }, { data + len / 2, len - len / 2 } };
+
+			rt_setup(&a, &ra);
+			memset(mem2, 0xA5, sizeof(mem2));
+			vmbus_ring_init(&b, mem2, RT_PAGES);
+			a.priv_write = a.ctl->write_index = a.ctl->read_index = start;
+			b.priv_write = b.ctl->write_index = b.ctl->read_index = start;
+			ra.priv_read = start;
+			CHECK_EQ(vmbus_ring_write(&a, VMBUS_PKT_DATA_INBAND, 1, 77, NULL, 0,
+						  &one, 1, &sig), 0);
+			CHECK_EQ(vmbus_ring_write(&b, VMBUS_PKT_DATA_INBAND, 1, 77, NULL, 0,
+						  two, 2, &sig), 0);
+			CHECK(memcmp(rt_mem, mem2, sizeof(mem2)) == 0);
+			CHECK_EQ(a.ctl->write_index, (start + total) % 8192);
+			CHECK_EQ(a.priv_write, b.priv_write);
+			vmbus_ring_iter_begin(&it, &ra);
+			CHECK_EQ(vmbus_ring_iter_next(&it, buf, sizeof(buf), &p), 1);
+			CHECK_EQ(p.trans_id, 77);
+			CHECK_EQ(p.flags, 1);
+			CHECK(memcmp(p.data, data, len) == 0);
+			vmbus_ring_iter_end(&it, &sig);
+		}
+	}
+	return 0;
+}
+
 const struct unit_test vmbus_tests[] = {
 	{ "vmbus_ring_roundtrip", t_ring_roundtrip, QUICK },
 	{ "vmbus_ring_signal_rule", t_ring_signal_rule, QUICK },
 	{ "vmbus_ring_full_and_pss", t_ring_full_and_pss, QUICK },
+	{ "vmbus_ring_send_paths", t_ring_send_paths, QUICK },
 	{ "vmbus_ring_hostile_packets", t_ring_hostile_packets, QUICK },
 	{ "vmbus_ring_hostile_indices", t_ring_hostile_indices, QUICK },
 	{ "vmbus_requestor", t_requestor, QUICK },
