@@ -43,7 +43,7 @@ struct lz4_out {
 	size_t pos, cap;
 };
 
-static uint32_t rd32(const uint8_t *p)
+static uint32_t lz4_rd32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
 	       (uint32_t)p[3] << 24;
@@ -54,7 +54,7 @@ static int frame_header(const uint8_t *in, size_t len, struct lz4_frame *f)
 	size_t n = 4 + 2 + 1;   /* magic, FLG, BD, HC */
 	uint8_t bd;
 
-	if (len < 4 || rd32(in) != LZ4_MAGIC)
+	if (len < 4 || lz4_rd32(in) != LZ4_MAGIC)
 		return LZ4_E_MAGIC;
 	if (len < n)
 		return LZ4_E_TRUNCATED;
@@ -72,7 +72,7 @@ static int frame_header(const uint8_t *in, size_t len, struct lz4_frame *f)
 	if (((xxh32(in + 4, n - 5, 0) >> 8) & 0xFF) != in[n - 1])
 		return LZ4_E_HEADER_SUM;
 	f->block_max = (size_t)1 << (8 + 2 * (bd >> 4));
-	f->content_size = (uint64_t)rd32(in + 6) | (uint64_t)rd32(in + 10) << 32;
+	f->content_size = (uint64_t)lz4_rd32(in + 6) | (uint64_t)lz4_rd32(in + 10) << 32;
 	f->header_len = n;
 	return 0;
 }
@@ -145,7 +145,7 @@ static int frame_block(const struct lz4_frame *f, const uint8_t *p, uint32_t wor
 {
 	size_t size = word & ~BLOCK_STORED;
 
-	if ((f->flg & FLG_BLOCK_SUM) && xxh32(p, size, 0) != rd32(p + size))
+	if ((f->flg & FLG_BLOCK_SUM) && xxh32(p, size, 0) != lz4_rd32(p + size))
 		return LZ4_E_BLOCK_SUM;
 	if (!(word & BLOCK_STORED))
 		return block_decode(p, size, o);
@@ -177,7 +177,7 @@ int lz4_frame_decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_
 
 		if (left < 4)
 			return LZ4_E_TRUNCATED;
-		word = rd32(p);
+		word = lz4_rd32(p);
 		p += 4;
 		left -= 4;
 		if (word == 0)
@@ -198,7 +198,7 @@ int lz4_frame_decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_
 	if (f.flg & FLG_CONTENT_SUM) {
 		if (left < 4)
 			return LZ4_E_TRUNCATED;
-		if (xxh32(out, o.pos, 0) != rd32(p))
+		if (xxh32(out, o.pos, 0) != lz4_rd32(p))
 			return LZ4_E_CONTENT_SUM;
 		left -= 4;
 	}

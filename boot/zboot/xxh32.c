@@ -17,7 +17,7 @@ static uint32_t rotl(uint32_t v, int n)
 	return (v << n) | (v >> (32 - n));
 }
 
-static uint32_t rd32(const uint8_t *p)
+static uint32_t xxh_rd32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
 	       (uint32_t)p[3] << 24;
@@ -38,14 +38,14 @@ uint32_t xxh32(const void *data, size_t len, uint32_t seed)
 
 		for (; end - p >= 16; p += 16)
 			for (int i = 0; i < 4; i++)
-				v[i] = lane_round(v[i], rd32(p + 4 * i));
+				v[i] = lane_round(v[i], xxh_rd32(p + 4 * i));
 		acc = rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) + rotl(v[3], 18);
 	} else {
 		acc = seed + P5;
 	}
 	acc += (uint32_t)len;
 	for (; end - p >= 4; p += 4)
-		acc = rotl(acc + rd32(p) * P3, 17) * P4;
+		acc = rotl(acc + xxh_rd32(p) * P3, 17) * P4;
 	for (; p < end; p++)
 		acc = rotl(acc + *p * P5, 11) * P1;
 	acc ^= acc >> 15;
