@@ -133,7 +133,7 @@ $(BUILD)/keel-kernel.efi: $(BUILD)/keel.elf $(BUILD)/gen/ldflags
 	$(Q)$(OBJCOPY) $(addprefix -j ,$(PE_SECTIONS)) $(PE_FLAGS) $< $@.tmp
 	$(Q)mv $@.tmp $@
 
-# keel.efi as shipped (docs/architecture.md "Boot"): the zboot loader
+# keel.efi as shipped (docs/architecture.md "Bare-metal core"): the zboot loader
 # (boot/zboot/, a few KiB) with the kernel image as one LZ4 frame in its
 # .rodata; at boot it decompresses the frame and starts the kernel image
 # through the firmware's LoadImage/StartImage. lz4 -12 (the best ratio; its

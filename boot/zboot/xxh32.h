@@ -1,6 +1,6 @@
 /*
  * XXH32, the 32-bit xxHash (public specification: "xxHash fast digest
- * algorithm", xxhash_spec.md in the xxHash project). The LZ4 frame format
+ * algorithm" in the xxHash project). The LZ4 frame format
  * checks its header, blocks and content with it (lz4.c).
  */
 #ifndef KEEL_ZBOOT_XXH32_H
