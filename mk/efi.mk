@@ -1,4 +1,6 @@
-# mk/efi.mk: $(BUILD)/keel.efi, the PE32+ EFI application.
+# mk/efi.mk: $(BUILD)/keel.efi, the PE32+ EFI application as shipped: the
+# zboot loader carrying $(BUILD)/keel-kernel.efi, the kernel image, as an
+# LZ4 frame (the "zboot" paragraph below).
 #
 # boot/*.c is compiled against gnu-efi's headers; everything else in the
 # image (kernel/, vmbus/, drivers/, lib/, subfolders included) against
@@ -13,7 +15,7 @@
 #           ksyms-check.sh compares both passes' nm output and fails the
 #           build if anything moved.
 #   check   scripts/reloc-check.sh: every relocation lands in .data.
-# Then GNU objcopy writes keel.efi, without a COFF symbol table (--strip-all:
+# Then GNU objcopy writes keel-kernel.efi, without a COFF symbol table (--strip-all:
 # 10 KiB that nothing reads; backtraces use .ksyms, debuggers keel.elf).
 
 # The test image, $(BUILD)/testhooks/keel.efi and keel.img: the same sources

@@ -1,12 +1,12 @@
 /*
- * The LZ4 frame decoder of the zboot stub (boot/zboot/zboot.c): one frame as
+ * The LZ4 frame decoder of the zboot loader (boot/zboot/zboot.c): one frame as
  * `lz4 --content-size` writes it (public specifications: "LZ4 Frame Format
  * Description" and "LZ4 Block Format Description" in the LZ4 project).
  *
  * The input is treated as hostile: every read is bounded by the input's
  * length and every write by the output's capacity; anything malformed,
  * truncated or failing a checksum is a negative LZ4_E_* code, never a write
- * outside `out`. Plain C without libc, for the stub and the hosted tests.
+ * outside `out`. Plain C without libc, for the zboot loader and the hosted tests.
  */
 #ifndef KEEL_ZBOOT_LZ4_H
 #define KEEL_ZBOOT_LZ4_H

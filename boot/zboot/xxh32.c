@@ -1,7 +1,7 @@
 /*
  * XXH32 as the xxHash specification describes it: four lanes over 16-byte
  * stripes, then the length, the remaining 4-byte words and bytes, then the
- * final avalanche. Plain C without libc: the zboot stub (boot/zboot/) and
+ * final avalanche. Plain C without libc: the zboot loader (boot/zboot/) and
  * the hosted tests share it.
  */
 #include "boot/zboot/xxh32.h"
