@@ -43,6 +43,16 @@ struct bootfb {
 	uint32_t pad;
 };
 
+/*
+ * What the zboot loader (keel.efi as shipped, boot/zboot/) measured before it
+ * started this kernel image; all 0 when the kernel image was started directly.
+ */
+struct bootzboot {
+	uint64_t tsc_entry;                 /* rdtsc at the zboot loader's entry */
+	uint64_t tsc_unpack_start, tsc_unpack_end;  /* around the LZ4 decoding */
+	uint64_t packed_bytes, image_bytes; /* LZ4 frame -> kernel image */
+};
+
 struct bootinfo {
 	uint64_t magic;                   /* BOOTINFO_MAGIC */
 	uint64_t tsc_at_entry;            /* rdtsc at the start of efi_main */
@@ -50,6 +60,7 @@ struct bootinfo {
 	uint64_t rsdp;                    /* ACPI 2.0 RSDP, 0 if none */
 	struct bootfb fb;
 	char cmdline[BOOTINFO_CMDLINE];   /* keel.cfg, then load options */
+	struct bootzboot zboot;
 	uint32_t nmem, pad;
 	struct bootmem mem[BOOTINFO_MAX_MEM];
 };

@@ -105,6 +105,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	bi->image_size = li->ImageSize;
 	boot_cmdline(li, bi);
 	bi->rsdp = boot_rsdp();
+	boot_zboot_times(bi);
 	boot_gop(bi);
 	if (boot_verbose(bi->cmdline))
 		boot_report(bi);

@@ -20,6 +20,9 @@ void boot_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* cmdline.c: keel.cfg's first line, then the load options, into bi->cmdline. */
 void boot_cmdline(EFI_LOADED_IMAGE *li, struct bootinfo *bi);
 
+/* zboot_times.c: the zboot loader's times into bi->zboot (0 without it). */
+void boot_zboot_times(struct bootinfo *bi);
+
 /* gop.c: the GOP framebuffer (mode, base, size, stride, format) or none. */
 void boot_gop(struct bootinfo *bi);
 

@@ -6,7 +6,8 @@
 #   make test-boot BOOT_TESTS="ready test-wx"   only those, no image or UX
 #                                  checks -> $(BUILD)/results/boot-partial.txt
 #                                  (boot.txt keeps the last full run)
-#   make bench-boot                keel.efi size, ready time (median of 5)
+#   make bench-boot                keel.efi and kernel image sizes, ready time,
+#                                  zboot LZ4 decompression time (median of 5)
 
 BOOT_TESTS ?=
 

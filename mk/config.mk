@@ -8,6 +8,8 @@ OBJCOPY := objcopy
 NM      := llvm-nm
 AR      := llvm-ar
 QEMU    := qemu-system-x86_64
+# keel.efi carries the kernel image as an LZ4 frame (mk/efi.mk "zboot").
+LZ4     := lz4
 
 # newlib, built by mk/newlib.mk into the build tree.
 NEWLIB_DIR  := $(BUILD)/newlib

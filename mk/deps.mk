@@ -11,7 +11,7 @@ deps:
 # them is missing, any goal but deps/clean runs scripts/deps.sh first (it
 # installs as root, else prints the exact apt-get command) and stops if that
 # fails. Decided while reading the makefiles, so `make -n` stays quiet.
-DEPS_TOOLS   := $(CC) $(LD) $(OBJCOPY) $(NM)
+DEPS_TOOLS   := $(CC) $(LD) $(OBJCOPY) $(NM) $(LZ4)
 DEPS_MISSING := $(strip $(foreach t,$(DEPS_TOOLS),$(if $(shell command -v $(t) 2>/dev/null),,$(t))))
 ifneq ($(DEPS_MISSING),)
 ifneq ($(filter-out deps clean distclean,$(or $(MAKECMDGOALS),all)),)

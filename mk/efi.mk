@@ -1,4 +1,6 @@
-# mk/efi.mk: $(BUILD)/keel.efi, the PE32+ EFI application.
+# mk/efi.mk: $(BUILD)/keel.efi, the PE32+ EFI application as shipped: the
+# zboot loader carrying $(BUILD)/keel-kernel.efi, the kernel image, as an
+# LZ4 frame (the "zboot" paragraph below).
 #
 # boot/*.c is compiled against gnu-efi's headers; everything else in the
 # image (kernel/, vmbus/, drivers/, lib/, subfolders included) against
@@ -13,7 +15,7 @@
 #           ksyms-check.sh compares both passes' nm output and fails the
 #           build if anything moved.
 #   check   scripts/reloc-check.sh: every relocation lands in .data.
-# Then GNU objcopy writes keel.efi, without a COFF symbol table (--strip-all:
+# Then GNU objcopy writes keel-kernel.efi, without a COFF symbol table (--strip-all:
 # 10 KiB that nothing reads; backtraces use .ksyms, debuggers keel.elf).
 
 # The test image, $(BUILD)/testhooks/keel.efi and keel.img: the same sources
@@ -126,9 +128,45 @@ $(BUILD)/keel.elf: $(BUILD)/keel.pass1.elf $(BUILD)/obj/ksyms-table.o \
 	$(Q)NM=$(NM) scripts/reloc-check.sh $@.tmp
 	$(Q)mv $@.tmp $@
 
-$(BUILD)/keel.efi: $(BUILD)/keel.elf $(BUILD)/gen/ldflags
+# The kernel image, uncompressed: what the tools that read sections, .ksyms
+# or PE headers look at, and what the zboot loader below carries.
+$(BUILD)/keel-kernel.efi: $(BUILD)/keel.elf $(BUILD)/gen/ldflags
 	@$(say) OBJCOPY $@
 	$(Q)$(OBJCOPY) $(addprefix -j ,$(PE_SECTIONS)) $(PE_FLAGS) $< $@.tmp
 	$(Q)mv $@.tmp $@
 
--include $(KEEL_OBJS:.o=.d)
+# keel.efi as shipped (docs/architecture.md "Bare-metal core"): the zboot loader
+# (boot/zboot/, a few KiB) with the kernel image as one LZ4 frame in its
+# .rodata; at boot it decompresses the frame and starts the kernel image
+# through the firmware's LoadImage/StartImage. lz4 -12 (the best ratio; its
+# decoding is as fast as any level's) with the content size in the header,
+# which the loader allocates by, and the content checksum (the default).
+# It links the loader's console and relocator from boot/, not the kernel.
+ZBOOT_PAYLOAD := $(BUILD)/keel-kernel.efi.lz4
+ZBOOT_SRCS    := $(sort $(wildcard boot/zboot/*.c)) boot/console.c boot/relocate.c
+ZBOOT_OBJS    := $(ZBOOT_SRCS:%=$(BUILD)/obj/%.o) $(BUILD)/obj/boot/zboot/payload.S.o
+ZBOOT_PE_SECTIONS := $(filter-out .ksyms,$(PE_SECTIONS))
+
+$(ZBOOT_PAYLOAD): $(BUILD)/keel-kernel.efi
+	@$(say) LZ4 $@
+	$(Q)$(LZ4) -q -f -12 --content-size $< $@.tmp
+	$(Q)touch $@.tmp     # lz4 gives its output the input's time
+	$(Q)mv $@.tmp $@
+
+$(BUILD)/obj/boot/zboot/payload.S.o: boot/zboot/payload.S $(ZBOOT_PAYLOAD)
+	@mkdir -p $(@D)
+	@$(say) AS $<
+	$(Q)$(CC) $(BOOT_CFLAGS) -DZBOOT_PAYLOAD='"$(ZBOOT_PAYLOAD)"' -c $< -o $@
+
+$(BUILD)/keel-zboot.elf: $(ZBOOT_OBJS) linker.ld $(BUILD)/gen/ldflags scripts/reloc-check.sh
+	@$(say) LD $@
+	$(Q)$(LD) $(LDFLAGS) $(EFI_CRT0) $(ZBOOT_OBJS) -o $@.tmp
+	$(Q)NM=$(NM) scripts/reloc-check.sh $@.tmp
+	$(Q)mv $@.tmp $@
+
+$(BUILD)/keel.efi: $(BUILD)/keel-zboot.elf
+	@$(say) OBJCOPY $@
+	$(Q)$(OBJCOPY) $(addprefix -j ,$(ZBOOT_PE_SECTIONS)) $(PE_FLAGS) $< $@.tmp
+	$(Q)mv $@.tmp $@
+
+-include $(KEEL_OBJS:.o=.d) $(ZBOOT_OBJS:.o=.d)

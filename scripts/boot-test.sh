@@ -43,6 +43,16 @@ shell)  # no BOOTX64.EFI: the UEFI shell runs startup.nsh, which starts
 	MTOOLS_SKIP_CHECK=1 mmove -i "$img@@1M" ::/EFI/BOOT/keel.cfg ::/keel.cfg &&
 	MTOOLS_SKIP_CHECK=1 mcopy -i "$img@@1M" "$dir/$name.nsh" ::/startup.nsh ||
 		fail "cannot build the shell disk" ;;
+corrupt)  # keel.efi with one byte of its LZ4 payload changed: the middle
+	# of the file lies in the payload (mk/efi.mk "zboot"), which is 95 % of it
+	img=$raw efi=$dir/$name.efi
+	MTOOLS_SKIP_CHECK=1 mcopy -o -i "$img@@1M" ::/EFI/BOOT/BOOTX64.EFI "$efi" &&
+	off=$(( $(stat -c %s "$efi") / 2 )) &&
+	b=$(od -An -tu1 -j "$off" -N1 "$efi" | tr -d ' ') &&
+	printf "\\$(printf %03o $(( b ^ 0x55 )))" |
+		dd of="$efi" bs=1 seek="$off" conv=notrunc 2>/dev/null &&
+	MTOOLS_SKIP_CHECK=1 mcopy -o -i "$img@@1M" "$efi" ::/EFI/BOOT/BOOTX64.EFI ||
+		fail "cannot build the corrupt disk" ;;
 *) fail "unknown disk kind $disk" ;;
 esac
 

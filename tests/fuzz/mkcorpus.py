@@ -10,6 +10,7 @@ small and committed; finding-* files (crash reproducers) are left alone.
 """
 import os
 import struct
+import subprocess
 import sys
 import uuid
 import zlib
@@ -555,6 +556,35 @@ def netpeer_seeds():
     ]
 
 
+# ---- lz4: control byte, then an LZ4 frame as the lz4 tool writes it ----
+
+def lz4_frame(data, *opts):
+    """`lz4 --content-size` output (the tool needs a file for the size)."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        src = os.path.join(d, "in")
+        with open(src, "wb") as f:
+            f.write(data)
+        subprocess.run(["lz4", "-q", "-f", "--content-size", *opts, src, src + ".lz4"],
+                       check=True)
+        with open(src + ".lz4", "rb") as f:
+            return f.read()
+
+
+def lz4_seeds():
+    text = b"".join(b"keel: line %d of a boot log, mostly the same\n" % i for i in range(60))
+    import hashlib
+    noise = b"".join(hashlib.sha256(b"%d" % i).digest() for i in range(22))
+    return [
+        ("text-l12", b"\0" + lz4_frame(text, "-12")),
+        ("text-l1-blocksum", b"\0" + lz4_frame(text, "-1", "-BX")),
+        ("zeros-overlap", b"\0" + lz4_frame(bytes(3000), "-9")),
+        ("noise-stored", b"\0" + lz4_frame(noise, "-1")),
+        ("empty", b"\0" + lz4_frame(b"")),
+        ("text-fixup", b"\1" + lz4_frame(text[:900], "-12", "--no-frame-crc")),
+    ]
+
+
 GENERATORS = {
     "ring": ring_seeds,
     "gpt": gpt_seeds,
@@ -569,6 +599,7 @@ GENERATORS = {
     "vpci": vpci_seeds,
     "net": net_seeds,
     "netpeer": netpeer_seeds,
+    "lz4": lz4_seeds,
 }
 
 

@@ -58,6 +58,7 @@ extern const struct unit_test shell_tests[];     /* shell_test.c */
 extern const struct unit_test nvme_tests[];      /* nvme_parse_test.c */
 extern const struct unit_test nvme_queue_tests[]; /* nvme_queue_test.c */
 extern const struct unit_test acpi_crs_tests[];  /* acpi_crs_test.c */
+extern const struct unit_test zboot_lz4_tests[]; /* zboot_lz4_test.c: keel.efi's LZ4 decoder */
 
 #define MS (1000ull * 1000ull)
 

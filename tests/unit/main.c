@@ -33,6 +33,7 @@ static const struct unit_test *const suites[] = {
 	nvme_tests,
 	nvme_queue_tests,
 	acpi_crs_tests,
+	zboot_lz4_tests,
 };
 
 int t_events[64];
