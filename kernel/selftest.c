@@ -223,19 +223,40 @@ static bool timer_fires(void)
 	return apic_timer_expirations() == n0 + 1 && dt >= 10 * MS && dt < 200 * MS;
 }
 
+/* One PM timer read bracketed by two TSC reads: *tsc_ns is the bracket's
+ * midpoint. A host that deschedules the vCPU inside the bracket (a busy TCG
+ * host) widens it and moves the midpoint, so take the narrowest of a few. */
+static uint32_t pm_read_bracketed(uint64_t *tsc_ns)
+{
+	uint64_t best = UINT64_MAX;
+	uint32_t pm = 0;
+
+	for (int i = 0; i < 8; i++) {
+		uint64_t a = plat_now_ns();
+		uint32_t p = tsc_pm_timer_read();
+		uint64_t b = plat_now_ns();
+
+		if (b - a < best) {
+			best = b - a;
+			pm = p;
+			*tsc_ns = a + (b - a) / 2;
+		}
+	}
+	return pm;
+}
+
 static bool tsc_matches_pm_timer(void)
 {
-	uint64_t t0 = plat_now_ns(), pm_ns, tsc_ns, t1;
-	uint32_t p0 = tsc_pm_timer_read(), p1;
+	uint64_t t0, t1, pm_ns, tsc_ns;
+	uint32_t p0, p1;
 
-	if (p0 == 0)
+	if (tsc_pm_timer_read() == 0)
 		return true;            /* no PM timer (Hyper-V MSR clock): nothing to compare */
-	t0 = (t0 + plat_now_ns()) / 2;  /* the TSC time of the PM read */
+	p0 = pm_read_bracketed(&t0);
 	while (plat_now_ns() - t0 < 20 * MS)
 		;
-	t1 = plat_now_ns();
-	p1 = tsc_pm_timer_read();
-	tsc_ns = (t1 + plat_now_ns()) / 2 - t0;
+	p1 = pm_read_bracketed(&t1);
+	tsc_ns = t1 - t0;
 	pm_ns = (uint64_t)((p1 - p0) & 0xFFFFFF) * 1000000000ull / 3579545ull;
 	pr_info("test timer: one interval, %llu us by the TSC, %llu us by the PM timer",
 		(unsigned long long)(tsc_ns / 1000), (unsigned long long)(pm_ns / 1000));
