@@ -59,7 +59,8 @@ $(SIM_BENCH_BIN): $(SIM_BENCH_OBJS) $(BENCH_LIB)
 -include $(SIM_OBJS:.o=.d) $(SIM_BENCH_OBJS:.o=.d)
 
 .PHONY: keelsim keelsim-bench test-sim soak-sim bench-sim bench-vpci test-vpci-lspci docs-pictures
-# Keel's vPCI listing of each dump in test-images/pci/ vs lspci -F DUMP.
+# Keel's vPCI listing of each dump in test-images/pci/ vs lspci -F DUMP
+# (also run by test-sim, into its results).
 test-vpci-lspci: $(SIM_BIN)
 	@tests/vpci/lspci.sh $(BUILD)
 keelsim: $(SIM_BIN)
@@ -84,6 +85,11 @@ test-sim: $(SIM_BIN)
 	@tests/sim/timeline.sh $(SIM_BIN) $(BUILD)/docs > $(BUILD)/results/sim-timeline.log; \
 	  grep '^FAIL' $(BUILD)/results/sim-timeline.log || true; \
 	  cat $(BUILD)/results/sim-timeline.log >> $(BUILD)/results/sim.txt
+	@tests/vpci/lspci.sh $(BUILD) > $(BUILD)/results/vpci-lspci.log 2>&1; \
+	  grep -E '^(FAIL|SKIP)' $(BUILD)/results/vpci-lspci.log || true; \
+	  grep -q -E '^(PASS|FAIL|SKIP)' $(BUILD)/results/vpci-lspci.log || \
+	    echo "FAIL vpci/lspci: tests/vpci/lspci.sh printed no result" >> $(BUILD)/results/vpci-lspci.log; \
+	  cat $(BUILD)/results/vpci-lspci.log >> $(BUILD)/results/sim.txt
 
 docs-pictures: $(SIM_BIN)
 	@tests/sim/timeline.sh $(SIM_BIN) $(BUILD)/docs
