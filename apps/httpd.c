@@ -19,6 +19,7 @@
 
 #include "apps/conn.h"
 #include "kernel/log.h"
+#include "kernel/platform.h"
 #include "kernel/wq.h"
 #include "net/net.h"
 
@@ -223,15 +224,20 @@ static bool httpd_idle(void *arg)
 
 static void httpd_stop(struct app *app)
 {
+	uint64_t end = plat_now_ns() + HTTPD_STOP_NS, now;
 	int rc;
 
 	httpd.stopping = true;
 	rc = conn_unlisten(app, httpd.port, HTTPD_STOP_NS);
 	if (rc < 0)
 		pr_warn("httpd: closing the listener: %d", rc);
-	/* woken by httpd_serve as each handler ends; bounded by HTTPD_STOP_NS */
-	if (wq_wait_event(&httpd.idle, httpd_idle, NULL, HTTPD_STOP_NS) < 0)
-		pr_warn("httpd: %d connection(s) still open at stop", httpd.active);
+	/* woken by httpd_serve as each handler ends; the whole stop is
+	 * bounded by HTTPD_STOP_NS */
+	now = plat_now_ns();
+	if (now >= end ||
+	    wq_wait_event(&httpd.idle, httpd_idle, NULL, end - now) < 0)
+		if (httpd.active > 0)
+			pr_warn("httpd: %d connection(s) still open at stop", httpd.active);
 }
 
 static int httpd_start(struct app *app)
