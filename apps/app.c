@@ -26,10 +26,12 @@ struct app {
 	const struct app_desc *desc;
 	struct wq *a_wq;
 	struct work a_start_work;       /* runs desc->start on a_wq */
+	void (*a_stop)(struct app *app);   /* app_set_stop, or NULL */
 	struct app *a_next;             /* app_running */
 };
 
-/* Started applications; they run until the kernel stops. */
+/* Started applications; they run until the kernel stops (an orderly
+ * shutdown first runs the stops they set, app_stop_all). */
 static struct app *app_running;
 
 /* keel.cfg's choices: written by the command line at boot (one CPU, before
@@ -139,6 +141,21 @@ int app_start(const char *name, struct app **out)
 	if (out != NULL)
 		*out = app;
 	return 0;
+}
+
+void app_set_stop(struct app *app, void (*stop)(struct app *app))
+{
+	app->a_stop = stop;
+}
+
+void app_stop_all(void)
+{
+	for (struct app *app = app_running; app != NULL; app = app->a_next) {
+		if (app->a_stop == NULL)
+			continue;
+		app->a_stop(app);
+		pr_info("app: %s stopped", app->desc->name);
+	}
 }
 
 const char *app_selected_name(void)

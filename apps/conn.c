@@ -58,9 +58,16 @@ struct conn_listener {
 	void *l_arg;
 	uint16_t l_port;
 	int l_err;
-	struct work l_work;            /* creates the listening pcb (net queue) */
+	struct work l_work;            /* creates, then closes, the listening pcb (net queue) */
 	struct completion l_done;
+	struct tcp_pcb *l_pcb;         /* net queue: the listening pcb, NULL once closed */
+	bool l_closing;                /* conn_unlisten began */
+	struct conn_listener *l_next;  /* conn_listeners */
 };
+
+/* Every listener that listened; a closed one stays, as the connections it
+ * accepted point to it for good. */
+static struct conn_listener *conn_listeners;
 
 struct conn {
 	/* net queue */
@@ -392,6 +399,7 @@ static void conn_listen_work(struct work *w)
 	}
 	tcp_arg(lpcb, l);
 	tcp_accept(lpcb, conn_accept_cb);
+	l->l_pcb = lpcb;
 	l->l_err = 0;
 out:
 	complete_all(&l->l_done);
@@ -422,9 +430,43 @@ int conn_listen(struct app *app, uint16_t port, conn_handler_fn handler,
 	if (rc < 0)
 		return rc;
 	rc = l->l_err;
-	if (rc < 0)
+	if (rc < 0) {
 		free(l);
-	return rc;
+		return rc;
+	}
+	l->l_next = conn_listeners;
+	conn_listeners = l;
+	return 0;
+}
+
+/* A listening pcb closes at once (lwIP frees it; nothing is sent). */
+static void conn_unlisten_work(struct work *w)
+{
+	struct conn_listener *l = wq_container_of(w, struct conn_listener, l_work);
+
+	if (l->l_pcb != NULL) {
+		tcp_close(l->l_pcb);
+		l->l_pcb = NULL;
+	}
+	complete_all(&l->l_done);
+}
+
+int conn_unlisten(struct app *app, uint16_t port, uint64_t timeout_ns)
+{
+	struct conn_listener *l = conn_listeners;
+
+	while (l != NULL && (l->l_app != app || l->l_port != port || l->l_closing))
+		l = l->l_next;
+	if (l == NULL || net_wq() == NULL)
+		return -ENOENT;
+	l->l_closing = true;
+	/* conn_listen_work completed l_done long ago: both are free to reuse */
+	work_init(&l->l_work, conn_unlisten_work, "conn-unlisten");
+	completion_init(&l->l_done, "conn-unlisten");
+	completion_set_completer(&l->l_done, net_wq());
+	wq_queue(net_wq(), &l->l_work);
+	/* completed by conn_unlisten_work; on a timeout it still closes */
+	return completion_wait(&l->l_done, timeout_ns);
 }
 
 static bool conn_readable(void *arg)

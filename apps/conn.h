@@ -52,6 +52,14 @@ const char *app_selected_name(void);
 /* Look up by name and start one (tests, and app_start_selected). */
 int app_start(const char *name, struct app **out);
 
+/* An application's stop, for an orderly shutdown: app_stop_all runs it on
+ * the caller's work item (it may wait, briefly: the machine powers off
+ * against a deadline) and logs "app: NAME stopped". Set once, from start. */
+void app_set_stop(struct app *app, void (*stop)(struct app *app));
+/* Stop every started application that set a stop, newest first. From a
+ * work item (kernel/services.c runs it as the shutdown's application step). */
+void app_stop_all(void);
+
 const char *app_name(const struct app *app);
 struct wq *app_wq(const struct app *app);
 /* The value of app.NAME.KEY, or NULL. */
@@ -93,6 +101,11 @@ int conn_write(struct conn *c, const void *buf, size_t len, uint64_t timeout_ns)
  * it: `c` is not used after conn_close. */
 int conn_connect(const struct conn_addr *addr, uint16_t port, struct conn **out,
 		 uint64_t timeout_ns);
+
+/* Stop listening on port (the app's conn_listen): new connections are
+ * refused, accepted ones go on. From a work item; 0, -ENOENT (no such
+ * listener), -ETIMEDOUT (the net queue closes it later). */
+int conn_unlisten(struct app *app, uint16_t port, uint64_t timeout_ns);
 
 /* Close: send what is queued, then FIN; waits until lwIP has taken the
  * close (or the connection was reset). 0, -ETIMEDOUT (the close goes on

@@ -2,6 +2,13 @@
  * apps/httpd.c: the first appliance, a small HTTP/1.1 server (RFC 9112
  * message syntax; what it serves is in apps/httpd.h). One connection is one
  * work item on httpd's queue: read the request head, answer, close.
+ *
+ * Stop (an orderly shutdown, app_stop_all): close the listener, so new
+ * connections are refused; a download in progress ends at its next chunk
+ * (the client sees the connection close short of Content-Length); then
+ * wait, at most HTTPD_STOP_NS, for the handlers to return. A handler still
+ * waiting for a slow client then is left to its own timeout: the machine
+ * powers off under it.
  */
 #include "apps/httpd.h"
 
@@ -12,6 +19,7 @@
 
 #include "apps/conn.h"
 #include "kernel/log.h"
+#include "kernel/platform.h"
 #include "kernel/wq.h"
 #include "net/net.h"
 
@@ -19,6 +27,22 @@
 #define HTTPD_TIMEOUT_NS (10 * WQ_NS_PER_S)
 #define HTTPD_CHUNK      4096
 #define HTTPD_STATS_MAX  4096
+/* Shutdown gives every step one deadline (drivers/shutdown.h, 5 s by
+ * default) and the disks most of it: httpd takes at most a fifth. */
+#define HTTPD_STOP_NS    (WQ_NS_PER_S)
+
+/*
+ * The one server (one KEEL_APP instance). Contexts: `active` and
+ * `stopping` change on httpd's queue (handlers) and the stopping work item;
+ * one CPU, items never preempted, so plain fields suffice. `idle` is woken
+ * by a handler's end (httpd's queue).
+ */
+static struct {
+	uint16_t port;
+	bool stopping;
+	int active;                    /* handlers running */
+	struct waitq idle;
+} httpd;
 
 static const char httpd_index[] =
 	"<!DOCTYPE html>\n<html><head><title>Keel</title></head><body>\n"
@@ -83,6 +107,10 @@ static int httpd_download(struct conn *c, unsigned long mib)
 		goto out;
 	rc = httpd_send_head(c, 200, "OK", "application/octet-stream", total);
 	for (uint64_t off = 0; rc == 0 && off < total; off += HTTPD_CHUNK) {
+		if (httpd.stopping) {
+			rc = -ESHUTDOWN;        /* the handler's return closes it */
+			break;
+		}
 		for (unsigned i = 0; i < HTTPD_CHUNK; i++)
 			chunk[i] = httpd_download_byte(off + i);
 		rc = conn_write(c, chunk, HTTPD_CHUNK, HTTPD_TIMEOUT_NS);
@@ -159,12 +187,11 @@ static char *httpd_word(char **p, const char *stop)
 	return w;
 }
 
-static void httpd_serve(struct conn *c, void *arg)
+static void httpd_handle(struct conn *c)
 {
 	char *head = malloc(HTTPD_HEAD_MAX);
 	char *method, *path, *version, *p;
 
-	(void)arg;
 	if (head == NULL || httpd_read_head(c, head, HTTPD_HEAD_MAX) < 0)
 		goto out;
 	p = head;
@@ -178,6 +205,39 @@ static void httpd_serve(struct conn *c, void *arg)
 		pr_debug("httpd: %s: the close did not finish", path);
 out:
 	free(head);
+}
+
+static void httpd_serve(struct conn *c, void *arg)
+{
+	(void)arg;
+	httpd.active++;
+	httpd_handle(c);
+	httpd.active--;
+	waitq_wake_all(&httpd.idle);
+}
+
+static bool httpd_idle(void *arg)
+{
+	(void)arg;
+	return httpd.active == 0;
+}
+
+static void httpd_stop(struct app *app)
+{
+	uint64_t end = plat_now_ns() + HTTPD_STOP_NS, now;
+	int rc;
+
+	httpd.stopping = true;
+	rc = conn_unlisten(app, httpd.port, HTTPD_STOP_NS);
+	if (rc < 0)
+		pr_warn("httpd: closing the listener: %d", rc);
+	/* woken by httpd_serve as each handler ends; the whole stop is
+	 * bounded by HTTPD_STOP_NS */
+	now = plat_now_ns();
+	if (now >= end ||
+	    wq_wait_event(&httpd.idle, httpd_idle, NULL, end - now) < 0)
+		if (httpd.active > 0)
+			pr_warn("httpd: %d connection(s) still open at stop", httpd.active);
 }
 
 static int httpd_start(struct app *app)
@@ -195,9 +255,16 @@ static int httpd_start(struct app *app)
 			return -EINVAL;
 		}
 	}
+	httpd.port = (uint16_t)port;
+	httpd.stopping = false;
+	httpd.active = 0;
+	waitq_init(&httpd.idle, "httpd-idle");
+	waitq_set_completer(&httpd.idle, app_wq(app));
 	rc = conn_listen(app, (uint16_t)port, httpd_serve, NULL, WQ_NS_PER_S);
-	if (rc == 0)
+	if (rc == 0) {
+		app_set_stop(app, httpd_stop);
 		pr_info("httpd: listening on port %lu", port);
+	}
 	return rc;
 }
 

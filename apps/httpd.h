@@ -11,6 +11,10 @@
  *
  * Options: app.httpd.port=N (default 80). Every response is HTTP/1.1 with
  * Content-Length and `Connection: close`.
+ *
+ * An orderly shutdown stops it (app_stop_all): the listener closes, a
+ * download in progress ends short of its Content-Length, and the stop
+ * waits at most 1 s for open connections.
  */
 #ifndef KEEL_APPS_HTTPD_H
 #define KEEL_APPS_HTTPD_H

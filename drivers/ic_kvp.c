@@ -51,7 +51,9 @@ static int kvp_find(const struct kvp_pool *p, const uint16_t *key, uint32_t unit
 
 /* A key of key_size bytes (terminator included): its units without the
  * terminator, or -EINVAL (odd, empty, longer than the record). A NUL inside
- * the key ends it, as the host's own string functions would. */
+ * the key ends it, as the host's own string functions would; a shorter key
+ * without one is taken whole, but 256 units leave the record no room for
+ * the terminator the answers carry (kvp_fill_item): malformed. */
 static int kvp_key_units(const uint16_t *key, uint32_t key_size)
 {
 	uint32_t n;
@@ -60,7 +62,7 @@ static int kvp_key_units(const uint16_t *key, uint32_t key_size)
 		return -EINVAL;
 	for (n = 0; n < key_size / 2 && key[n]; n++)
 		;
-	return n ? (int)n : -EINVAL;
+	return n && n < IC_KVP_KEY_BYTES / 2 ? (int)n : -EINVAL;
 }
 
 /* ---- the intrinsic items (auto pool) ---- */

@@ -221,6 +221,7 @@ int ich_send(struct ich *x, uint16_t type, const void *body, uint32_t len, uint3
 	x->note[0] = 0;
 	x->outstanding = true;
 	x->out_type = type;
+	x->out_len = len;
 	x->out_deadline = ich_now(x) + x->timeout;
 	ich_wake_at(x, x->out_deadline);
 	return 0;
@@ -483,8 +484,11 @@ static void ich_packet(struct host_dev *d, struct host_chan *c,
 		ich_log_exchange(x, true, h.status);
 		return;
 	}
+	/* a short body answered E_FAIL is the answer to the malformed
+	 * short-body message, unless the outstanding request was that short
+	 * itself (the KVP limits script) */
 	if (h.status == IC_E_FAIL && (h.type != x->svc->msg_type || !x->outstanding ||
-				      h.size < 8)) {
+				      (h.size < 8 && h.size != x->out_len))) {
 		x->counters[ICC_FAILED]++;    /* the answer to a malformed request */
 		return;
 	}

@@ -1,8 +1,8 @@
 /*
  * The simulated host's integration components (host/ic_host.c: framing,
  * negotiation, timeouts, faults; host/ic_host_services.c: heartbeat,
- * shutdown, time sync, KVP; host/ic_host_control.c: an operator's requests
- * on demand). Protocol: include/hyperv/ic.h and
+ * shutdown, time sync, KVP; host/ic_host_kvp_limits.c: KVP at and past its
+ * limits; host/ic_host_control.c: an operator's requests on demand). Protocol: include/hyperv/ic.h and
  * docs/protocols/ic.md. Only host/ic_host*.c include this.
  */
 #ifndef KEEL_HOST_IC_HOST_H
@@ -82,6 +82,7 @@ struct ich {
 	struct ic_version fw_chosen, msg_chosen;
 	bool outstanding;              /* a request waits for its answer */
 	uint16_t out_type;
+	uint32_t out_len;              /* the outstanding request's body bytes */
 	uint64_t out_deadline;
 	bool malformed_done;
 	bool neg_due;                  /* NEGOTIATE to send at the next tick */
@@ -120,6 +121,12 @@ uint64_t ich_wall_ns(const struct ich *x, uint64_t at);    /* 0: no real clock *
 bool ichd_tick(struct ich *x);
 void ichd_reply(struct ich *x, const struct ic_hdr *h, const uint8_t *body, uint32_t len);
 void ichd_end(struct ich *x, const char *why);
+
+/* The KVP limits script (host/ic_host_kvp_limits.c, script=limits): its
+ * number of steps, send step x->step, check its answer. */
+int kvpl_steps(void);
+void kvpl_tick(struct ich *x);
+void kvpl_reply(struct ich *x, const struct ic_hdr *h, const uint8_t *body, uint32_t len);
 
 extern const struct ich_svc ich_heartbeat, ich_shutdown, ich_timesync, ich_kvp;
 

@@ -18,6 +18,9 @@
  *            time from version 4.0); the next sample waits for the answer.
  * kvp        script=basic at=TIME: SET, GET, ENUMERATE on every pool,
  *            DELETE, and the refusals; every answer is checked.
+ *            script=limits: sizes at and past the record's limits, bad
+ *            encodings, pools and indexes out of range, short bodies
+ *            (host/ic_host_kvp_limits.c).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -314,8 +317,10 @@ static int kvp_param(struct ich *x, const char *key, const char *val)
 {
 	if (!strcmp(key, "at"))
 		return host_parse_ns(val, &x->at);
-	if (!strcmp(key, "script"))
-		return strcmp(val, "basic") ? -EINVAL : (x->limit = 1, 0);
+	if (!strcmp(key, "script") && !strcmp(val, "basic"))
+		return x->limit = 1, 0;
+	if (!strcmp(key, "script") && !strcmp(val, "limits"))
+		return x->limit = 2, 0;
 	return -EINVAL;
 }
 
@@ -349,8 +354,14 @@ static void kvp_tick(struct ich *x)
 	const struct kvp_step *s;
 	uint16_t tmp[IC_KVP_VAL_BYTES / 2];
 
-	if (x->state != ICH_READY || x->outstanding || !x->limit || x->step >= KVP_NSTEPS ||
-	    ich_now(x) < x->at)
+	if (x->state != ICH_READY || x->outstanding || !x->limit || ich_now(x) < x->at)
+		return;
+	if (x->limit == 2) {
+		if (x->step < kvpl_steps())
+			kvpl_tick(x);
+		return;
+	}
+	if (x->step >= KVP_NSTEPS)
 		return;
 	s = &kvp_script[x->step];
 	ich_describe(x, "script step %d: op %u pool %u key \"%s\"", x->step, s->op, s->pool,
@@ -406,10 +417,15 @@ static bool kvp_key_is(const struct ic_kvp_value *v, const char *ascii)
 static void kvp_reply(struct ich *x, const struct ic_hdr *h, const uint8_t *body, uint32_t len)
 {
 	static struct ic_kvp_enumerate m;
-	const struct kvp_step *s = &kvp_script[x->step];
+	const struct kvp_step *s;
 	const struct ic_kvp_value *v;
 	char why[96];
 
+	if (x->limit == 2) {
+		kvpl_reply(x, h, body, len);
+		return;
+	}
+	s = &kvp_script[x->step];
 	memset(&m, 0, sizeof(m));
 	memcpy(&m, body, len < sizeof(m) ? len : sizeof(m));
 	v = s->kind == KS_ENUM || s->kind == KS_ENUM_AUTO ? &m.v

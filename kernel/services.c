@@ -11,7 +11,10 @@
  *     lsvmbus listing. The network stack (net/net.h) starts before VMBus so
  *     NIC drivers find it; after the devices are ready the boot waits up to
  *     NET_BOOT_WAIT_NS for DHCP, lists the interfaces and starts the
- *     application chosen by app= (apps/conn.h).
+ *     application chosen by app= (apps/conn.h). The glue between layers
+ *     that must not know each other is here too: the KVP service reads
+ *     the addresses through net_ip_addresses, and the shutdown's
+ *     application step runs the applications' stops (app_stop_all).
  *   - kernel_run: the shell when keel.cfg says shell=on (apps/shell/), then
  *     the work queues' scheduler loop; never returns.
  *
@@ -31,6 +34,7 @@
 #include "drivers/nvme.h"
 #include "drivers/pci.h"
 #endif
+#include "drivers/kvp.h"
 #include "drivers/shutdown.h"
 #include "drivers/storvsc.h"
 #include "include/hyperv/hv_wire.h"
@@ -127,6 +131,18 @@ static void start_network(void)
 		pr_err("services: the application did not start");
 }
 
+/* The shutdown's application step (drivers/shutdown.h SD_APPS): the
+ * applications' own stops (apps/conn.h app_stop_all), before the disks
+ * are flushed. */
+static void services_stop_apps(void *arg)
+{
+	(void)arg;
+	app_stop_all();
+}
+
+static struct shutdown_app services_apps = { .name = "applications",
+					     .stop = services_stop_apps };
+
 /* The end of an orderly shutdown (drivers/shutdown.c): ACPI S5 or the
  * FADT reset register; each returns only when it failed. */
 static void services_power(enum shutdown_action a)
@@ -184,8 +200,13 @@ void kernel_start_services(void)
 	wq_init();
 	timer_init();
 	shutdown_set_power_handler(services_power);
+	/* before VMBus: the shutdown IC's own hook, registered at its probe,
+	 * then runs first (it waits until the host has read its answer) */
+	shutdown_register_app(&services_apps);
 	if (net_start() < 0)
 		pr_err("services: no memory for the network stack");
+	else if (net_wq() != NULL)
+		kvp_set_ip_hook(net_ip_addresses);   /* NetworkAddressIPv4/IPv6 */
 	start_vmbus();
 	start_network();
 }

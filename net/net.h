@@ -8,6 +8,8 @@
  *   net_configured every interface with a link has an IPv4 address
  *   net_format_interfaces   the `ip addr`-like listing, for the boot log
  *                  and the httpd /stats page
+ *   net_ip_addresses        the addresses as ';'-separated lists, for the
+ *                  KVP items NetworkAddressIPv4/IPv6 (net/addrs.c)
  */
 #ifndef KEEL_NET_NET_H
 #define KEEL_NET_NET_H
@@ -50,6 +52,13 @@ bool net_configured(void);
 size_t net_format_interfaces(char *buf, size_t len);
 /* Print that listing to the log, one line at a time. */
 void net_log_interfaces(void);
+
+/* Every interface's IPv4 addresses into v4 and its preferred or deprecated
+ * IPv6 addresses into v6, each list ';'-separated and NUL-terminated (empty
+ * when there is none; an address that does not fit is left out). Reads,
+ * never waits: callable from any work item. The shape of kvp_set_ip_hook's
+ * function (drivers/kvp.h), which the boot code gives it. */
+void net_ip_addresses(char *v4, size_t v4cap, char *v6, size_t v6cap);
 
 /* For lwIP's timeouts: queue the `net` tick for lwIP's next deadline. Net
  * queue items call it after every lwIP call. */

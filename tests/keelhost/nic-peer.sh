@@ -10,6 +10,11 @@
 #   - "peer: ping A: N/N replies" with N = 5 (host/netpeer_probe.h)
 #   - "peer: GET http://A/ -> HTTP/1.1 200 OK, B bytes, "T"": B is the size
 #     of httpd's page and T its <title>, both read from apps/httpd.c
+#   - `keel-ctl kvp-list` (the KVP intrinsic items, docs/protocols/ic.md
+#     "KVP") says NetworkAddressIPv4 is that DHCP address, and, within
+#     10 s, NetworkAddressIPv6 has Keel's link-local address
+#   - the shutdown stops httpd first: "app: httpd stopped" comes before
+#     "shutdown: powering off" in the serial log
 #   - the result lines follow keel-host's "peer: Keel reported ready" (the
 #     guest trace's ready point), QEMU exits 0 after the shutdown and
 #     keel-host reports no failure (exit 0)
@@ -45,6 +50,16 @@ while [ ! -f "$dir/status" ] && [ $i -lt $((tmo * 10)) ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
+# the link-local IPv6 address becomes Keel's once duplicate address
+# detection ends, a second or so after the lease: read until it is listed
+# (KVP computes the items at every read)
+k=0
+while [ ! -f "$dir/status" ] && [ $k -lt 40 ]; do
+	"$build/keelhost/keel-ctl" "$ctl" kvp-list > "$dir/kvp.out" 2>&1
+	grep -q '^auto NetworkAddressIPv6=.' "$dir/kvp.out" && break
+	sleep 0.25
+	k=$((k + 1))
+done
 "$build/keelhost/keel-ctl" "$ctl" shutdown "nic-peer test" > "$dir/shutdown.out" 2>&1
 j=0
 while [ ! -f "$dir/status" ] && [ $j -lt $((tmo * 10)) ]; do sleep 0.1; j=$((j + 1)); done
@@ -66,6 +81,10 @@ ping=$(sed -n 's/.*keel-host: peer: ping \([0-9.]*\): \([0-9]*\/[0-9]*\) replies
 ready_at=$(grep -n 'keel-host: peer: Keel reported ready' "$dir/keel-host.log" | head -n 1 | cut -d: -f1)
 lease_at=$(grep -n 'keel-host: peer: Keel is ' "$dir/keel-host.log" | head -n 1 | cut -d: -f1)
 get=$(sed -n 's/.*keel-host: peer: GET \(.*\)$/\1/p' "$dir/keel-host.log")
+kvp4=$(sed -n 's/^auto NetworkAddressIPv4=//p' "$dir/kvp.out")
+kvp6=$(sed -n 's/^auto NetworkAddressIPv6=//p' "$dir/kvp.out")
+stopped_at=$(tr -d '\r' < "$dir/serial.log" | grep -n 'app: httpd stopped' | head -n 1 | cut -d: -f1)
+off_at=$(tr -d '\r' < "$dir/serial.log" | grep -n 'shutdown: powering off' | head -n 1 | cut -d: -f1)
 want_get="http://$keel/ -> HTTP/1.1 200 OK, $size bytes, \"$title\""
 
 if [ -z "$keel" ]; then
@@ -78,6 +97,12 @@ elif [ "$ping" != "$keel 5/5" ]; then
 	fail "ping line: '${ping:-none}', want '$keel 5/5'"
 elif [ "$get" != "$want_get" ]; then
 	fail "GET line: '${get:-none}', want '$want_get'"
+elif [ "$kvp4" != "$keel" ]; then
+	fail "KVP NetworkAddressIPv4 is '$kvp4', want the lease $keel (kvp-list: $(tr '\n' ';' < "$dir/kvp.out"))"
+elif ! printf '%s\n' "$kvp6" | grep -Eq '(^|;)fe80::[0-9a-f:]+(;|$)'; then
+	fail "KVP NetworkAddressIPv6 is '$kvp6', want a link-local fe80:: address"
+elif [ -z "$stopped_at" ] || [ -z "$off_at" ] || [ "$stopped_at" -gt "$off_at" ]; then
+	fail "'app: httpd stopped' (line ${stopped_at:-missing}) not before 'shutdown: powering off' (line ${off_at:-missing})"
 elif [ "$st" != 0 ]; then
 	fail "run-stack status $st after the shutdown (keel-ctl: $(tr '\n' ';' < "$dir/shutdown.out"))"
 else

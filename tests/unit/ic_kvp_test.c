@@ -204,15 +204,23 @@ static int t_kvp_hostile(void)
 	len = mk_req(IC_KVP_SET, IC_KVP_POOL_EXTERNAL, "Key", "v", 0);
 	gs->v.value_size = IC_KVP_VAL_BYTES + 1;
 	CHECK_EQ(run(&st, len), -EINVAL);
-	/* the largest: a 255-unit key without its terminator in the record, full value */
+	/* 256 units fill the record: no room for the terminator an answer carries */
 	len = mk_req(IC_KVP_SET, IC_KVP_POOL_EXTERNAL, "K", "v", 0);
 	for (int i = 0; i < 256; i++)
 		gs->v.key[i] = 'k';
 	gs->v.key_size = IC_KVP_KEY_BYTES;
+	CHECK_EQ(run(&st, len), -EINVAL);
+	/* the largest: a 255-unit key and its terminator, a full value */
+	gs->v.key[255] = 0;
 	gs->v.value_size = IC_KVP_VAL_BYTES;
 	memset(gs->v.value, 0x41, IC_KVP_VAL_BYTES);
 	CHECK_EQ(run(&st, len), IC_S_OK);
-	CHECK_EQ(st.pools[0].items[0].key_units, 256);
+	CHECK_EQ(st.pools[0].items[0].key_units, 255);
+	len = mk_req(IC_KVP_ENUMERATE, IC_KVP_POOL_EXTERNAL, NULL, NULL, 0);
+	CHECK_EQ(run(&st, len), IC_S_OK);
+	CHECK_EQ(req.v.key_size, IC_KVP_KEY_BYTES);          /* inside the record */
+	CHECK_EQ(req.v.key[254], 'k');
+	CHECK_EQ(req.v.key[255], 0);
 	/* a full pool refuses more */
 	kvp_store_reset(&st);
 	for (int i = 0; i < KVP_MAX_ITEMS; i++) {

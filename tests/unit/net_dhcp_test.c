@@ -47,7 +47,7 @@ static int net_dhcp_exchange(void)
 {
 	uint8_t f[FAKE_FRAME_MAX];
 	const uint8_t *m, *o;
-	char text[1024];
+	char text[1024], v4[64], v6[256];
 	uint32_t xid;
 	size_t len;
 
@@ -67,11 +67,17 @@ static int net_dhcp_exchange(void)
 	CHECK((o = dhcp_opt(m, len, 50)) != NULL && be32(o) == OFFERED);
 	CHECK((o = dhcp_opt(m, len, 54)) != NULL && be32(o) == FAKE_PEER_IP);
 	CHECK(!net_configured());
+	net_ip_addresses(v4, sizeof(v4), v6, sizeof(v6));   /* KVP NetworkAddressIPv4 */
+	CHECK_EQ(v4[0], '\0');
 	give_reply(xid, 5);                                 /* ACK */
 	t_run_for(100 * MS);
 	CHECK(net_configured());
 	net_format_interfaces(text, sizeof(text));
 	CHECK(strstr(text, "inet 10.0.0.50/24 gateway 10.0.0.1 (dhcp)") != NULL);
+	net_ip_addresses(v4, sizeof(v4), v6, sizeof(v6));   /* as soon as DHCP bound it */
+	CHECK(strcmp(v4, "10.0.0.50") == 0);
+	net_ip_addresses(v4, 9, v6, sizeof(v6));            /* never cut short */
+	CHECK_EQ(v4[0], '\0');
 	CHECK_EQ(lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(dns_getserver(0)))), DNS_SERVER);
 	return 0;
 }

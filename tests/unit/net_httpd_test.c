@@ -171,7 +171,78 @@ static int net_httpd_unread_data(void)
 	return 0;
 }
 
+static bool stopped;
+
+static void stop_work(struct work *w)
+{
+	(void)w;
+	app_stop_all();                /* kernel/services.c's shutdown step */
+	stopped = true;
+}
+
+/* Segments from the server to client port `port`: whether one was a RST. */
+static bool rst_to(uint16_t port)
+{
+	uint8_t fr[FAKE_FRAME_MAX];
+	bool rst = false;
+
+	while (fake_take(&nic, fr) != 0) {
+		const uint8_t *t = fr + ETH_HDR + IP_HDR;
+
+		if (be16(fr + 12) == 0x0800 && fr[ETH_HDR + 9] == 6 && be16(t + 2) == port &&
+		    (t[13] & TCP_RST))
+			rst = true;
+	}
+	return rst;
+}
+
+/* An orderly shutdown's application step (app_stop_all) stops httpd: a
+ * download in progress ends short of its Content-Length with a FIN (no
+ * reset), the stop returns well within its bound, and the listener is
+ * closed, so a new connection is refused with a reset. */
+static int net_httpd_stop(void)
+{
+	static const char req[] = "GET /download/64 HTTP/1.1\r\n\r\n";
+	uint8_t f[FAKE_FRAME_MAX];
+	struct fake_client cl = { .resp = f, .resp_max = sizeof(f) };
+	struct wq *sd_wq = wq_create("shutdown", 1);
+	struct work stop;
+	unsigned round;
+
+	CHECK(sd_wq != NULL);
+	CHECK(start_httpd() == 0);
+	CHECK(fake_tcp_connect(&nic, &cl) == 0);
+	fake_give(&nic, f, fake_tcp(f, nic.mac, FAKE_PEER_IP, FAKE_OUR_IP, 40000, 80,
+				    cl.snd_nxt, cl.rcv_nxt, TCP_ACK | TCP_PSH,
+				    (const uint8_t *)req, sizeof(req) - 1));
+	cl.snd_nxt += sizeof(req) - 1;
+	stopped = false;
+	work_init(&stop, stop_work, "stop");
+	for (round = 0; !cl.fin && round < 5000; round++) {
+		if (round == 20) {
+			CHECK(cl.total > 0);                /* the download is under way */
+			wq_queue(sd_wq, &stop);
+		}
+		t_run_for(1 * MS);
+		CHECK(fake_tcp_recv(&nic, &cl) >= 0);       /* never a reset */
+		fake_give(&nic, f, fake_tcp(f, nic.mac, FAKE_PEER_IP, FAKE_OUR_IP, 40000, 80,
+					    cl.snd_nxt, cl.rcv_nxt, TCP_ACK, NULL, 0));
+	}
+	CHECK(cl.fin);
+	CHECK(cl.total < (64u << 20));                      /* cut short */
+	t_run_for(10 * MS);
+	CHECK(stopped);
+	CHECK(round < 1000);                                /* HTTPD_STOP_NS is 1 s */
+	while (fake_take(&nic, f) != 0)
+		;
+	fake_give(&nic, f, fake_tcp(f, nic.mac, FAKE_PEER_IP, FAKE_OUR_IP, 40001, 80,
+				    5000, 0, TCP_SYN, NULL, 0));
+	CHECK(rst_to(40001));                               /* nobody listens */
+	return 0;
+}
+
 const struct unit_test net_httpd_tests[] = {
+	{ "net_httpd_stop", net_httpd_stop, QUICK },
 	{ "net_httpd_unread_data", net_httpd_unread_data, QUICK },
 	{ "net_httpd_idle_timeout", net_httpd_idle_timeout, QUICK },
 	{ "net_detach_open_conn", net_detach_open_conn, QUICK },

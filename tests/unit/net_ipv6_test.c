@@ -42,10 +42,12 @@ static size_t router_advert(uint8_t *f, uint8_t prefix_flags)
 static int net_ipv6_slaac(void)
 {
 	uint8_t f[FAKE_FRAME_MAX];
-	char text[2048];
+	char text[2048], v4[64], v6[256];
 
 	CHECK(net_config_set_ip("10.0.0.2/24,10.0.0.1") == 0);
 	CHECK(fake_start(&nic) == 0);
+	net_ip_addresses(v4, sizeof(v4), v6, sizeof(v6));
+	CHECK(strcmp(v6, "") == 0);          /* the link-local address is tentative */
 	t_run_for(3000 * MS);                /* duplicate address detection */
 	net_format_interfaces(text, sizeof(text));
 	CHECK(strstr(text, "inet6 fe80::215:5dff:fe00:2/64 preferred") != NULL);
@@ -53,12 +55,18 @@ static int net_ipv6_slaac(void)
 	fake_give(&nic, f, router_advert(f, 0xc0));   /* on-link, autonomous */
 	net_format_interfaces(text, sizeof(text));
 	CHECK(strstr(text, "inet6 2001:db8:1:0:215:5dff:fe00:2/64 tentative") != NULL);
+	/* the KVP items (net/addrs.c): usable addresses only, ';'-separated */
+	net_ip_addresses(v4, sizeof(v4), v6, sizeof(v6));
+	CHECK(strcmp(v4, "10.0.0.2") == 0);
+	CHECK(strcmp(v6, "fe80::215:5dff:fe00:2") == 0);
 	t_run_for(3000 * MS);
 	net_format_interfaces(text, sizeof(text));
 	if (strstr(text, "inet6 2001:db8:1:0:215:5dff:fe00:2/64 preferred") == NULL) {
 		fprintf(stderr, "  listing:\n%s", text);
 		return 1;
 	}
+	net_ip_addresses(v4, sizeof(v4), v6, sizeof(v6));
+	CHECK(strcmp(v6, "fe80::215:5dff:fe00:2;2001:db8:1:0:215:5dff:fe00:2") == 0);
 	return 0;
 }
 
