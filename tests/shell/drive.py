@@ -34,7 +34,12 @@ class Serial:
         self.log = open(transcript, "w")
 
     def send(self, text):
-        self.sock.sendall(text.encode())
+        """False when QEMU has closed the socket (the guest is gone)."""
+        try:
+            self.sock.sendall(text.encode())
+        except OSError:
+            return False
+        return True
 
     def until(self, pattern, timeout):
         """Read until pattern matches the text since the last call (escape
@@ -161,11 +166,13 @@ def main():
                   r"vmbus: connected[\s\S]*shell: type help", 240)
     report("reboot", None if got is not None else
            "no restart, second kernel start, VMBus connection and shell banner: %r" % s.buf[-300:])
-    if got is not None:
-        check(s, report, "after-reboot", "lsblk\r", [r"^sd0\s+65536\s+512\s+32\s"])
+    if got is None:
+        report("poweroff-sequence", "not tried: no Keel after the reboot")
+        return
+    check(s, report, "after-reboot", "lsblk\r", [r"^sd0\s+65536\s+512\s+32\s"])
     # stay connected until QEMU ends: the orderly shutdown flushes sd0 first
-    s.send("poweroff\r")
-    got = s.until(r"shutdown: sd0 flushed[\s\S]*keel: powering off", 120)
+    s.drain()
+    got = s.until(r"shutdown: sd0 flushed[\s\S]*keel: powering off", 120) if s.send("poweroff\r") else None
     report("poweroff-sequence", None if got is not None else "no flush and power-off lines")
     s.until(r"a^", 60)              # read until QEMU closes the socket
 
