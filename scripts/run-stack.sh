@@ -100,7 +100,8 @@ cleanup() {
 	rm -f "$ram" "$sock" "$ready"
 }
 trap cleanup EXIT
-# Ctrl-C reaches the whole process group (QEMU and keel-host too): note it
+# Ctrl-C, when the serial port is not on the terminal (below), reaches the
+# whole process group (QEMU and keel-host too): note it
 # and go through the normal tear-down; a user's stop is a clean exit.
 interrupted=0
 trap 'interrupted=1' INT

@@ -11,6 +11,8 @@
 # the storvsc, netvsc and vPCI devices, the lease, the dump's IDs), then
 # `reboot` must bring Keel back. Here: httpd served the peer's GET while the
 # shell ran, and `poweroff` ended QEMU through the orderly shutdown (exit 0).
+# Last, tests/shell/terminal.py boots the image once more with
+# --interactive on a pseudo-terminal and presses Ctrl-C and Ctrl-A x.
 # Writes BUILD/results/shell.txt; exits 0 even when tests fail.
 set -u
 build=$1
@@ -50,6 +52,12 @@ if [ "$st" = 0 ]; then
 else
 	echo "FAIL shell/poweroff: run-stack exit status $st (see $dir/stack.out)" | tee -a "$results"
 fi
+# make run's keys on a real terminal: Ctrl-C goes to the guest, Ctrl-A x
+# ends the stack (README "The serial shell"; scripts/run-stack.sh)
+python3 tests/shell/terminal.py "$results" "$dir/terminal.log" -- \
+	scripts/run-stack.sh --build "$build" --image "$dir/keel.img" --disk "$dir/data.img" \
+	--interactive --timeout "$tmo" --host-log "$dir/keel-host-terminal.log" \
+	--pidfile "$dir/terminal-qemu.pid"
 if grep -q '^FAIL' "$results"; then
 	echo "---- serial log ($dir/serial.log) ----"
 	tail -n 80 "$dir/serial.log"
