@@ -146,7 +146,11 @@ def main():
         out.write(line + "\n")
         out.flush()
 
-    s = Serial(sock, transcript)
+    try:
+        s = Serial(sock, transcript)
+    except OSError as e:
+        report("prompt", "cannot connect to the serial socket %s: %s" % (sock, e))
+        return
     if s.until(r"shell: type help", 240) is None:
         report("prompt", "no shell banner within 240 s")
         return

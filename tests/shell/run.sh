@@ -4,7 +4,8 @@
 # `console=serial shell=on app=httpd` (make run's pair) against keel-host
 # (scripts/run-stack.sh) with a fresh data disk, a NIC on keel-host's
 # built-in peer (--nic peer: DHCP lease 10.0.2.15, ping, GET /), a vPCI bus
-# with the function of test-images/pci/$DUMP, and --reset (a guest reset boots
+# with the function of test-images/pci/virtio-net.txt (SHELL_TEST_DUMP=NAME
+# another dump there), and --reset (a guest reset boots
 # Keel again, as make run's --interactive does). COM1 is on a unix socket
 # that tests/shell/drive.py types into: each command's answer is checked
 # against what this test knows the stack holds (the data disk's size and GPT,
