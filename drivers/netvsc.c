@@ -163,7 +163,7 @@ static int netvsc_queue_create(struct netvsc_dev *nd)
 		return nd->q ? 0 : -ENOMEM;
 	}
 #endif
-	nd->q = wq_create(vmbus_device_name(nd->dev), 1);
+	nd->q = wq_create("netvsc_if", 1);   /* not the device queue's name */
 	nd->own_q = true;
 	return nd->q ? 0 : -ENOMEM;
 }

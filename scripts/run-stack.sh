@@ -4,7 +4,8 @@
 # process, then QEMU booting a Keel image through OVMF (scripts/run-qemu.sh),
 # linked by guest RAM in a shared file and an ivshmem-doorbell device
 # (docs/protocols/keelhost-transport.md). Both are torn down when either ends:
-# guest power-off, Ctrl-C, a timeout; the /dev/shm file and the socket go too.
+# guest power-off, Ctrl-A x (serial on the terminal), Ctrl-C (serial in a
+# file or socket), a timeout; the /dev/shm file and the socket go too.
 #
 # Options:
 #   --build DIR         build tree (default: build): keel.img, host/keel-host
@@ -24,7 +25,14 @@
 #                       the time-to-ready split in its log
 #   --log FILE          the guest's serial log to FILE (default: the terminal)
 #   --interactive       serial in both directions on the terminal (the shell,
-#                       apps/shell/): Ctrl-A x quits, Ctrl-C goes to the guest
+#                       apps/shell/; `make run`), and --reset. The terminal
+#                       is raw: Ctrl-C goes to the guest, Ctrl-A x quits
+#                       QEMU (keel-host then ends). --log or --serial
+#                       still take the serial port (then only --reset)
+#   --reset             a guest reset (the shell's `reboot`, keel-ctl
+#                       restart) boots Keel again, as on Hyper-V, instead of
+#                       ending QEMU (run-qemu.sh's -no-reboot); keel-host
+#                       serves the new boot
 #   --serial SPEC       the serial port as QEMU's -serial SPEC (tests)
 #   --host-log FILE     keel-host's message log (default: DIR/keel-host.log;
 #                       "-" puts it on the terminal too, interleaved)
@@ -37,12 +45,15 @@
 #   --display           a QEMU window too (scripts/run-qemu.sh --display)
 #   --busy-poll, -v     passed to keel-host (spin instead of sleeping; trace)
 #   --help              this text
+# Without --log or --serial the serial port is on the terminal as with
+# --interactive (Ctrl-C to the guest, Ctrl-A x quits); with either, Ctrl-C
+# stops QEMU and keel-host.
 # Exit status: QEMU's (0 after an ACPI power-off); 3 when QEMU was fine but
 # keel-host reported a failure (a host-side violation, an expectation).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 
-build=build img="" log="" inter=0 serial="" hostlog="" tmo=0 pidf="" mem=512M display=""
+build=build img="" log="" inter=0 reset=0 serial="" hostlog="" tmo=0 pidf="" mem=512M display=""
 hostargs="" ctl=""
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -58,7 +69,8 @@ while [ $# -gt 0 ]; do
 	--control) hostargs="$hostargs --control $2"; ctl=$2; shift 2 ;;
 	--timeline) hostargs="$hostargs --timeline $2"; shift 2 ;;
 	--log) log=$2; shift 2 ;;
-	--interactive) inter=1; shift ;;
+	--interactive) inter=1; reset=1; shift ;;
+	--reset) reset=1; shift ;;
 	--serial) serial=$2; shift 2 ;;
 	--host-log) hostlog=$2; shift 2 ;;
 	--timeout) tmo=$2; shift 2 ;;
@@ -88,7 +100,8 @@ cleanup() {
 	rm -f "$ram" "$sock" "$ready"
 }
 trap cleanup EXIT
-# Ctrl-C reaches the whole process group (QEMU and keel-host too): note it
+# Ctrl-C, when the serial port is not on the terminal (below), reaches the
+# whole process group (QEMU and keel-host too): note it
 # and go through the normal tear-down; a user's stop is a clean exit.
 interrupted=0
 trap 'interrupted=1' INT
@@ -118,19 +131,29 @@ set -- --mem "$mem" "$img" -- \
 	-machine memory-backend=ram0 \
 	-chardev "socket,path=$sock,id=ivs" \
 	-device ivshmem-doorbell,chardev=ivs,vectors=1 "$@"
+# After run-qemu.sh's -no-reboot, which it overrides: QEMU resets the
+# machine, OVMF boots Keel again, and Keel finds the same keel-host.
+[ "$reset" = 1 ] && set -- "$@" -action reboot=reset
 [ -n "$pidf" ] && set -- --pidfile "$pidf" "$@"
 [ "$tmo" != 0 ] && set -- --timeout "$tmo" "$@"
 [ -n "$display" ] && set -- "$display" "$@"
-# Serial on the terminal through mon:stdio (run-qemu.sh's default): Ctrl-A x
-# quits QEMU, and Ctrl-C still reaches the whole process group (QEMU's stdio
-# keeps terminal signals), so either ends QEMU and then keel-host. A test
-# driving the shell gives a socket (--serial), a log a file (--log).
+# Serial on the terminal through mon:stdio (run-qemu.sh's default): QEMU
+# puts the terminal in raw mode without signals, so Ctrl-C is a byte for the
+# guest (the shell drops its line) and Ctrl-A x quits QEMU, which ends
+# keel-host. With a socket (--serial, a test driving the shell) or a file
+# (--log) the terminal keeps its signals: Ctrl-C reaches the whole process
+# group (QEMU and keel-host too) and the INT trap above makes it a clean stop.
 if [ -n "$serial" ]; then
 	set -- --serial "$serial" "$@"
 elif [ -n "$log" ]; then
 	set -- --log "$log" "$@"
 else
-	echo "run-stack: keel-host and QEMU running; Ctrl-A x or Ctrl-C stops both" >&2
+	if [ "$inter" = 1 ]; then
+		echo "run-stack: keel-host and QEMU running; the keel> prompt follows keel: ready." \
+		     "Ctrl-A x stops both (Ctrl-C goes to the guest); reboot restarts Keel" >&2
+	else
+		echo "run-stack: keel-host and QEMU running; Ctrl-A x stops both (Ctrl-C goes to the guest)" >&2
+	fi
 fi
 st=0
 "$here/run-qemu.sh" "$@" || st=$?
