@@ -40,6 +40,23 @@ static int backing_alloc(struct backing **out, uint64_t size)
 	return 0;
 }
 
+int backing_check_file(const char *path)
+{
+	struct stat sb;
+	int fd = open(path, O_RDONLY), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &sb) < 0)
+		r = -errno;
+	else if (S_ISDIR(sb.st_mode))
+		r = -EISDIR;
+	else if (!S_ISREG(sb.st_mode) || sb.st_size <= 0)
+		r = -EINVAL;                    /* what backing_open_file refuses */
+	close(fd);
+	return r;
+}
+
 int backing_open_file(struct backing **out, const char *path, bool read_only,
 		      enum backing_sync sync)
 {

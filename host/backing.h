@@ -27,6 +27,11 @@ enum backing_sync {
 
 struct backing;
 
+/* Whether path can be an image: 0 for a readable, non-empty regular file;
+ * -errno from opening it, -EISDIR, or -EINVAL (empty, not a regular file).
+ * Scenario parameters that name an image check it when they are set, so a
+ * missing file is a scenario error, not a failure of every run. */
+int backing_check_file(const char *path);
 /* A raw image file, read-write unless read_only. The size is the file's. */
 int backing_open_file(struct backing **out, const char *path, bool read_only,
 		      enum backing_sync sync);

@@ -31,7 +31,13 @@ struct host_dev_ops {
 	size_t priv_size;                   /* per-device state, zeroed */
 	/* Set defaults after priv is allocated; 0 or -errno. */
 	int (*init)(struct host_dev *d);
-	/* key=value from the scenario; -EINVAL for unknown keys or values */
+	/* The keys param takes, separated by blanks ("image size ..."); the
+	 * keys every device takes are host.c's. host_device_param refuses any
+	 * other key, so this list is the one the scenario parser checks and
+	 * prints, and a key missing here is refused even if param knows it. */
+	const char *keys;
+	/* key=value from the scenario; -EINVAL for a bad value, -errno when
+	 * a file it names cannot be read */
 	int (*param)(struct host_dev *d, const char *key, const char *val);
 	/* The guest opened channel c; return 0 or an OPENCHANNEL_RESULT status. */
 	uint32_t (*on_open)(struct host_dev *d, struct host_chan *c);

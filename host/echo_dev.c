@@ -276,6 +276,7 @@ const struct host_dev_ops echo_dev_ops = {
 	.class_guid = ECHO_CLASS_GUID_INIT,
 	.priv_size = sizeof(struct echo_dev),
 	.init = echo_init_defaults,
+	.keys = "max-subchannels reply-delay",
 	.param = echo_param,
 	.on_open = echo_open,
 	.on_packet = echo_packet,

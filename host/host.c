@@ -468,6 +468,69 @@ bool host_device_type_valid(const char *type)
 	return dev_type_find(type) != NULL;
 }
 
+/* Append "sep word" to buf (cap bytes, NUL-terminated); returns the length. */
+static size_t list_add(char *buf, size_t cap, size_t o, const char *word, size_t len)
+{
+	if (o < cap)
+		o += (size_t)snprintf(buf + o, cap - o, "%s%.*s", o ? ", " : "", (int)len, word);
+	return o < cap ? o : cap - 1;
+}
+
+size_t host_device_types(char *buf, size_t cap)
+{
+	size_t o = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof(dev_types) / sizeof(dev_types[0]); i++)
+		o = list_add(buf, cap, o, dev_types[i]->type, strlen(dev_types[i]->type));
+	for (unsigned i = 0; i < gen2_plain_ntypes; i++)
+		o = list_add(buf, cap, o, gen2_plain_types[i].type, strlen(gen2_plain_types[i].type));
+	return o;
+}
+
+/* Keys every device takes (host_device_param below), before the type's own. */
+static const char common_keys[] = "boot open-delay open-status";
+
+/* Whether key is one of the blank-separated words of list. */
+static bool key_listed(const char *list, const char *key)
+{
+	size_t L = strlen(key);
+
+	while (list && *list) {
+		size_t n = strcspn(list, " ");
+
+		if (n == L && !strncmp(list, key, L))
+			return true;
+		list += n;
+		list += strspn(list, " ");
+	}
+	return false;
+}
+
+bool host_device_key_valid(const char *type, const char *key)
+{
+	const struct host_dev_ops *ops = dev_type_find(type);
+
+	return ops && (key_listed(common_keys, key) || key_listed(ops->keys, key));
+}
+
+size_t host_device_keys(const char *type, char *buf, size_t cap)
+{
+	const struct host_dev_ops *ops = dev_type_find(type);
+	const char *lists[2] = { common_keys, ops ? ops->keys : NULL };
+	size_t o = 0;
+
+	buf[0] = 0;
+	for (int k = 0; k < 2; k++)
+		for (const char *p = lists[k]; p && *p; p += strspn(p, " ")) {
+			size_t n = strcspn(p, " ");
+
+			o = list_add(buf, cap, o, p, n);
+			p += n;
+		}
+	return o;
+}
+
 int host_device_add(struct host *h, const char *type, const char *name)
 {
 	const struct host_dev_ops *ops = dev_type_find(type);
@@ -538,6 +601,8 @@ int host_device_param(struct host *h, int dev, const char *key, const char *val)
 	if (dev < 0 || dev >= h->ndevs)
 		return -EINVAL;
 	d = h->devs[dev];
+	if (!key_listed(common_keys, key) && !key_listed(d->ops->keys, key))
+		return -ENOENT;
 	if (!strcmp(key, "open-delay")) {
 		if (host_parse_ns(val, &ns) < 0)
 			return -EINVAL;

@@ -117,9 +117,17 @@ struct host_dev_params;   /* host/device.h */
 
 /* Whether `type` names a device host ("echo", "storage"). */
 bool host_device_type_valid(const char *type);
+/* Every device type, "echo, storage, ..." into buf (for messages); the length. */
+size_t host_device_types(char *buf, size_t cap);
+/* Whether a device of `type` takes parameter `key` (the keys of every device
+ * included), and all of them, "boot, open-delay, ..." into buf. */
+bool host_device_key_valid(const char *type, const char *key);
+size_t host_device_keys(const char *type, char *buf, size_t cap);
 /* Add a device instance of `type` ("echo"); returns its index or -errno. */
 int host_device_add(struct host *h, const char *type, const char *name);
-/* Set a device parameter (key=value from the scenario); 0 or -EINVAL. */
+/* Set a device parameter (key=value from the scenario): 0, -ENOENT for a key
+ * the type does not take, -EINVAL for a bad value, or -errno when the file a
+ * value names cannot be read (storage image=, vpci file=/config=/...). */
 int host_device_param(struct host *h, int dev, const char *key, const char *val);
 int host_device_count(const struct host *h);
 /* A device host's named counter (expect host DEV KEY N): 0, -ENOENT. */

@@ -567,16 +567,23 @@ static int ich_init(struct host_dev *d, const struct ich_svc *svc)
 	return ich_param(d, "release", "ws2022");
 }
 
-#define ICH_TYPE(ident, tname, guid, svcp)                                     \
+/* The keys ich_param takes itself; each type adds its service's (the
+ * svc->param functions of host/ic_host_services.c). */
+#define ICH_KEYS "release fw-versions versions timeout malformed-at renegotiate-at malformed "
+
+#define ICH_TYPE(ident, tname, guid, svcp, svckeys)                            \
 	static int ident##_init(struct host_dev *d) { return ich_init(d, &svcp); } \
 	const struct host_dev_ops ident = {                                    \
 		.type = tname, .class_guid = guid, .priv_size = sizeof(struct ich), \
-		.init = ident##_init, .param = ich_param, .on_open = ich_open,      \
-		.on_packet = ich_packet, .on_close = ich_close, .tick = ich_tick,   \
-		.counter = ich_counter,                                             \
+		.init = ident##_init, .keys = ICH_KEYS svckeys, .param = ich_param, \
+		.on_open = ich_open, .on_packet = ich_packet, .on_close = ich_close, \
+		.tick = ich_tick, .counter = ich_counter,                           \
 	}
 
-ICH_TYPE(ic_heartbeat_dev_ops, "heartbeat", VMBUS_CLASS_HEARTBEAT, ich_heartbeat);
-ICH_TYPE(ic_shutdown_dev_ops, "shutdown", VMBUS_CLASS_SHUTDOWN, ich_shutdown);
-ICH_TYPE(ic_timesync_dev_ops, "timesync", VMBUS_CLASS_TIMESYNC, ich_timesync);
-ICH_TYPE(ic_kvp_dev_ops, "kvp", VMBUS_CLASS_KVP, ich_kvp);
+ICH_TYPE(ic_heartbeat_dev_ops, "heartbeat", VMBUS_CLASS_HEARTBEAT, ich_heartbeat,
+	 "interval beats");
+ICH_TYPE(ic_shutdown_dev_ops, "shutdown", VMBUS_CLASS_SHUTDOWN, ich_shutdown,
+	 "at again flags reason timeout-s text");
+ICH_TYPE(ic_timesync_dev_ops, "timesync", VMBUS_CLASS_TIMESYNC, ich_timesync,
+	 "every latency samples back start");
+ICH_TYPE(ic_kvp_dev_ops, "kvp", VMBUS_CLASS_KVP, ich_kvp, "at script");

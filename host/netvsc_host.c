@@ -1044,6 +1044,9 @@ const struct host_dev_ops netvsc_dev_ops = {
 	.class_guid = VMBUS_CLASS_NETWORK,
 	.priv_size = sizeof(struct nvh_state),
 	.init = nvh_init_defaults,
+	.keys = "versions link link-down link-up network-change max-subchannels bad-range "
+		"query-delay dup-frames pings tx-channels section-size read-stall max-frame "
+		"rx-channels flood flood-size",
 	.param = nvh_param,
 	.on_open = nvh_open,
 	.on_packet = nvh_packet,

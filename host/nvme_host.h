@@ -60,7 +60,9 @@ struct nh_dev {
 	uint64_t n_read, n_write, n_flush, n_dsm, n_resets, n_dropped;
 };
 
-/* host/nvme_host_params.c */
+/* host/nvme_host_params.c: the keys nh_param takes (part of the vpci keys) */
+#define NH_KEYS "nvme file nvme-dsm nvme-hostile-id nvme-stuck-phase nvme-delay nvme-drop " \
+		"nvme-dup nvme-error nvme-fatal nvme-bad-cid nvme-size nvme-bs nvme-queues"
 int nh_param(struct host_dev *d, struct nh_dev **pn, const char *key, const char *val);
 int nh_open_store(struct nh_dev *n);
 void nh_destroy(struct nh_dev *n);

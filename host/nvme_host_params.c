@@ -84,8 +84,13 @@ int nh_param(struct host_dev *d, struct nh_dev **pn, const char *key, const char
 	if (!strcmp(key, "nvme"))
 		return nh_bool(val, &b) ? -EINVAL : (b ? 0 : (nh_destroy(n), *pn = NULL, 0));
 	if (!strcmp(key, "file")) {
+		int err;
+
 		if (strlen(val) >= sizeof(n->file))
 			return -EINVAL;
+		err = backing_check_file(val);  /* the store opens only on first use */
+		if (err < 0)
+			return err;
 		snprintf(n->file, sizeof(n->file), "%s", val);
 		return 0;
 	}

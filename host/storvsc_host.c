@@ -206,8 +206,13 @@ static int parse_bool(const char *v, bool *out)
 
 static int p_image(struct stor_dev *s, const char *v)
 {
+	int r;
+
 	if (strlen(v) >= sizeof(s->image))
 		return -EINVAL;
+	r = backing_check_file(v);      /* LUN 0 opens it only at the first open */
+	if (r < 0)
+		return r;
 	snprintf(s->image, sizeof(s->image), "%s", v);
 	return 0;
 }
@@ -392,6 +397,17 @@ static const struct {
 	{ "corrupt-answer", p_corrupt_answer }, /* Nth data command: unreadable answer */
 #endif
 };
+
+/* The keys of stor_params[], in its order (device.h: host_device_param takes
+ * only listed keys). */
+#ifdef KEEL_TEST_HOOKS
+#define STOR_HOOK_KEYS " data-at late-answer corrupt-answer"
+#else
+#define STOR_HOOK_KEYS ""
+#endif
+#define STOR_KEYS "image snapshot read-only sync size luns block-size max-transfer " \
+		  "max-subchannels unmap versions reply-delay io-jitter io-error rescind-io " \
+		  "fault-sense hot-add hot-remove" STOR_HOOK_KEYS
 
 static int stor_param(struct host_dev *d, const char *key, const char *val)
 {
@@ -1304,6 +1320,7 @@ const struct host_dev_ops storvsc_dev_ops = {
 	.class_guid = VMBUS_CLASS_STORAGE,
 	.priv_size = sizeof(struct stor_dev),
 	.init = stor_init_defaults,
+	.keys = STOR_KEYS,
 	.param = stor_param,
 	.on_open = stor_open,
 	.on_packet = stor_packet,

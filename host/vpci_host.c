@@ -624,6 +624,7 @@ const struct host_dev_ops vpci_dev_ops = {
 	.class_guid = VMBUS_CLASS_VPCI,
 	.priv_size = sizeof(struct vh_dev),
 	.init = vh_init,
+	.keys = VH_KEYS,
 	.param = vh_param,
 	.on_open = vh_open,
 	.on_packet = vh_packet,

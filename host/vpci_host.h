@@ -131,7 +131,11 @@ struct vh_func *vh_slot(struct vh_dev *v, uint32_t wslot);
  * after its EJECTION_COMPLETE). */
 struct vh_func *vh_live(struct host_dev *d, uint32_t wslot, const char *what);
 
-/* host/vpci_host_params.c */
+/* host/vpci_host_params.c: the keys vh_param takes, NH_KEYS (nvme_host.h) too */
+#define VH_KEYS "bar0 bar1 bar2 bar3 bar4 bar5 versions config dump resource hot-add " \
+		"hot-remove eject msi eject-deadline dead dup-slot eject-cfg-ones " \
+		"eject-rescind readd-after-eject vendor device class rev subsys msix functions " \
+		"eject-on-create eject-on-request relations-on-reqs bad-relations " NH_KEYS
 int vh_init(struct host_dev *d);
 int vh_param(struct host_dev *d, const char *key, const char *val);
 

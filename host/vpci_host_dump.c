@@ -114,7 +114,7 @@ static int dump_read(struct dump *d, const char *path)
 	int err = 0;
 
 	if (!f)
-		return -ENOENT;
+		return -errno;
 	while (!err && fgets(line, sizeof(line), f))
 		err = strchr(line, '\n') || feof(f) ? dump_line(d, line) : -EINVAL;
 	fclose(f);

@@ -53,7 +53,7 @@ int vh_p_config(struct vh_proto *p, const char *path)
 	uint32_t msix;
 
 	if (!f)
-		return -ENOENT;
+		return -errno;
 	len = fread(c, 1, sizeof(c), f);
 	fclose(f);
 	if (len < 64 || rd(c, 0, 2) == 0xFFFF || (c[0x0E] & 0x7F) != 0)
@@ -75,7 +75,7 @@ int vh_p_resource(struct vh_proto *p, const char *path)
 	int i;
 
 	if (!f)
-		return -ENOENT;
+		return -errno;
 	for (i = 0; i < VPCI_BARS; i++) {
 		p->bar_size[i] = 0;
 		p->bar64[i] = false;

@@ -180,6 +180,66 @@ static int dev_find(const struct sim_scenario *sc, const char *name)
 	return -1;
 }
 
+/* "unknown device type 'disk' (known: echo, storage, ...)": the host's table */
+static int err_type(struct ctx *c, const char *type)
+{
+	char types[512], msg[640];
+
+	host_device_types(types, sizeof(types));
+	snprintf(msg, sizeof(msg), "unknown device type '%s' (known: %s)", type, types);
+	return err(c, "%s", msg);
+}
+
+/* A key the type does not take, with the keys it does take. */
+static int err_key(struct ctx *c, const char *type, const char *name, const char *key)
+{
+	char keys[768], msg[1024];
+
+	host_device_keys(type, keys, sizeof(keys));
+	snprintf(msg, sizeof(msg), "device %s '%s': unknown parameter '%s' (known: %s)", type,
+		 name, key, keys);
+	return err(c, "%s", msg);
+}
+
+/*
+ * Set the device's parameters, in order, on a device of a scratch host,
+ * as every run will: the device host's own parser judges each value and
+ * checks the files a value names, so a mistake is reported once, here, with
+ * this line, and not as a failure of every seed. Nothing runs on the host.
+ */
+static int dev_check(struct ctx *c, const struct sim_devspec *d, const char *name)
+{
+	static const struct host_env env;       /* no callbacks: nothing runs */
+	struct host *h = host_create(&env, host_profile_find(c->sc->profile));
+	char msg[320];
+	int di, r = 0;
+
+	if (!h)
+		return err(c, "out of memory checking device '%s'", name);
+	di = host_device_add(h, d->type, name);
+	if (di < 0) {
+		snprintf(msg, sizeof(msg), "device %s '%s': cannot create it: %s", d->type, name,
+			 strerror(-di));
+		goto fail;
+	}
+	for (int k = 0; k < d->nparams; k++) {
+		r = host_device_param(h, di, d->keys[k], d->vals[k]);
+		if (r == -EINVAL)
+			snprintf(msg, sizeof(msg), "device %s '%s': bad value '%s' for parameter '%s'",
+				 d->type, name, d->vals[k], d->keys[k]);
+		else if (r < 0)                 /* a file the value names */
+			snprintf(msg, sizeof(msg), "device %s '%s': %s '%s': %s", d->type, name,
+				 d->keys[k], d->vals[k], strerror(-r));
+		if (r < 0)
+			goto fail;
+	}
+	host_destroy(h);
+	return 0;
+fail:
+	host_destroy(h);
+	return err(c, "%s", msg);
+}
+
 static int st_device(struct ctx *c, char **t, int n)
 {
 	struct sim_scenario *sc = c->sc;
@@ -189,7 +249,7 @@ static int st_device(struct ctx *c, char **t, int n)
 	if (n < 3)
 		return err(c, "usage: device TYPE NAME [count=N] [key=value...]%s", "");
 	if (!host_device_type_valid(t[1]))
-		return err(c, "unknown device type '%s' (echo, storage)", t[1]);
+		return err_type(c, t[1]);
 	if (strchr(t[2], '.') || strchr(t[2], '=') || !strcmp(t[2], "*") || !strcmp(t[2], "all") ||
 	    strlen(t[2]) > 24)
 		return err(c, "bad device name '%s' (no '.' or '=', not '*' or 'all', "
@@ -207,6 +267,8 @@ static int st_device(struct ctx *c, char **t, int n)
 				return err(c, "bad count '%s'", eq + 1);
 			continue;
 		}
+		if (!host_device_key_valid(t[1], t[i]))
+			return err_key(c, t[1], t[2], t[i]);
 		if (base.nparams >= SIM_MAX_DEV_PARAMS)
 			return err(c, "too many device parameters%s", "");
 		snprintf(base.keys[base.nparams], 24, "%s", t[i]);
@@ -215,6 +277,8 @@ static int st_device(struct ctx *c, char **t, int n)
 		snprintf(base.vals[base.nparams], sizeof(base.vals[0]), "%s", eq + 1);
 		base.nparams++;
 	}
+	if (dev_check(c, &base, t[2]) < 0)
+		return -1;
 	for (uint64_t k = 0; k < (count ? count : 1); k++) {
 		struct sim_devspec *d = &sc->devs[sc->ndevs];
 
@@ -548,11 +612,27 @@ static int switch_check(const char *key, const char *val)
 	return r;
 }
 
+/* The statements st_simple handles: a word not here is unknown, whatever follows it. */
+static const char *const simple_words[] = {
+	"name", "profile", "switch", "guest", "guest-switch", "ram", "until", "max-steps",
+	"step-cost", "mem-slack", "seeds",
+};
+
+static bool simple_known(const char *k)
+{
+	for (size_t i = 0; i < sizeof(simple_words) / sizeof(simple_words[0]); i++)
+		if (!strcmp(simple_words[i], k))
+			return true;
+	return false;
+}
+
 static int st_simple(struct ctx *c, char **t, int n)
 {
 	struct sim_scenario *sc = c->sc;
 	const char *k = t[0];
 
+	if (!simple_known(k))
+		return err(c, "unknown statement '%s'", k);
 	if (!strcmp(k, "name"))
 		return 0;
 	if (n != 2 && strcmp(k, "switch"))
@@ -938,21 +1018,27 @@ out:
 int sim_scenario_apply(const struct sim_scenario *sc, struct host *h, int *devidx,
 		       int *trig_index, char *why, size_t whylen)
 {
+	/* The parser checked all this on a scratch host; what fails here
+	 * changed since (a file removed, memory short), and says what. */
 	for (int i = 0; i < sc->ndevs; i++) {
 		const struct sim_devspec *d = &sc->devs[i];
-		int di = host_device_add(h, d->type, d->name);
+		int di = host_device_add(h, d->type, d->name), r;
 
 		if (di < 0) {
-			snprintf(why, whylen, "device %s: unknown type %s", d->name, d->type);
+			snprintf(why, whylen, "device %s %s: cannot create it: %s", d->type, d->name,
+				 strerror(-di));
 			return -EINVAL;
 		}
 		devidx[i] = di;
-		for (int k = 0; k < d->nparams; k++)
-			if (host_device_param(h, di, d->keys[k], d->vals[k]) < 0) {
-				snprintf(why, whylen, "device %s: bad parameter %s=%s", d->name,
-					 d->keys[k], d->vals[k]);
+		for (int k = 0; k < d->nparams; k++) {
+			r = host_device_param(h, di, d->keys[k], d->vals[k]);
+			if (r < 0) {
+				snprintf(why, whylen, "device %s %s: parameter %s=%s: %s", d->type,
+					 d->name, d->keys[k], d->vals[k],
+					 r == -EINVAL ? "bad value" : strerror(-r));
 				return -EINVAL;
 			}
+		}
 	}
 	for (int i = 0; i < sc->ntrigs; i++) {
 		const struct sim_trigspec *t = &sc->trigs[i];

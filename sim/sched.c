@@ -804,12 +804,13 @@ void sim_run_seed(const struct sim_scenario *sc, uint64_t seed, const struct sim
 	hosted_log_capture(!(o->trace || o->verbose) || expected(SE_LOG));
 	sim_guest_power = SIM_POWER_ON;
 	hosted_log_clear();
+	/* a run that cannot start still says why (report), like any other */
 	if (hosted_init(sc->ram) < 0) {
 		fail("hosted_init failed");
-		goto out;
+		goto report;
 	}
 	if (setup_host() < 0)
-		goto out;
+		goto report;
 	m.ctx = S.h;
 	hosted_set_host_model(&m);
 	S.in_seed = true;
@@ -865,7 +866,6 @@ report:
 			       sc->variant, sc->variant[0] ? "]" : "",
 			       (unsigned long long)seed, res->why);
 	}
-out:
 	hosted_set_host_model(NULL);
 	host_destroy(S.h);
 	S.h = NULL;

@@ -3,6 +3,8 @@
 #
 #   parse-errors/NAME.scn  must not parse; its first line `# error: LINE: TEXT`
 #                          is the message keelsim must print as FILE:LINE: TEXT
+#                          (TEXT may be the start of it), exactly once, and no
+#                          seed may run (three are asked for)
 #   must-fail/NAME.scn     parses but every run fails; its first line
 #                          `# fail: TEXT` is part of the failure keelsim prints;
 #                          a line `# seed: N` runs seed N instead of seed 1
@@ -24,6 +26,12 @@ check() {   # NAME KIND EXPECTED-OUTPUT
 	elif ! grep -qF -- "$3" "$out"; then
 		echo "FAIL sim-errors/$1 (no \"$3\" in: $(head -c 300 "$out" | tr '\n' ' '))"
 		st=1
+	elif [ "$2" = parse ] && [ "$(grep -cF -- "$3" "$out")" -ne 1 ]; then
+		echo "FAIL sim-errors/$1 (\"$3\" printed $(grep -cF -- "$3" "$out") times, not once)"
+		st=1
+	elif [ "$2" = parse ] && grep -q 'seed [0-9]' "$out"; then
+		echo "FAIL sim-errors/$1 (a seed ran: $(grep -m1 'seed [0-9]' "$out"))"
+		st=1
 	else
 		echo "PASS sim-errors/$1"
 	fi
@@ -32,7 +40,7 @@ check() {   # NAME KIND EXPECTED-OUTPUT
 for f in "$dir"/parse-errors/*.scn; do
 	want=$(sed -n '1s/^# error: //p' "$f")
 	line=${want%%: *}
-	"$sim" "$f" --seed 1 >"$out" 2>&1
+	"$sim" "$f" --seeds 1-3 >"$out" 2>&1
 	rc=$?
 	check "parse/$(basename "$f" .scn)" parse "$f:$line: ${want#*: }"
 done
