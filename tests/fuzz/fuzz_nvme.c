@@ -114,6 +114,7 @@ static void check_reap(const uint8_t *hdr, const uint8_t *page)
 	q->phase = hdr[5] & 1;
 	q->cq_head = (uint32_t)(hdr[5] >> 1) % q->depth;
 	q->pend_tail = &q->pend_head;
+	nvme_queue_doorbells(q);
 	q->cq = (struct nvme_cqe *)(void *)page;
 	memcpy(&busy, hdr + 1, 4);
 	if (q->depth < 32)
