@@ -61,6 +61,8 @@ struct nvme_queue {
 	uint32_t depth;
 	struct nvme_sqe *sq;
 	struct nvme_cqe *cq;
+	uint64_t sq_db, cq_db;  /* doorbell addresses: BAR 0 + offset by CAP's
+				   stride, set once (nvme_queue_doorbells) */
 	uint32_t sq_tail, cq_head;
 	uint8_t phase;
 	uint32_t busy;
@@ -79,6 +81,8 @@ enum nvme_state {
 struct nvme_ns {
 	struct nvme_ctrl *c;
 	uint32_t nsid;
+	uint32_t max_blocks;    /* largest request in blocks: the PRP list
+				   page's and MDTS's bound, set with the disk */
 	struct blk_disk disk;
 	bool added;
 };
@@ -149,9 +153,42 @@ int nvme_ctrl_enable(struct nvme_ctrl *c);
 /* nvme_queue.c */
 int nvme_queue_alloc(struct nvme_ctrl *c, struct nvme_queue *q, uint16_t qid, uint32_t depth);
 void nvme_queue_free(struct nvme_queue *q);
-/* A free slot's index (its command id: NVME_CID(idx, slot gen)), or -EBUSY. */
-int nvme_slot_get(struct nvme_queue *q);
+/* The queue's doorbell addresses from c->bar, q->qid and c->cap.stride. */
+void nvme_queue_doorbells(struct nvme_queue *q);
+/* A free slot's index (its command id: NVME_CID(idx, slot gen)), or -EBUSY.
+ * One entry stays free: a full SQ is tail + 1 == head (spec 4.1.2). Inline:
+ * it runs once per I/O. */
+static inline __attribute__((always_inline)) int nvme_slot_get(struct nvme_queue *q)
+{
+	if (q->busy + 1 >= q->depth)
+		return -EBUSY;
+	for (uint32_t i = 0; i < q->depth; i++)
+		if (!q->slot[i].busy) {
+			q->slot[i].busy = true;
+			q->slot[i].gen++;
+			q->slot[i].issued = plat_now_ns();
+			q->busy++;
+			return (int)i;
+		}
+	return -EBUSY;
+}
 void nvme_queue_submit(struct nvme_queue *q, const struct nvme_sqe *e);
+
+/* The I/O path builds its command in place: the entry at the tail is the
+ * guest's until the tail doorbell moves past it. */
+static inline struct nvme_sqe *nvme_sq_next(struct nvme_queue *q)
+{
+	return &q->sq[q->sq_tail];
+}
+
+/* Hand the entry at the tail to the controller. */
+static inline void nvme_sq_ring(struct nvme_queue *q)
+{
+	if (++q->sq_tail == q->depth)
+		q->sq_tail = 0;
+	plat_mmio_write(q->sq_db, 4, q->sq_tail);
+}
+
 /* Reap completed entries: cb for each checked entry, its cid replaced by
  * the slot index. A repeated completion (stale generation) is dropped and
  * counted; -EPROTO on a hostile entry (unknown id, wrong queue). */

@@ -87,6 +87,18 @@ static int create_pair(struct nvme_ctrl *c, struct nvme_queue *q, unsigned vec)
 	return err ? err : nvme_admin_sync(c, &sq, NULL);
 }
 
+/* The largest request in blocks (nvme_io.c refuses more: the block layer
+ * does not split): one PRP list page, MDTS when the controller sets it,
+ * and the 16-bit block count of a command. */
+static uint32_t max_blocks(const struct nvme_ctrl *c, uint32_t block_size)
+{
+	uint32_t bytes = NVME_MAX_XFER;
+
+	if (c->id.max_xfer && c->id.max_xfer < bytes)
+		bytes = c->id.max_xfer;
+	return bytes / block_size < 0x10000u ? bytes / block_size : 0x10000u;
+}
+
 static int setup_ns(struct nvme_ctrl *c)
 {
 	uint32_t ids[NVME_MAX_NS];
@@ -111,6 +123,7 @@ static int setup_ns(struct nvme_ctrl *c)
 		ns->nsid = ids[i];
 		ns->disk.block_size = idn.block_size;
 		ns->disk.nblocks = idn.nblocks;
+		ns->max_blocks = max_blocks(c, idn.block_size);
 		c->nns++;
 	}
 	return 0;

@@ -8,6 +8,7 @@
 #ifndef KEEL_DRIVERS_NVME_PARSE_H
 #define KEEL_DRIVERS_NVME_PARSE_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -43,6 +44,11 @@ int nvme_parse_ns_list(const uint8_t *id, uint32_t nn, uint32_t *out, int max);
 /* A completion entry (a copy) from queue qid against depth: -EPROTO for a
  * command id index (bits 7:0) past the depth, a wrong SQ id or a head out
  * of range. */
-int nvme_check_cqe(const struct nvme_cqe *e, uint16_t qid, uint32_t depth);
+static inline int nvme_check_cqe(const struct nvme_cqe *e, uint16_t qid, uint32_t depth)
+{
+	if (e->sqid != qid || e->sqhd >= depth || (e->cid & 0xFFu) >= depth)
+		return -EPROTO;
+	return 0;
+}
 
 #endif

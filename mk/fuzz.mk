@@ -73,6 +73,9 @@ FUZZ_SRCS_netvsc    := tests/fuzz/fuzz_netvsc.c drivers/netvsc_parse.c
 FUZZ_SRCS_netvsc_rx := tests/fuzz/fuzz_netvsc_rx.c drivers/netvsc_rx.c drivers/netvsc_rndis.c \
 		       drivers/netvsc_nvsp.c drivers/netvsc_parse.c
 FUZZ_SRCS_vpci      := tests/fuzz/fuzz_vpci.c drivers/vpci_parse.c
+FUZZ_SRCS_nvme      := tests/fuzz/fuzz_nvme.c drivers/nvme_parse.c drivers/nvme_queue.c \
+		       drivers/nvme_ctrl.c
+FUZZ_ALL            += nvme
 FUZZ_SRCS_ic        := tests/fuzz/fuzz_ic.c tests/fuzz/fuzz_guest.c $(FUZZ_GUEST_SRCS)
 FUZZ_SRCS_netpeer   := tests/fuzz/fuzz_netpeer.c $(sort $(wildcard host/netpeer*.c))
 FUZZ_SRCS_lz4       := tests/fuzz/fuzz_lz4.c boot/zboot/lz4.c boot/zboot/xxh32.c

@@ -17,11 +17,16 @@
 #                              -> $(BUILD)/results/storage.txt
 #   bench-storage              tests/storage/bench.sh: 4 KiB random reads and
 #                              writes at QD 1 and 32, 1 MiB sequential reads
-#                              (IOPS, MB/s) on a memory LUN, and guest
-#                              instructions per 4 KiB I/O (callgrind)
+#                              (IOPS, MB/s per CPU second, keelsim -O2) on a
+#                              memory LUN and a memory NVMe namespace, and
+#                              guest instructions per 4 KiB I/O (callgrind on
+#                              $(BUILD)/host/keelsim-cg-oz, keel.efi's -Oz:
+#                              mk/sim_net.mk builds it); fails when any run
+#                              fails
 #
-# The callgrind build: valgrind 3.19 cannot read clang 14's DWARF 5, so the
-# bench binary is built once more with -gdwarf-4 into $(BUILD)/cg-obj.
+# keelsim-cg: valgrind 3.19 cannot read clang 14's DWARF 5, so the
+# bench binary is built once more with -gdwarf-4 into $(BUILD)/cg-obj
+# (-O2; bench-ic uses it).
 
 STORAGE_DIR      := $(BUILD)/storage
 STORAGE_DATA_IMG := $(STORAGE_DIR)/data.img
@@ -81,8 +86,8 @@ test-storage: $(SIM_BIN) $(STORAGE_DATA_IMG) $(STORAGE_UNIT_BIN)
 	@[ -s $(BUILD)/results/storage.txt ] || \
 	  echo "FAIL storage (e2e.sh wrote no results)" > $(BUILD)/results/storage.txt
 
-bench-storage: $(SIM_BENCH_BIN) $(STORAGE_CG_BIN)
-	@tests/storage/bench.sh $(SIM_BENCH_BIN) $(STORAGE_CG_BIN) $(STORAGE_DIR)/bench
+bench-storage: $(SIM_BENCH_BIN) $(BUILD)/host/keelsim-cg-oz
+	@tests/storage/bench.sh $(SIM_BENCH_BIN) $(BUILD)/host/keelsim-cg-oz $(STORAGE_DIR)/bench
 
 TEST_TARGETS  += test-storage
 BENCH_TARGETS += bench-storage

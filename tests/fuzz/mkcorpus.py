@@ -435,6 +435,50 @@ def vpci_seeds():
     ]
 
 
+# ---- nvme: a 40-byte queue header, then one page of controller data ----
+
+def nvme_hdr(depth=32, busy=0, phase=1, head=0, qid=1, passes=1, gens=None):
+    gens = gens or [1] * 32
+    return struct.pack("<BIBBB", (depth - 2) % 31, busy, phase | head << 1, qid,
+                       passes - 1) + bytes(gens)
+
+
+def nvme_page(fields):
+    page = bytearray(4096)
+    for off, data in fields:
+        page[off:off + len(data)] = data
+    return bytes(page)
+
+
+def nvme_cqe(cid, sqhd, sqid=1, phase=1, sc=0, dw0=0):
+    return struct.pack("<IIHHHH", dw0, 0, sqhd, sqid, cid, phase | sc << 1)
+
+
+def nvme_seeds():
+    id_ctrl = nvme_page([(4, b"KEEL0001".ljust(20)),
+                         (24, b"Keel Simulated NVMe".ljust(40)),
+                         (77, b"\x05"), (512, b"\x66\x44"),
+                         (516, struct.pack("<I", 1)), (520, struct.pack("<H", 4))])
+    id_ns = nvme_page([(0, struct.pack("<QQ", 65536, 65536)), (25, b"\x01\x01"),
+                       (128, struct.pack("<II", 9 << 16, 12 << 16))])
+    ns_list = nvme_page([(0, struct.pack("<4I", 1, 2, 7, 0))])
+    gens = [(i * 7 + 1) & 0xFF for i in range(32)]
+    cq = b"".join(nvme_cqe(i | gens[i] << 8, i + 1, sc=(0x80 if i == 2 else 0))
+                  for i in range(4))
+    wrap = (nvme_cqe(0 | gens[0] << 8, 0, phase=0) + nvme_cqe(1 | gens[1] << 8, 1, phase=0) +
+            nvme_cqe(5 | gens[5] << 8, 2) + nvme_cqe(3 | gens[3] << 8, 3))
+    seeds = [
+        ("id-ctrl", nvme_hdr() + id_ctrl),
+        ("id-ns", nvme_hdr() + id_ns),
+        ("ns-list", nvme_hdr(busy=0xFF) + ns_list),
+        ("cq", nvme_hdr(busy=0x0F, passes=2, gens=gens) + nvme_page([(0, cq)])),
+        ("cq-wrap", nvme_hdr(depth=4, busy=0x0B, head=3, passes=3, gens=gens) +
+         nvme_page([(0, wrap)])),
+    ]
+    # The harness zero-fills the page: trailing zeros need not be stored.
+    return [(tag, data.rstrip(b"\0")) for tag, data in seeds]
+
+
 # ---- net: records of a 16-bit length and one Ethernet frame ----
 
 NET_OUR_MAC = bytes.fromhex("00155d000002")
@@ -597,6 +641,7 @@ GENERATORS = {
     "netvsc_rx": netvsc_rx_seeds,
     "ic": ic_seeds,
     "vpci": vpci_seeds,
+    "nvme": nvme_seeds,
     "net": net_seeds,
     "netpeer": netpeer_seeds,
     "lz4": lz4_seeds,

@@ -62,6 +62,7 @@ what() {
 	gpt) echo "one disk image: both GPT headers and entry arrays" ;;
 	cmdline) echo "one command line parsed and reported" ;;
 	storvsc) echo "one SCSI parse pass, block I/O session or LUN scan" ;;
+	nvme) echo "one NVMe page: identify controller, namespace, list; completions reaped" ;;
 	mailbox) echo "one keel-host transport bring-up (64 pings) and interrupts" ;;
 	vmbus_msg) echo "one guest boot fed the input's SynIC messages" ;;
 	msgpath) echo "one whole guest bring-up against the simulated host" ;;
