@@ -150,7 +150,7 @@ iperf3_run() {
 			$e->{sum_received}{bits_per_second} / 1e6' < "$dir/iperf3-$name.json")
 	if [ "$1" = error: ]; then
 		err="iperf3 $*: $(head -c 300 "$dir/iperf3-$name.err" | tr '\n' ' ')"
-		err="$err$(grep -m1 'ring stall' "$dir/keel-host.log" | sed 's/^/; keel-host: /')"
+		err="$err$(grep -m1 'keel-host: ring stall:' "$dir/keel-host.log" | sed 's/^/; keel-host: /')"
 		return
 	fi
 	c_sent=$1 c_recv=$2 mbit=$3
@@ -226,8 +226,8 @@ iperf3_tests() {
 		fail iperf3-udp "iperf3 -u gave: $(printf '%s\n' "$out" | tail -n 2 | tr '\n' ' ')"
 	fi
 	halt
-	if grep -q 'HOST-SIDE VIOLATION\|ring stall' "$dir/keel-host.log"; then
-		fail iperf3-host "$(grep -m1 'HOST-SIDE VIOLATION\|ring stall' "$dir/keel-host.log")"
+	if grep -q 'HOST-SIDE VIOLATION\|keel-host: ring stall:' "$dir/keel-host.log"; then
+		fail iperf3-host "$(grep -m1 'HOST-SIDE VIOLATION\|keel-host: ring stall:' "$dir/keel-host.log")"
 	else
 		pass iperf3-host "$(grep -m1 'TAP .*frames to the guest' "$dir/keel-host.log" | sed 's/.*keel-host: //')"
 	fi
@@ -379,8 +379,8 @@ else
 fi
 
 halt
-if grep -q 'HOST-SIDE VIOLATION\|ring stall' "$dir/keel-host.log"; then
-	fail host "$(grep -m1 'HOST-SIDE VIOLATION\|ring stall' "$dir/keel-host.log")"
+if grep -q 'HOST-SIDE VIOLATION\|keel-host: ring stall:' "$dir/keel-host.log"; then
+	fail host "$(grep -m1 'HOST-SIDE VIOLATION\|keel-host: ring stall:' "$dir/keel-host.log")"
 else
 	pass host "$(grep -m1 'TAP .*frames to the guest' "$dir/keel-host.log" | sed 's/.*keel-host: //')"
 fi
