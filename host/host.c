@@ -722,6 +722,9 @@ int64_t host_chan_query(const struct host *h, int dev, int subidx, int what)
 	}
 	case HQ_EXISTS:   return 1;
 	case HQ_MASKED_SIGNALS: return c->masked_signals;
+	case HQ_UNREAD_UNMASKED:
+		return c->state == HCS_OPEN ? ring_host_unread_unmasked((struct host_ring *)&c->out)
+					    : -1;
 	default:          return -1;
 	}
 }

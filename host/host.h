@@ -267,6 +267,8 @@ enum host_chan_query {
 	HQ_GPADLS,         /* live GPADLs on the channel */
 	HQ_EXISTS,
 	HQ_MASKED_SIGNALS, /* guest signals while the host had interrupt_mask set */
+	HQ_UNREAD_UNMASKED, /* the guest's read_index while host->guest data waits
+			       unread with its interrupts unmasked, else -1 */
 };
 /* Query a device's channel (subidx 0 = primary). Returns -1 if none. */
 int64_t host_chan_query(const struct host *h, int dev, int subidx, int what);

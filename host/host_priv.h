@@ -274,6 +274,7 @@ int ring_host_send(struct host_ring *r, uint32_t relid, uint16_t type, uint16_t 
 void ring_host_open(struct host_chan *c);
 bool ring_host_pending(struct host_ring *r);
 uint32_t ring_host_u32(struct host_ring *r, uint32_t off);
+int64_t ring_host_unread_unmasked(struct host_ring *r);
 void ring_host_set_u32(struct host_ring *r, uint32_t off, uint32_t v);
 
 /* vmbus_host.c / vmbus_host_chan.c */

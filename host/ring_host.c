@@ -41,6 +41,18 @@ uint32_t ring_host_u32(struct host_ring *r, uint32_t off)
 	return v;
 }
 
+/* The guest's read_index while host->guest data waits unread and the
+ * guest's interrupt_mask is clear, i.e. the guest was (or should have been)
+ * signalled for it and owes a read (§5.5, §5.6); -1 otherwise. */
+int64_t ring_host_unread_unmasked(struct host_ring *r)
+{
+	uint32_t rd = ring_host_u32(r, RC_READ_INDEX);
+
+	if (rd == r->priv_write || ring_host_u32(r, RC_INTERRUPT) != 0)
+		return -1;
+	return rd;
+}
+
 void ring_host_set_u32(struct host_ring *r, uint32_t off, uint32_t v)
 {
 	gpadl_copy(r->h, r->g, (uint64_t)r->first_page * HV_PAGE_SIZE + off, &v, 4, true);

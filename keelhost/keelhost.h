@@ -37,6 +37,8 @@
 #include "sim/sim.h"
 
 #define KH_MAX_DISKS 8
+#define KH_STALL_DEVS  16       /* devices and channels the stall watch follows */
+#define KH_STALL_CHANS 8
 
 /*
  * keel-host's life, one transition function (loop.c kh_transition):
@@ -116,11 +118,24 @@ struct keelhost {
 	uint64_t simp_gpa;              /* SIMP page, from the guest's WRMSR */
 	uint64_t slot_empty_since;      /* lost-EOM watchdog */
 	bool violation_logged;
+	/* ring stall watch (stall.c): per channel, the guest's read_index
+	 * while it left data unread with interrupts unmasked, and since when */
+	struct kh_stall {
+		int64_t rd;
+		uint64_t since;
+		bool told;
+	} stall[KH_STALL_DEVS][KH_STALL_CHANS];
+	uint64_t stall_next;            /* CLOCK_MONOTONIC of the next look */
+	uint64_t ring_stalls;
 	/* statistics */
 	uint64_t req_count[KH_OP_COUNT];
 	uint64_t kicks, doorbells, eom_nudges, host_runs;
 	uint64_t msgs_in, msgs_out;
 };
+
+/* stall.c: log a channel whose guest has left host->guest data unread,
+ * interrupts unmasked, for KH_STALL_NS (a lost signal; counted). */
+void kh_stall_watch(struct keelhost *kh);
 
 /* server.c */
 int kh_server_init(struct keelhost *kh);          /* memfd + mailbox + listen */

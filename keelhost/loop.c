@@ -328,6 +328,7 @@ static void run_host(struct keelhost *kh)
 		serve_mailbox(kh);
 	}
 	eom_watchdog(kh);
+	kh_stall_watch(kh);
 	if (host_violation(kh->h) && !kh->violation_logged) {
 		char recent[2048];
 

@@ -81,7 +81,8 @@ static void summary(struct keelhost *kh)
 {
 	kh_log(kh, "keel-host: summary: guest ready %.3f s after keel-host start; requests: "
 	       "cpuid %llu rdmsr %llu wrmsr %llu hypercall %llu ping %llu; doorbells %llu, "
-	       "kicks %llu, messages guest->host %llu host->guest %llu, EOM nudges %llu",
+	       "kicks %llu, messages guest->host %llu host->guest %llu, EOM nudges %llu, "
+	       "ring stalls %llu",
 	       (double)kh->ready_wall_ns / 1e9,
 	       (unsigned long long)kh->req_count[KH_OP_CPUID],
 	       (unsigned long long)kh->req_count[KH_OP_RDMSR],
@@ -90,7 +91,7 @@ static void summary(struct keelhost *kh)
 	       (unsigned long long)kh->req_count[KH_OP_PING],
 	       (unsigned long long)kh->doorbells, (unsigned long long)kh->kicks,
 	       (unsigned long long)kh->msgs_in, (unsigned long long)kh->msgs_out,
-	       (unsigned long long)kh->eom_nudges);
+	       (unsigned long long)kh->eom_nudges, (unsigned long long)kh->ring_stalls);
 	if (kh->tap_fd >= 0)
 		kh_log(kh, "keel-host: TAP %s: frames to the guest %llu, from the guest %llu, "
 		       "dropped %llu", kh->tap_name, (unsigned long long)kh->tap_in,

@@ -27,7 +27,7 @@ FUZZ_TIME      ?= 300
 FUZZ_TEST_TIME ?= 10
 FUZZ_BENCH_TIME ?= 5
 FUZZ_ALL   := vmbus_msg ring storvsc gpt cmdline mailbox msgpath netvsc netvsc_rx ic vpci net \
-	      netpeer lz4
+	      netpeer lz4 iperf3
 FUZZ_NAMES ?= $(FUZZ_ALL)
 
 FUZZ_OBJ := $(BUILD)/fuzz-obj
@@ -79,6 +79,7 @@ FUZZ_ALL            += nvme
 FUZZ_SRCS_ic        := tests/fuzz/fuzz_ic.c tests/fuzz/fuzz_guest.c $(FUZZ_GUEST_SRCS)
 FUZZ_SRCS_netpeer   := tests/fuzz/fuzz_netpeer.c $(sort $(wildcard host/netpeer*.c))
 FUZZ_SRCS_lz4       := tests/fuzz/fuzz_lz4.c boot/zboot/lz4.c boot/zboot/xxh32.c
+FUZZ_SRCS_iperf3    := tests/fuzz/fuzz_iperf3.c apps/iperf3_msg.c apps/iperf3_json.c
 FUZZ_SRCS_net       := tests/fuzz/fuzz_net.c tests/unit/net_fake.c $(NET_SRCS) \
 		       $(LWIP_FILES:%=$(LWIP_SRC)/%)
 

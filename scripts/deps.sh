@@ -92,10 +92,11 @@ fi
 # dnsmasq-base, not dnsmasq: the binary for tests/net (scripts/net-ns.sh runs
 # it in a namespace) without a system-wide DNS service. tshark: tests/net
 # captures the TAP and checks every frame's dissection.
+# iperf3: tests/net measures the iperf3 app (apps/iperf3.c) with the real client.
 PACKAGES="make clang lld llvm binutils gnu-efi newlib-source lz4 \
 qemu-system-x86 ovmf mtools dosfstools gdisk qemu-utils \
 valgrind libclang-rt-14-dev coreutils xz-utils diffutils dpkg-dev \
-dnsmasq-base iproute2 curl iputils-ping pciutils tshark \
+dnsmasq-base iproute2 curl iputils-ping pciutils tshark iperf3 \
 libxml2-utils"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -33,6 +33,7 @@ trap 'exit 130' INT TERM
 			echo "run-net: Keel is at $a (namespace $ns); try:" >&2
 			echo "  ip netns exec $ns curl http://$a/" >&2
 			echo "  ip netns exec $ns ping -c 3 $a" >&2
+			echo "  ip netns exec $ns iperf3 -c $a   (APP=iperf3; -R: Keel sends)" >&2
 			exit 0
 		fi
 		sleep 1

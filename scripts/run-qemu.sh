@@ -93,7 +93,7 @@ else
 	disp="-display none"
 fi
 
-set -- -machine q35 -accel tcg -cpu max -m "$mem" -smp 1 \
+set -- -machine q35 -accel tcg,thread=multi -cpu max -m "$mem" -smp 1,maxcpus=2 \
 	-nodefaults -no-reboot \
 	-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code" \
 	-drive "if=pflash,format=raw,unit=1,file=$myvars" \

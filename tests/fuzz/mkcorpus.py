@@ -629,6 +629,32 @@ def lz4_seeds():
     ]
 
 
+# ---- iperf3: one client message (apps/iperf3_msg.c), as iperf3 3.12 writes them ----
+
+def iperf3_seeds():
+    tail = b',"len":131072,"pacing_timer":1000,"client_version":"3.12"}'
+    head = b'{"tcp":true,"omit":0,"time":10,"num":0,"blockcount":0,'
+    stream = (b'{"id":%d,"bytes":%d,"retransmits":0,"jitter":0,"errors":0,'
+              b'"omitted_errors":0,"packets":0,"omitted_packets":0,'
+              b'"start_time":0,"end_time":10.000046}')
+    results = (b'{"cpu_util_total":1.5,"cpu_util_user":0.2,"cpu_util_system":1.3,'
+               b'"sender_has_retransmits":1,"congestion_used":"cubic","streams":[%s]}')
+    return [
+        ("params", head + b'"parallel":1' + tail),
+        ("params-reverse-p3", head + b'"parallel":3,"reverse":true' + tail),
+        ("params-udp", b'{"udp":true,"omit":0,"time":10,"num":0,"blockcount":0,"parallel":1,'
+                       b'"len":32768,"bandwidth":10000000,"pacing_timer":1000,'
+                       b'"client_version":"3.12"}'),
+        ("params-bidir", head + b'"parallel":1,"bidirectional":true' + tail),
+        ("params-bytes", b'{"tcp":true,"omit":2,"time":0,"num":1048576,"blockcount":0,'
+                         b'"parallel":1' + tail),
+        ("params-title", head + b'"parallel":2,"title":"a \\"quoted\\" {title}",'
+                         b'"extra_data":"[x]"' + tail),
+        ("results-1", results % (stream % (1, 113215700))),
+        ("results-4", results % b",".join(stream % (i, 1000 * i) for i in (1, 3, 4, 5))),
+    ]
+
+
 GENERATORS = {
     "ring": ring_seeds,
     "gpt": gpt_seeds,
@@ -645,6 +671,7 @@ GENERATORS = {
     "net": net_seeds,
     "netpeer": netpeer_seeds,
     "lz4": lz4_seeds,
+    "iperf3": iperf3_seeds,
 }
 
 

@@ -71,6 +71,7 @@ what() {
 	ic) echo "one sequence of IC packets: headers, NEGOTIATE, heartbeat, KVP" ;;
 	vpci) echo "one vPCI message: relations list and BAR masks" ;;
 	net) echo "one sequence of Ethernet frames into lwIP (10 ms virtual time each)" ;;
+	iperf3) echo "one iperf3 client message read as parameters and as results" ;;
 	*) echo "one input" ;;
 	esac
 }

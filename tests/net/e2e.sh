@@ -18,18 +18,32 @@
 #             apps/httpd.h (byte i = (i*7 + (i>>8)) & 0xff), generated here
 #   download-sha256  curl /download/16: its SHA-256 against the SHA-256 of
 #             the same formula's 16 MiB, generated here
-#   iperf3    skipped: Keel has no iperf3-compatible app
-#   host      keel-host reported no host-side violation
+#   host      keel-host reported no host-side violation and no ring stall
+#             (host->guest data left unread with the guest's interrupts
+#             unmasked for 2 s: a lost signal, keelhost/stall.c)
 #   capture   tshark captured the TAP through the whole first boot; reading
 #             the capture back, no frame is malformed (_ws.malformed) and no
 #             dissector reports an expert error
 #   rescind   a second boot with tests/net/rescind.scn: the NIC is rescinded
 #             during a ping run and offered again; Keel logs the interface
 #             detached, gets the same address again, and the pings resume
+# A third boot with app=iperf3 (apps/iperf3.h), the real iperf3 client:
+#   iperf3    iperf3 -c ADDR -t 5 --json: Keel's logged received bytes are
+#             the client's "receiver" figure (its results message) and at
+#             least 90% of the bytes the client sent, none more
+#   iperf3-reverse  the same with -R: Keel's logged sent bytes are the
+#             client's "sender" figure, and the client received at least
+#             90% of them, none more
+#   iperf3-busy     a second client during the first test is refused with
+#             ACCESS_DENIED ("the server is busy")
+#   iperf3-udp      iperf3 -u is refused (SERVER_ERROR) and Keel logs why
+#   iperf3-host     keel-host reported no host-side violation, no ring stall
 # Writes
 # BUILD/results/net.txt (PASS/FAIL/SKIP lines); SKIP (whole suite) when not
 # root or without /dev/net/tun. Everything is torn down, also on failure.
 # --bench: only the download, printed as one throughput row (make bench).
+# --bench-iperf3: only the iperf3 boot, 10 s each way, two rows (make bench).
+# --iperf3: only the iperf3 boot and its checks (results in net.txt).
 set -u
 build=$1
 mode=${2:-test}
@@ -38,7 +52,7 @@ mib=${NET_DOWNLOAD_MIB:-4}
 tmo=${NET_TEST_TIMEOUT:-240}
 results=$build/results/net.txt
 mkdir -p "$build/results"
-[ "$mode" = --bench ] && results=/dev/null
+case $mode in --bench*) results=/dev/null ;; esac
 : > "$results" 2>/dev/null
 
 say() { echo "$*"; echo "$*" >> "$results"; }
@@ -49,7 +63,7 @@ if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/net/tun ]; then
 	say "SKIP net: needs root and /dev/net/tun (network namespace, TAP device)"
 	exit 0
 fi
-for t in ip dnsmasq curl ping perl sha256sum tshark; do
+for t in ip dnsmasq curl ping perl sha256sum tshark iperf3; do
 	command -v "$t" >/dev/null 2>&1 || { say "FAIL net: $t missing (scripts/deps.sh installs it)"; exit 0; }
 done
 
@@ -61,6 +75,7 @@ cleanup() {
 	[ -s "$dir/qemu.pid" ] && kill "$(cat "$dir/qemu.pid")" 2>/dev/null
 	[ -n "${stackpid:-}" ] && wait "$stackpid" 2>/dev/null
 	[ -n "${pingpid:-}" ] && kill "$pingpid" 2>/dev/null
+	[ -n "${busypid:-}" ] && kill "$busypid" 2>/dev/null
 	[ -n "${cappid:-}" ] && kill "$cappid" 2>/dev/null && wait "$cappid" 2>/dev/null
 	"$here/scripts/net-ns.sh" down "$ns" "$dir"
 	rm -rf "$dir"
@@ -78,7 +93,7 @@ logs() {
 # in the namespace, in the background; serial.log, keel-host.log, qemu.pid.
 boot() {
 	rm -f "$dir/serial.log" "$dir/qemu.pid"
-	inns "$here/scripts/run-stack.sh" --build "$build" --image "$dir/keel.img" --tap "$tap" \
+	inns "$here/scripts/run-stack.sh" --build "$build" --image "$dir/keel-$app.img" --tap "$tap" \
 		--log "$dir/serial.log" --host-log "$dir/keel-host.log" --timeout "$tmo" \
 		--pidfile "$dir/qemu.pid" "$@" > "$dir/stack.out" 2>&1 &
 	stackpid=$!
@@ -92,14 +107,15 @@ halt() {
 }
 
 # wait_ip [N [SEC]]: Keel's address from the Nth (default first) line
-# `net: ethN: inet A netmask M gateway G`, once httpd listens; empty after
-# SEC (default $tmo) seconds.
+# `net: ethN: inet A netmask M gateway G`, once the app ($app) listens;
+# empty after SEC (default $tmo) seconds.
+app=httpd
 wait_ip() {
 	k=0
 	while [ $k -lt "${2:-$tmo}" ] && kill -0 "$stackpid" 2>/dev/null; do
 		a=$(sed -n 's/^net: eth[0-9]*: inet \([0-9.]*\) .*/\1/p' "$dir/serial.log" \
 			2>/dev/null | sed -n "${1:-1}p")
-		[ -n "$a" ] && grep -q '^httpd: listening' "$dir/serial.log" && { echo "$a"; return; }
+		[ -n "$a" ] && grep -q "^$app: listening" "$dir/serial.log" && { echo "$a"; return; }
 		sleep 1
 		k=$((k + 1))
 	done
@@ -114,11 +130,140 @@ pattern() {
 		for my $k (0 .. $n * 4096 - 1) { print $blk[$k & 255] }' "$1"
 }
 
+# iperf3_run NAME SECS [ARGS]: the real client against Keel at $ip for SECS
+# seconds with --json (output in $dir/iperf3-NAME.json). Sets c_sent and
+# c_recv (the client's end.sum_sent and end.sum_received bytes), mbit (the
+# receiver's Mbit/s) and k_bytes (the byte count of the result line Keel
+# logs after the test), or err (why not).
+iperf3_run() {
+	name=$1 secs=$2
+	shift 2
+	err="" c_sent="" c_recv="" mbit="" k_bytes=""
+	before=$(grep -c '^iperf3: result:' "$dir/serial.log")
+	inns timeout $((secs + 30)) iperf3 -c "$ip" -t "$secs" --json "$@" \
+		> "$dir/iperf3-$name.json" 2> "$dir/iperf3-$name.err"
+	set -- $(perl -MJSON::PP -e 'local $/; my $j = eval { decode_json(<STDIN>) };
+		if (!$j) { print "error: no JSON from the client\n"; exit }
+		if ($j->{error}) { print "error: $j->{error}\n"; exit }
+		my $e = $j->{end};
+		printf "%d %d %.2f\n", $e->{sum_sent}{bytes}, $e->{sum_received}{bytes},
+			$e->{sum_received}{bits_per_second} / 1e6' < "$dir/iperf3-$name.json")
+	if [ "$1" = error: ]; then
+		err="iperf3 $*: $(head -c 300 "$dir/iperf3-$name.err" | tr '\n' ' ')"
+		err="$err$(grep -m1 'keel-host: ring stall:' "$dir/keel-host.log" | sed 's/^/; keel-host: /')"
+		return
+	fi
+	c_sent=$1 c_recv=$2 mbit=$3
+	# Keel logs its result after the client's IPERF_DONE
+	i=0
+	while [ $i -lt 50 ] && [ "$(grep -c '^iperf3: result:' "$dir/serial.log")" -le "$before" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	k_bytes=$(sed -n 's/^iperf3: result: [a-z]* \([0-9]*\) bytes .*/\1/p' "$dir/serial.log" |
+		sed -n "$((before + 1))p")
+	[ -n "$k_bytes" ] || err="Keel logged no result line for the test"
+}
+
+# iperf3_check NAME KEEL OTHER: Keel's own count KEEL against the client's
+# count OTHER of the same bytes at the other end: OTHER <= KEEL for what
+# Keel sent, KEEL <= OTHER for what it received; the smaller at least 90%
+# of the larger (bytes in flight when the test ends are not counted).
+# Empty, or what is wrong.
+iperf3_check() {
+	awk -v n="$1" -v s="$2" -v b="$3" 'BEGIN {
+		if (s + 0 <= 0 || b + 0 <= 0) print n ": no bytes";
+		else if (s + 0 > b + 0) print n ": " s " is more than " b;
+		else if (s + 0 < 0.9 * b) print n ": " s " is less than 90% of " b }'
+}
+
+# The third boot: app=iperf3, tests in both directions, a busy server, UDP.
+iperf3_tests() {
+	app=iperf3
+	boot
+	ip=$(wait_ip)
+	if [ -z "$ip" ]; then
+		fail iperf3 "the iperf3 boot logged no address or no listening app within $tmo s"
+		logs
+		return
+	fi
+	# a second client 1.5 s into the first test: refused while busy
+	( sleep 1.5; inns timeout 20 iperf3 -c "$ip" -t 1 > "$dir/busy.out" 2>&1 ) &
+	busypid=$!
+	iperf3_run recv 5
+	wait "$busypid"
+	busypid=""
+	bad=$err
+	[ -n "$bad" ] || [ "$k_bytes" = "$c_recv" ] ||
+		bad="Keel logged $k_bytes bytes received, its results message said $c_recv"
+	[ -n "$bad" ] || bad=$(iperf3_check "Keel received vs the client sent" "$k_bytes" "$c_sent")
+	if [ -z "$bad" ]; then
+		pass iperf3 "client->Keel 5 s: $mbit Mbit/s, Keel received $k_bytes of the client's $c_sent bytes"
+	else
+		fail iperf3 "$bad"
+	fi
+	if grep -q 'the server is busy running a test' "$dir/busy.out" &&
+	   grep -q '^iperf3: busy with a test' "$dir/serial.log"; then
+		pass iperf3-busy "a second client refused: $(tr -d '\n' < "$dir/busy.out")"
+	else
+		fail iperf3-busy "a second client during the test got: $(head -c 300 "$dir/busy.out" | tr '\n' ' ')"
+	fi
+	iperf3_run send 5 -R
+	bad=$err
+	[ -n "$bad" ] || [ "$k_bytes" = "$c_sent" ] ||
+		bad="Keel logged $k_bytes bytes sent, its results message said $c_sent"
+	[ -n "$bad" ] || bad=$(iperf3_check "the client received vs Keel sent" "$c_recv" "$k_bytes")
+	if [ -z "$bad" ]; then
+		pass iperf3-reverse "Keel->client 5 s: $mbit Mbit/s, the client received $c_recv of Keel's $k_bytes bytes"
+	else
+		fail iperf3-reverse "$bad"
+	fi
+	out=$(inns timeout 20 iperf3 -c "$ip" -u -t 1 2>&1)
+	if printf '%s\n' "$out" | grep -q 'not implemented' &&
+	   grep -q '^iperf3: test refused.*UDP tests are not supported' "$dir/serial.log"; then
+		pass iperf3-udp "$(printf '%s\n' "$out" | grep error)"
+	else
+		fail iperf3-udp "iperf3 -u gave: $(printf '%s\n' "$out" | tail -n 2 | tr '\n' ' ')"
+	fi
+	halt
+	if grep -q 'HOST-SIDE VIOLATION\|keel-host: ring stall:' "$dir/keel-host.log"; then
+		fail iperf3-host "$(grep -m1 'HOST-SIDE VIOLATION\|keel-host: ring stall:' "$dir/keel-host.log")"
+	else
+		pass iperf3-host "$(grep -m1 'TAP .*frames to the guest' "$dir/keel-host.log" | sed 's/.*keel-host: //')"
+	fi
+}
+
+# make bench: 10 s each way, one row each.
+iperf3_bench() {
+	app=iperf3
+	boot
+	ip=$(wait_ip)
+	[ -n "$ip" ] || { echo "bench-net-iperf3: Keel logged no address" >&2; logs >&2; exit 1; }
+	iperf3_run recv 10
+	[ -z "$err" ] || { echo "bench-net-iperf3: $err" >&2; logs >&2; exit 1; }
+	echo "net iperf3 TCP receive (client->Keel, 1 stream, 10 s, QEMU TCG): $mbit Mbit/s ($k_bytes bytes received; iperf3 -c in a namespace -> TAP -> keel-host -> Keel)"
+	iperf3_run send 10 -R
+	[ -z "$err" ] || { echo "bench-net-iperf3: $err" >&2; logs >&2; exit 1; }
+	echo "net iperf3 TCP send (Keel->client, -R, 1 stream, 10 s, QEMU TCG): $mbit Mbit/s ($c_recv bytes received by the client)"
+	halt
+}
+
 if ! "$here/scripts/net-ns.sh" up "$ns" "$tap" "$dir"; then
 	fail setup "cannot create namespace $ns with TAP $tap and dnsmasq"
 	exit 0
 fi
-"$here/test-images/setcfg.sh" "$build/keel.img" "$dir/keel.img" "console=serial app=httpd"
+for a in httpd iperf3; do
+	"$here/test-images/setcfg.sh" "$build/keel.img" "$dir/keel-$a.img" "console=serial app=$a"
+done
+if [ "$mode" = --bench-iperf3 ]; then
+	iperf3_bench
+	exit 0
+fi
+if [ "$mode" = --iperf3 ]; then
+	iperf3_tests
+	[ "$failed" = 0 ] || logs
+	exit 0
+fi
 
 # Every frame on the TAP, from before the first DHCP packet (tshark says
 # "Capturing on" once the capture runs). Not for --bench: it costs CPU.
@@ -233,11 +378,9 @@ else
 	fail download-sha256 "curl: $r; sha256 ${got:-none}, the formula's $want"
 fi
 
-say "SKIP net-iperf3: Keel has no iperf3-compatible app"
-
 halt
-if grep -q 'HOST-SIDE VIOLATION' "$dir/keel-host.log"; then
-	fail host "$(grep -m1 'HOST-SIDE VIOLATION' "$dir/keel-host.log")"
+if grep -q 'HOST-SIDE VIOLATION\|keel-host: ring stall:' "$dir/keel-host.log"; then
+	fail host "$(grep -m1 'HOST-SIDE VIOLATION\|keel-host: ring stall:' "$dir/keel-host.log")"
 else
 	pass host "$(grep -m1 'TAP .*frames to the guest' "$dir/keel-host.log" | sed 's/.*keel-host: //')"
 fi
@@ -307,5 +450,9 @@ else
 	pass rescind "$before answers, '$detached', $lost unanswered, $ip again, answers resume"
 fi
 halt
+[ "$failed" = 0 ] || logs
+
+failed=0
+iperf3_tests
 [ "$failed" = 0 ] || logs
 exit 0

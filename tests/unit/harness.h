@@ -59,6 +59,8 @@ extern const struct unit_test nvme_tests[];      /* nvme_parse_test.c */
 extern const struct unit_test nvme_queue_tests[]; /* nvme_queue_test.c */
 extern const struct unit_test acpi_crs_tests[];  /* acpi_crs_test.c */
 extern const struct unit_test zboot_lz4_tests[]; /* zboot_lz4_test.c: keel.efi's LZ4 decoder */
+extern const struct unit_test iperf3_msg_tests[]; /* iperf3_msg_test.c: apps/iperf3_msg.c */
+extern const struct unit_test iperf3_tests[];     /* iperf3_test.c: the server over lwIP */
 
 #define MS (1000ull * 1000ull)
 

@@ -34,6 +34,7 @@ static const struct unit_test *const suites[] = {
 	nvme_queue_tests,
 	acpi_crs_tests,
 	zboot_lz4_tests,
+	iperf3_msg_tests, iperf3_tests,
 };
 
 int t_events[64];
